@@ -1,0 +1,17 @@
+/**
+ * Names of the environment variables the stacks give the step Lambdas.
+ *
+ * `lib/` sets them and `lambdas/` reads them: both import this module so a
+ * rename cannot leave one side behind.
+ */
+export const ENV = {
+  workflowId: 'AWF_WORKFLOW_ID',
+  runsTable: 'AWF_RUNS_TABLE',
+  lineageTable: 'AWF_LINEAGE_TABLE',
+  eventBus: 'AWF_EVENT_BUS',
+  modelId: 'AWF_MODEL_ID',
+  stateMachineArn: 'AWF_STATE_MACHINE_ARN',
+} as const;
+
+/** One of the variable names in {@link ENV}. */
+export type EnvName = (typeof ENV)[keyof typeof ENV];
