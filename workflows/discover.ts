@@ -54,10 +54,14 @@ export async function loadWorkflowPack(dir: string): Promise<WorkflowPack> {
   const spec = module.default;
   const folder = dir.split(/[\\/]/).pop() ?? dir;
   if (!spec || typeof spec !== 'object' || typeof spec.id !== 'string') {
-    throw new WorkflowSpecError(folder, ['(root): expected workflow.ts to export default defineWorkflow({...})']);
+    throw new WorkflowSpecError(folder, [
+      '(root): expected workflow.ts to export default defineWorkflow({...})',
+    ]);
   }
   if (spec.id !== folder) {
-    throw new WorkflowSpecError(spec.id, [`id: expected the pack's folder name "${folder}", got "${spec.id}"`]);
+    throw new WorkflowSpecError(spec.id, [
+      `id: expected the pack's folder name "${folder}", got "${spec.id}"`,
+    ]);
   }
   return {
     spec,

@@ -13,7 +13,14 @@
  */
 
 /** Status of a run, as stored in the runs table and shown by `awf runs`. */
-export const RUN_STATUSES = ['RUNNING', 'AWAITING_APPROVAL', 'COMPLETED', 'ESCALATED', 'REJECTED', 'FAILED'] as const;
+export const RUN_STATUSES = [
+  'RUNNING',
+  'AWAITING_APPROVAL',
+  'COMPLETED',
+  'ESCALATED',
+  'REJECTED',
+  'FAILED',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Statuses a run never leaves. */
 export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'ESCALATED', 'REJECTED', 'FAILED'];

@@ -33,12 +33,19 @@ const zodObjectSchema = z.custom<z.ZodObject>((v) => v instanceof z.ZodObject, {
 const identifier = z
   .string()
   .regex(/^[a-z][a-z0-9-]{1,47}$/, 'expected lowercase letters, digits and dashes, 2-48 characters');
-const semver = z.string().regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'expected a semantic version such as 1.2.0');
-const duration = z.string().regex(DURATION_PATTERN, 'expected a duration such as "90s", "15m", "24h" or "7d"');
+const semver = z
+  .string()
+  .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'expected a semantic version such as 1.2.0');
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration such as "90s", "15m", "24h" or "7d"');
 /** A JSONPath into the EventBridge event, restricted to plain member access: `$.detail.orderId`. */
 const eventPath = z
   .string()
-  .regex(/^\$(\.[A-Za-z_][A-Za-z0-9_-]*)+$/, 'expected a JSONPath of member names such as "$.detail.orderId"');
+  .regex(
+    /^\$(\.[A-Za-z_][A-Za-z0-9_-]*)+$/,
+    'expected a JSONPath of member names such as "$.detail.orderId"',
+  );
 const actionName = z
   .string()
   .regex(/^[a-z][A-Za-z0-9]{1,63}$/, 'expected a camelCase name such as "issueRefund"')
@@ -91,14 +98,18 @@ const workflowSpecSchema = z
       /** Bedrock model id or inference-profile id (`us.anthropic...`). */
       modelId: z.string().min(3),
       /** File in the pack holding the system prompt. */
-      prompt: z.string().regex(/^[\w.-]+\.md$/, 'expected a markdown file name in the pack, such as "prompt.md"'),
+      prompt: z
+        .string()
+        .regex(/^[\w.-]+\.md$/, 'expected a markdown file name in the pack, such as "prompt.md"'),
       maxIterations: z.number().int().min(1).max(10),
       maxTokens: z.number().int().min(64).max(8192),
       temperature: z.number().min(0).max(1),
       /** How many times invalid model output is sent back for repair before the run escalates. */
       maxRepairs: z.number().int().min(0).max(3).default(2),
     }),
-    actions: z.record(actionName, action).refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
+    actions: z
+      .record(actionName, action)
+      .refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
     /** File in the pack holding the Cedar policy set. */
     policies: z
       .string()
@@ -135,7 +146,9 @@ const workflowSpecSchema = z
       /** Roles notified, in order, when an approval expires. */
       escalation: z.array(z.string().min(1)).min(1),
       /** Event fields naming people who may not approve their own case (e.g. who filed the request). */
-      separationOfDuties: z.object({ excludeEventFields: z.array(eventPath) }).default({ excludeEventFields: [] }),
+      separationOfDuties: z
+        .object({ excludeEventFields: z.array(eventPath) })
+        .default({ excludeEventFields: [] }),
     }),
     data: z.object({
       /** Classification per event field path; unlisted fields take `defaultClass`. */

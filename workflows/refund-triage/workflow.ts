@@ -65,7 +65,12 @@ export default defineWorkflow({
       description: 'Decline the refund and tell the customer why, citing the refund policy.',
       input: z.object({
         orderId,
-        reasonCode: z.enum(['outside-policy-window', 'insufficient-evidence', 'already-refunded', 'suspected-fraud']),
+        reasonCode: z.enum([
+          'outside-policy-window',
+          'insufficient-evidence',
+          'already-refunded',
+          'suspected-fraud',
+        ]),
         customerMessage: z.string().min(20).max(1000),
       }),
       risk: 'medium',

@@ -1,0 +1,128 @@
+/**
+ * What the runs table holds (state, not evidence): runs, approvals, idempotency
+ * records, observations, autonomy levels and history counters.
+ */
+import type { ApprovalOutcome, GatedProposal, Observation, RunRef, RunStatus } from '../run/contracts.js';
+import type { AutonomyLevel } from '../workflow/spec.js';
+
+/** A run as stored. The full event is kept here (encrypted at rest), never in the state machine's data. */
+export interface RunRecord extends RunRef {
+  readonly status: RunStatus;
+  readonly executionId: string;
+  readonly event: unknown;
+  /** The detail as the model may see it. */
+  readonly redactedDetail: Readonly<Record<string, unknown>>;
+  readonly updatedAt: string;
+  readonly endedAt?: string;
+  readonly cycleTimeMs?: number;
+  /** Why the run ended as it did (summary, escalation reason). */
+  readonly outcome?: Readonly<Record<string, unknown>>;
+}
+
+/** Fields a status change may set. */
+export interface RunStatusChange {
+  readonly status: RunStatus;
+  readonly at: string;
+  readonly endedAt?: string;
+  readonly cycleTimeMs?: number;
+  readonly outcome?: Readonly<Record<string, unknown>>;
+}
+
+export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';
+
+/** An approval request. The task token stays in the table: only the decide step reads it. */
+export interface ApprovalRecord {
+  readonly approvalId: string;
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly entityId: string;
+  readonly proposalId: string;
+  readonly gated: GatedProposal;
+  /** Hash binding the approval to the exact run, proposal, action and input. */
+  readonly bindingHash: string;
+  readonly taskToken: string;
+  readonly status: ApprovalStatus;
+  readonly approverRoles: readonly string[];
+  /** Principals who may not decide this approval (separation of duties). */
+  readonly excludedApprovers: readonly string[];
+  readonly requestedAt: string;
+  readonly expiresAt: string;
+  readonly decidedAt?: string;
+  readonly decidedBy?: string;
+  readonly reason?: string;
+  readonly lastReminderAt?: string;
+}
+
+/** A decision on an approval. */
+export interface ApprovalDecision {
+  readonly status: 'APPROVED' | 'REJECTED' | 'EXPIRED';
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/** The idempotency record of one (run, proposal) action execution. */
+export interface IdempotencyRecord {
+  readonly key: string;
+  readonly status: 'IN_PROGRESS' | 'COMPLETED';
+  readonly startedAt: string;
+  readonly observation?: Observation;
+}
+
+/** An action's current autonomy level, when it differs from the spec's. */
+export interface AutonomyRecord {
+  readonly workflowId: string;
+  readonly action: string;
+  readonly level: AutonomyLevel;
+  readonly since: string;
+  readonly reason: string;
+}
+
+/**
+ * Port: the runs table. The DynamoDB adapter implements it; tests use an
+ * in-memory fake with the same conditional semantics.
+ */
+export interface RunsStore {
+  /** Creates the run unless one with its id exists; returns false for a duplicate. */
+  createRun(run: RunRecord): Promise<boolean>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Changes the status of a run that is not yet terminal; returns false when it already ended. */
+  setRunStatus(runId: string, change: RunStatusChange): Promise<boolean>;
+  /** Runs of a workflow, newest first. */
+  listRuns(query: { workflowId?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]>;
+
+  /** Stores a new approval unless it exists (a retried request step); returns false when it existed. */
+  putApproval(approval: ApprovalRecord): Promise<boolean>;
+  getApproval(approvalId: string): Promise<ApprovalRecord | undefined>;
+  /** Decides a PENDING approval; returns the updated record, or undefined when it was not pending. */
+  decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalRecord | undefined>;
+  listPendingApprovals(query?: { workflowId?: string }): Promise<ApprovalRecord[]>;
+  listApprovalsOfRun(runId: string): Promise<ApprovalRecord[]>;
+  markReminded(approvalId: string, at: string): Promise<void>;
+
+  /**
+   * Claims the right to execute an action once. Returns `claimed` for the first
+   * caller, or the existing record (IN_PROGRESS from a crashed attempt, or
+   * COMPLETED with its observation).
+   */
+  claimExecution(
+    key: string,
+    at: string,
+  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
+  completeExecution(key: string, observation: Observation): Promise<void>;
+
+  /** Observations of a run in the order they were recorded; Plan reads them back. */
+  addObservation(runId: string, iteration: number, observation: Observation): Promise<void>;
+  listObservations(runId: string): Promise<Observation[]>;
+
+  getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined>;
+  putAutonomy(record: AutonomyRecord): Promise<void>;
+
+  /** Records that an action ran for a history key (e.g. a customer id) at a time. */
+  recordHistory(workflowId: string, key: string, action: string, at: string): Promise<void>;
+  /** How many times an action ran for a key since a time. */
+  countHistory(workflowId: string, key: string, action: string, since: string): Promise<number>;
+}
+
+/** Re-exported for ports' users. */
+export type { ApprovalOutcome };

@@ -1,0 +1,29 @@
+/**
+ * The key layout of the runs and lineage tables.
+ *
+ * `lib/` builds the tables from it and the DynamoDB adapters read and write by
+ * it, so the two cannot drift apart. The local cloud creates its tables from the
+ * synthesized template, which is built from this.
+ */
+export const RUNS_TABLE_LAYOUT = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Expiry of idempotency records, counters and observations (epoch seconds). */
+  timeToLiveAttribute: 'expiresAt',
+  indexes: {
+    /** Runs of a workflow by start time; also pending approvals (sparse). */
+    byWorkflow: { indexName: 'byWorkflow', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  },
+} as const;
+
+export const LINEAGE_TABLE_LAYOUT = {
+  /** The run id: one chain per run. */
+  partitionKey: 'chainId',
+  /** Position in the chain (number). */
+  sortKey: 'seq',
+  indexes: {
+    byWorkflow: { indexName: 'byWorkflow', partitionKey: 'workflowId', sortKey: 'at' },
+    byEntity: { indexName: 'byEntity', partitionKey: 'entityKey', sortKey: 'at' },
+    byActor: { indexName: 'byActor', partitionKey: 'actor', sortKey: 'at' },
+  },
+} as const;

@@ -1,0 +1,8 @@
+// Placeholder while the complete step is being written; replaced by its real handler.
+import type { WorkflowPack } from '../../core/workflow/pack.js';
+
+export function createHandler(_pack: WorkflowPack) {
+  return async (_event: unknown): Promise<never> => {
+    throw new Error('the complete step is not implemented yet');
+  };
+}
