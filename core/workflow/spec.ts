@@ -46,10 +46,8 @@ const eventPath = z
     /^\$(\.[A-Za-z_][A-Za-z0-9_-]*)+$/,
     'expected a JSONPath of member names such as "$.detail.orderId"',
   );
-const actionName = z
-  .string()
-  .regex(/^[a-z][A-Za-z0-9]{1,63}$/, 'expected a camelCase name such as "issueRefund"')
-  .refine((name) => name !== FINISH_TOOL_NAME, `"${FINISH_TOOL_NAME}" is reserved for the platform`);
+/** Action names become tool names and Cedar action ids: camelCase, no punctuation. */
+const ACTION_NAME_PATTERN = /^[a-z][A-Za-z0-9]{1,63}$/;
 
 const eventBridgeConnector = z.object({
   type: z.literal('eventbridge'),
@@ -108,7 +106,7 @@ const workflowSpecSchema = z
       maxRepairs: z.number().int().min(0).max(3).default(2),
     }),
     actions: z
-      .record(actionName, action)
+      .record(z.string(), action)
       .refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
     /** File in the pack holding the Cedar policy set. */
     policies: z
@@ -161,6 +159,21 @@ const workflowSpecSchema = z
   })
   .superRefine((spec, ctx) => {
     const actionNames = new Set(Object.keys(spec.actions));
+    for (const name of actionNames) {
+      if (name === FINISH_TOOL_NAME) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', name],
+          message: `"${name}" is reserved for the platform`,
+        });
+      } else if (!ACTION_NAME_PATTERN.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', name],
+          message: `expected a camelCase name such as "issueRefund", got "${name}"`,
+        });
+      }
+    }
     for (const name of Object.keys(spec.autonomy.actions)) {
       if (!actionNames.has(name)) {
         ctx.addIssue({
