@@ -1,0 +1,127 @@
+/**
+ * Which platform a CLI command talks to: the local cloud (default) or a deployed
+ * stack (`--aws`), and the SDK clients pointed at it.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { z } from 'zod';
+import { DEFAULT_STACK_NAMES, STACK_OUTPUTS } from '../core/stack-outputs.js';
+import { readLocalState } from '../local/state-file.js';
+
+/** Options that choose the target; every command accepts them. */
+export interface TargetOptions {
+  readonly aws?: boolean;
+  readonly stack?: string;
+  readonly dataStack?: string;
+  readonly region?: string;
+  readonly stateDir?: string;
+}
+
+/** A workflow as the CLI needs it. */
+export interface TargetWorkflow {
+  readonly stateMachineArn: string;
+  readonly decideApprovalFunction: string;
+}
+
+/** A resolved target. */
+export interface Target {
+  readonly kind: 'local' | 'aws';
+  readonly region: string;
+  readonly runsTable: string;
+  readonly lineageTable: string;
+  readonly eventBus: string;
+  readonly workflows: Readonly<Record<string, TargetWorkflow>>;
+  /** The local bus's log of accepted events; only the local cloud has one. */
+  readonly sinkFile?: string;
+  readonly clients: {
+    readonly dynamodb: DynamoDBClient;
+    readonly eventbridge: EventBridgeClient;
+    readonly sfn: SFNClient;
+    readonly lambda: LambdaClient;
+  };
+}
+
+/** Credentials the local endpoints accept; they never leave this machine. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+const workflowsOutput = z.record(
+  z.string(),
+  z.object({ stateMachineArn: z.string(), decideApprovalFunctionName: z.string() }),
+);
+
+function localTarget(options: TargetOptions): Target {
+  const state = readLocalState(options.stateDir);
+  const common = { region: state.region, credentials: LOCAL_CREDENTIALS };
+  return {
+    kind: 'local',
+    region: state.region,
+    runsTable: state.tables.runs,
+    lineageTable: state.tables.lineage,
+    eventBus: state.eventBus,
+    sinkFile: state.sinkFile,
+    workflows: Object.fromEntries(
+      Object.entries(state.workflows).map(([id, w]) => [
+        id,
+        { stateMachineArn: w.stateMachineArn, decideApprovalFunction: w.functions['decide-approval'] ?? '' },
+      ]),
+    ),
+    clients: {
+      dynamodb: new DynamoDBClient({ ...common, endpoint: state.endpoints.dynamodb }),
+      eventbridge: new EventBridgeClient({ ...common, endpoint: state.endpoints.eventbridge }),
+      sfn: new SFNClient({ ...common, endpoint: state.endpoints.sfn }),
+      lambda: new LambdaClient({ ...common, endpoint: state.endpoints.lambda }),
+    },
+  };
+}
+
+async function stackOutputs(cfn: CloudFormationClient, stackName: string): Promise<Record<string, string>> {
+  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = Stacks?.[0]?.Outputs ?? [];
+  return Object.fromEntries(outputs.map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+}
+
+function requireOutput(outputs: Record<string, string>, key: string, stackName: string): string {
+  const value = outputs[key];
+  if (!value)
+    throw new Error(`stack ${stackName} has no output ${key}; is it an awf stack deployed by this version?`);
+  return value;
+}
+
+async function awsTarget(options: TargetOptions): Promise<Target> {
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('no region: pass --region or set AWS_REGION');
+  const dataStack = options.dataStack ?? DEFAULT_STACK_NAMES.data;
+  const workflowsStack = options.stack ?? DEFAULT_STACK_NAMES.workflows;
+  const cfn = new CloudFormationClient({ region });
+  const [data, flows] = await Promise.all([stackOutputs(cfn, dataStack), stackOutputs(cfn, workflowsStack)]);
+  const workflows = workflowsOutput.parse(
+    JSON.parse(requireOutput(flows, STACK_OUTPUTS.workflows, workflowsStack)),
+  );
+  return {
+    kind: 'aws',
+    region,
+    runsTable: requireOutput(data, STACK_OUTPUTS.runsTableName, dataStack),
+    lineageTable: requireOutput(data, STACK_OUTPUTS.lineageTableName, dataStack),
+    eventBus: requireOutput(data, STACK_OUTPUTS.eventBusName, dataStack),
+    workflows: Object.fromEntries(
+      Object.entries(workflows).map(([id, w]) => [
+        id,
+        { stateMachineArn: w.stateMachineArn, decideApprovalFunction: w.decideApprovalFunctionName },
+      ]),
+    ),
+    clients: {
+      dynamodb: new DynamoDBClient({ region }),
+      eventbridge: new EventBridgeClient({ region }),
+      sfn: new SFNClient({ region }),
+      lambda: new LambdaClient({ region }),
+    },
+  };
+}
+
+/** Resolves the target of a command from its options. */
+export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  return options.aws ? awsTarget(options) : localTarget(options);
+}

@@ -1,0 +1,14 @@
+/**
+ * Names of the CloudFormation outputs the `awf` CLI reads to find a deployed
+ * platform (`awf ... --aws`). `lib/` creates them; `cli/` reads them.
+ */
+export const STACK_OUTPUTS = {
+  runsTableName: 'RunsTableName',
+  lineageTableName: 'LineageTableName',
+  eventBusName: 'EventBusName',
+  /** JSON object: workflow id -> { stateMachineArn, decideApprovalFunctionName }. */
+  workflows: 'Workflows',
+} as const;
+
+/** Default stack names; `--stack` / `--data-stack` override them. */
+export const DEFAULT_STACK_NAMES = { data: 'AwfData', workflows: 'AwfWorkflows' } as const;
