@@ -1,0 +1,102 @@
+import type { RedactionSpec } from '../../core/redaction.js';
+import { readEventPath, redactDetail, redactDetailWithReport } from '../../core/redaction.js';
+import refundTriage from '../../workflows/refund-triage/workflow.js';
+
+const refundDetail = {
+  orderId: 'ord_4k8m2p',
+  customerId: 'cus_9x2b7d',
+  amount: 45.5,
+  customerEmail: 'jordan.lee@example.com',
+  customerPhone: '+14155550142',
+};
+
+const specWith = (data: Partial<RedactionSpec['data']>): RedactionSpec => ({
+  data: {
+    classification: {},
+    defaultClass: 'internal',
+    modelMaySee: ['public', 'internal'],
+    retentionDays: 30,
+    ...data,
+  },
+});
+
+describe('redactDetail', () => {
+  it('replaces the pii fields of a refund request and keeps the rest', () => {
+    expect(redactDetail(refundTriage, refundDetail)).toEqual({
+      orderId: 'ord_4k8m2p',
+      customerId: 'cus_9x2b7d',
+      amount: 45.5,
+      customerEmail: '[REDACTED:pii]',
+      customerPhone: '[REDACTED:pii]',
+    });
+  });
+
+  it('reports the path and class of each redacted field', () => {
+    expect(redactDetailWithReport(refundTriage, refundDetail).redacted).toEqual({
+      '$.detail.customerEmail': 'pii',
+      '$.detail.customerPhone': 'pii',
+    });
+  });
+
+  it('does not change the detail it was given', () => {
+    const detail = structuredClone(refundDetail);
+    redactDetail(refundTriage, detail);
+    expect(detail).toEqual(refundDetail);
+  });
+
+  it('gives unlisted fields the default class', () => {
+    const spec = specWith({ defaultClass: 'pii' });
+    expect(redactDetail(spec, { note: 'call me at home' })).toEqual({ note: '[REDACTED:pii]' });
+  });
+
+  it('walks nested objects, classifying each member by its own path', () => {
+    const spec = specWith({
+      classification: { '$.detail.customer.email': 'pii', '$.detail.customer.tier': 'public' },
+    });
+    expect(
+      redactDetail(spec, { customer: { email: 'a@b.example', tier: 'gold', address: { city: 'Oslo' } } }),
+    ).toEqual({ customer: { email: '[REDACTED:pii]', tier: 'gold', address: { city: 'Oslo' } } });
+  });
+
+  it('redacts a whole object when its own path is classified', () => {
+    const spec = specWith({ classification: { '$.detail.card': 'secret' } });
+    expect(redactDetailWithReport(spec, { card: { number: '4111', cvc: '123' } })).toEqual({
+      detail: { card: '[REDACTED:secret]' },
+      redacted: { '$.detail.card': 'secret' },
+    });
+  });
+
+  it('walks arrays of objects with the array path for each item', () => {
+    const spec = specWith({ classification: { '$.detail.contacts.email': 'pii' } });
+    expect(
+      redactDetail(spec, { contacts: [{ email: 'a@b.example', role: 'owner' }, { email: 'c@d.example' }] }),
+    ).toEqual({ contacts: [{ email: '[REDACTED:pii]', role: 'owner' }, { email: '[REDACTED:pii]' }] });
+  });
+
+  it('redacts null values of a hidden class too', () => {
+    const spec = specWith({ classification: { '$.detail.phone': 'pii' } });
+    expect(redactDetail(spec, { phone: null })).toEqual({ phone: '[REDACTED:pii]' });
+  });
+});
+
+describe('readEventPath', () => {
+  const event = { id: 'evt-1', detail: { orderId: 'ord_1', customer: { id: 'cus_1' }, zero: 0 } };
+
+  it('reads nested members', () => {
+    expect(readEventPath(event, '$.detail.customer.id')).toBe('cus_1');
+    expect(readEventPath(event, '$.detail.zero')).toBe(0);
+  });
+
+  it('returns undefined for a missing member or one below a non-object', () => {
+    expect(readEventPath(event, '$.detail.missing')).toBeUndefined();
+    expect(readEventPath(event, '$.detail.orderId.length')).toBeUndefined();
+    expect(readEventPath(event, '$.detail.toString')).toBeUndefined();
+  });
+
+  it('fails naming a path that is not a member path', () => {
+    expect(() => readEventPath(event, 'detail.orderId')).toThrow(
+      'expected a JSONPath of member names such as "$.detail.orderId", got "detail.orderId"',
+    );
+    expect(() => readEventPath(event, '$.detail.items[0]')).toThrow('got "$.detail.items[0]"');
+  });
+});
