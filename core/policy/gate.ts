@@ -1,0 +1,225 @@
+/**
+ * The policy gate: every action the agent proposes is judged here by the
+ * workflow's Cedar policies, with one of three outcomes.
+ *
+ * - a satisfied `forbid` -> DENY;
+ * - else a satisfied `permit` without `@approval("required")` -> ALLOW;
+ * - else a satisfied `permit` with `@approval("required")` -> REQUIRE_APPROVAL;
+ * - no satisfied permit -> DENY (default deny).
+ *
+ * The gate fails closed: an action outside the catalogue, an input that does
+ * not satisfy the action's schema, a value Cedar cannot represent exactly, or
+ * an error while Cedar evaluates any policy gives DENY with the problem in
+ * `errors`. (Cedar itself skips a policy that errors, so an erroring `forbid`
+ * would otherwise let a permit through.)
+ */
+import {
+  type Context,
+  preparsePolicySet,
+  preparseSchema,
+  type Response,
+  statefulIsAuthorized,
+} from '@cedar-policy/cedar-wasm/nodejs';
+import { WorkflowSpecError } from '../errors.js';
+import { hashOf } from '../hash.js';
+import type { GateDecision } from '../run/contracts.js';
+import type { WorkflowPack } from '../workflow/pack.js';
+import { AUTONOMY_LEVELS, type AutonomyLevel, type RiskLevel } from '../workflow/spec.js';
+import { ACTION_ENTITY_TYPE, AGENT_ENTITY_TYPE, RESOURCE_ENTITY_TYPE } from './cedar-schema.js';
+import { toCedarRecord } from './cedar-values.js';
+import { PolicyInputError } from './errors.js';
+import { formatCedarError, type ParsedPolicy } from './policy-set.js';
+import { validatePolicies } from './validate-pack.js';
+
+/** One proposed action to judge. */
+export interface PolicyRequest {
+  /** The business entity the run is about; the Cedar resource `Awf::Entity::"<entityId>"`. */
+  readonly entityId: string;
+  /** The catalogue action proposed; the Cedar action `Awf::Action::"<action>"`. */
+  readonly action: string;
+  /** The proposed input; parsed again with the action's zod schema before Cedar sees it. */
+  readonly input: Readonly<Record<string, unknown>>;
+  /** The model's confidence, 0 to 1, with at most four fractional digits. */
+  readonly confidence: number;
+  /** The action's risk level; must be the catalogue's. */
+  readonly risk: RiskLevel;
+  /** The autonomy level the action currently runs at (see `resolveAutonomy`). */
+  readonly autonomy: AutonomyLevel;
+  /** Counts of executed actions for the run's history key, one per `spec.grounding.history.actions`. */
+  readonly history: Readonly<Record<string, number>>;
+}
+
+/** What the policies decided about one request. */
+export interface PolicyEvaluation {
+  readonly decision: GateDecision;
+  /**
+   * Ids of the policies that determined the decision, in file order: the
+   * satisfied forbids of a DENY, the satisfied plain permits of an ALLOW, the
+   * satisfied approval permits of a REQUIRE_APPROVAL. Empty for a default deny
+   * and for a DENY caused by an error.
+   */
+  readonly reasons: readonly string[];
+  /** Why the gate failed closed; non-empty only with DENY. */
+  readonly errors: readonly string[];
+}
+
+/** A workflow's policy gate, loaded once per cold start. */
+export interface PolicyGate {
+  readonly workflowId: string;
+  /** Hash of the policy set (id -> text), recorded with every decision. */
+  readonly policySetHash: string;
+  /** The policies' ids, in file order. */
+  readonly policyIds: readonly string[];
+  /** Judges one proposed action. Never throws: any failure is a DENY with `errors`. */
+  evaluate(request: PolicyRequest): PolicyEvaluation;
+}
+
+function deny(errors: readonly string[]): PolicyEvaluation {
+  return { decision: 'DENY', reasons: [], errors };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Maps Cedar's allow/deny and determining policies onto the gate's three outcomes. */
+function outcomeOf(response: Response, policies: ReadonlyMap<string, ParsedPolicy & { order: number }>) {
+  const determining = response.diagnostics.reason.map((id) => {
+    const policy = policies.get(id);
+    if (!policy) throw new PolicyInputError(`cedar reported an unknown policy id "${id}"`);
+    return policy;
+  });
+  determining.sort((a, b) => a.order - b.order);
+  const ids = (list: readonly ParsedPolicy[]) => list.map((policy) => policy.id);
+  const forbids = determining.filter((policy) => policy.effect === 'forbid');
+  if (response.decision === 'deny' || forbids.length > 0)
+    return { decision: 'DENY' as const, reasons: ids(forbids) };
+  const plain = determining.filter((policy) => !policy.requiresApproval);
+  if (plain.length > 0) return { decision: 'ALLOW' as const, reasons: ids(plain) };
+  if (determining.length > 0) return { decision: 'REQUIRE_APPROVAL' as const, reasons: ids(determining) };
+  // Cedar never allows without a determining permit; if it ever did, fail closed.
+  return { decision: 'DENY' as const, reasons: [] };
+}
+
+/**
+ * Loads a pack's policies into Cedar once and returns its gate.
+ *
+ * The schema is generated from the action catalogue and every policy is
+ * strictly validated against it first, then both are preparsed so each
+ * decision costs a fraction of a millisecond.
+ *
+ * @throws WorkflowSpecError naming each policy id and its problem, or each
+ *   action input field that has no Cedar type.
+ * @example
+ * const gate = createPolicyGate(pack);
+ * const { decision, reasons } = gate.evaluate({
+ *   entityId: 'ord_4k8m2p', action: 'issueRefund',
+ *   input: { orderId: 'ord_4k8m2p', amount: 45.5, currency: 'USD', reasonCode: 'damaged' },
+ *   confidence: 0.9, risk: 'high', autonomy: 'autonomous', history: { issueRefund: 0 },
+ * }); // 'ALLOW', ['refund-small-autonomous']
+ */
+export function createPolicyGate(pack: WorkflowPack): PolicyGate {
+  const { spec } = pack;
+  const { schema, contextTypes, policySet } = validatePolicies(pack);
+  // Preparsed schemas and policy sets live in a process-wide cache keyed by name;
+  // content hashes in the names keep packs (and versions of one pack) apart.
+  const schemaName = `awf/${spec.id}/schema/${hashOf(schema)}`;
+  const policySetId = `awf/${spec.id}/policies/${policySet.hash}`;
+  for (const answer of [
+    preparseSchema(schemaName, schema),
+    preparsePolicySet(policySetId, { staticPolicies: { ...policySet.texts } }),
+  ]) {
+    if (answer.type === 'failure') {
+      throw new WorkflowSpecError(
+        spec.id,
+        answer.errors.map((error) => `policies: ${formatCedarError(error)}`),
+      );
+    }
+  }
+  const policies = new Map(policySet.policies.map((policy, order) => [policy.id, { ...policy, order }]));
+
+  function contextFor(request: PolicyRequest): Context {
+    const { action } = request;
+    const actionSpec = spec.actions[action];
+    const contextType = contextTypes[action];
+    if (actionSpec === undefined || contextType === undefined)
+      throw new PolicyInputError(`action "${action}" has no Cedar context type`);
+    if (typeof request.entityId !== 'string' || request.entityId === '') {
+      throw new PolicyInputError(
+        `entityId: expected a non-empty string, got ${JSON.stringify(request.entityId)}`,
+      );
+    }
+    if (!(typeof request.confidence === 'number' && request.confidence >= 0 && request.confidence <= 1)) {
+      throw new PolicyInputError(
+        `context.confidence: expected a number from 0 to 1, got ${request.confidence}`,
+      );
+    }
+    if (request.risk !== actionSpec.risk) {
+      throw new PolicyInputError(
+        `context.risk: expected the catalogue's risk "${actionSpec.risk}" for ${action}, got ${JSON.stringify(request.risk)}`,
+      );
+    }
+    if (!(AUTONOMY_LEVELS as readonly string[]).includes(request.autonomy)) {
+      throw new PolicyInputError(
+        `context.autonomy: expected one of ${AUTONOMY_LEVELS.join(', ')}, got ${JSON.stringify(request.autonomy)}`,
+      );
+    }
+    const input = actionSpec.input.safeParse(request.input);
+    if (!input.success) {
+      const issues = input.error.issues.map(
+        (issue) => `context.input${issue.path.map((key) => `.${String(key)}`).join('')}: ${issue.message}`,
+      );
+      throw new PolicyInputError(issues.join('; '));
+    }
+    return toCedarRecord(
+      contextType,
+      {
+        input: input.data,
+        confidence: request.confidence,
+        risk: request.risk,
+        autonomy: request.autonomy,
+        history: request.history,
+      },
+      'context',
+    );
+  }
+
+  function evaluateOrThrow(request: PolicyRequest): PolicyEvaluation {
+    if (typeof request.action !== 'string' || !Object.hasOwn(contextTypes, request.action)) {
+      return deny([
+        `action: expected one of the catalogue's actions (${Object.keys(contextTypes).join(', ')}), got ${JSON.stringify(request.action)}`,
+      ]);
+    }
+    const answer = statefulIsAuthorized({
+      principal: { type: AGENT_ENTITY_TYPE, id: spec.id },
+      action: { type: ACTION_ENTITY_TYPE, id: request.action },
+      resource: { type: RESOURCE_ENTITY_TYPE, id: request.entityId },
+      context: contextFor(request),
+      preparsedSchemaName: schemaName,
+      validateRequest: true,
+      preparsedPolicySetId: policySetId,
+      entities: [],
+    });
+    if (answer.type === 'failure') return deny(answer.errors.map(formatCedarError));
+    const evaluationErrors = answer.response.diagnostics.errors;
+    if (evaluationErrors.length > 0) {
+      return deny(
+        evaluationErrors.map(({ policyId, error }) => `policy "${policyId}": ${formatCedarError(error)}`),
+      );
+    }
+    return { ...outcomeOf(answer.response, policies), errors: [] };
+  }
+
+  return {
+    workflowId: spec.id,
+    policySetHash: policySet.hash,
+    policyIds: policySet.policies.map((policy) => policy.id),
+    evaluate(request) {
+      try {
+        return evaluateOrThrow(request);
+      } catch (error) {
+        return deny([messageOf(error)]);
+      }
+    },
+  };
+}

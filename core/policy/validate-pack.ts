@@ -1,0 +1,87 @@
+/**
+ * Synth-time check of a workflow's policies: the Cedar schema can be generated
+ * from the action catalogue, the policy file parses, and every policy passes
+ * Cedar's strict validation against that schema.
+ *
+ * Strict validation is what catches real policy bugs before deployment: a
+ * misspelt attribute, a string compared with a decimal, an unguarded optional
+ * field, an action that is not in the catalogue.
+ */
+import { type SchemaJson, validate } from '@cedar-policy/cedar-wasm/nodejs';
+import { WorkflowSpecError } from '../errors.js';
+import type { WorkflowPack } from '../workflow/pack.js';
+import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
+import type { CedarRecordType } from './cedar-types.js';
+import { fileLineOf, formatCedarError, type ParsedPolicySet, parsePolicySet } from './policy-set.js';
+
+/** A pack's policies, checked and ready to load into Cedar. */
+export interface ValidatedPolicies {
+  /** The generated Cedar schema (JSON form). */
+  readonly schema: SchemaJson<string>;
+  /** The context type of each catalogue action, as in `schema`. */
+  readonly contextTypes: Readonly<Record<string, CedarRecordType>>;
+  readonly policySet: ParsedPolicySet;
+  /** Cedar's validation warnings (e.g. a policy that can never be satisfied); they do not fail synth. */
+  readonly warnings: readonly string[];
+}
+
+function problemsOf(error: unknown): readonly string[] {
+  if (error instanceof WorkflowSpecError) return error.problems;
+  throw error;
+}
+
+/**
+ * Validates a pack's policies against the Cedar schema generated from its
+ * action catalogue. `bin/app.ts` calls it for every pack, so a bad policy
+ * fails `cdk synth`.
+ *
+ * @throws WorkflowSpecError listing every problem found, each naming the
+ *   policy id and its line (`policies: policy "refund-small-autonomous"
+ *   (line 8): ... attribute `input.amonut` ... not found`), or the action
+ *   input field that has no Cedar type.
+ */
+export function validatePolicies(pack: WorkflowPack): ValidatedPolicies {
+  const workflowId = pack.spec.id;
+  const problems: string[] = [];
+  let contextTypes: Readonly<Record<string, CedarRecordType>> | undefined;
+  try {
+    contextTypes = cedarContextTypesFor(pack.spec);
+  } catch (error) {
+    problems.push(...problemsOf(error));
+  }
+  const parsed = parsePolicySet(pack.policies);
+  if (!parsed.ok) problems.push(...parsed.problems);
+  // Validating against a partial schema would report errors that are only echoes of the problems above.
+  if (contextTypes === undefined || !parsed.ok) throw new WorkflowSpecError(workflowId, problems);
+
+  const schema = cedarSchemaOf(contextTypes);
+  const { policySet } = parsed;
+  const answer = validate({
+    schema,
+    policies: { staticPolicies: { ...policySet.texts } },
+    validationSettings: { mode: 'strict' },
+  });
+  if (answer.type === 'failure') {
+    throw new WorkflowSpecError(
+      workflowId,
+      answer.errors.map((error) => `policies: ${formatCedarError(error)}`),
+    );
+  }
+  const byId = new Map(policySet.policies.map((policy) => [policy.id, policy]));
+  const describe = (policyId: string, error: Parameters<typeof formatCedarError>[0]): string => {
+    const policy = byId.get(policyId);
+    const where = policy ? ` (line ${fileLineOf(policy, error)})` : '';
+    return `policies: policy "${policyId}"${where}: ${formatCedarError(error)}`;
+  };
+  const validationProblems = answer.validationErrors.map(({ policyId, error }) => describe(policyId, error));
+  if (validationProblems.length > 0) throw new WorkflowSpecError(workflowId, validationProblems);
+  return {
+    schema,
+    contextTypes,
+    policySet,
+    warnings: [
+      ...answer.validationWarnings.map(({ policyId, error }) => describe(policyId, error)),
+      ...answer.otherWarnings.map((warning) => `policies: ${formatCedarError(warning)}`),
+    ],
+  };
+}
