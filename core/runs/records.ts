@@ -94,6 +94,12 @@ export interface RunsStore {
   /** Stores a new approval unless it exists (a retried request step); returns false when it existed. */
   putApproval(approval: ApprovalRecord): Promise<boolean>;
   getApproval(approvalId: string): Promise<ApprovalRecord | undefined>;
+  /**
+   * Replaces the task token of a PENDING approval: a retried request step waits
+   * on a new token, and the decision must reach that one. Returns false when the
+   * approval is missing or no longer pending (the token is then left alone).
+   */
+  refreshApprovalToken(approvalId: string, taskToken: string): Promise<boolean>;
   /** Decides a PENDING approval; returns the updated record, or undefined when it was not pending. */
   decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalRecord | undefined>;
   listPendingApprovals(query?: { workflowId?: string }): Promise<ApprovalRecord[]>;
