@@ -59,7 +59,9 @@ export function toCedarDecimal(value: unknown, path: string): CedarDecimalJson {
   // An exponent form means |value| >= 1e21 (out of range) or a nonzero |value| < 1e-6 (too many digits).
   if (!match) {
     throw new PolicyInputError(
-      `${path}: expected a decimal with at most ${DECIMAL_SCALE_DIGITS} fractional digits within Cedar's range, got ${printed}`,
+      Math.abs(value) >= 1
+        ? `${path}: expected a value within Cedar's decimal range, got ${printed}`
+        : `${path}: expected a decimal with at most ${DECIMAL_SCALE_DIGITS} fractional digits, got ${printed}`,
     );
   }
   const [, sign = '', whole = '0', fraction = ''] = match;

@@ -7,7 +7,7 @@
  * misspelt attribute, a string compared with a decimal, an unguarded optional
  * field, an action that is not in the catalogue.
  */
-import { type SchemaJson, validate } from '@cedar-policy/cedar-wasm/nodejs';
+import { type DetailedError, type SchemaJson, validate } from '@cedar-policy/cedar-wasm/nodejs';
 import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
@@ -67,20 +67,24 @@ export function validatePolicies(pack: WorkflowPack): ValidatedPolicies {
       answer.errors.map((error) => `policies: ${formatCedarError(error)}`),
     );
   }
+  const order = new Map(policySet.policies.map((policy, index) => [policy.id, index]));
   const byId = new Map(policySet.policies.map((policy) => [policy.id, policy]));
-  const describe = (policyId: string, error: Parameters<typeof formatCedarError>[0]): string => {
+  // Cedar reports in no particular order; file order reads like the file.
+  const inFileOrder = <T extends { policyId: string }>(list: readonly T[]): T[] =>
+    [...list].sort((a, b) => (order.get(a.policyId) ?? 0) - (order.get(b.policyId) ?? 0));
+  const describe = ({ policyId, error }: { policyId: string; error: DetailedError }): string => {
     const policy = byId.get(policyId);
     const where = policy ? ` (line ${fileLineOf(policy, error)})` : '';
     return `policies: policy "${policyId}"${where}: ${formatCedarError(error)}`;
   };
-  const validationProblems = answer.validationErrors.map(({ policyId, error }) => describe(policyId, error));
+  const validationProblems = inFileOrder(answer.validationErrors).map(describe);
   if (validationProblems.length > 0) throw new WorkflowSpecError(workflowId, validationProblems);
   return {
     schema,
     contextTypes,
     policySet,
     warnings: [
-      ...answer.validationWarnings.map(({ policyId, error }) => describe(policyId, error)),
+      ...inFileOrder(answer.validationWarnings).map(describe),
       ...answer.otherWarnings.map((warning) => `policies: ${formatCedarError(warning)}`),
     ],
   };
