@@ -173,6 +173,14 @@ export class InMemoryRunsStore implements RunsStore {
     return copy(this.approvals.get(approvalId));
   }
 
+  async refreshApprovalToken(approvalId: string, taskToken: string): Promise<boolean> {
+    await yieldOnce();
+    const approval = this.approvals.get(approvalId);
+    if (approval?.status !== 'PENDING') return false;
+    this.approvals.set(approvalId, { ...approval, taskToken });
+    return true;
+  }
+
   async decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalRecord | undefined> {
     await yieldOnce();
     const approval = this.approvals.get(approvalId);
