@@ -1,0 +1,162 @@
+/**
+ * The plan step's use case: ask the model what to do next, and accept only what
+ * the catalogue allows.
+ *
+ * One planning round is a short conversation: the planning request, then, while
+ * the answer is invalid and the repair budget (`spec.agent.maxRepairs`) lasts,
+ * the problems sent back as tool results. Every model call is recorded
+ * (`model.invoked`, with usage and cost) whether or not its answer was usable;
+ * the accepted answer is recorded as `actions.proposed`.
+ */
+import { z } from 'zod';
+import { proposalIdFor } from '../ids.js';
+import { appendLineage } from '../lineage/chain.js';
+import type { LineageStore, LineageVersions } from '../lineage/record.js';
+import type { Clock } from '../ports.js';
+import type { PlanInput, PlanResult, Proposal, RunRef } from '../run/contracts.js';
+import type { RunRecord, RunsStore } from '../runs/records.js';
+import type { WorkflowPack } from '../workflow/pack.js';
+import type { ConverseResponse, Message, ModelPort } from './model.js';
+import { costUsd } from './pricing.js';
+import { createPlanningPrompt, type PlanningContext } from './prompt.js';
+import {
+  describeProblem,
+  type ModelOutputProblem,
+  type ParsedModelOutput,
+  parseModelOutput,
+} from './proposals.js';
+import { assistantTurn, repairTurn } from './repair.js';
+import { requireRun } from './run-lookup.js';
+
+/** What the plan step needs besides the pack. */
+export interface PlanDependencies {
+  readonly model: ModelPort;
+  readonly runs: Pick<RunsStore, 'getRun' | 'listObservations'>;
+  readonly lineage: LineageStore;
+  readonly clock: Clock;
+}
+
+/** The longest model text kept in a `model.invoked` record; tool calls are kept whole. */
+const MAX_RECORDED_TEXT = 4000;
+
+const eventTimeSchema = z.object({ time: z.string().min(1) });
+
+/** When the run's event happened: its `time`, or the run's start when the event carries none. */
+function requestedAtOf(run: RunRecord): string {
+  const parsed = eventTimeSchema.safeParse(run.event);
+  return parsed.success ? parsed.data.time : run.startedAt;
+}
+
+function recordedAnswer(response: ConverseResponse): Record<string, unknown> {
+  const content = response.output.message.content;
+  const calls = content.flatMap((block) =>
+    'toolUse' in block
+      ? [{ toolUseId: block.toolUse.toolUseId, name: block.toolUse.name, input: block.toolUse.input }]
+      : [],
+  );
+  const text = content
+    .flatMap((block) => ('text' in block ? [block.text] : []))
+    .join('\n')
+    .slice(0, MAX_RECORDED_TEXT);
+  return { stopReason: response.stopReason, calls, ...(text ? { text } : {}) };
+}
+
+/**
+ * Builds the plan step for a pack. The prompt and tool specs are built once,
+ * here, not per call.
+ *
+ * The returned function reads the run (its redacted detail) and the run's
+ * observations, converses with the model, and returns PROPOSED with
+ * deterministic proposal ids, FINISHED with the model's summary, or INVALID
+ * with the problems of the last answer once the repair budget is spent.
+ *
+ * @throws RunNotFoundError when the run is missing.
+ * @throws the model port's errors unchanged (`ThrottlingException`, ...): the
+ *   state machine retries them by name.
+ * @throws LineageWriteError when a record cannot be appended.
+ * @example
+ * const plan = createPlanStep(pack, { model, runs, lineage, clock });
+ * const result = await plan({ run, iteration: 0, facts });
+ */
+export function createPlanStep(
+  pack: WorkflowPack,
+  deps: PlanDependencies,
+): (input: PlanInput) => Promise<PlanResult> {
+  const { spec } = pack;
+  const prompt = createPlanningPrompt(pack);
+  const versions = (run: RunRef): LineageVersions => ({
+    workflowVersion: run.workflowVersion,
+    modelId: spec.agent.modelId,
+    promptHash: prompt.promptHash,
+  });
+
+  return async ({ run, iteration, facts }) => {
+    const stored = await requireRun(deps.runs, run.runId, 'plan');
+    const context: PlanningContext = {
+      objective: spec.objective,
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      iteration,
+      requestedAt: requestedAtOf(stored),
+      event: stored.redactedDetail,
+      facts,
+      observations: await deps.runs.listObservations(run.runId),
+    };
+    const request = prompt.requestFor(context, run.runId);
+    const messages: Message[] = [...request.messages];
+    const actor = `model:${spec.agent.modelId}`;
+    const draftBase = { actor, workflowId: run.workflowId, entityId: run.entityId, versions: versions(run) };
+
+    let parsed: ParsedModelOutput | undefined;
+    for (let attempt = 0; attempt <= spec.agent.maxRepairs; attempt++) {
+      const startedAt = deps.clock().getTime();
+      const response = await deps.model.converse({ ...request, messages: [...messages] });
+      const latencyMs = response.metrics?.latencyMs ?? Math.max(0, deps.clock().getTime() - startedAt);
+      parsed = parseModelOutput(spec, response);
+      const problems = parsed.outcome === 'INVALID' ? parsed.problems.map(describeProblem) : [];
+      const cost = costUsd(spec.agent.modelId, response.usage);
+      await appendLineage(deps.lineage, deps.clock, run.runId, {
+        ...draftBase,
+        type: 'model.invoked',
+        data: { iteration, attempt, answer: recordedAnswer(response), problems },
+        usage: {
+          inputTokens: response.usage.inputTokens,
+          outputTokens: response.usage.outputTokens,
+          latencyMs,
+          ...(cost === undefined ? {} : { costUsd: cost }),
+        },
+      });
+      if (parsed.outcome !== 'INVALID') break;
+      messages.push(
+        assistantTurn(response.output.message),
+        repairTurn(response.output.message, parsed.problems),
+      );
+    }
+
+    if (!parsed || parsed.outcome === 'INVALID') {
+      const problems: readonly ModelOutputProblem[] = parsed?.outcome === 'INVALID' ? parsed.problems : [];
+      return { outcome: 'INVALID', problems: problems.map(describeProblem) };
+    }
+    if (parsed.outcome === 'FINISHED') {
+      await appendLineage(deps.lineage, deps.clock, run.runId, {
+        ...draftBase,
+        type: 'actions.proposed',
+        data: { iteration, outcome: 'FINISHED', summary: parsed.summary, proposals: [] },
+      });
+      return { outcome: 'FINISHED', summary: parsed.summary };
+    }
+    const proposals: Proposal[] = parsed.actions.map((proposed, index) => ({
+      proposalId: proposalIdFor(run.runId, iteration, index, proposed.action, proposed.input),
+      action: proposed.action,
+      input: proposed.input,
+      rationale: proposed.rationale,
+      confidence: proposed.confidence,
+    }));
+    await appendLineage(deps.lineage, deps.clock, run.runId, {
+      ...draftBase,
+      type: 'actions.proposed',
+      data: { iteration, outcome: 'PROPOSED', proposals },
+    });
+    return { outcome: 'PROPOSED', proposals };
+  };
+}
