@@ -1,0 +1,181 @@
+/**
+ * The request-approval step's use case: park a proposal behind a human.
+ *
+ * The state machine invokes it with a task token and waits until the decide
+ * step answers that token. The token is stored with the approval and never
+ * leaves the runs table; approvers only ever see the opaque approval id.
+ *
+ * The step may be retried (a Lambda error, a lost response), and each retry
+ * waits on a new token. So a retry never creates a second approval: it points
+ * the existing one at the new token, or, when a human already decided, replays
+ * that decision to the new token so the run is not left waiting for nothing.
+ */
+import { findLineageRecord } from '../agent/lineage-lookup.js';
+import { requireRun } from '../agent/run-lookup.js';
+import { durationToSeconds } from '../duration.js';
+import { GovernanceViolationError } from '../errors.js';
+import { approvalIdFor } from '../ids.js';
+import { appendLineage } from '../lineage/chain.js';
+import type { LineageStore } from '../lineage/record.js';
+import type { Clock, EventPublisher, TaskCallbacks } from '../ports.js';
+import type { ApprovalRequestInput } from '../run/contracts.js';
+import type { ApprovalRecord, ApprovalStatus, RunsStore } from '../runs/records.js';
+import type { WorkflowPack } from '../workflow/pack.js';
+import { bindingHashFor } from './binding.js';
+import { replayDecision } from './outcome.js';
+import { excludedApproversFor } from './separation-of-duties.js';
+
+/** The detail-type of the event that tells approvers a decision is waiting. */
+export const APPROVAL_REQUESTED_DETAIL_TYPE = 'ApprovalRequested';
+
+/** What the request step needs besides the pack. */
+export interface RequestApprovalDependencies {
+  readonly runs: Pick<
+    RunsStore,
+    'getRun' | 'putApproval' | 'getApproval' | 'refreshApprovalToken' | 'setRunStatus'
+  >;
+  readonly lineage: LineageStore;
+  readonly events: EventPublisher;
+  readonly callbacks: TaskCallbacks;
+  readonly clock: Clock;
+}
+
+/** What the request step returns (the state machine ignores it; it waits for the token). */
+export interface ApprovalRequestResult {
+  readonly approvalId: string;
+  readonly status: ApprovalStatus;
+  readonly expiresAt: string;
+}
+
+/**
+ * Builds the request-approval step for a pack.
+ *
+ * Stores a PENDING approval (binding hash, approver roles, excluded approvers
+ * from the event fields the spec names, expiry = now + `approvals.timeout`),
+ * records `approval.requested`, sets the run AWAITING_APPROVAL and publishes
+ * `ApprovalRequested` (never with the token). A retry refreshes the token
+ * instead of creating a second approval; the event is published again on a
+ * retry (consumers dedupe by `approvalId`) so a crash before the first publish
+ * cannot leave approvers unaware.
+ *
+ * @throws GovernanceViolationError when the proposal is not one that needs an
+ *   approval (not REQUIRE_APPROVAL, or shadowed), or an approval with the same
+ *   id is bound to a different action.
+ * @throws RunNotFoundError when the run is missing.
+ */
+export function createRequestApprovalStep(
+  pack: WorkflowPack,
+  deps: RequestApprovalDependencies,
+): (input: ApprovalRequestInput) => Promise<ApprovalRequestResult> {
+  const { spec } = pack;
+  const timeoutMs = durationToSeconds(spec.approvals.timeout) * 1000;
+
+  return async ({ run, taskToken, gated }) => {
+    const { proposal } = gated;
+    if (gated.decision !== 'REQUIRE_APPROVAL' || gated.shadow) {
+      throw new GovernanceViolationError(
+        `proposal "${proposal.proposalId}" (${proposal.action}) does not need an approval: decision ${gated.decision}${gated.shadow ? ', shadow' : ''}`,
+      );
+    }
+    const action = Object.hasOwn(spec.actions, proposal.action) ? spec.actions[proposal.action] : undefined;
+    if (!action) {
+      throw new GovernanceViolationError(
+        `proposal "${proposal.proposalId}" names "${proposal.action}", which is not in the catalogue of ${spec.id}`,
+      );
+    }
+    const stored = await requireRun(deps.runs, run.runId, 'request-approval');
+    const now = deps.clock();
+    const approvalId = approvalIdFor(run.runId, proposal.proposalId);
+    const candidate: ApprovalRecord = {
+      approvalId,
+      runId: run.runId,
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      proposalId: proposal.proposalId,
+      gated,
+      bindingHash: bindingHashFor(run.runId, proposal),
+      taskToken,
+      status: 'PENDING',
+      approverRoles: [...spec.approvals.approverRoles],
+      excludedApprovers: excludedApproversFor(spec, stored.event),
+      requestedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + timeoutMs).toISOString(),
+    };
+
+    let approval = candidate;
+    if (!(await deps.runs.putApproval(candidate))) {
+      const existing = await deps.runs.getApproval(approvalId);
+      if (!existing) throw new GovernanceViolationError(`approval "${approvalId}" exists but cannot be read`);
+      if (existing.bindingHash !== candidate.bindingHash) {
+        throw new GovernanceViolationError(
+          `approval "${approvalId}" is bound to ${existing.bindingHash}, but the proposal now hashes to ${candidate.bindingHash}`,
+        );
+      }
+      approval = existing;
+      if (existing.status === 'PENDING' && !(await deps.runs.refreshApprovalToken(approvalId, taskToken))) {
+        // Decided between the read and the refresh: replay what was decided.
+        approval = (await deps.runs.getApproval(approvalId)) ?? existing;
+      }
+      if (approval.status === 'APPROVED' || approval.status === 'REJECTED') {
+        await replayDecision(deps.callbacks, taskToken, approval);
+        return { approvalId, status: approval.status, expiresAt: approval.expiresAt };
+      }
+      // EXPIRED: the wait is ending on its own timeout; nothing to resume.
+      if (approval.status !== 'PENDING') {
+        return { approvalId, status: approval.status, expiresAt: approval.expiresAt };
+      }
+    }
+
+    const recorded = await findLineageRecord(
+      deps.lineage,
+      run.runId,
+      'approval.requested',
+      (data) => data.approvalId === approvalId,
+    );
+    if (!recorded) {
+      await appendLineage(deps.lineage, deps.clock, run.runId, {
+        type: 'approval.requested',
+        actor: 'awf:request-approval',
+        workflowId: run.workflowId,
+        entityId: run.entityId,
+        versions: { workflowVersion: run.workflowVersion },
+        data: {
+          approvalId,
+          proposalId: proposal.proposalId,
+          action: proposal.action,
+          input: proposal.input,
+          risk: action.risk,
+          reasons: gated.reasons,
+          bindingHash: approval.bindingHash,
+          approverRoles: approval.approverRoles,
+          excludedApprovers: approval.excludedApprovers,
+          expiresAt: approval.expiresAt,
+        },
+      });
+    }
+    await deps.runs.setRunStatus(run.runId, { status: 'AWAITING_APPROVAL', at: now.toISOString() });
+    await deps.events.publish([
+      {
+        source: `awf.${run.workflowId}`,
+        detailType: APPROVAL_REQUESTED_DETAIL_TYPE,
+        detail: {
+          approvalId,
+          runId: run.runId,
+          workflowId: run.workflowId,
+          entityId: run.entityId,
+          proposalId: proposal.proposalId,
+          action: proposal.action,
+          input: proposal.input,
+          rationale: proposal.rationale,
+          confidence: proposal.confidence,
+          risk: action.risk,
+          reasons: gated.reasons,
+          bindingHash: approval.bindingHash,
+          approverRoles: approval.approverRoles,
+          expiresAt: approval.expiresAt,
+        },
+      },
+    ]);
+    return { approvalId, status: 'PENDING', expiresAt: approval.expiresAt };
+  };
+}
