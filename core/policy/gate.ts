@@ -20,7 +20,7 @@ import {
   type Response,
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import { WorkflowSpecError } from '../errors.js';
+import { AwfError, WorkflowSpecError } from '../errors.js';
 import { hashOf } from '../hash.js';
 import type { GateDecision } from '../run/contracts.js';
 import type { WorkflowPack } from '../workflow/pack.js';
@@ -86,7 +86,7 @@ function messageOf(error: unknown): string {
 function outcomeOf(response: Response, policies: ReadonlyMap<string, ParsedPolicy & { order: number }>) {
   const determining = response.diagnostics.reason.map((id) => {
     const policy = policies.get(id);
-    if (!policy) throw new PolicyInputError(`cedar reported an unknown policy id "${id}"`);
+    if (!policy) throw new AwfError(`cedar reported a policy id that is not in the policy set: "${id}"`);
     return policy;
   });
   determining.sort((a, b) => a.order - b.order);
@@ -142,8 +142,9 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
     const { action } = request;
     const actionSpec = spec.actions[action];
     const contextType = contextTypes[action];
-    if (actionSpec === undefined || contextType === undefined)
+    if (actionSpec === undefined || contextType === undefined) {
       throw new PolicyInputError(`action "${action}" has no Cedar context type`);
+    }
     if (typeof request.entityId !== 'string' || request.entityId === '') {
       throw new PolicyInputError(
         `entityId: expected a non-empty string, got ${JSON.stringify(request.entityId)}`,
@@ -190,11 +191,12 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
         `action: expected one of the catalogue's actions (${Object.keys(contextTypes).join(', ')}), got ${JSON.stringify(request.action)}`,
       ]);
     }
+    const context = contextFor(request);
     const answer = statefulIsAuthorized({
       principal: { type: AGENT_ENTITY_TYPE, id: spec.id },
       action: { type: ACTION_ENTITY_TYPE, id: request.action },
       resource: { type: RESOURCE_ENTITY_TYPE, id: request.entityId },
-      context: contextFor(request),
+      context,
       preparsedSchemaName: schemaName,
       validateRequest: true,
       preparsedPolicySetId: policySetId,

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
+import { loadExampleEvents, WORKFLOWS_DIR } from '../../../workflows/discover.js';
 import {
   aDenyRefundRequest,
   aPack,
@@ -113,6 +115,40 @@ describe('the refund-triage policies', () => {
       'request-information',
       'escalate-to-human',
     ]);
+  });
+});
+
+describe('the refund-triage example events', () => {
+  const examples = loadExampleEvents(join(WORKFLOWS_DIR, 'refund-triage')).filter(
+    (example) => example.expect.actions[0] === 'issueRefund',
+  );
+
+  it('include an autonomous refund and one that needs approval', () => {
+    expect(examples.map((example) => example.expect.outcome).sort()).toEqual(['ALLOW', 'REQUIRE_APPROVAL']);
+  });
+
+  it.each(examples.map((example) => [example.name, example] as const))(
+    'get their expected outcome for a confident full refund (%s)',
+    (_name, example) => {
+      const { orderId, amount, currency } = example.detail as {
+        orderId: string;
+        amount: number;
+        currency: string;
+      };
+      const evaluation = refundGate.evaluate(
+        aRefundRequest({ entityId: orderId, input: { orderId, amount, currency } }),
+      );
+      expect(evaluation.decision).toBe(example.expect.outcome);
+    },
+  );
+
+  it('deny the over-limit example', () => {
+    const example = loadExampleEvents(join(WORKFLOWS_DIR, 'refund-triage')).find(
+      (candidate) => candidate.name === 'forbidden-over-limit',
+    );
+    const { orderId, amount } = (example?.detail ?? {}) as { orderId?: string; amount?: number };
+    expect(example?.expect.outcome).toBe('DENY');
+    expect(refundGate.evaluate(aRefundRequest({ input: { orderId, amount } })).decision).toBe('DENY');
   });
 });
 
