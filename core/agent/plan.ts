@@ -34,6 +34,11 @@ export interface PlanDependencies {
   readonly runs: Pick<RunsStore, 'getRun' | 'listObservations'>;
   readonly lineage: LineageStore;
   readonly clock: Clock;
+  /**
+   * The model or inference profile to call, when the stack configures one.
+   * @default - the spec's `agent.modelId`
+   */
+  readonly modelId?: string;
 }
 
 /** The longest model text kept in a `model.invoked` record; tool calls are kept whole. */
@@ -83,10 +88,11 @@ export function createPlanStep(
   deps: PlanDependencies,
 ): (input: PlanInput) => Promise<PlanResult> {
   const { spec } = pack;
+  const modelId = deps.modelId ?? spec.agent.modelId;
   const prompt = createPlanningPrompt(pack);
   const versions = (run: RunRef): LineageVersions => ({
     workflowVersion: run.workflowVersion,
-    modelId: spec.agent.modelId,
+    modelId,
     promptHash: prompt.promptHash,
   });
 
@@ -104,17 +110,17 @@ export function createPlanStep(
     };
     const request = prompt.requestFor(context, run.runId);
     const messages: Message[] = [...request.messages];
-    const actor = `model:${spec.agent.modelId}`;
+    const actor = `model:${modelId}`;
     const draftBase = { actor, workflowId: run.workflowId, entityId: run.entityId, versions: versions(run) };
 
     let parsed: ParsedModelOutput | undefined;
     for (let attempt = 0; attempt <= spec.agent.maxRepairs; attempt++) {
       const startedAt = deps.clock().getTime();
-      const response = await deps.model.converse({ ...request, messages: [...messages] });
+      const response = await deps.model.converse({ ...request, modelId, messages: [...messages] });
       const latencyMs = response.metrics?.latencyMs ?? Math.max(0, deps.clock().getTime() - startedAt);
       parsed = parseModelOutput(spec, response);
       const problems = parsed.outcome === 'INVALID' ? parsed.problems.map(describeProblem) : [];
-      const cost = costUsd(spec.agent.modelId, response.usage);
+      const cost = costUsd(modelId, response.usage);
       await appendLineage(deps.lineage, deps.clock, run.runId, {
         ...draftBase,
         type: 'model.invoked',
