@@ -1,0 +1,169 @@
+/**
+ * The stateful stack: what must outlive any deployment of the workflows.
+ */
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../core/stack-outputs.js';
+import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../core/storage/table-layout.js';
+import { InfrastructurePropsError } from './errors.js';
+import { grantLineageAudit } from './grants/dynamodb.js';
+
+/** Props of {@link AwfDataStack}. */
+export interface AwfDataStackProps extends StackProps {
+  /**
+   * How long the bus archive keeps events for replay. Events carry personal
+   * data, so keep this no longer than recovery needs.
+   * @default Duration.days(30)
+   */
+  readonly eventArchiveRetention?: Duration;
+}
+
+/**
+ * The customer-managed key, the platform event bus (with an archive), the
+ * runs table (state), the lineage table (evidence) and the auditor role.
+ *
+ * Termination protection is always on, and the tables and key are retained
+ * when the stack is deleted: losing evidence must take a deliberate act.
+ *
+ * @example
+ * const data = new AwfDataStack(app, 'AwfData', { env });
+ * new GovernedWorkflow(stack, 'RefundTriage', { ..., lineageTable: data.lineageTable, key: data.key });
+ */
+export class AwfDataStack extends Stack {
+  /** Encrypts both tables, the workflows' log groups and dead-letter queues; rotated yearly. */
+  public readonly key: kms.Key;
+  /** The platform bus: business events in, workflow and action events out. */
+  public readonly eventBus: events.EventBus;
+  /** The archive of every event on the bus, for replay. */
+  public readonly eventArchive: events.Archive;
+  /** Runs, approvals, idempotency records, autonomy levels, counters (TTL on `expiresAt`). */
+  public readonly runsTable: dynamodb.Table;
+  /** Append-only, hash-chained lineage records; stream for tamper alarms. */
+  public readonly lineageTable: dynamodb.Table;
+  /** Read-only access to the lineage table and its indexes, for auditors. */
+  public readonly auditorRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: AwfDataStackProps = {}) {
+    // Always on, whatever the props say: deleting this stack must be a deliberate, two-step act.
+    super(scope, id, { ...props, terminationProtection: true });
+    const archiveRetention = props.eventArchiveRetention ?? Duration.days(30);
+    if (!archiveRetention.isUnresolved() && archiveRetention.toDays({ integral: false }) < 1) {
+      throw new InfrastructurePropsError(
+        `eventArchiveRetention must be at least 1 day, got ${archiveRetention.toHumanString()}`,
+      );
+    }
+
+    this.key = new kms.Key(this, 'DataKey', {
+      description: 'awf: encrypts the runs and lineage tables, workflow logs and dead-letter queues',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.allowServiceUseOfKey();
+
+    this.eventBus = new events.EventBus(this, 'EventBus', {
+      description: 'awf platform bus: business events start runs; workflows and actions emit theirs here',
+    });
+    this.eventArchive = this.eventBus.archive('EventArchive', {
+      description: 'Every event on the awf bus, for replay after an incident',
+      eventPattern: { account: [this.account] },
+      retention: archiveRetention,
+    });
+
+    this.runsTable = new dynamodb.Table(this, 'RunsTable', {
+      partitionKey: { name: RUNS_TABLE_LAYOUT.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: RUNS_TABLE_LAYOUT.sortKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: RUNS_TABLE_LAYOUT.timeToLiveAttribute,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const byWorkflow = RUNS_TABLE_LAYOUT.indexes.byWorkflow;
+    this.runsTable.addGlobalSecondaryIndex({
+      indexName: byWorkflow.indexName,
+      partitionKey: { name: byWorkflow.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: byWorkflow.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    this.lineageTable = new dynamodb.Table(this, 'LineageTable', {
+      partitionKey: { name: LINEAGE_TABLE_LAYOUT.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: LINEAGE_TABLE_LAYOUT.sortKey, type: dynamodb.AttributeType.NUMBER },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      // The stream feeds tamper alarms: an update or delete shows its old image.
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    for (const index of Object.values(LINEAGE_TABLE_LAYOUT.indexes)) {
+      this.lineageTable.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: { name: index.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING },
+        // Auditors read whole records from every index.
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+
+    this.auditorRole = new iam.Role(this, 'AuditorRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'awf auditors: read the lineage table and its indexes, nothing else',
+      maxSessionDuration: Duration.hours(4),
+    });
+    grantLineageAudit(this.lineageTable, this.key, this.auditorRole);
+
+    new CfnOutput(this, STACK_OUTPUTS.runsTableName, { value: this.runsTable.tableName });
+    new CfnOutput(this, STACK_OUTPUTS.lineageTableName, { value: this.lineageTable.tableName });
+    new CfnOutput(this, STACK_OUTPUTS.eventBusName, { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorRole.roleArn });
+  }
+
+  /**
+   * The services that write with the key on the workflows' behalf get key
+   * policy statements limited to this account's resources: CloudWatch Logs for
+   * the log groups, EventBridge for the rules' dead-letter queues.
+   */
+  private allowServiceUseOfKey(): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsForThisAccountsLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.${this.urlSuffix}`)],
+        actions: [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          'kms:Encrypt',
+          'kms:GenerateDataKey',
+          'kms:GenerateDataKeyWithoutPlaintext',
+          'kms:ReEncryptFrom',
+          'kms:ReEncryptTo',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Aws.PARTITION}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowEventBridgeDeadLetterDeliveryForThisAccountsRules',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:events:${this.region}:${this.account}:rule/*` },
+        },
+      }),
+    );
+  }
+}

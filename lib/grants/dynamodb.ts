@@ -1,0 +1,136 @@
+/**
+ * Least-privilege grants on the runs and lineage tables.
+ *
+ * CDK's `grantReadData` / `grantWriteData` are too wide here: write includes
+ * `UpdateItem` and `DeleteItem` (which would let a step rewrite evidence), and
+ * both reach every index through `index/*` and the key through
+ * `kms:GenerateDataKey*` / `kms:ReEncrypt*`. These helpers name each action,
+ * each index and each key operation, so a reviewer reads the exact power a
+ * role holds and the tests can prove it.
+ */
+import { Aws } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+
+/** What appending to a hash chain takes: read the head of the chain, put the next record conditionally. */
+export const LINEAGE_APPEND_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] as const;
+
+/** What an auditor needs to read records, by key or through an index. */
+export const LINEAGE_AUDIT_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+] as const;
+
+/** Reading runs, approvals, autonomy levels and counters. */
+export const RUNS_READ_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+] as const;
+
+/** Changing state: runs, approvals, idempotency records and counters (transactions need the item actions). */
+export const RUNS_WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+
+/**
+ * Key operations DynamoDB performs with the caller's credentials on a table
+ * encrypted with a customer-managed key: decrypting the table key to read,
+ * and encrypting / generating data keys to write.
+ */
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+function indexArn(table: dynamodb.ITable, indexName: string): string {
+  return `${table.tableArn}/index/${indexName}`;
+}
+
+/**
+ * Lets the grantee use the key only through DynamoDB in this region: the key
+ * protects evidence, so a role must not be able to decrypt with it directly.
+ */
+function grantKeyViaDynamoDb(key: kms.IKey, grantee: iam.IGrantable, actions: readonly string[]): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...actions],
+    resourceArns: [key.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.${Aws.URL_SUFFIX}` } },
+  });
+}
+
+/**
+ * Grants what appending to the lineage chain takes, and nothing more:
+ * `GetItem`, `PutItem` and `Query` on the table itself (not its indexes),
+ * and the key's encrypt / decrypt through DynamoDB.
+ *
+ * Never `UpdateItem`, `DeleteItem` or PartiQL: records are written once.
+ *
+ * @example
+ * grantLineageAppend(lineageTable, dataKey, planFunction);
+ */
+export function grantLineageAppend(
+  lineageTable: dynamodb.ITable,
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...LINEAGE_APPEND_ACTIONS],
+    resourceArns: [lineageTable.tableArn],
+  });
+  grantKeyViaDynamoDb(key, grantee, KEY_WRITE_ACTIONS);
+}
+
+/**
+ * Grants an auditor read-only access to the lineage table and each of its
+ * indexes (named, not `index/*`), and decrypt through DynamoDB.
+ */
+export function grantLineageAudit(
+  lineageTable: dynamodb.ITable,
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...LINEAGE_AUDIT_ACTIONS],
+    resourceArns: [
+      lineageTable.tableArn,
+      ...Object.values(LINEAGE_TABLE_LAYOUT.indexes).map((index) => indexArn(lineageTable, index.indexName)),
+    ],
+  });
+  grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS);
+}
+
+/** Grants reading the runs table and its `byWorkflow` index. */
+export function grantRunsRead(runsTable: dynamodb.ITable, key: kms.IKey, grantee: iam.IGrantable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...RUNS_READ_ACTIONS],
+    resourceArns: [runsTable.tableArn, indexArn(runsTable, RUNS_TABLE_LAYOUT.indexes.byWorkflow.indexName)],
+  });
+  grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS);
+}
+
+/** Grants reading the runs table and its index, and writing items to the table. */
+export function grantRunsReadWrite(runsTable: dynamodb.ITable, key: kms.IKey, grantee: iam.IGrantable): void {
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...RUNS_READ_ACTIONS],
+    resourceArns: [runsTable.tableArn, indexArn(runsTable, RUNS_TABLE_LAYOUT.indexes.byWorkflow.indexName)],
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...RUNS_WRITE_ACTIONS],
+    resourceArns: [runsTable.tableArn],
+  });
+  grantKeyViaDynamoDb(key, grantee, KEY_WRITE_ACTIONS);
+}

@@ -1,0 +1,60 @@
+/**
+ * `events:PutEvents` on the platform bus, limited to a workflow's own source.
+ *
+ * IAM evaluates the conditions per entry of a PutEvents call, so a step
+ * holding this grant cannot impersonate another workflow or a business
+ * system (for example emit `acme.payments` / `RefundRequested` and start
+ * runs of its own).
+ */
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { InfrastructurePropsError } from '../errors.js';
+
+/** The `source` of every event a workflow puts on the bus: `awf.<workflow id>`. */
+export function workflowEventSource(workflowId: string): string {
+  return `awf.${workflowId}`;
+}
+
+/** Which events the grantee may put. */
+export interface PutWorkflowEventsOptions {
+  /** The workflow whose source (`awf.<id>`) the events must carry. */
+  readonly workflowId: string;
+  /**
+   * The only `detail-type`s allowed.
+   * @default - any detail-type, as long as the source is the workflow's
+   */
+  readonly detailTypes?: readonly string[];
+}
+
+/**
+ * Grants `events:PutEvents` on `bus` with an `events:source` condition and,
+ * when given, an `events:detail-type` condition.
+ *
+ * @throws InfrastructurePropsError when `detailTypes` is given but empty (a
+ *   grant nothing may use is a bug, not least privilege).
+ * @example
+ * grantPutWorkflowEvents(bus, actFunction, { workflowId: 'refund-triage', detailTypes: ['RefundIssued'] });
+ */
+export function grantPutWorkflowEvents(
+  bus: events.IEventBus,
+  grantee: iam.IGrantable,
+  options: PutWorkflowEventsOptions,
+): iam.Grant {
+  if (options.detailTypes !== undefined && options.detailTypes.length === 0) {
+    throw new InfrastructurePropsError(
+      `detailTypes must list at least one detail-type when given, got [] for workflow ${options.workflowId}`,
+    );
+  }
+  const conditions: Record<string, Record<string, string | string[]>> = {
+    StringEquals: {
+      'events:source': workflowEventSource(options.workflowId),
+      ...(options.detailTypes ? { 'events:detail-type': [...new Set(options.detailTypes)].sort() } : {}),
+    },
+  };
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['events:PutEvents'],
+    resourceArns: [bus.eventBusArn],
+    conditions,
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The stateless stack: one GovernedWorkflow per workflow pack.
+ */
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { STACK_OUTPUTS } from '../core/stack-outputs.js';
+import type { WorkflowPack } from '../core/workflow/pack.js';
+import { InfrastructurePropsError } from './errors.js';
+import { GovernedWorkflow } from './governed-workflow.js';
+import { pascalCase } from './steps.js';
+
+/** A workflow pack and the folder it was loaded from. */
+export interface PackAtDir {
+  readonly pack: WorkflowPack;
+  readonly dir: string;
+}
+
+/** Props of {@link AwfWorkflowsStack}. */
+export interface AwfWorkflowsStackProps extends StackProps {
+  /** The packs to deploy; at least one, ids unique. */
+  readonly packs: readonly PackAtDir[];
+  readonly eventBus: events.IEventBus;
+  readonly runsTable: dynamodb.ITable;
+  readonly lineageTable: dynamodb.ITable;
+  /** The key of the tables; also encrypts the workflows' logs and dead-letter queues. */
+  readonly key: kms.IKey;
+  /**
+   * How long step and state machine logs are kept.
+   * @default logs.RetentionDays.SIX_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Every workflow of the repository, each a {@link GovernedWorkflow} with
+ * construct id `PascalCase(<workflow id>)`. Outputs `Workflows`: a JSON object
+ * of workflow id to `{ stateMachineArn, decideApprovalFunctionName }`, which
+ * the `awf` CLI reads.
+ *
+ * @example
+ * new AwfWorkflowsStack(app, 'AwfWorkflows', {
+ *   env, packs, eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
+ * });
+ */
+export class AwfWorkflowsStack extends Stack {
+  /** The workflows, by workflow id. */
+  public readonly workflows: Readonly<Record<string, GovernedWorkflow>>;
+
+  constructor(scope: Construct, id: string, props: AwfWorkflowsStackProps) {
+    super(scope, id, props);
+    if (props.packs.length === 0) {
+      throw new InfrastructurePropsError('packs must hold at least one workflow pack, got none');
+    }
+    const ids = props.packs.map(({ pack }) => pack.spec.id);
+    const duplicates = ids.filter((workflowId, i) => ids.indexOf(workflowId) !== i);
+    if (duplicates.length > 0) {
+      throw new InfrastructurePropsError(
+        `packs must have unique workflow ids, got ${[...new Set(duplicates)].join(', ')} more than once`,
+      );
+    }
+
+    const workflows: Record<string, GovernedWorkflow> = {};
+    for (const { pack, dir } of props.packs) {
+      workflows[pack.spec.id] = new GovernedWorkflow(this, pascalCase(pack.spec.id), {
+        pack,
+        packDir: dir,
+        eventBus: props.eventBus,
+        runsTable: props.runsTable,
+        lineageTable: props.lineageTable,
+        key: props.key,
+        logRetention: props.logRetention,
+      });
+    }
+    this.workflows = workflows;
+
+    new CfnOutput(this, STACK_OUTPUTS.workflows, {
+      description: 'workflow id -> { stateMachineArn, decideApprovalFunctionName }',
+      value: this.toJsonString(
+        Object.fromEntries(
+          Object.entries(workflows).map(([workflowId, workflow]) => [
+            workflowId,
+            {
+              stateMachineArn: workflow.stateMachine.stateMachineArn,
+              decideApprovalFunctionName: workflow.functions['decide-approval'].functionName,
+            },
+          ]),
+        ),
+      ),
+    });
+  }
+}
