@@ -1,4 +1,13 @@
 /**
- * The `awf` command line: `awf <group> <command>`; see `awf --help`.
+ * The `awf` command line; see `awf --help`.
+ *
+ * Errors print one line, `awf: <what was wrong>`, and exit with status 1.
  */
-console.log('awf', process.argv.slice(2).join(' '));
+import { buildProgram } from '../cli/program.js';
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  process.stderr.write(`awf: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,39 @@
+/**
+ * `awf audit trail RUN`: the run's lineage records in order, with the chain verified.
+ */
+
+import { verifyChain } from '../../core/lineage/verify.js';
+import { TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
+import { type OutputOptions, print, renderTable } from '../output.js';
+import { storesOf } from '../stores.js';
+import type { Target } from '../target.js';
+
+function summarize(data: Readonly<Record<string, unknown>>): string {
+  const text = JSON.stringify(data);
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
+/** Prints a run's lineage chain and whether it verifies. */
+export async function auditTrail(target: Target, runId: string, options: OutputOptions): Promise<void> {
+  const stores = storesOf(target);
+  const [records, run] = await Promise.all([stores.lineage.chain(runId), stores.runs.getRun(runId)]);
+  if (records.length === 0) throw new Error(`no lineage records for ${runId}`);
+  const ended = run ? TERMINAL_RUN_STATUSES.includes(run.status) : true;
+  const verification = verifyChain(records, { ended });
+  print({ runId, records, verification }, options, (r) =>
+    [
+      renderTable(r.records, [
+        { heading: 'seq', value: (x) => x.seq },
+        { heading: 'at', value: (x) => x.at },
+        { heading: 'type', value: (x) => x.type },
+        { heading: 'actor', value: (x) => x.actor },
+        { heading: 'data', value: (x) => summarize(x.data) },
+      ]),
+      '',
+      r.verification.ok
+        ? `chain verified: ${r.records.length} records, head ${r.records.at(-1)?.hash}`
+        : `CHAIN BROKEN:\n${r.verification.problems.map((p) => `  seq ${p.seq}: ${p.problem}`).join('\n')}`,
+    ].join('\n'),
+  );
+  if (!verification.ok) process.exitCode = 2;
+}

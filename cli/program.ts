@@ -1,0 +1,118 @@
+/**
+ * The `awf` command tree. Each command resolves its target (the local cloud by
+ * default, a deployed stack with `--aws`) and prints a table, or JSON with `--json`.
+ */
+import { Command, Option } from 'commander';
+import { decideApproval, listApprovals } from './commands/approvals.js';
+import { auditTrail } from './commands/audit.js';
+import { putEvent, showSink } from './commands/events.js';
+import { listRuns, showRun, waitForRun } from './commands/runs.js';
+import { resolveTarget, type TargetOptions } from './target.js';
+
+type Options = TargetOptions & { json?: boolean } & Record<string, unknown>;
+
+/** Adds the options every target-using command shares. */
+function withTarget(command: Command): Command {
+  return command
+    .option('--json', 'print JSON for scripts instead of a table')
+    .option('--aws', 'talk to a deployed stack instead of the local cloud')
+    .option('--stack <name>', 'workflows stack name (with --aws)')
+    .option('--data-stack <name>', 'data stack name (with --aws)')
+    .option('--region <region>', 'AWS region (with --aws)')
+    .addOption(new Option('--state-dir <dir>', 'local cloud state folder').default('.awf').hideHelp());
+}
+
+/** Runs `action` with the command's merged options and resolved target. */
+function targeted(
+  action: (
+    target: Awaited<ReturnType<typeof resolveTarget>>,
+    options: Options,
+    ...args: string[]
+  ) => Promise<void> | void,
+) {
+  return async (...args: unknown[]) => {
+    const command = args.at(-1) as Command;
+    const options = command.optsWithGlobals() as Options;
+    const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+    const target = await resolveTarget(options);
+    await action(target, options, ...positional);
+  };
+}
+
+/** Builds the `awf` program. `local` commands are added by the caller (they need the local cloud's code). */
+export function buildProgram(): Command {
+  const program = new Command('awf')
+    .description('awf: governed autonomous workflows on AWS')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  const events = program
+    .command('events')
+    .description('put events on the platform bus and read what actions emitted');
+  withTarget(
+    events
+      .command('put')
+      .description('put one event on the platform bus')
+      .option('--source <source>', 'event source, such as acme.payments')
+      .option('--detail-type <type>', 'event detail-type, such as RefundRequested')
+      .option('--detail <json>', 'event detail as a JSON object')
+      .option('--file <path>', 'a JSON file with source, detail-type and detail (an example event)'),
+  ).action(targeted((target, options) => putEvent(target, options)));
+  withTarget(
+    events
+      .command('sink')
+      .description('events the platform and its actions emitted (local cloud)')
+      .option('--source <source>', 'only this source')
+      .option('--detail-type <type>', 'only this detail-type')
+      .option('--all', 'also the business events that came in'),
+  ).action(targeted((target, options) => showSink(target, options)));
+
+  const runs = program.command('runs').description('runs of the governed workflows');
+  withTarget(
+    runs
+      .command('list')
+      .description('runs, newest first')
+      .option('--workflow <id>', 'only this workflow')
+      .option('--status <status>', 'RUNNING, AWAITING_APPROVAL, COMPLETED, ESCALATED, REJECTED or FAILED')
+      .option('--limit <n>', 'at most this many', '50'),
+  ).action(targeted((target, options) => listRuns(target, options)));
+  withTarget(runs.command('show <run>').description('one run: status, approvals, actions, lineage')).action(
+    targeted((target, options, runId = '') => showRun(target, runId, options)),
+  );
+  withTarget(
+    runs
+      .command('wait <run>')
+      .description('wait until the run ends (or reaches --status)')
+      .option('--status <status>', 'wait for this status instead, such as AWAITING_APPROVAL')
+      .option('--timeout <duration>', 'give up after this long, such as 90s or 5m', '120s'),
+  ).action(targeted((target, options, runId = '') => waitForRun(target, runId, options)));
+
+  const approvals = program.command('approvals').description('pending human approvals');
+  withTarget(
+    approvals
+      .command('list')
+      .description('pending approvals')
+      .option('--workflow <id>', 'only this workflow'),
+  ).action(targeted((target, options) => listApprovals(target, options)));
+  for (const [name, decision] of [
+    ['approve', 'APPROVE'],
+    ['reject', 'REJECT'],
+  ] as const) {
+    withTarget(
+      approvals
+        .command(`${name} <approval>`)
+        .description(`${name} a pending approval`)
+        .requiredOption('--as <principal>', 'who decides, such as alice@acme.example')
+        .requiredOption('--reason <text>', 'why; recorded in the lineage for auditors'),
+    ).action(
+      targeted((target, options, approvalId = '') => decideApproval(target, approvalId, decision, options)),
+    );
+  }
+
+  const audit = program.command('audit').description('evidence for auditors');
+  withTarget(
+    audit.command('trail <run>').description("the run's lineage records in order, chain verified"),
+  ).action(targeted((target, options, runId = '') => auditTrail(target, runId, options)));
+
+  return program;
+}

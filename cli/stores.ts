@@ -1,0 +1,17 @@
+/**
+ * The runs and lineage stores of a target, through the same adapters the Lambdas use.
+ */
+
+import { toDocumentClient } from '../lambdas/adapters/aws-clients.js';
+import { DynamoDbLineageStore } from '../lambdas/adapters/dynamodb-lineage-store.js';
+import { DynamoDbRunsStore } from '../lambdas/adapters/dynamodb-runs-store.js';
+import type { Target } from './target.js';
+
+/** Stores for reading a target's runs, approvals and lineage. */
+export function storesOf(target: Target): { runs: DynamoDbRunsStore; lineage: DynamoDbLineageStore } {
+  const client = toDocumentClient(target.clients.dynamodb);
+  return {
+    runs: new DynamoDbRunsStore({ client, tableName: target.runsTable }),
+    lineage: new DynamoDbLineageStore({ client, tableName: target.lineageTable }),
+  };
+}
