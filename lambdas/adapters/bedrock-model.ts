@@ -50,10 +50,13 @@ export class ModelRequestError extends AwfError {
  * The SDK would otherwise speak HTTP/2 to the endpoint, which plain HTTP/1.1
  * servers (the local cloud's) cannot answer; an HTTP/1.1 handler works with
  * both them and Bedrock.
+ *
+ * @param config - settings to add or override (e.g. `maxAttempts`)
  */
-export function createBedrockRuntimeClient(): BedrockRuntimeClient {
+export function createBedrockRuntimeClient(config: BedrockRuntimeClientConfig = {}): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000 }),
+    ...config,
   });
 }
 
