@@ -1,0 +1,549 @@
+/**
+ * RunsStore on the runs table: a single-table design on RUNS_TABLE_LAYOUT.
+ *
+ * | item                | pk                              | sk                          | byWorkflow index (gsi1pk / gsi1sk)             |
+ * |---------------------|---------------------------------|-----------------------------|------------------------------------------------|
+ * | run                 | `RUN#<runId>`                   | `RUN`                       | `RUNS#<workflowId>` / `<startedAt>#<runId>`    |
+ * | approval            | `APPROVAL#<approvalId>`         | `APPROVAL`                  | while PENDING only: `PENDING_APPROVALS` / `<workflowId>#<requestedAt>#<approvalId>` |
+ * | approval of a run   | `RUN#<runId>`                   | `APPROVAL#<approvalId>`     | -                                              |
+ * | observation         | `RUN#<runId>`                   | `OBS#<iteration>#<proposalId>` | -                                           |
+ * | execution claim     | `EXEC#<key>`                    | `EXEC`                      | -                                              |
+ * | autonomy level      | `WORKFLOW#<workflowId>`         | `AUTONOMY#<action>`         | -                                              |
+ * | history entry       | `HISTORY#<workflowId>#<action>#<key>` | `<at>#<uuid>`         | -                                              |
+ *
+ * The index is sparse: a decided approval drops its index keys, so the
+ * pending-approvals query reads only what is still pending. Execution claims,
+ * observations and history entries carry `expiresAt` (epoch seconds) for TTL;
+ * the approval's own expiry is stored as `approvalExpiresAt` so it can never
+ * be mistaken for a TTL. Every "unless it exists" and "only while" of the port
+ * is a condition expression, so concurrent callers cannot both win.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  ScanCommand,
+  type ScanCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { AwfError } from '../../core/errors.js';
+import type { Clock } from '../../core/ports.js';
+import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
+import type {
+  ApprovalDecision,
+  ApprovalRecord,
+  AutonomyRecord,
+  IdempotencyRecord,
+  RunRecord,
+  RunStatusChange,
+  RunsStore,
+} from '../../core/runs/records.js';
+import { RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+import { isConditionalCheckFailed, isTransactionConditionFailure } from './dynamodb-errors.js';
+
+const PK = RUNS_TABLE_LAYOUT.partitionKey;
+const SK = RUNS_TABLE_LAYOUT.sortKey;
+const TTL = RUNS_TABLE_LAYOUT.timeToLiveAttribute;
+const INDEX = RUNS_TABLE_LAYOUT.indexes.byWorkflow;
+const PENDING_APPROVALS = 'PENDING_APPROVALS';
+/** Attributes that are part of the layout, not of the record. */
+const LAYOUT_ATTRIBUTES = new Set<string>([PK, SK, TTL, INDEX.partitionKey, INDEX.sortKey, 'kind']);
+
+type Item = Record<string, unknown>;
+
+const key = (pk: string, sk: string): Item => ({ [PK]: pk, [SK]: sk });
+const runKey = (runId: string) => key(`RUN#${runId}`, 'RUN');
+const approvalKey = (approvalId: string) => key(`APPROVAL#${approvalId}`, 'APPROVAL');
+const executionKey = (executionKey: string) => key(`EXEC#${executionKey}`, 'EXEC');
+const autonomyKey = (workflowId: string, action: string) =>
+  key(`WORKFLOW#${workflowId}`, `AUTONOMY#${action}`);
+const historyPartition = (workflowId: string, action: string, historyKey: string) =>
+  `HISTORY#${workflowId}#${action}#${historyKey}`;
+/** Zero-padded so observations sort by iteration as strings. */
+const observationSort = (iteration: number, proposalId: string) =>
+  `OBS#${String(iteration).padStart(6, '0')}#${proposalId}`;
+
+function withoutLayout(item: Item): Item {
+  return Object.fromEntries(Object.entries(item).filter(([name]) => !LAYOUT_ATTRIBUTES.has(name)));
+}
+
+function toApproval(item: Item): ApprovalRecord {
+  const { approvalExpiresAt, ...rest } = withoutLayout(item);
+  return { ...rest, expiresAt: approvalExpiresAt } as ApprovalRecord;
+}
+
+/** Where the runs store writes and how long its expiring items live. */
+export interface DynamoDbRunsStoreProps {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /**
+   * Days before execution claims, observations and history entries expire (TTL).
+   * Keep it longer than any history window the workflows count over.
+   * @default 400
+   */
+  readonly retentionDays?: number;
+  /**
+   * Time source for the order of observations and for TTLs.
+   * @default - the system clock
+   */
+  readonly clock?: Clock;
+}
+
+/** The runs table as a RunsStore. */
+export class DynamoDbRunsStore implements RunsStore {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly retentionSeconds: number;
+  private readonly clock: Clock;
+
+  constructor(props: DynamoDbRunsStoreProps) {
+    const retentionDays = props.retentionDays ?? 400;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new AwfError(`retentionDays must be a positive whole number, got ${retentionDays}`);
+    }
+    this.client = props.client;
+    this.tableName = props.tableName;
+    this.retentionSeconds = retentionDays * 86_400;
+    this.clock = props.clock ?? (() => new Date());
+  }
+
+  // ---- runs ----
+
+  async createRun(run: RunRecord): Promise<boolean> {
+    return this.putUnlessExists({
+      ...runKey(run.runId),
+      kind: 'run',
+      [INDEX.partitionKey]: `RUNS#${run.workflowId}`,
+      [INDEX.sortKey]: `${run.startedAt}#${run.runId}`,
+      ...run,
+    });
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.get(runKey(runId));
+    return item === undefined ? undefined : (withoutLayout(item) as unknown as RunRecord);
+  }
+
+  async setRunStatus(runId: string, change: RunStatusChange): Promise<boolean> {
+    const { at, ...fields } = change;
+    const update = setExpression({ ...fields, updatedAt: at });
+    const terminal = Object.fromEntries(TERMINAL_RUN_STATUSES.map((status, i) => [`:terminal${i}`, status]));
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: runKey(runId),
+          UpdateExpression: update.expression,
+          ConditionExpression: `attribute_exists(#pk) AND NOT (#status IN (${Object.keys(terminal).join(', ')}))`,
+          ExpressionAttributeNames: { ...update.names, '#pk': PK },
+          ExpressionAttributeValues: { ...update.values, ...terminal },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async listRuns(query: { workflowId?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
+    const statusFilter = query.status === undefined ? {} : { status: query.status };
+    if (query.workflowId === undefined) {
+      // No index spans every workflow: an operator's listing of everything scans.
+      const items = await this.scanAll({
+        TableName: this.tableName,
+        FilterExpression: statusFilter.status ? '#kind = :run AND #status = :status' : '#kind = :run',
+        ExpressionAttributeNames: {
+          '#kind': 'kind',
+          ...(statusFilter.status ? { '#status': 'status' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':run': 'run',
+          ...(statusFilter.status ? { ':status': statusFilter.status } : {}),
+        },
+      });
+      const runs = items
+        .map((item) => withoutLayout(item) as unknown as RunRecord)
+        .sort((a, b) => `${b.startedAt}#${b.runId}`.localeCompare(`${a.startedAt}#${a.runId}`));
+      return query.limit === undefined ? runs : runs.slice(0, query.limit);
+    }
+    const items = await this.queryAll(
+      {
+        TableName: this.tableName,
+        IndexName: INDEX.indexName,
+        KeyConditionExpression: '#gpk = :gpk',
+        FilterExpression: statusFilter.status ? '#status = :status' : undefined,
+        ExpressionAttributeNames: {
+          '#gpk': INDEX.partitionKey,
+          ...(statusFilter.status ? { '#status': 'status' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':gpk': `RUNS#${query.workflowId}`,
+          ...(statusFilter.status ? { ':status': statusFilter.status } : {}),
+        },
+        ScanIndexForward: false,
+      },
+      query.limit,
+    );
+    return items.map((item) => withoutLayout(item) as unknown as RunRecord);
+  }
+
+  // ---- approvals ----
+
+  async putApproval(approval: ApprovalRecord): Promise<boolean> {
+    const { expiresAt, ...rest } = approval;
+    const pending = approval.status === 'PENDING';
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...approvalKey(approval.approvalId),
+                  kind: 'approval',
+                  ...(pending
+                    ? {
+                        [INDEX.partitionKey]: PENDING_APPROVALS,
+                        [INDEX.sortKey]: `${approval.workflowId}#${approval.requestedAt}#${approval.approvalId}`,
+                      }
+                    : {}),
+                  ...rest,
+                  approvalExpiresAt: expiresAt,
+                },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': PK },
+              },
+            },
+            {
+              // The run's list of approvals: the approval itself is keyed by its opaque id.
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...key(`RUN#${approval.runId}`, `APPROVAL#${approval.approvalId}`),
+                  kind: 'approval-of-run',
+                  approvalId: approval.approvalId,
+                },
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': PK },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
+    const item = await this.get(approvalKey(approvalId));
+    return item === undefined ? undefined : toApproval(item);
+  }
+
+  async refreshApprovalToken(approvalId: string, taskToken: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(approvalId),
+          UpdateExpression: 'SET #taskToken = :token',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', '#taskToken': 'taskToken' },
+          ExpressionAttributeValues: { ':token': taskToken, ':pending': 'PENDING' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalRecord | undefined> {
+    const update = setExpression({
+      status: decision.status,
+      decidedAt: decision.at,
+      decidedBy: decision.by,
+      reason: decision.reason,
+    });
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(approvalId),
+          // Dropping the index keys takes the approval out of the pending-approvals query.
+          UpdateExpression: `${update.expression} REMOVE #gpk, #gsk`,
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { ...update.names, '#gpk': INDEX.partitionKey, '#gsk': INDEX.sortKey },
+          ExpressionAttributeValues: { ...update.values, ':pending': 'PENDING' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return result.Attributes === undefined ? undefined : toApproval(result.Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async listPendingApprovals(query: { workflowId?: string } = {}): Promise<ApprovalRecord[]> {
+    const byWorkflow = query.workflowId !== undefined;
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: INDEX.indexName,
+      KeyConditionExpression: byWorkflow ? '#gpk = :gpk AND begins_with(#gsk, :prefix)' : '#gpk = :gpk',
+      ExpressionAttributeNames: {
+        '#gpk': INDEX.partitionKey,
+        ...(byWorkflow ? { '#gsk': INDEX.sortKey } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':gpk': PENDING_APPROVALS,
+        ...(byWorkflow ? { ':prefix': `${query.workflowId}#` } : {}),
+      },
+    });
+    // The index is read eventually consistently: drop what was decided a moment ago.
+    return items
+      .map(toApproval)
+      .filter((approval) => approval.status === 'PENDING')
+      .sort(byRequestAscending);
+  }
+
+  async listApprovalsOfRun(runId: string): Promise<ApprovalRecord[]> {
+    const refs = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':prefix': 'APPROVAL#' },
+      ConsistentRead: true,
+    });
+    const approvals = await Promise.all(refs.map((ref) => this.getApproval(String(ref.approvalId))));
+    return approvals.filter((a): a is ApprovalRecord => a !== undefined).sort(byRequestAscending);
+  }
+
+  async markReminded(approvalId: string, at: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(approvalId),
+          UpdateExpression: 'SET #lastReminderAt = :at',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', '#lastReminderAt': 'lastReminderAt' },
+          ExpressionAttributeValues: { ':at': at, ':pending': 'PENDING' },
+        }),
+      );
+    } catch (error) {
+      // Decided (or gone) in the meantime: there is nobody left to remind.
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  // ---- action executions ----
+
+  async claimExecution(
+    key: string,
+    at: string,
+  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
+    const claimed = await this.putUnlessExists({
+      ...executionKey(key),
+      kind: 'execution',
+      key,
+      status: 'IN_PROGRESS',
+      startedAt: at,
+      [TTL]: this.expiryFrom(Date.parse(at)),
+    });
+    if (claimed) return { claimed: true };
+    const item = await this.get(executionKey(key));
+    if (item === undefined) {
+      throw new AwfError(`execution claim "${key}" was refused, yet no claim exists; retry the step`);
+    }
+    return { claimed: false, record: withoutLayout(item) as unknown as IdempotencyRecord };
+  }
+
+  async completeExecution(key: string, observation: Observation): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: executionKey(key),
+          UpdateExpression: 'SET #status = :completed, #observation = :observation',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK, '#status': 'status', '#observation': 'observation' },
+          ExpressionAttributeValues: { ':completed': 'COMPLETED', ':observation': observation },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) {
+        throw new AwfError(`cannot complete execution "${key}": it was never claimed`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  // ---- observations ----
+
+  async addObservation(runId: string, iteration: number, observation: Observation): Promise<void> {
+    const now = this.clock();
+    // Keyed by (iteration, proposal): a retried Act finds its observation recorded and adds nothing.
+    await this.putUnlessExists({
+      ...key(`RUN#${runId}`, observationSort(iteration, observation.proposalId)),
+      kind: 'observation',
+      iteration,
+      recordedAt: now.toISOString(),
+      observation,
+      [TTL]: this.expiryFrom(now.getTime()),
+    });
+  }
+
+  async listObservations(runId: string): Promise<Observation[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':prefix': 'OBS#' },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => ({
+        iteration: Number(item.iteration),
+        recordedAt: String(item.recordedAt),
+        observation: item.observation as Observation,
+      }))
+      .sort((a, b) => a.iteration - b.iteration || a.recordedAt.localeCompare(b.recordedAt))
+      .map((entry) => entry.observation);
+  }
+
+  // ---- autonomy ----
+
+  async getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined> {
+    const item = await this.get(autonomyKey(workflowId, action));
+    return item === undefined ? undefined : (withoutLayout(item) as unknown as AutonomyRecord);
+  }
+
+  async putAutonomy(record: AutonomyRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...autonomyKey(record.workflowId, record.action), kind: 'autonomy', ...record },
+      }),
+    );
+  }
+
+  // ---- history ----
+
+  async recordHistory(workflowId: string, key: string, action: string, at: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          // The uuid keeps two executions in the same millisecond apart.
+          ...{ [PK]: historyPartition(workflowId, action, key), [SK]: `${at}#${randomUUID()}` },
+          kind: 'history',
+          at,
+          [TTL]: this.expiryFrom(Date.parse(at)),
+        },
+      }),
+    );
+  }
+
+  async countHistory(workflowId: string, key: string, action: string, since: string): Promise<number> {
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+          ExpressionAttributeValues: { ':pk': historyPartition(workflowId, action, key), ':since': since },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  // ---- helpers ----
+
+  private expiryFrom(epochMs: number): number {
+    return Math.floor(epochMs / 1000) + this.retentionSeconds;
+  }
+
+  private async get(itemKey: Item): Promise<Item | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
+    );
+    return result.Item;
+  }
+
+  private async putUnlessExists(item: Item): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Every item a query matches, page by page; stops once `limit` items passed the filter. */
+  private async queryAll(input: QueryCommandInput, limit?: number): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && (limit === undefined || items.length < limit));
+    return limit === undefined ? items : items.slice(0, limit);
+  }
+
+  private async scanAll(input: ScanCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const page = await this.client.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+}
+
+/**
+ * `SET #a = :a, #b = :b` for the defined fields, every name escaped (DynamoDB
+ * reserves words such as `status`, `reason` and `at`).
+ */
+function setExpression(fields: Item): { expression: string; names: Record<string, string>; values: Item } {
+  const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
+  return {
+    expression: `SET ${defined.map(([name]) => `#${name} = :${name}`).join(', ')}`,
+    names: Object.fromEntries(defined.map(([name]) => [`#${name}`, name])),
+    values: Object.fromEntries(defined.map(([name, value]) => [`:${name}`, value])),
+  };
+}
+
+function byRequestAscending(a: ApprovalRecord, b: ApprovalRecord): number {
+  return a.requestedAt === b.requestedAt
+    ? a.approvalId.localeCompare(b.approvalId)
+    : a.requestedAt.localeCompare(b.requestedAt);
+}

@@ -1,0 +1,107 @@
+/**
+ * The RunsStore contract against the in-memory fake and against the DynamoDB
+ * adapter on real DynamoDB Local, plus what only the table shows (TTLs, the
+ * sparse index).
+ */
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbRunsStore } from '../../lambdas/adapters/dynamodb-runs-store.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
+import { fixedClock, InMemoryRunsStore } from '../support/in-memory-stores.js';
+import { anApprovalRecord } from '../support/run-builders.js';
+import { describeRunsStoreContract } from '../support/runs-store-contract.js';
+
+describe('InMemoryRunsStore', () => {
+  describeRunsStoreContract(() => new InMemoryRunsStore());
+});
+
+describe('DynamoDbRunsStore on DynamoDB Local', () => {
+  let ddb: DynamoDbLocal;
+  beforeAll(async () => {
+    ddb = await startDynamoDbLocal();
+  });
+  afterAll(async () => {
+    await ddb?.stop();
+  });
+  const store = (retentionDays?: number) =>
+    new DynamoDbRunsStore({
+      client: ddb.documentClient,
+      tableName: ddb.runsTableName,
+      retentionDays,
+      clock: fixedClock('2026-11-02T14:30:00.000Z'),
+    });
+
+  describeRunsStoreContract(() => store());
+
+  const rawItem = async (pk: string, sk: string) =>
+    (await ddb.documentClient.send(new GetCommand({ TableName: ddb.runsTableName, Key: { pk, sk } }))).Item;
+
+  it('gives execution claims, observations and history entries an expiresAt TTL retentionDays ahead', async () => {
+    const runs = store(30);
+    const startedAt = '2026-11-02T14:25:00.000Z';
+    const thirtyDays = 30 * 86_400;
+    await runs.claimExecution('exec-ttl', startedAt);
+    await runs.addObservation('run-ttl', 0, {
+      proposalId: 'prop-1',
+      action: 'a',
+      status: 'EXECUTED',
+      result: {},
+    });
+    await runs.recordHistory('wf-ttl', 'cus_1', 'issueRefund', startedAt);
+
+    expect((await rawItem('EXEC#exec-ttl', 'EXEC'))?.expiresAt).toBe(
+      Date.parse(startedAt) / 1000 + thirtyDays,
+    );
+    expect((await rawItem('RUN#run-ttl', 'OBS#000000#prop-1'))?.expiresAt).toBe(
+      Date.parse('2026-11-02T14:30:00.000Z') / 1000 + thirtyDays,
+    );
+    const history = await ddb.documentClient.send(
+      new QueryCommand({
+        TableName: ddb.runsTableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'HISTORY#wf-ttl#issueRefund#cus_1' },
+      }),
+    );
+    expect(history.Items?.[0]?.expiresAt).toBe(Date.parse(startedAt) / 1000 + thirtyDays);
+  });
+
+  it('never stores an approval expiry where TTL would read it, so approvals are not deleted', async () => {
+    const approval = anApprovalRecord({ approvalId: 'appr-ttl', runId: 'run-appr-ttl' });
+    await store().putApproval(approval);
+    const item = await rawItem('APPROVAL#appr-ttl', 'APPROVAL');
+    expect(item?.expiresAt).toBeUndefined();
+    expect(item?.approvalExpiresAt).toBe(approval.expiresAt);
+  });
+
+  it('drops a decided approval from the sparse index', async () => {
+    const runs = store();
+    const approval = anApprovalRecord({
+      approvalId: 'appr-sparse',
+      runId: 'run-sparse',
+      workflowId: 'wf-sparse',
+    });
+    await runs.putApproval(approval);
+    const indexed = async () =>
+      (
+        await ddb.documentClient.send(
+          new QueryCommand({
+            TableName: ddb.runsTableName,
+            IndexName: 'byWorkflow',
+            KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': 'PENDING_APPROVALS', ':prefix': 'wf-sparse#' },
+          }),
+        )
+      ).Items ?? [];
+    expect(await indexed()).toHaveLength(1);
+    await runs.decideApproval('appr-sparse', {
+      status: 'REJECTED',
+      at: '2026-11-02T15:00:00.000Z',
+      by: 'alice@acme.example',
+      reason: 'no',
+    });
+    expect(await indexed()).toHaveLength(0);
+  });
+
+  it('fails to start with a retention that is not a positive whole number', () => {
+    expect(() => store(0)).toThrow('retentionDays must be a positive whole number, got 0');
+  });
+});
