@@ -20,7 +20,10 @@ export interface IpRange {
   readonly last: bigint;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// Octets with leading zeros ("010") are refused, as Node's net.isIPv4 and current
+// Java releases refuse them: some readers take them as octal, so the text is ambiguous.
+const OCTET = '(0|[1-9]\\d{0,2})';
+const IPV4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 const IPV6_CHARACTERS = /^[0-9A-Fa-f:.]+$/;
 const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 const MASK_BITS = /^\d{1,3}$/;

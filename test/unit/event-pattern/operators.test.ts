@@ -225,6 +225,7 @@ describeCases('cidr', [
   [[{ cidr: '10.0.0.0/8' }], '10.0.0', false, 'a truncated address'],
   [[{ cidr: '10.0.0.0/8' }], '10.0.0.256', false, 'an address with an octet above 255'],
   [[{ cidr: '10.0.0.0/8' }], 'ten', false, 'a string that is not an address'],
+  [[{ cidr: '10.0.0.0/8' }], '010.0.0.1', false, 'an address with an ambiguous leading zero'],
   [[{ cidr: '10.0.0.0/8' }], 167772161, false, 'the address as a number'],
   [[{ cidr: '10.0.0.0/8' }], MISSING, false, 'a missing field'],
   [[{ cidr: '10.0.0.0/8' }], ['192.168.0.1', '10.1.2.3'], true, 'an event array with one address inside'],

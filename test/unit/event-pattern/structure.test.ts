@@ -154,7 +154,7 @@ describe('$or', () => {
   };
 
   it('matches when any alternative matches', () => {
-    const pattern = {
+    const pattern: EventPattern = {
       source: ['aws.cloudwatch'],
       $or: [{ metricName: ['CPUUtilization', 'ReadLatency'] }, { namespace: ['AWS/EC2', 'AWS/ES'] }],
     };
@@ -162,17 +162,20 @@ describe('$or', () => {
   });
 
   it('does not match when no alternative matches', () => {
-    const pattern = { $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/ES'] }] };
+    const pattern: EventPattern = { $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/ES'] }] };
     expect(matchesPattern(pattern, metric)).toBe(false);
   });
 
   it('still requires the fields beside $or', () => {
-    const pattern = { source: ['aws.ec2'], $or: [{ metricName: ['NetworkIn'] }, { scope: ['Service'] }] };
+    const pattern: EventPattern = {
+      source: ['aws.ec2'],
+      $or: [{ metricName: ['NetworkIn'] }, { scope: ['Service'] }],
+    };
     expect(matchesPattern(pattern, metric)).toBe(false);
   });
 
   it('requires every field of an alternative', () => {
-    const pattern = {
+    const pattern: EventPattern = {
       $or: [{ metricName: ['CPUUtilization'] }, { metricType: ['MetricType'], namespace: ['AWS/EC2'] }],
     };
     expect(matchesPattern(pattern, metric)).toBe(false);
@@ -189,7 +192,7 @@ describe('$or', () => {
   });
 
   it('matches an alternative holding its own $or', () => {
-    const pattern = {
+    const pattern: EventPattern = {
       source: ['aws.cloudwatch'],
       $or: [
         { metricName: ['CPUUtilization'] },
@@ -201,7 +204,9 @@ describe('$or', () => {
   });
 
   it('nests its alternatives under the object that holds it', () => {
-    const pattern = { detail: { $or: [{ state: ['stopped'] }, { 'c-count': [{ numeric: ['<', 10] }] }] } };
+    const pattern: EventPattern = {
+      detail: { $or: [{ state: ['stopped'] }, { 'c-count': [{ numeric: ['<', 10] }] }] },
+    };
     expect(matchesPattern(pattern, ec2Event)).toBe(true);
     expect(matchesPattern(pattern, { ...ec2Event, 'c-count': 1, detail: { state: 'running' } })).toBe(false);
   });
