@@ -1,0 +1,162 @@
+import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
+import type { Proposal } from '../../../core/run/contracts.js';
+import type { RunRecord } from '../../../core/runs/records.js';
+import type { WorkflowPack } from '../../../core/workflow/pack.js';
+import { createGateStep, gateResultOf } from '../../../lambdas/gate/gate-proposals.js';
+import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import {
+  aGatedProposal,
+  aProposal,
+  aRunRecord,
+  loadRefundTriagePack,
+  NOW,
+  runRefOf,
+} from '../agent/fixtures.js';
+
+let pack: WorkflowPack;
+let policyGate: PolicyGate;
+beforeAll(async () => {
+  pack = await loadRefundTriagePack();
+  policyGate = createPolicyGate(pack);
+});
+
+const run: () => RunRecord = () => aRunRecord(pack.spec);
+
+function refund(amount: number, overrides: Partial<Proposal> = {}): Proposal {
+  return aProposal(
+    run().runId,
+    'issueRefund',
+    { orderId: 'ord_4k8m2p', amount, currency: 'USD', reasonCode: 'damaged' },
+    overrides,
+  );
+}
+
+function setUp() {
+  const runs = new InMemoryRunsStore();
+  const lineage = new InMemoryLineageStore();
+  const gate = createGateStep(pack, policyGate, { runs, lineage, clock: fixedClock(NOW) });
+  const judge = (proposals: Proposal[], facts: Record<string, unknown> = { history: { issueRefund: 0 } }) =>
+    gate({ run: runRefOf(run()), iteration: 0, facts, proposals });
+  return { runs, lineage, judge };
+}
+
+describe('gate step', () => {
+  it('allows a small confident refund and lists it as executable', async () => {
+    const { judge } = setUp();
+    const result = await judge([refund(45.5)]);
+    expect(result.counts).toEqual({ executable: 1, pendingApproval: 0, denied: 0, shadowed: 0 });
+    expect(result.executable[0]).toMatchObject({
+      decision: 'ALLOW',
+      policyDecision: 'ALLOW',
+      autonomy: 'autonomous',
+      reasons: ['refund-small-autonomous'],
+      shadow: false,
+    });
+    expect(result.policySetHash).toBe(policyGate.policySetHash);
+  });
+
+  it('sends a refund above 100 USD to an approver and keeps it executable once approved', async () => {
+    const { judge } = setUp();
+    const result = await judge([refund(1249)]);
+    expect(result.counts).toEqual({ executable: 1, pendingApproval: 1, denied: 0, shadowed: 0 });
+    expect(result.pendingApproval[0]?.reasons).toEqual(['refund-up-to-limit-needs-approval']);
+  });
+
+  it('denies a refund above 10,000 USD', async () => {
+    const { judge } = setUp();
+    const result = await judge([refund(12_500)]);
+    expect(result.counts).toEqual({ executable: 0, pendingApproval: 0, denied: 1, shadowed: 0 });
+    expect(result.denied[0]?.reasons).toEqual(['refund-over-limit-forbidden']);
+  });
+
+  it('makes a supervised action that the policies allow wait for an approver', async () => {
+    const { judge } = setUp();
+    const deny = aProposal(run().runId, 'denyRefund', {
+      orderId: 'ord_4k8m2p',
+      reasonCode: 'outside-policy-window',
+      customerMessage: 'Refunds are only possible within 60 days of the order date.',
+    });
+    const result = await judge([deny]);
+    expect(result.pendingApproval[0]).toMatchObject({
+      policyDecision: 'ALLOW',
+      decision: 'REQUIRE_APPROVAL',
+      autonomy: 'supervised',
+    });
+  });
+
+  it('uses the stored autonomy level over the spec and never runs a shadowed action', async () => {
+    const { judge, runs } = setUp();
+    await runs.putAutonomy({
+      workflowId: 'refund-triage',
+      action: 'issueRefund',
+      level: 'shadow',
+      since: NOW,
+      reason: 'demoted after overrides',
+    });
+    const result = await judge([refund(45.5)]);
+    expect(result.counts).toEqual({ executable: 0, pendingApproval: 0, denied: 0, shadowed: 1 });
+    expect(result.shadowed[0]).toMatchObject({ decision: 'ALLOW', autonomy: 'shadow', shadow: true });
+  });
+
+  it('requires an approval once the customer had three refunds in the window', async () => {
+    const { judge } = setUp();
+    const result = await judge([refund(45.5)], { history: { issueRefund: 3 } });
+    expect(result.pendingApproval).toHaveLength(1);
+  });
+
+  it('denies when the grounded history is missing rather than reading it as zero', async () => {
+    const { judge, lineage } = setUp();
+    const result = await judge([refund(45.5)], {});
+    expect(result.counts.denied).toBe(1);
+    const [record] = lineage.ofType('policy.evaluated');
+    expect(record?.data.errors).not.toEqual([]);
+  });
+
+  it('denies an action outside the catalogue instead of failing', async () => {
+    const { judge, lineage } = setUp();
+    const result = await judge([aProposal(run().runId, 'wireMoney', { amount: 1 })]);
+    expect(result.denied[0]).toMatchObject({ decision: 'DENY', policyDecision: 'DENY' });
+    expect(lineage.ofType('policy.evaluated')[0]?.data.errors).toEqual([
+      'action "wireMoney" is not in the catalogue of refund-triage',
+    ]);
+  });
+
+  it('records one policy.evaluated per proposal, in order, with the policy-set hash', async () => {
+    const { judge, lineage } = setUp();
+    const small = refund(45.5);
+    const large = refund(1249);
+    await judge([small, large]);
+    const records = lineage.ofType('policy.evaluated');
+    expect(records.map((r) => r.data.proposalId)).toEqual([small.proposalId, large.proposalId]);
+    expect(records[1]).toMatchObject({
+      actor: 'awf:gate',
+      versions: { workflowVersion: '1.0.0', policySetHash: policyGate.policySetHash },
+      data: {
+        iteration: 0,
+        action: 'issueRefund',
+        input: large.input,
+        confidence: 0.9,
+        policyDecision: 'REQUIRE_APPROVAL',
+        decision: 'REQUIRE_APPROVAL',
+        reasons: ['refund-up-to-limit-needs-approval'],
+        errors: [],
+        autonomy: 'autonomous',
+        shadow: false,
+      },
+    });
+  });
+});
+
+describe('gateResultOf', () => {
+  it('keeps shadowed verdicts out of every list the state machine acts on', () => {
+    const p = refund(1);
+    const result = gateResultOf(
+      [
+        aGatedProposal(p, { decision: 'DENY', shadow: true }),
+        aGatedProposal(p, { decision: 'REQUIRE_APPROVAL', shadow: true }),
+      ],
+      'h',
+    );
+    expect(result.counts).toEqual({ executable: 0, pendingApproval: 0, denied: 0, shadowed: 2 });
+  });
+});
