@@ -1,0 +1,172 @@
+import { bindingHashFor } from '../../../core/approval/binding.js';
+import { createRequestApprovalStep } from '../../../core/approval/request.js';
+import { GovernanceViolationError } from '../../../core/errors.js';
+import { approvalIdFor } from '../../../core/ids.js';
+import type { ApprovalRequestInput } from '../../../core/run/contracts.js';
+import type { WorkflowPack } from '../../../core/workflow/pack.js';
+import {
+  fixedClock,
+  InMemoryLineageStore,
+  InMemoryRunsStore,
+  RecordingEventPublisher,
+  RecordingTaskCallbacks,
+} from '../../support/in-memory-stores.js';
+import {
+  aGatedProposal,
+  aProposal,
+  aRefundDetail,
+  aRunRecord,
+  loadRefundTriagePack,
+  NOW,
+  runRefOf,
+} from '../agent/fixtures.js';
+
+let pack: WorkflowPack;
+beforeAll(async () => {
+  pack = await loadRefundTriagePack();
+});
+
+async function setUp() {
+  const runs = new InMemoryRunsStore();
+  const lineage = new InMemoryLineageStore();
+  const events = new RecordingEventPublisher();
+  const callbacks = new RecordingTaskCallbacks();
+  const run = aRunRecord(pack.spec, aRefundDetail({ amount: 1249, orderTotal: 1249 }));
+  await runs.createRun(run);
+  const proposal = aProposal(run.runId, 'issueRefund', {
+    orderId: 'ord_4k8m2p',
+    amount: 1249,
+    currency: 'USD',
+    reasonCode: 'not-delivered',
+  });
+  const gated = aGatedProposal(proposal, {
+    decision: 'REQUIRE_APPROVAL',
+    policyDecision: 'REQUIRE_APPROVAL',
+    reasons: ['refund-up-to-limit-needs-approval'],
+  });
+  const request = createRequestApprovalStep(pack, {
+    runs,
+    lineage,
+    events,
+    callbacks,
+    clock: fixedClock(NOW),
+  });
+  const input: ApprovalRequestInput = { run: runRefOf(run), taskToken: 'token-1', gated };
+  const approvalId = approvalIdFor(run.runId, proposal.proposalId);
+  return { runs, lineage, events, callbacks, run, proposal, gated, request, input, approvalId };
+}
+
+describe('request-approval step', () => {
+  it('stores a pending approval bound to the exact action, with roles, excluded approvers and expiry', async () => {
+    const { request, input, runs, approvalId, run, proposal } = await setUp();
+
+    const result = await request(input);
+
+    expect(result).toEqual({ approvalId, status: 'PENDING', expiresAt: '2026-11-21T12:00:00.000Z' });
+    expect(await runs.getApproval(approvalId)).toEqual({
+      approvalId,
+      runId: run.runId,
+      workflowId: 'refund-triage',
+      entityId: 'ord_4k8m2p',
+      proposalId: proposal.proposalId,
+      gated: input.gated,
+      bindingHash: bindingHashFor(run.runId, proposal),
+      taskToken: 'token-1',
+      status: 'PENDING',
+      approverRoles: ['payments-approver'],
+      excludedApprovers: ['carol@acme.example'],
+      requestedAt: NOW,
+      expiresAt: '2026-11-21T12:00:00.000Z',
+    });
+  });
+
+  it('sets the run AWAITING_APPROVAL, records approval.requested and tells approvers without the token', async () => {
+    const { request, input, runs, lineage, events, run, approvalId } = await setUp();
+
+    await request(input);
+
+    expect((await runs.getRun(run.runId))?.status).toBe('AWAITING_APPROVAL');
+    const [record] = lineage.ofType('approval.requested', run.runId);
+    expect(record).toMatchObject({
+      actor: 'awf:request-approval',
+      data: { approvalId, action: 'issueRefund', risk: 'high', excludedApprovers: ['carol@acme.example'] },
+    });
+    expect(events.events).toEqual([
+      {
+        source: 'awf.refund-triage',
+        detailType: 'ApprovalRequested',
+        detail: expect.objectContaining({
+          approvalId,
+          runId: run.runId,
+          workflowId: 'refund-triage',
+          entityId: 'ord_4k8m2p',
+          action: 'issueRefund',
+          input: input.gated.proposal.input,
+          risk: 'high',
+          approverRoles: ['payments-approver'],
+          expiresAt: '2026-11-21T12:00:00.000Z',
+        }),
+      },
+    ]);
+    expect(JSON.stringify(events.events)).not.toContain('token-1');
+    expect(JSON.stringify(lineage.all())).not.toContain('token-1');
+  });
+
+  it('on a retry keeps one approval and one lineage record but waits on the new token', async () => {
+    const { request, input, runs, lineage, approvalId, run } = await setUp();
+
+    await request(input);
+    await request({ ...input, taskToken: 'token-2' });
+
+    expect(await runs.listApprovalsOfRun(run.runId)).toHaveLength(1);
+    expect((await runs.getApproval(approvalId))?.taskToken).toBe('token-2');
+    expect(lineage.ofType('approval.requested', run.runId)).toHaveLength(1);
+  });
+
+  it('replays a decision taken before the retry to the new token', async () => {
+    const { request, input, runs, callbacks, approvalId } = await setUp();
+    await request(input);
+    await runs.decideApproval(approvalId, {
+      status: 'APPROVED',
+      at: NOW,
+      by: 'alice@acme.example',
+      reason: 'Carrier confirmed the loss.',
+    });
+
+    const result = await request({ ...input, taskToken: 'token-2' });
+
+    expect(result.status).toBe('APPROVED');
+    expect(callbacks.succeeded).toEqual([
+      {
+        kind: 'succeed',
+        taskToken: 'token-2',
+        output: expect.objectContaining({ approvalId, decision: 'APPROVED', approver: 'alice@acme.example' }),
+      },
+    ]);
+  });
+
+  it('fails for a proposal that does not need an approval', async () => {
+    const { request, input } = await setUp();
+    const allowed = { ...input, gated: { ...input.gated, decision: 'ALLOW' as const } };
+    await expect(request(allowed)).rejects.toThrow(GovernanceViolationError);
+    const shadowed = { ...input, gated: { ...input.gated, shadow: true } };
+    await expect(request(shadowed)).rejects.toThrow(
+      /does not need an approval: decision REQUIRE_APPROVAL, shadow/,
+    );
+  });
+
+  it('fails when a retry carries a different input than the stored approval was bound to', async () => {
+    const { request, input } = await setUp();
+    await request(input);
+    const tampered = {
+      ...input,
+      gated: {
+        ...input.gated,
+        proposal: { ...input.gated.proposal, input: { ...input.gated.proposal.input, amount: 9999 } },
+      },
+    };
+    await expect(request(tampered)).rejects.toThrow(
+      /is bound to [0-9a-f]{64}, but the proposal now hashes to/,
+    );
+  });
+});
