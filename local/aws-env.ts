@@ -24,7 +24,8 @@ export type LocalEndpoints = Partial<Record<LocalEndpointService, string>>;
 
 /**
  * Credentials the local services accept. They sign requests like real ones,
- * but no local service checks signatures.
+ * but no local service checks signatures. DynamoDB Local does reject access
+ * key ids with anything but letters and digits, hence the plain word.
  */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'awslocal', secretAccessKey: 'awslocal' } as const;
 

@@ -23,7 +23,8 @@ export interface LoopbackRequest extends AsyncIterable<Buffer | string> {
 /** What a handler writes of a response. */
 export interface LoopbackResponse {
   writeHead(statusCode: number, headers: Record<string, string>): unknown;
-  end(body?: string | Buffer): unknown;
+  end(): unknown;
+  end(body: string | Uint8Array): unknown;
 }
 
 /** Handles one request. Errors it throws are answered with a bare 500. */

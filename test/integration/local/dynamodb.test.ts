@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -5,10 +9,6 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { localClientConfig } from '../../../local/aws-env.js';
 import { type LocalDynamoDb, startLocalDynamoDb, templateTable } from '../../../local/dynamodb.js';
 import { loadCloudAssembly } from '../../../local/template.js';
@@ -39,7 +39,10 @@ describe('templateTable', () => {
       ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
       GlobalSecondaryIndexes: [
-        expect.objectContaining({ IndexName: 'byWorkflow', ProvisionedThroughput: { ReadCapacityUnits: 2, WriteCapacityUnits: 2 } }),
+        expect.objectContaining({
+          IndexName: 'byWorkflow',
+          ProvisionedThroughput: { ReadCapacityUnits: 2, WriteCapacityUnits: 2 },
+        }),
       ],
       LocalSecondaryIndexes: [expect.objectContaining({ IndexName: 'byType' })],
     });
@@ -78,7 +81,7 @@ describe('startLocalDynamoDb', () => {
 
     it('listens on 127.0.0.1 and reports the tables it created', () => {
       expect(dynamodb.endpoint).toBe(`http://127.0.0.1:${dynamodb.port}`);
-      expect([...dynamodb.tables.created].sort()).toEqual([COUNTERS, LINEAGE, RUNS]);
+      expect([...dynamodb.tables.created].sort()).toEqual([COUNTERS, LINEAGE, RUNS].sort());
       expect(dynamodb.tables.existing).toEqual([]);
     });
 
@@ -89,7 +92,9 @@ describe('startLocalDynamoDb', () => {
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ]);
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema, i.Projection?.ProjectionType])).toEqual([
+      expect(
+        Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema, i.Projection?.ProjectionType]),
+      ).toEqual([
         [
           'byWorkflow',
           [
@@ -105,7 +110,10 @@ describe('startLocalDynamoDb', () => {
 
     it('creates the lineage table with its stream, included attributes and local index', async () => {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: LINEAGE }));
-      expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+      expect(Table?.StreamSpecification).toEqual({
+        StreamEnabled: true,
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+      });
       expect(Table?.LatestStreamArn).toEqual(expect.stringContaining(LINEAGE));
       expect(Table?.GlobalSecondaryIndexes?.[0]?.Projection).toEqual({
         ProjectionType: 'INCLUDE',
@@ -126,7 +134,7 @@ describe('startLocalDynamoDb', () => {
       const other = new DynamoDBClient({
         endpoint: dynamodb.endpoint,
         region: 'ap-southeast-2',
-        credentials: { accessKeyId: 'someone-else', secretAccessKey: 'x' },
+        credentials: { accessKeyId: 'someoneElse', secretAccessKey: 'x' },
       });
       try {
         const { Table } = await other.send(new DescribeTableCommand({ TableName: RUNS }));
@@ -143,7 +151,10 @@ describe('startLocalDynamoDb', () => {
       const first = await startLocalDynamoDb({ template, dataDir });
       const firstClient = new DynamoDBClient(localClientConfig(first.endpoint, 'eu-west-1'));
       await firstClient.send(
-        new PutItemCommand({ TableName: RUNS, Item: { pk: { S: 'RUN#1' }, sk: { S: 'RUN' }, status: { S: 'RUNNING' } } }),
+        new PutItemCommand({
+          TableName: RUNS,
+          Item: { pk: { S: 'RUN#1' }, sk: { S: 'RUN' }, status: { S: 'RUNNING' } },
+        }),
       );
       firstClient.destroy();
       await first.stop();
@@ -153,7 +164,7 @@ describe('startLocalDynamoDb', () => {
       const secondClient = new DynamoDBClient(localClientConfig(second.endpoint, 'eu-west-1'));
       try {
         expect(second.tables.created).toEqual([]);
-        expect([...second.tables.existing].sort()).toEqual([COUNTERS, LINEAGE, RUNS]);
+        expect([...second.tables.existing].sort()).toEqual([COUNTERS, LINEAGE, RUNS].sort());
         const { Item } = await secondClient.send(
           new GetItemCommand({ TableName: RUNS, Key: { pk: { S: 'RUN#1' }, sk: { S: 'RUN' } } }),
         );
