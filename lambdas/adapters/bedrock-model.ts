@@ -11,6 +11,7 @@ import {
   type ContentBlock as BedrockContentBlock,
   type Message as BedrockMessage,
   BedrockRuntimeClient,
+  type BedrockRuntimeClientConfig,
   ConverseCommand,
   type ConverseCommandInput,
   type ConverseCommandOutput,
