@@ -11,6 +11,9 @@
  * Ruler (EventBridge's matching engine) does. The order matters in one corner:
  * `exists: false` on a field inside an array of objects only looks at the array
  * elements the earlier conditions settled on, and at all elements otherwise.
+ *
+ * A field constrained both beside an `$or` and inside one of its alternatives
+ * must satisfy both constraints.
  */
 import { InvalidEventPatternError } from './errors.js';
 import {

@@ -60,16 +60,18 @@ function show(value: unknown): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }
 
-function render(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(render).join(', ')}]`;
+function render(value: unknown, depth = 0): string {
+  // Deep (or self-referencing) values are cut short: the message only needs to point at them.
+  if (depth > 4 && typeof value === 'object' && value !== null) return Array.isArray(value) ? '[…]' : '{…}';
+  if (Array.isArray(value)) return `[${value.map((v) => render(v, depth + 1)).join(', ')}]`;
   if (isRecord(value)) {
-    const fields = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${render(v)}`);
+    const fields = Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${render(v, depth + 1)}`);
     return fields.length === 0 ? '{}' : `{ ${fields.join(', ')} }`;
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return String(value);
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
-  return JSON.stringify(value);
+  // Numbers (including NaN and Infinity, which JSON cannot show), undefined, functions, symbols.
+  return String(value);
 }
 
 /** Where in the pattern a problem is: field names joined by dots, `$or` entries as `[i]`. */
@@ -91,12 +93,15 @@ class PatternPath {
   }
 }
 
-/** Collects problems so that one pass reports all of them. */
-class Problems {
-  readonly list: string[] = [];
+/** What one parse has found so far. */
+class ParseState {
+  /** Every problem found, so that one pass reports all of them. */
+  readonly problems: string[] = [];
+  /** The objects on the path being parsed, to refuse a pattern that contains itself. */
+  readonly enclosing = new Set<object>();
 
   add(path: PatternPath, message: string): undefined {
-    this.list.push(`${path}: ${message}`);
+    this.problems.push(`${path}: ${message}`);
     return undefined;
   }
 }
@@ -106,12 +111,14 @@ class Problems {
  * @throws InvalidEventPatternError listing every problem as `path: problem, got <value>`.
  */
 export function parsePattern(input: unknown): PatternTree {
-  const problems = new Problems();
   if (typeof input === 'string') {
-    problems.add(PatternPath.root, 'expected a pattern object, got a string (parse the JSON text first)');
+    throw new InvalidEventPatternError([
+      '(root): expected a pattern object, got a string (parse the JSON text first)',
+    ]);
   }
-  const tree = typeof input === 'string' ? undefined : parseObject(input, PatternPath.root, false, problems);
-  if (tree === undefined || problems.list.length > 0) throw new InvalidEventPatternError(problems.list);
+  const state = new ParseState();
+  const tree = parseObject(input, PatternPath.root, false, state);
+  if (tree === undefined || state.problems.length > 0) throw new InvalidEventPatternError(state.problems);
   return tree;
 }
 
@@ -119,16 +126,20 @@ function parseObject(
   value: unknown,
   path: PatternPath,
   insideOr: boolean,
-  problems: Problems,
+  state: ParseState,
 ): PatternTree | undefined {
-  if (!isRecord(value)) return problems.add(path, `expected an object of fields, got ${show(value)}`);
+  if (!isRecord(value)) return state.add(path, `expected an object of fields, got ${show(value)}`);
+  if (state.enclosing.has(value))
+    return state.add(path, 'expected a pattern, got an object that contains itself');
   const names = Object.keys(value);
-  if (names.length === 0) return problems.add(path, 'expected at least one field, got {}');
+  if (names.length === 0) return state.add(path, 'expected at least one field, got {}');
+  state.enclosing.add(value);
   const entries: PatternEntry[] = [];
   for (const name of names) {
-    const entry = parseEntry(name, value[name], path, insideOr, problems);
+    const entry = parseEntry(name, value[name], path, insideOr, state);
     if (entry) entries.push(entry);
   }
+  state.enclosing.delete(value);
   return { entries };
 }
 
@@ -137,37 +148,37 @@ function parseEntry(
   value: unknown,
   parent: PatternPath,
   insideOr: boolean,
-  problems: Problems,
+  state: ParseState,
 ): PatternEntry | undefined {
   const path = parent.field(name);
-  if (name === '$or') return parseOr(value, path, problems);
+  if (name === '$or') return parseOr(value, path, state);
   if (insideOr && RESERVED_IN_OR.has(name)) {
-    return problems.add(
+    return state.add(
       path,
       `"${name}" is an operator and cannot be a field name inside $or; put it in a field's array, as in { "field": [{ "${name}": ... }] }`,
     );
   }
   if (Array.isArray(value)) {
-    const values = parseValues(value, path, problems);
+    const values = parseValues(value, path, state);
     return values && { kind: 'field', name, values };
   }
   if (isRecord(value)) {
-    const tree = parseObject(value, path, insideOr, problems);
+    const tree = parseObject(value, path, insideOr, state);
     return tree && { kind: 'object', name, tree };
   }
-  return problems.add(
+  return state.add(
     path,
     `expected an array of values (such as ${show([value])}) or a nested pattern object, got ${show(value)}`,
   );
 }
 
-function parseOr(value: unknown, path: PatternPath, problems: Problems): PatternEntry | undefined {
+function parseOr(value: unknown, path: PatternPath, state: ParseState): PatternEntry | undefined {
   if (!Array.isArray(value) || value.length < 2) {
-    return problems.add(path, `$or expects an array of at least two pattern objects, got ${show(value)}`);
+    return state.add(path, `$or expects an array of at least two pattern objects, got ${show(value)}`);
   }
   const alternatives: PatternTree[] = [];
   value.forEach((item: unknown, i) => {
-    const tree = parseObject(item, path.index(i), true, problems);
+    const tree = parseObject(item, path.index(i), true, state);
     if (tree) alternatives.push(tree);
   });
   return alternatives.length === value.length ? { kind: 'or', alternatives } : undefined;
@@ -176,13 +187,13 @@ function parseOr(value: unknown, path: PatternPath, problems: Problems): Pattern
 function parseValues(
   array: readonly unknown[],
   path: PatternPath,
-  problems: Problems,
+  state: ParseState,
 ): ParsedValue[] | undefined {
-  if (array.length === 0) return problems.add(path, 'expected at least one value, got []');
+  if (array.length === 0) return state.add(path, 'expected at least one value, got []');
   const values: ParsedValue[] = [];
   let failed = false;
   for (const item of array) {
-    const parsed = parseValue(item, path, problems);
+    const parsed = parseValue(item, path, state);
     if (parsed) values.push(parsed);
     else failed = true;
   }
@@ -193,11 +204,11 @@ function exact(value: ExactValue): ParsedValue {
   return { source: value, filter: { kind: 'exact', value } };
 }
 
-function parseValue(item: unknown, path: PatternPath, problems: Problems): ParsedValue | undefined {
+function parseValue(item: unknown, path: PatternPath, state: ParseState): ParsedValue | undefined {
   if (item === null || typeof item === 'string' || typeof item === 'boolean') return exact(item);
   if (isFiniteNumber(item)) return exact(item);
-  if (isRecord(item)) return parseFilter(item, path, problems);
-  return problems.add(
+  if (isRecord(item)) return parseFilter(item, path, state);
+  return state.add(
     path,
     `expected a string, number, boolean, null or an operator object such as { "prefix": "..." }, got ${show(item)}`,
   );
@@ -215,11 +226,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function parseFilter(item: JsonRecord, path: PatternPath, problems: Problems): ParsedValue | undefined {
+function parseFilter(item: JsonRecord, path: PatternPath, state: ParseState): ParsedValue | undefined {
   const keys = Object.keys(item);
   const [operator] = keys;
   if (operator === undefined || keys.length !== 1) {
-    return problems.add(path, `an operator object holds exactly one operator, got ${show(item)}`);
+    return state.add(path, `an operator object holds exactly one operator, got ${show(item)}`);
   }
   const operand = item[operator];
   switch (operator) {
@@ -227,7 +238,7 @@ function parseFilter(item: JsonRecord, path: PatternPath, problems: Problems): P
     case 'suffix': {
       const text = parseStringOrIgnoreCase(operand);
       if (text === undefined) {
-        return problems.add(
+        return state.add(
           path,
           `${operator} expects a string or { "equals-ignore-case": string }, got ${show(operand)}`,
         );
@@ -240,33 +251,33 @@ function parseFilter(item: JsonRecord, path: PatternPath, problems: Problems): P
     }
     case 'equals-ignore-case':
       if (!isString(operand)) {
-        return problems.add(path, `equals-ignore-case expects a string, got ${show(operand)}`);
+        return state.add(path, `equals-ignore-case expects a string, got ${show(operand)}`);
       }
       return filter({ 'equals-ignore-case': operand }, { kind: 'equals-ignore-case', text: operand });
     case 'wildcard': {
-      if (!isString(operand)) return problems.add(path, `wildcard expects a string, got ${show(operand)}`);
-      const glob = parseWildcardText(operand, 'wildcard', path, problems);
+      if (!isString(operand)) return state.add(path, `wildcard expects a string, got ${show(operand)}`);
+      const glob = parseWildcardText(operand, 'wildcard', path, state);
       return glob && filter({ wildcard: operand }, { kind: 'wildcard', glob });
     }
     case 'exists':
       if (typeof operand !== 'boolean') {
-        return problems.add(path, `exists expects true or false, got ${show(operand)}`);
+        return state.add(path, `exists expects true or false, got ${show(operand)}`);
       }
       return filter({ exists: operand }, { kind: 'exists', present: operand });
     case 'cidr': {
       if (!isString(operand)) {
-        return problems.add(path, `cidr expects a string such as "10.0.0.0/24", got ${show(operand)}`);
+        return state.add(path, `cidr expects a string such as "10.0.0.0/24", got ${show(operand)}`);
       }
       const range = parseCidr(operand);
-      if (typeof range === 'string') return problems.add(path, `${range}, got ${show(operand)}`);
+      if (typeof range === 'string') return state.add(path, `${range}, got ${show(operand)}`);
       return filter({ cidr: operand }, { kind: 'cidr', range });
     }
     case 'numeric':
-      return parseNumeric(operand, path, problems);
+      return parseNumeric(operand, path, state);
     case 'anything-but':
-      return parseAnythingBut(operand, path, problems);
+      return parseAnythingBut(operand, path, state);
     default:
-      return problems.add(
+      return state.add(
         path,
         `unknown operator "${operator}", expected one of ${OPERATORS.join(', ')}; got ${show(item)}`,
       );
@@ -287,10 +298,10 @@ function parseWildcardText(
   text: string,
   operator: string,
   path: PatternPath,
-  problems: Problems,
+  state: ParseState,
 ): WildcardGlob | undefined {
   const glob = parseWildcard(text);
-  if (typeof glob === 'string') return problems.add(path, `${operator}: ${glob}, got ${show(text)}`);
+  if (typeof glob === 'string') return state.add(path, `${operator}: ${glob}, got ${show(text)}`);
   return glob;
 }
 
@@ -301,14 +312,14 @@ const isUpperOperator = (op: unknown): op is UpperOperator => op === '<' || op =
 const isNumericOperator = (op: unknown): op is '=' | LowerOperator | UpperOperator =>
   op === '=' || isLowerOperator(op) || isUpperOperator(op);
 
-function parseNumeric(operand: unknown, path: PatternPath, problems: Problems): ParsedValue | undefined {
+function parseNumeric(operand: unknown, path: PatternPath, state: ParseState): ParsedValue | undefined {
   const got = show(operand);
   if (
     !Array.isArray(operand) ||
     (operand.length !== 2 && operand.length !== 4) ||
     !operand.every((item: unknown, i) => (i % 2 === 0 ? isString(item) : isFiniteNumber(item)))
   ) {
-    return problems.add(
+    return state.add(
       path,
       `numeric expects pairs of operator and number, such as [">", 0, "<=", 5], got ${got}`,
     );
@@ -316,12 +327,12 @@ function parseNumeric(operand: unknown, path: PatternPath, problems: Problems): 
   const [op, value, op2, value2]: unknown[] = operand;
   for (const operator of [op, op2]) {
     if (operator !== undefined && !isNumericOperator(operator)) {
-      return problems.add(path, `numeric operators are =, <, <=, > and >=, got ${show(operator)} in ${got}`);
+      return state.add(path, `numeric operators are =, <, <=, > and >=, got ${show(operator)} in ${got}`);
     }
   }
   for (const number of [value, value2]) {
     if (isFiniteNumber(number) && toMicros(number) === undefined) {
-      return problems.add(
+      return state.add(
         path,
         `numeric compares numbers between -${NUMERIC_LIMIT} and ${NUMERIC_LIMIT}, got ${show(number)} in ${got}`,
       );
@@ -339,14 +350,14 @@ function parseNumeric(operand: unknown, path: PatternPath, problems: Problems): 
     );
   }
   if (!isLowerOperator(op) || !isUpperOperator(op2) || !isFiniteNumber(value2)) {
-    return problems.add(
+    return state.add(
       path,
       `numeric range gives a lower bound (">" or ">=") then an upper bound ("<" or "<="), got ${got}`,
     );
   }
   const upperMicros = toMicros(value2) ?? 0;
   if (micros >= upperMicros) {
-    return problems.add(path, `numeric range needs its lower bound below its upper bound, got ${got}`);
+    return state.add(path, `numeric range needs its lower bound below its upper bound, got ${got}`);
   }
   const condition: NumericCondition = [op, value, op2, value2];
   return filter(
@@ -362,18 +373,18 @@ function parseNumeric(operand: unknown, path: PatternPath, problems: Problems): 
 const ANYTHING_BUT_FORMS =
   'a string, a number, a non-empty list of only strings or only numbers, or one of { "prefix" }, { "suffix" }, { "equals-ignore-case" }, { "wildcard" }';
 
-function parseAnythingBut(operand: unknown, path: PatternPath, problems: Problems): ParsedValue | undefined {
+function parseAnythingBut(operand: unknown, path: PatternPath, state: ParseState): ParsedValue | undefined {
   const got = show(operand);
   if (isString(operand) || isFiniteNumber(operand) || Array.isArray(operand)) {
     const values: readonly unknown[] = Array.isArray(operand) ? operand : [operand];
     const strings = values.filter(isString);
     const numbers = values.filter(isFiniteNumber);
     if (values.length === 0 || (strings.length !== values.length && numbers.length !== values.length)) {
-      return problems.add(path, `anything-but expects ${ANYTHING_BUT_FORMS}; got ${got}`);
+      return state.add(path, `anything-but expects ${ANYTHING_BUT_FORMS}; got ${got}`);
     }
     const micros = numbers.map(toMicros).filter((m) => m !== undefined);
     if (micros.length !== numbers.length) {
-      return problems.add(
+      return state.add(
         path,
         `anything-but compares numbers between -${NUMERIC_LIMIT} and ${NUMERIC_LIMIT}, got ${got}`,
       );
@@ -383,7 +394,7 @@ function parseAnythingBut(operand: unknown, path: PatternPath, problems: Problem
     return filter({ 'anything-but': written }, { kind: 'anything-but', strings, micros });
   }
   if (!isRecord(operand) || Object.keys(operand).length !== 1) {
-    return problems.add(path, `anything-but expects ${ANYTHING_BUT_FORMS}; got ${got}`);
+    return state.add(path, `anything-but expects ${ANYTHING_BUT_FORMS}; got ${got}`);
   }
   const [operator = ''] = Object.keys(operand);
   const inner = operand[operator];
@@ -391,7 +402,7 @@ function parseAnythingBut(operand: unknown, path: PatternPath, problems: Problem
     case 'prefix':
     case 'suffix':
       if (!isString(inner) || inner === '') {
-        return problems.add(path, `anything-but ${operator} expects a non-empty string, got ${got}`);
+        return state.add(path, `anything-but ${operator} expects a non-empty string, got ${got}`);
       }
       return operator === 'prefix'
         ? filter({ 'anything-but': { prefix: inner } }, { kind: 'anything-but-prefix', text: inner })
@@ -399,7 +410,7 @@ function parseAnythingBut(operand: unknown, path: PatternPath, problems: Problem
     case 'equals-ignore-case': {
       const texts = stringOrStrings(inner);
       if (texts === undefined) {
-        return problems.add(
+        return state.add(
           path,
           `anything-but equals-ignore-case expects a string or a non-empty list of strings, got ${got}`,
         );
@@ -413,14 +424,14 @@ function parseAnythingBut(operand: unknown, path: PatternPath, problems: Problem
     case 'wildcard': {
       const texts = stringOrStrings(inner);
       if (texts === undefined) {
-        return problems.add(
+        return state.add(
           path,
           `anything-but wildcard expects a string or a non-empty list of strings, got ${got}`,
         );
       }
       const globs: WildcardGlob[] = [];
       for (const text of texts) {
-        const glob = parseWildcardText(text, 'anything-but wildcard', path, problems);
+        const glob = parseWildcardText(text, 'anything-but wildcard', path, state);
         if (glob === undefined) return undefined;
         globs.push(glob);
       }
@@ -428,7 +439,7 @@ function parseAnythingBut(operand: unknown, path: PatternPath, problems: Problem
       return filter({ 'anything-but': { wildcard: written } }, { kind: 'anything-but-wildcard', globs });
     }
     default:
-      return problems.add(path, `anything-but expects ${ANYTHING_BUT_FORMS}; got ${got}`);
+      return state.add(path, `anything-but expects ${ANYTHING_BUT_FORMS}; got ${got}`);
   }
 }
 

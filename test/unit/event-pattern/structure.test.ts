@@ -203,6 +203,14 @@ describe('$or', () => {
     expect(matchesPattern(pattern, { ...metric, spaceId: 1001 })).toBe(false);
   });
 
+  it('requires a field constrained beside $or and inside an alternative to satisfy both', () => {
+    const pattern: EventPattern = { state: ['a', 'b'], $or: [{ state: ['b'] }, { other: ['x'] }] };
+    expect(matchesPattern(pattern, { state: 'a', other: 'x' })).toBe(true);
+    expect(matchesPattern(pattern, { state: 'b' })).toBe(true);
+    expect(matchesPattern(pattern, { state: 'a' })).toBe(false);
+    expect(matchesPattern(pattern, { state: 'c', other: 'x' })).toBe(false);
+  });
+
   it('nests its alternatives under the object that holds it', () => {
     const pattern: EventPattern = {
       detail: { $or: [{ state: ['stopped'] }, { 'c-count': [{ numeric: ['<', 10] }] }] },

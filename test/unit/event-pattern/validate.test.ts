@@ -304,6 +304,21 @@ describe('validatePattern', () => {
     expect(() => matchesPattern({ source: [] }, { source: 'x' })).toThrow(InvalidEventPatternError);
   });
 
+  it('fails on a pattern object that contains itself', () => {
+    const detail: Record<string, unknown> = { state: ['x'] };
+    detail.again = detail;
+    expect(problemOf({ detail })).toContain(
+      'detail.again: expected a pattern, got an object that contains itself',
+    );
+  });
+
+  it('shows a self-referencing bad value without looping', () => {
+    const value: Record<string, unknown> = {};
+    value.self = value;
+    expect(problemOf({ f: [value] })).toContain('f: unknown operator "self"');
+    expect(problemOf({ f: [value] })).toContain('{ "self": {…} }');
+  });
+
   it('shortens a long bad value in the message', () => {
     expect(problemOf({ f: 'x'.repeat(500) }).length).toBeLessThan(400);
   });
