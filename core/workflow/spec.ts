@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, durationToSeconds } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
+import { InvalidEventPatternError, validatePattern } from '../event-pattern/index.js';
 
 /** How much damage an action can do; shown to approvers and available to policies. */
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
@@ -190,6 +191,16 @@ const workflowSpecSchema = z
           path: ['grounding', 'history', 'actions'],
           message: `expected one of the catalogue's actions, got "${name}"`,
         });
+      }
+    }
+    if (spec.trigger.detailPattern) {
+      try {
+        validatePattern({ detail: spec.trigger.detailPattern });
+      } catch (error) {
+        if (!(error instanceof InvalidEventPatternError)) throw error;
+        for (const problem of error.problems) {
+          ctx.addIssue({ code: 'custom', path: ['trigger', 'detailPattern'], message: problem });
+        }
       }
     }
     const timeout = durationToSeconds(spec.approvals.timeout);

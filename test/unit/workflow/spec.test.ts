@@ -112,6 +112,26 @@ describe('defineWorkflow', () => {
     expect(message).toContain('actions.routeTicket.input: expected a zod object schema');
   });
 
+  it('fails on a detail pattern EventBridge would refuse, naming the operator', () => {
+    const base = aWorkflowSpecInput();
+    const message = problemsOf(() =>
+      defineWorkflow({
+        ...base,
+        trigger: { ...base.trigger, detailPattern: { priority: [{ numeric: ['>', 'x'] }] } },
+      }),
+    );
+    expect(message).toContain('trigger.detailPattern: detail.priority: numeric');
+  });
+
+  it('accepts a valid detail pattern', () => {
+    const base = aWorkflowSpecInput();
+    const spec = defineWorkflow({
+      ...base,
+      trigger: { ...base.trigger, detailPattern: { priority: [{ prefix: 'P1' }] } },
+    });
+    expect(spec.trigger.detailPattern).toEqual({ priority: [{ prefix: 'P1' }] });
+  });
+
   it('fails on an entity key that is not a member path', () => {
     const message = problemsOf(() => defineWorkflow(aWorkflowSpecInput({ entityKey: 'detail.ticketId' })));
     expect(message).toContain('entityKey: expected a JSONPath');
