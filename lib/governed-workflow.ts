@@ -159,6 +159,8 @@ export class GovernedWorkflow extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** The step Lambdas, by step. */
   public readonly functions: Readonly<Record<StepName, nodejs.NodejsFunction>>;
+  /** The execution role of each step Lambda, by step; each holds only its step's grants. */
+  public readonly roles: Readonly<Record<StepName, iam.Role>>;
   /** The timeouts substituted into the definition. */
   public readonly timeouts: WorkflowTimeouts;
 
@@ -201,6 +203,10 @@ export class GovernedWorkflow extends Construct {
     this.functions = Object.fromEntries(STEP_NAMES.map((step) => [step, steps[step].function])) as Record<
       StepName,
       nodejs.NodejsFunction
+    >;
+    this.roles = Object.fromEntries(STEP_NAMES.map((step) => [step, steps[step].role])) as Record<
+      StepName,
+      iam.Role
     >;
 
     // Grant: one explicit grant per need.

@@ -1,10 +1,10 @@
 /**
  * `events:PutEvents` on the platform bus, limited to a workflow's own source.
  *
- * IAM evaluates the conditions per entry of a PutEvents call, so a step
- * holding this grant cannot impersonate another workflow or a business
- * system (for example emit `acme.payments` / `RefundRequested` and start
- * runs of its own).
+ * Every entry of a PutEvents call must match, so a step holding this grant
+ * cannot impersonate another workflow or a business system (for example emit
+ * `acme.payments` / `RefundRequested` and start runs of its own), not even by
+ * hiding one such entry among legitimate ones.
  */
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -27,8 +27,8 @@ export interface PutWorkflowEventsOptions {
 }
 
 /**
- * Grants `events:PutEvents` on `bus` with an `events:source` condition and,
- * when given, an `events:detail-type` condition.
+ * Grants `events:PutEvents` on `bus` when every entry carries the workflow's
+ * source and, when given, one of the allowed detail-types.
  *
  * @throws InfrastructurePropsError when `detailTypes` is given but empty (a
  *   grant nothing may use is a bug, not least privilege).
@@ -45,11 +45,16 @@ export function grantPutWorkflowEvents(
       `detailTypes must list at least one detail-type when given, got [] for workflow ${options.workflowId}`,
     );
   }
-  const conditions: Record<string, Record<string, string | string[]>> = {
-    StringEquals: {
-      'events:source': workflowEventSource(options.workflowId),
-      ...(options.detailTypes ? { 'events:detail-type': [...new Set(options.detailTypes)].sort() } : {}),
-    },
+  // `events:source` and `events:detail-type` are multivalued: one PutEvents call
+  // carries the values of all its entries. ForAllValues makes every entry match;
+  // the Null check stops a request without the key from passing vacuously.
+  const values: Record<string, string[]> = {
+    'events:source': [workflowEventSource(options.workflowId)],
+    ...(options.detailTypes ? { 'events:detail-type': [...new Set(options.detailTypes)].sort() } : {}),
+  };
+  const conditions = {
+    'ForAllValues:StringEquals': values,
+    Null: Object.fromEntries(Object.keys(values).map((key) => [key, 'false'])),
   };
   return iam.Grant.addToPrincipal({
     grantee,

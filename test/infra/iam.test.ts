@@ -1,0 +1,435 @@
+/**
+ * Least privilege, proven by evaluating the synthesized policies: each role
+ * may do what its step needs and is refused the rest.
+ */
+import type { Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import { workflowEventSource } from '../../lib/grants/events.js';
+import { STEP_NAMES, type StepName } from '../../lib/steps.js';
+import { FakeCloud } from './support/fake-cloud.js';
+import {
+  allRoles,
+  isAllowed,
+  type PolicyDocument,
+  type RoleRef,
+  rolesAllowed,
+  statementsOf,
+} from './support/iam.js';
+import { loadTestPacks, type SynthesizedAwf, synthAwf, TEST_ENV } from './support/synth.js';
+
+const { account, region } = TEST_ENV;
+const WORKFLOWS = ['refund-triage', 'order-holds'] as const;
+type WorkflowId = (typeof WORKFLOWS)[number];
+
+let synth: SynthesizedAwf;
+let cloud: FakeCloud;
+let everyRole: RoleRef[];
+
+function roleRef(stack: Stack, role: iam.Role): RoleRef {
+  return { stackName: stack.stackName, logicalId: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) };
+}
+
+function stepRole(workflowId: WorkflowId, step: StepName): RoleRef {
+  const workflow = synth.workflows.workflows[workflowId];
+  if (!workflow) throw new Error(`no workflow ${workflowId}`);
+  return roleRef(synth.workflows, workflow.roles[step]);
+}
+
+function stepRoles(workflowId: WorkflowId, steps: readonly StepName[] = STEP_NAMES): RoleRef[] {
+  return steps.map((step) => stepRole(workflowId, step));
+}
+
+function logicalIdOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as never);
+}
+
+function arnOfConstruct(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return cloud.arnOf(stack.stackName, logicalIdOf(stack, construct));
+}
+
+const lineageTableArn = (): string => arnOfConstruct(synth.data, synth.data.lineageTable);
+const runsTableArn = (): string => arnOfConstruct(synth.data, synth.data.runsTable);
+const busArn = (): string => arnOfConstruct(synth.data, synth.data.eventBus);
+const keyArn = (): string => arnOfConstruct(synth.data, synth.data.key);
+
+function keyPolicy(): PolicyDocument {
+  const keyId = logicalIdOf(synth.data, synth.data.key);
+  const resolved = cloud.resolve(
+    synth.data.stackName,
+    cloud.resource(synth.data.stackName, keyId).Properties?.KeyPolicy ?? null,
+  );
+  return resolved as unknown as PolicyDocument;
+}
+
+const names = (roles: readonly RoleRef[]): string[] =>
+  roles.map((r) => `${r.stackName}/${r.logicalId}`).sort();
+
+beforeAll(async () => {
+  synth = synthAwf({ packs: await loadTestPacks() });
+  cloud = new FakeCloud(
+    [
+      { stack: synth.data, template: synth.dataTemplate },
+      { stack: synth.workflows, template: synth.workflowsTemplate },
+    ],
+    TEST_ENV,
+  );
+  everyRole = allRoles(cloud, [synth.data.stackName, synth.workflows.stackName]);
+});
+
+describe('every role', () => {
+  it('has no managed policies and no allow statement with a wildcard action', () => {
+    for (const role of everyRole) {
+      for (const statement of statementsOf(cloud, role)) {
+        expect(statement.NotAction).toBeUndefined();
+        if (statement.Effect !== 'Allow') continue;
+        const actions = [statement.Action ?? []].flat();
+        expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+      }
+    }
+  });
+
+  it('has a wildcard resource only for X-Ray and log delivery, which support no resource-level permissions', () => {
+    const allowedOnAnyResource =
+      /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery))$/;
+    for (const role of everyRole) {
+      for (const statement of statementsOf(cloud, role)) {
+        if (![statement.Resource ?? []].flat().includes('*')) continue;
+        for (const action of [statement.Action ?? []].flat()) expect(action).toMatch(allowedOnAnyResource);
+      }
+    }
+  });
+});
+
+describe('model access', () => {
+  const profileModel = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+  const refundTriageModelArns = [
+    `arn:aws:bedrock:${region}:${account}:inference-profile/us.${profileModel}`,
+    ...['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'].map(
+      (r) => `arn:aws:bedrock:${r}::foundation-model/${profileModel}`,
+    ),
+  ];
+  const orderHoldsModelArns = [`arn:aws:bedrock:${region}::foundation-model/${profileModel}`];
+
+  it('grants bedrock actions to the plan roles only, on exactly the configured model ARNs', () => {
+    const bedrockResources = new Map<string, string[]>();
+    for (const role of everyRole) {
+      for (const statement of statementsOf(cloud, role)) {
+        const actions = [statement.Action ?? []].flat();
+        if (!actions.some((a) => a.toLowerCase().startsWith('bedrock:'))) continue;
+        expect(actions).toEqual(['bedrock:InvokeModel']);
+        const key = `${role.stackName}/${role.logicalId}`;
+        bedrockResources.set(key, [
+          ...(bedrockResources.get(key) ?? []),
+          ...[statement.Resource ?? []].flat(),
+        ]);
+      }
+    }
+    const plan = (id: WorkflowId): string => names([stepRole(id, 'plan')])[0] ?? '';
+    expect([...bedrockResources.keys()].sort()).toEqual([plan('refund-triage'), plan('order-holds')].sort());
+    expect(bedrockResources.get(plan('refund-triage'))?.sort()).toEqual([...refundTriageModelArns].sort());
+    expect(bedrockResources.get(plan('order-holds'))).toEqual(orderHoldsModelArns);
+  });
+
+  it('lets the plan role invoke its inference profile and the model in each region the profile routes to', async () => {
+    const plan = stepRole('refund-triage', 'plan');
+    for (const arn of refundTriageModelArns) {
+      expect(await isAllowed(cloud, plan, { action: 'bedrock:InvokeModel', resource: arn })).toBe(true);
+    }
+  });
+
+  it('refuses every role another model, and the configured model outside the profile geography', async () => {
+    for (const resource of [
+      `arn:aws:bedrock:${region}::foundation-model/anthropic.claude-3-opus-20240229-v1:0`,
+      `arn:aws:bedrock:eu-west-1::foundation-model/${profileModel}`,
+      `arn:aws:bedrock:${region}:${account}:inference-profile/eu.${profileModel}`,
+    ]) {
+      expect(
+        names(await rolesAllowed(cloud, everyRole, { action: 'bedrock:InvokeModel', resource })),
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('lineage table', () => {
+  it('refuses every role UpdateItem, DeleteItem, PartiQL and table changes on the lineage table and its indexes', async () => {
+    const actions = [
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:PartiQLInsert',
+      'dynamodb:PartiQLUpdate',
+      'dynamodb:PartiQLDelete',
+      'dynamodb:PartiQLSelect',
+      'dynamodb:DeleteTable',
+      'dynamodb:UpdateTable',
+    ];
+    for (const resource of [lineageTableArn(), `${lineageTableArn()}/index/byEntity`]) {
+      for (const action of actions) {
+        expect({
+          action,
+          resource,
+          allowed: names(await rolesAllowed(cloud, everyRole, { action, resource })),
+        }).toEqual({ action, resource, allowed: [] });
+      }
+    }
+  });
+
+  it('lets every step append to the lineage chain: GetItem, PutItem and Query on the table', async () => {
+    const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']) {
+      const allowed = await rolesAllowed(cloud, steps, { action, resource: lineageTableArn() });
+      expect(names(allowed)).toEqual(names(steps));
+    }
+  });
+
+  it('refuses the steps a Scan of the lineage table and any access through its indexes', async () => {
+    const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
+    expect(
+      names(await rolesAllowed(cloud, steps, { action: 'dynamodb:Scan', resource: lineageTableArn() })),
+    ).toEqual([]);
+    const index = `${lineageTableArn()}/index/byWorkflow`;
+    expect(names(await rolesAllowed(cloud, steps, { action: 'dynamodb:Query', resource: index }))).toEqual(
+      [],
+    );
+  });
+
+  it('lets the auditor role read the lineage table and every index, and nothing else', async () => {
+    const auditor = roleRef(synth.data, synth.data.auditorRole);
+    for (const resource of [
+      lineageTableArn(),
+      `${lineageTableArn()}/index/byWorkflow`,
+      `${lineageTableArn()}/index/byEntity`,
+      `${lineageTableArn()}/index/byActor`,
+    ]) {
+      expect(await isAllowed(cloud, auditor, { action: 'dynamodb:Query', resource })).toBe(true);
+    }
+    expect(await isAllowed(cloud, auditor, { action: 'dynamodb:PutItem', resource: lineageTableArn() })).toBe(
+      false,
+    );
+    expect(await isAllowed(cloud, auditor, { action: 'dynamodb:GetItem', resource: runsTableArn() })).toBe(
+      false,
+    );
+    expect(
+      await isAllowed(cloud, auditor, {
+        action: 'dynamodb:GetRecords',
+        resource: `${lineageTableArn()}/stream/x`,
+      }),
+    ).toBe(false);
+  });
+});
+
+describe('runs table', () => {
+  const writers: StepName[] = [
+    'admit',
+    'request-approval',
+    'decide-approval',
+    'act',
+    'complete',
+    'escalate',
+    'remind',
+  ];
+  const readers: StepName[] = ['ground', 'plan', 'gate'];
+
+  it('lets every step read runs and query the byWorkflow index', async () => {
+    const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
+    for (const resource of [runsTableArn(), `${runsTableArn()}/index/byWorkflow`]) {
+      const allowed = await rolesAllowed(cloud, steps, { action: 'dynamodb:Query', resource });
+      expect(names(allowed)).toEqual(names(steps));
+    }
+  });
+
+  it('lets only admit, request-approval, decide-approval, act, complete, escalate and remind write runs', async () => {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      const allowed = await rolesAllowed(cloud, everyRole, { action, resource: runsTableArn() });
+      expect(names(allowed)).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writers))));
+    }
+    const readOnly = WORKFLOWS.flatMap((id) => stepRoles(id, readers));
+    expect(
+      names(await rolesAllowed(cloud, readOnly, { action: 'dynamodb:PutItem', resource: runsTableArn() })),
+    ).toEqual([]);
+  });
+});
+
+describe('events', () => {
+  /** A PutEvents call; the condition keys carry one value per entry. */
+  const putEvents = (...entries: [source: string, detailType: string][]) => ({
+    action: 'events:PutEvents',
+    resource: busArn(),
+    context: {
+      'events:source': entries.map(([source]) => source),
+      'events:detail-type': entries.map(([, detailType]) => detailType),
+    },
+  });
+
+  it('lets request-approval, complete, escalate and remind put platform events with their own workflow source only', async () => {
+    for (const id of WORKFLOWS) {
+      const allowed = await rolesAllowed(
+        cloud,
+        everyRole,
+        putEvents([workflowEventSource(id), 'WorkflowCompleted']),
+      );
+      expect(names(allowed)).toEqual(
+        names(stepRoles(id, ['request-approval', 'complete', 'escalate', 'remind'])),
+      );
+    }
+  });
+
+  it('refuses every role an event that impersonates a business system and would start a run', async () => {
+    const allowed = await rolesAllowed(cloud, everyRole, putEvents(['acme.payments', 'RefundRequested']));
+    expect(names(allowed)).toEqual([]);
+  });
+
+  it('refuses a call that hides an impersonating entry among legitimate ones', async () => {
+    const complete = stepRole('refund-triage', 'complete');
+    const legitimate: [string, string] = ['awf.refund-triage', 'WorkflowCompleted'];
+    expect(await isAllowed(cloud, complete, putEvents(legitimate))).toBe(true);
+    expect(
+      await isAllowed(cloud, complete, putEvents(legitimate, ['acme.payments', 'RefundRequested'])),
+    ).toBe(false);
+  });
+
+  it('refuses a call whose entries carry no source at all', async () => {
+    const complete = stepRole('refund-triage', 'complete');
+    expect(await isAllowed(cloud, complete, { action: 'events:PutEvents', resource: busArn() })).toBe(false);
+  });
+
+  it('lets act put only the detail-types of its own connectors', async () => {
+    const act = stepRole('refund-triage', 'act');
+    for (const detailType of [
+      'RefundIssued',
+      'RefundDenied',
+      'MoreInformationRequested',
+      'RefundEscalated',
+    ]) {
+      expect(await isAllowed(cloud, act, putEvents(['awf.refund-triage', detailType]))).toBe(true);
+    }
+    expect(await isAllowed(cloud, act, putEvents(['awf.refund-triage', 'WorkflowCompleted']))).toBe(false);
+    expect(await isAllowed(cloud, act, putEvents(['awf.order-holds', 'RiskTeamNotified']))).toBe(false);
+    expect(
+      await isAllowed(
+        cloud,
+        stepRole('order-holds', 'act'),
+        putEvents(['awf.order-holds', 'RiskTeamNotified']),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('connector tables', () => {
+  const holdsTable = `arn:aws:dynamodb:${region}:${account}:table/acme-order-holds`;
+
+  it('lets only the act role of the workflow that names a connector table update its items', async () => {
+    const allowed = await rolesAllowed(cloud, everyRole, {
+      action: 'dynamodb:UpdateItem',
+      resource: holdsTable,
+    });
+    expect(names(allowed)).toEqual(names([stepRole('order-holds', 'act')]));
+  });
+
+  it('refuses act anything but UpdateItem on a connector table, and any table it does not name', async () => {
+    const act = stepRole('order-holds', 'act');
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:GetItem']) {
+      expect(await isAllowed(cloud, act, { action, resource: holdsTable })).toBe(false);
+    }
+    const otherTable = `arn:aws:dynamodb:${region}:${account}:table/acme-payments`;
+    expect(await isAllowed(cloud, act, { action: 'dynamodb:UpdateItem', resource: otherTable })).toBe(false);
+  });
+});
+
+describe('state machines', () => {
+  const invokedSteps: StepName[] = [
+    'admit',
+    'ground',
+    'plan',
+    'gate',
+    'request-approval',
+    'act',
+    'complete',
+    'escalate',
+  ];
+
+  it('lets each state machine role invoke exactly the functions its definition names', async () => {
+    for (const id of WORKFLOWS) {
+      const workflow = synth.workflows.workflows[id];
+      if (!workflow) throw new Error(id);
+      const role = roleRef(synth.workflows, workflow.stateMachine.role as iam.Role);
+      for (const other of WORKFLOWS) {
+        const functions = synth.workflows.workflows[other]?.functions;
+        if (!functions) throw new Error(other);
+        for (const step of STEP_NAMES) {
+          const resource = arnOfConstruct(synth.workflows, functions[step]);
+          const expected = other === id && invokedSteps.includes(step);
+          expect({
+            id,
+            other,
+            step,
+            allowed: await isAllowed(cloud, role, { action: 'lambda:InvokeFunction', resource }),
+          }).toEqual({ id, other, step, allowed: expected });
+        }
+      }
+    }
+  });
+
+  // SendTask* are authorized against the state machine that issued the token.
+  // The IAM service reference lists no resource type for them, so a simulator
+  // cannot evaluate them: the statements are checked as written instead.
+  it('lets only decide-approval and remind answer task tokens, of their own state machine only', () => {
+    const taskActions = ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'];
+    for (const id of WORKFLOWS) {
+      const workflow = synth.workflows.workflows[id];
+      if (!workflow) throw new Error(id);
+      const ownStateMachine = arnOfConstruct(synth.workflows, workflow.stateMachine);
+      for (const step of ['decide-approval', 'remind'] as const) {
+        const statements = statementsOf(cloud, stepRole(id, step)).filter((s) =>
+          [s.Action ?? []].flat().some((a) => a.startsWith('states:')),
+        );
+        expect(statements).toEqual([{ Effect: 'Allow', Action: taskActions, Resource: ownStateMachine }]);
+      }
+    }
+    const answering = everyRole.filter((role) =>
+      statementsOf(cloud, role).some((s) =>
+        [s.Action ?? []].flat().some((a) => a.startsWith('states:SendTask')),
+      ),
+    );
+    expect(names(answering)).toEqual(
+      names(WORKFLOWS.flatMap((id) => stepRoles(id, ['decide-approval', 'remind']))),
+    );
+  });
+
+  it('lets only the rule role of each workflow start its executions', async () => {
+    for (const id of WORKFLOWS) {
+      const workflow = synth.workflows.workflows[id];
+      if (!workflow) throw new Error(id);
+      const resource = arnOfConstruct(synth.workflows, workflow.stateMachine);
+      const allowed = await rolesAllowed(cloud, everyRole, { action: 'states:StartExecution', resource });
+      expect(allowed).toHaveLength(1);
+      const [ruleRole] = allowed;
+      if (!ruleRole) throw new Error('no role may start executions');
+      expect(
+        cloud.resource(ruleRole.stackName, ruleRole.logicalId).Properties?.AssumeRolePolicyDocument,
+      ).toMatchObject({
+        Statement: [{ Principal: { Service: 'events.amazonaws.com' } }],
+      });
+    }
+  });
+});
+
+describe('the data key', () => {
+  it('lets a step use the key through DynamoDB only, never directly', async () => {
+    const admit = stepRole('refund-triage', 'admit');
+    const request = { action: 'kms:Decrypt', resource: keyArn(), resourcePolicy: keyPolicy() };
+    expect(
+      await isAllowed(cloud, admit, {
+        ...request,
+        context: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com` },
+      }),
+    ).toBe(true);
+    expect(await isAllowed(cloud, admit, request)).toBe(false);
+    expect(
+      await isAllowed(cloud, admit, {
+        ...request,
+        context: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+      }),
+    ).toBe(false);
+  });
+});
