@@ -1,0 +1,383 @@
+import { z } from 'zod';
+import { createPlanStep } from '../../../core/agent/plan.js';
+import { bindingHashFor } from '../../../core/approval/binding.js';
+import { GovernanceViolationError } from '../../../core/errors.js';
+import { approvalIdFor, executionKeyFor } from '../../../core/ids.js';
+import { createPolicyGate } from '../../../core/policy/gate.js';
+import type { ItemUpdater } from '../../../core/ports.js';
+import type { ActInput, GatedProposal, Proposal } from '../../../core/run/contracts.js';
+import type { RunRecord } from '../../../core/runs/records.js';
+import type { WorkflowPack } from '../../../core/workflow/pack.js';
+import { defineWorkflow } from '../../../core/workflow/spec.js';
+import { createActStep } from '../../../lambdas/act/act.js';
+import { createGateStep } from '../../../lambdas/gate/gate-proposals.js';
+import {
+  fixedClock,
+  InMemoryLineageStore,
+  InMemoryRunsStore,
+  RecordingEventPublisher,
+} from '../../support/in-memory-stores.js';
+import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
+import {
+  answer,
+  aRefundDetail,
+  aRunRecord,
+  loadRefundTriagePack,
+  NOW,
+  refundCall,
+  runRefOf,
+  ScriptedModel,
+  toolUse,
+} from '../agent/fixtures.js';
+
+/** An ItemUpdater that keeps every update. */
+class RecordingItemUpdater implements ItemUpdater {
+  readonly updates: { tableName: string; key: Record<string, unknown>; set: Record<string, unknown> }[] = [];
+  async update(
+    tableName: string,
+    key: Readonly<Record<string, unknown>>,
+    set: Readonly<Record<string, unknown>>,
+  ) {
+    this.updates.push({ tableName, key: { ...key }, set: { ...set } });
+  }
+}
+
+let refundPack: WorkflowPack;
+beforeAll(async () => {
+  refundPack = await loadRefundTriagePack();
+});
+
+/**
+ * A run of `pack` whose plan step (scripted model) proposed `calls` and whose
+ * gate judged them, with an act step ready to run.
+ */
+async function plannedRun(
+  pack: WorkflowPack,
+  detail: Record<string, unknown>,
+  calls: ReturnType<typeof toolUse>[],
+) {
+  const runs = new InMemoryRunsStore();
+  const lineage = new InMemoryLineageStore();
+  const events = new RecordingEventPublisher();
+  const items = new RecordingItemUpdater();
+  const clock = fixedClock(NOW);
+  const run: RunRecord = aRunRecord(pack.spec, detail);
+  await runs.createRun(run);
+  const facts = {
+    history: Object.fromEntries((pack.spec.grounding.history?.actions ?? []).map((a) => [a, 0])),
+  };
+  const plan = createPlanStep(pack, { model: new ScriptedModel(answer(calls)), runs, lineage, clock });
+  const planned = await plan({ run: runRefOf(run), iteration: 0, facts });
+  if (planned.outcome !== 'PROPOSED') throw new Error(`expected proposals, got ${planned.outcome}`);
+  const policyGate = createPolicyGate(pack);
+  const gate = createGateStep(pack, policyGate, { runs, lineage, clock });
+  const gated = await gate({ run: runRefOf(run), iteration: 0, facts, proposals: planned.proposals });
+  const act = createActStep(pack, policyGate, { runs, lineage, events, items, clock });
+  const inputFor = (verdict: GatedProposal): ActInput => ({
+    run: runRefOf(run),
+    iteration: 0,
+    facts,
+    gated: verdict,
+  });
+  const verdicts = [...gated.executable, ...gated.denied, ...gated.shadowed];
+  return { runs, lineage, events, items, run, act, inputFor, verdicts, gated };
+}
+
+function firstVerdict(verdicts: readonly GatedProposal[]): GatedProposal {
+  const [verdict] = verdicts;
+  if (!verdict) throw new Error('expected a verdict');
+  return verdict;
+}
+
+const smallRefund = () => plannedRun(refundPack, aRefundDetail(), [refundCall()]);
+const largeRefund = () =>
+  plannedRun(refundPack, aRefundDetail({ amount: 1249, orderTotal: 1249 }), [
+    refundCall({ amount: 1249, reasonCode: 'not-delivered' }),
+  ]);
+
+/** Stores a pending approval of `verdict`, bound to `proposal` (the verdict's own by default). */
+async function requestApproval(
+  runs: InMemoryRunsStore,
+  runId: string,
+  verdict: GatedProposal,
+  proposal: Proposal = verdict.proposal,
+): Promise<string> {
+  const approvalId = approvalIdFor(runId, verdict.proposal.proposalId);
+  await runs.putApproval({
+    approvalId,
+    runId,
+    workflowId: 'refund-triage',
+    entityId: 'ord_4k8m2p',
+    proposalId: verdict.proposal.proposalId,
+    gated: verdict,
+    bindingHash: bindingHashFor(runId, proposal),
+    taskToken: 'token-1',
+    status: 'PENDING',
+    approverRoles: ['payments-approver'],
+    excludedApprovers: ['carol@acme.example'],
+    requestedAt: NOW,
+    expiresAt: '2026-11-21T12:00:00.000Z',
+  });
+  return approvalId;
+}
+
+/** Stores an approval of `verdict` bound to `proposal` and approves it. */
+async function approve(
+  runs: InMemoryRunsStore,
+  runId: string,
+  verdict: GatedProposal,
+  proposal: Proposal = verdict.proposal,
+): Promise<string> {
+  const approvalId = await requestApproval(runs, runId, verdict, proposal);
+  await runs.decideApproval(approvalId, {
+    status: 'APPROVED',
+    at: NOW,
+    by: 'alice@acme.example',
+    reason: 'Lost parcel.',
+  });
+  return approvalId;
+}
+
+describe('act step', () => {
+  it('runs an allowed action: one event with the idempotency key, an observation, history and lineage', async () => {
+    const { act, inputFor, verdicts, events, runs, lineage, run } = await smallRefund();
+    const verdict = firstVerdict(verdicts);
+    const key = executionKeyFor(run.runId, verdict.proposal.proposalId);
+
+    const observation = await act(inputFor(verdict));
+
+    expect(observation).toEqual({
+      proposalId: verdict.proposal.proposalId,
+      action: 'issueRefund',
+      status: 'EXECUTED',
+      result: { source: 'awf.refund-triage', detailType: 'RefundIssued', eventId: 'evt-1' },
+    });
+    expect(events.events).toEqual([
+      {
+        source: 'awf.refund-triage',
+        detailType: 'RefundIssued',
+        detail: {
+          orderId: 'ord_4k8m2p',
+          amount: 45.5,
+          currency: 'USD',
+          reasonCode: 'damaged',
+          runId: run.runId,
+          proposalId: verdict.proposal.proposalId,
+          idempotencyKey: key,
+        },
+      },
+    ]);
+    expect(runs.executionRecord(key)).toMatchObject({ status: 'COMPLETED', observation });
+    expect(await runs.listObservations(run.runId)).toEqual([observation]);
+    expect(
+      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+    ).toBe(1);
+    expect(lineage.ofType('action.executed', run.runId)[0]).toMatchObject({
+      actor: 'awf:act',
+      data: {
+        proposalId: verdict.proposal.proposalId,
+        action: 'issueRefund',
+        input: verdict.proposal.input,
+        connector: { type: 'eventbridge', detailType: 'RefundIssued' },
+        result: observation.result,
+        decision: 'ALLOW',
+      },
+    });
+  });
+
+  it('acting twice on the same proposal emits one event and reports the second as already executed', async () => {
+    const { act, inputFor, verdicts, events, lineage, run, runs } = await smallRefund();
+    const verdict = firstVerdict(verdicts);
+
+    const first = await act(inputFor(verdict));
+    const second = await act(inputFor(verdict));
+
+    expect(events.events).toHaveLength(1);
+    expect(second).toEqual({ ...first, status: 'ALREADY_EXECUTED' });
+    expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
+    expect(
+      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+    ).toBe(1);
+  });
+
+  it('re-runs the connector with the same detail after a crashed attempt left the claim in progress', async () => {
+    const { act, inputFor, verdicts, events, runs, run } = await smallRefund();
+    const verdict = firstVerdict(verdicts);
+    const key = executionKeyFor(run.runId, verdict.proposal.proposalId);
+    await runs.claimExecution(key, NOW);
+
+    const observation = await act(inputFor(verdict));
+
+    expect(observation.status).toBe('EXECUTED');
+    expect(events.events[0]?.detail.idempotencyKey).toBe(key);
+  });
+
+  it('refuses a REQUIRE_APPROVAL proposal that has no approval', async () => {
+    const { act, inputFor, gated, events } = await largeRefund();
+
+    await expect(act(inputFor(firstVerdict(gated.pendingApproval)))).rejects.toThrow(
+      /refusing to run issueRefund .*it needs an approval and "appr-[0-9a-f]{24}" does not exist/,
+    );
+    expect(events.events).toEqual([]);
+  });
+
+  it('refuses while the approval is still pending', async () => {
+    const { act, inputFor, gated, runs, run, events } = await largeRefund();
+    const verdict = firstVerdict(gated.pendingApproval);
+    await requestApproval(runs, run.runId, verdict);
+
+    await expect(act(inputFor(verdict))).rejects.toThrow(
+      /approval "appr-[0-9a-f]{24}" is PENDING, not APPROVED/,
+    );
+    expect(events.events).toEqual([]);
+  });
+
+  it('runs an approved REQUIRE_APPROVAL proposal and records the approval it ran under', async () => {
+    const { act, inputFor, gated, runs, run, events, lineage } = await largeRefund();
+    const verdict = firstVerdict(gated.pendingApproval);
+    const approvalId = await approve(runs, run.runId, verdict);
+
+    await act(inputFor(verdict));
+
+    expect(events.events).toHaveLength(1);
+    expect(lineage.ofType('action.executed', run.runId)[0]?.data).toMatchObject({
+      approvalId,
+      decision: 'REQUIRE_APPROVAL',
+    });
+  });
+
+  it('refuses an approval given for a different input (binding mismatch)', async () => {
+    const { act, inputFor, gated, runs, run, events } = await largeRefund();
+    const verdict = firstVerdict(gated.pendingApproval);
+    const other = { ...verdict.proposal, input: { ...verdict.proposal.input, amount: 12.5 } };
+    await approve(runs, run.runId, verdict, other);
+
+    await expect(act(inputFor(verdict))).rejects.toThrow(
+      /was given for [0-9a-f]{64}, but this action hashes to [0-9a-f]{64}/,
+    );
+    expect(events.events).toEqual([]);
+  });
+
+  it('refuses a tampered input that the plan step never proposed', async () => {
+    const { act, inputFor, gated, runs, run, events } = await largeRefund();
+    const verdict = firstVerdict(gated.pendingApproval);
+    await approve(runs, run.runId, verdict);
+    const tampered: GatedProposal = {
+      ...verdict,
+      proposal: { ...verdict.proposal, input: { ...verdict.proposal.input, amount: 9999 } },
+    };
+
+    await expect(act(inputFor(tampered))).rejects.toThrow(
+      /it differs from what the plan step proposed \(action, input or confidence\)/,
+    );
+    expect(events.events).toEqual([]);
+  });
+
+  it('refuses a raised confidence that would turn an approval into an allow', async () => {
+    const { act, inputFor, verdicts } = await plannedRun(refundPack, aRefundDetail(), [
+      refundCall({ confidence: 0.5 }),
+    ]);
+    const verdict = firstVerdict(verdicts);
+    const raised: GatedProposal = {
+      ...verdict,
+      decision: 'ALLOW',
+      proposal: { ...verdict.proposal, confidence: 0.95 },
+    };
+
+    await expect(act(inputFor(raised))).rejects.toThrow(GovernanceViolationError);
+  });
+
+  it('refuses a proposal the policies deny, whatever the state data says', async () => {
+    const { act, inputFor, gated, events } = await plannedRun(
+      refundPack,
+      aRefundDetail({ amount: 12_500, orderTotal: 12_500 }),
+      [refundCall({ amount: 12_500, reasonCode: 'not-delivered' })],
+    );
+    const denied = firstVerdict(gated.denied);
+    const relabelled: GatedProposal = { ...denied, decision: 'ALLOW', policyDecision: 'ALLOW' };
+
+    await expect(act(inputFor(relabelled))).rejects.toThrow(
+      /the policies deny it now \(refund-over-limit-forbidden\)/,
+    );
+    expect(events.events).toEqual([]);
+  });
+
+  it('refuses an action in shadow mode', async () => {
+    const { act, inputFor, verdicts, runs, events } = await smallRefund();
+    await runs.putAutonomy({
+      workflowId: 'refund-triage',
+      action: 'issueRefund',
+      level: 'shadow',
+      since: NOW,
+      reason: 'demoted',
+    });
+
+    await expect(act(inputFor(firstVerdict(verdicts)))).rejects.toThrow(/the action is in shadow mode/);
+    expect(events.events).toEqual([]);
+  });
+
+  it('re-evaluates with the history as it is now: a fourth refund in the window needs an approval', async () => {
+    const { act, inputFor, verdicts, runs, events } = await smallRefund();
+    for (const at of ['2026-11-01T00:00:00Z', '2026-11-05T00:00:00Z', '2026-11-10T00:00:00Z']) {
+      await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', at);
+    }
+
+    await expect(act(inputFor(firstVerdict(verdicts)))).rejects.toThrow(/it needs an approval/);
+    expect(events.events).toEqual([]);
+  });
+
+  it('refuses an action outside the catalogue and an input that fails its schema', async () => {
+    const { act, inputFor, verdicts } = await smallRefund();
+    const verdict = firstVerdict(verdicts);
+    const unknown = { ...verdict, proposal: { ...verdict.proposal, action: 'wireMoney' } };
+    await expect(act(inputFor(unknown))).rejects.toThrow(
+      /"wireMoney" is not in the catalogue of refund-triage/,
+    );
+    const invalid = {
+      ...verdict,
+      proposal: { ...verdict.proposal, input: { ...verdict.proposal.input, amount: -1 } },
+    };
+    await expect(act(inputFor(invalid))).rejects.toThrow(/its input fails the action's schema \(amount: /);
+  });
+
+  it('updates the item a dynamodb connector names, with the key and update fields from the input', async () => {
+    const pack: WorkflowPack = {
+      spec: defineWorkflow(
+        aWorkflowSpecInput({
+          actions: {
+            setPriority: {
+              description: 'Set the priority of a ticket.',
+              input: z.object({ ticketId: z.string(), priority: z.enum(['low', 'high']) }),
+              risk: 'low',
+              connector: {
+                type: 'dynamodb',
+                tableName: 'tickets',
+                keyFields: ['ticketId'],
+                updateFields: ['priority'],
+              },
+            },
+          },
+          autonomy: { default: 'autonomous' },
+        }),
+      ),
+      prompt: 'Prioritise tickets.',
+      policies: '@id("all")\npermit (principal, action, resource);',
+    };
+    const { act, inputFor, verdicts, items } = await plannedRun(
+      pack,
+      { ticketId: 'T-1', subject: 'Down', email: 'a@example.com' },
+      [toolUse('setPriority', { ticketId: 'T-1', priority: 'high', rationale: 'Outage.', confidence: 0.9 })],
+    );
+
+    const observation = await act(inputFor(firstVerdict(verdicts)));
+
+    expect(items.updates).toEqual([
+      { tableName: 'tickets', key: { ticketId: 'T-1' }, set: { priority: 'high' } },
+    ]);
+    expect(observation.result).toEqual({
+      tableName: 'tickets',
+      key: { ticketId: 'T-1' },
+      updated: ['priority'],
+    });
+  });
+});
