@@ -1,8 +1,19 @@
-// Placeholder while the admit step is being written; replaced by its real handler.
+/**
+ * Admit's Lambda: validates, dedupes and opens a run (see `admit.ts`).
+ */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
+import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../adapters/from-env.js';
+import { stepHandler } from '../shared/step-handler.js';
+import { admit, admitInputSchema } from './admit.js';
 
-export function createHandler(_pack: WorkflowPack) {
-  return async (_event: unknown): Promise<never> => {
-    throw new Error('the admit step is not implemented yet');
+/** Builds Admit's handler for a pack; dependencies are created once, at cold start. */
+export function createHandler(pack: WorkflowPack) {
+  assertDeployedFor(pack);
+  const deps = {
+    spec: pack.spec,
+    runs: runsStoreFromEnv(pack),
+    lineage: lineageStoreFromEnv(),
+    clock: () => new Date(),
   };
+  return stepHandler(admitInputSchema, (input) => admit(input, deps));
 }

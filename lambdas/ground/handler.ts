@@ -1,8 +1,19 @@
-// Placeholder while the ground step is being written; replaced by its real handler.
+/**
+ * Ground's Lambda: counts history for the prompt and the policies (see `ground.ts`).
+ */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
+import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../adapters/from-env.js';
+import { stepHandler } from '../shared/step-handler.js';
+import { ground, groundInputSchema } from './ground.js';
 
-export function createHandler(_pack: WorkflowPack) {
-  return async (_event: unknown): Promise<never> => {
-    throw new Error('the ground step is not implemented yet');
+/** Builds Ground's handler for a pack; dependencies are created once, at cold start. */
+export function createHandler(pack: WorkflowPack) {
+  assertDeployedFor(pack);
+  const deps = {
+    spec: pack.spec,
+    runs: runsStoreFromEnv(pack),
+    lineage: lineageStoreFromEnv(),
+    clock: () => new Date(),
   };
+  return stepHandler(groundInputSchema, (input) => ground(input, deps));
 }

@@ -1,0 +1,84 @@
+import { defineWorkflow } from '../../../core/workflow/spec.js';
+import { ground } from '../../../lambdas/ground/ground.js';
+import refundTriage from '../../../workflows/refund-triage/workflow.js';
+import { aRefundRequestedEvent } from '../../support/event-builders.js';
+import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import { aRunRecord, aRunRef } from '../../support/run-builders.js';
+import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
+
+const NOW = '2026-11-02T14:22:00.000Z';
+
+async function setup(spec = refundTriage, event: unknown = aRefundRequestedEvent()) {
+  const runs = new InMemoryRunsStore();
+  const lineage = new InMemoryLineageStore();
+  const run = aRunRef();
+  await runs.createRun(aRunRecord({ ...run, event }));
+  return { runs, lineage, run, deps: { spec, runs, lineage, clock: fixedClock(NOW) } };
+}
+
+describe('ground', () => {
+  it('counts the customer refunds executed within the 30-day window', async () => {
+    const { runs, run, deps } = await setup();
+    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-03T14:22:00.000Z'); // exactly 30d ago
+    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-20T09:00:00.000Z');
+    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-09-01T09:00:00.000Z'); // outside
+    await runs.recordHistory('refund-triage', 'cus_other', 'issueRefund', '2026-10-20T09:00:00.000Z');
+    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'denyRefund', '2026-10-20T09:00:00.000Z');
+    await runs.recordHistory('ticket-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-20T09:00:00.000Z');
+
+    expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 2 } } });
+  });
+
+  it('gives zero counts to a customer without history', async () => {
+    const { run, deps } = await setup();
+    expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 0 } } });
+  });
+
+  it('records context.grounded with the facts and the key path, never the key value', async () => {
+    const { lineage, run, deps } = await setup();
+    await ground({ run }, deps);
+    const [record] = lineage.recordsOf(run.runId);
+    expect(record).toMatchObject({
+      type: 'context.grounded',
+      actor: 'awf:ground',
+      entityKey: 'refund-triage#ord_4k8m2p',
+      data: {
+        facts: { history: { issueRefund: 0 } },
+        history: { keyPath: '$.detail.customerId', window: '30d', since: '2026-10-03T14:22:00.000Z' },
+      },
+    });
+    expect(JSON.stringify(record)).not.toContain('cus_9x2b7d');
+  });
+
+  it('returns empty history facts for a workflow that keeps no history', async () => {
+    const spec = defineWorkflow(aWorkflowSpecInput());
+    const { lineage, run, deps } = await setup(spec);
+    expect(await ground({ run }, deps)).toEqual({ facts: { history: {} } });
+    expect(lineage.recordsOf(run.runId)[0]?.data).toEqual({ facts: { history: {} } });
+  });
+
+  it('returns the recorded facts on retry, without a second record, even if history moved on', async () => {
+    const { runs, lineage, run, deps } = await setup();
+    const first = await ground({ run }, deps);
+    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-11-02T14:21:30.000Z');
+    expect(await ground({ run }, deps)).toEqual(first);
+    expect(lineage.ofType('context.grounded')).toHaveLength(1);
+  });
+
+  it('fails naming the history key path when the event has no customer id', async () => {
+    const event = aRefundRequestedEvent({ customerId: undefined });
+    const { lineage, run, deps } = await setup(refundTriage, event);
+    await expect(ground({ run }, deps)).rejects.toMatchObject({
+      name: 'MissingHistoryKeyError',
+      message: 'history key $.detail.customerId must be a non-empty string or a number, got nothing',
+    });
+    expect(lineage.all()).toEqual([]);
+  });
+
+  it('fails naming the run when it is not in the runs table', async () => {
+    const { deps } = await setup();
+    await expect(ground({ run: aRunRef({ runId: 'run-missing' }) }, deps)).rejects.toThrow(
+      'run run-missing not found in the runs table',
+    );
+  });
+});
