@@ -1,0 +1,97 @@
+/**
+ * Every example event of every workflow pack, driven through admit -> ground ->
+ * plan (with the pack's local stand-in model) -> gate, must end as its author
+ * expects: the gate outcome and the actions that would run.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LocalModel, ModelPort } from '../../../core/agent/model.js';
+import { createPlanStep } from '../../../core/agent/plan.js';
+import { createPolicyGate } from '../../../core/policy/gate.js';
+import type { BusEvent, GateResult } from '../../../core/run/contracts.js';
+import { admit } from '../../../lambdas/admit/admit.js';
+import { createGateStep } from '../../../lambdas/gate/gate-proposals.js';
+import { ground } from '../../../lambdas/ground/ground.js';
+import {
+  discoverWorkflowPacks,
+  type ExampleEvent,
+  type LocatedWorkflowPack,
+  loadExampleEvents,
+} from '../../../workflows/discover.js';
+import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+
+/** A few days after the example orders, inside every example's refund window. */
+const NOW = '2026-11-20T12:00:00.000Z';
+
+interface Case {
+  readonly located: LocatedWorkflowPack;
+  readonly example: ExampleEvent;
+}
+
+const located = await discoverWorkflowPacks();
+const cases: [string, Case][] = located.flatMap((pack) =>
+  loadExampleEvents(pack.dir).map((example): [string, Case] => [
+    `${pack.pack.spec.id}/${example.name}`,
+    { located: pack, example },
+  ]),
+);
+
+async function localModelOf(dir: string): Promise<ModelPort> {
+  const module = (await import(pathToFileURL(join(dir, 'local-model.ts')).href)) as { default?: LocalModel };
+  const model = module.default;
+  if (typeof model !== 'function') throw new Error(`${dir}/local-model.ts must default-export a LocalModel`);
+  return { converse: async ({ modelId, ...body }) => model(body, modelId) };
+}
+
+/** The outcome of a gate result the way an example states it. */
+function outcomeOf(gate: GateResult): 'ALLOW' | 'REQUIRE_APPROVAL' | 'DENY' {
+  if (gate.counts.denied > 0) return 'DENY';
+  if (gate.counts.pendingApproval > 0) return 'REQUIRE_APPROVAL';
+  return 'ALLOW';
+}
+
+function busEventOf(example: ExampleEvent): BusEvent {
+  const { name, expect: _expect, ...event } = example;
+  return { ...event, id: `example-${name}`, time: NOW, account: '123456789012', region: 'us-east-1' };
+}
+
+describe('example events, through admit, ground, plan and gate', () => {
+  it('has at least one example event per pack', () => {
+    for (const pack of located) expect(loadExampleEvents(pack.dir).length).toBeGreaterThan(0);
+  });
+
+  it.each(cases)('%s ends as its author expects', async (_name, { located: { dir, pack }, example }) => {
+    const { spec } = pack;
+    const runs = new InMemoryRunsStore();
+    const lineage = new InMemoryLineageStore();
+    const clock = fixedClock(NOW);
+
+    const admitted = await admit(
+      { event: busEventOf(example), executionId: `exec-${example.name}` },
+      {
+        spec,
+        runs,
+        lineage,
+        clock,
+      },
+    );
+    if (example.expect.outcome === 'REJECT') {
+      expect(admitted.outcome).toBe('REJECTED');
+      return;
+    }
+    if (admitted.outcome !== 'ADMITTED')
+      throw new Error(`expected ADMITTED, got ${JSON.stringify(admitted)}`);
+    const { run } = admitted;
+
+    const { facts } = await ground({ run }, { spec, runs, lineage, clock });
+    const plan = createPlanStep(pack, { model: await localModelOf(dir), runs, lineage, clock });
+    const planned = await plan({ run, iteration: 0, facts });
+    if (planned.outcome !== 'PROPOSED') throw new Error(`expected proposals, got ${JSON.stringify(planned)}`);
+
+    const gate = createGateStep(pack, createPolicyGate(pack), { runs, lineage, clock });
+    const gated = await gate({ run, iteration: 0, facts, proposals: planned.proposals });
+
+    expect(outcomeOf(gated)).toBe(example.expect.outcome);
+    expect(gated.executable.map((verdict) => verdict.proposal.action)).toEqual(example.expect.actions);
+  });
+});
