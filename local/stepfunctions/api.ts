@@ -72,11 +72,11 @@ function page<T>(
 
 /** A history event without the input and output of its details (`includeExecutionData: false`). */
 function withoutExecutionData(event: HistoryEvent): HistoryEvent {
-  const copy = structuredClone(event);
-  for (const details of Object.values(copy)) {
+  const copy: HistoryEvent = { ...event };
+  for (const [key, details] of Object.entries(copy)) {
     if (typeof details === 'object' && details !== null && !(details instanceof Date)) {
-      Reflect.deleteProperty(details, 'input');
-      Reflect.deleteProperty(details, 'output');
+      const { input: _input, output: _output, ...rest } = details;
+      Reflect.set(copy, key, rest);
     }
   }
   return copy;

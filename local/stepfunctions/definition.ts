@@ -168,12 +168,18 @@ function inspectState(name: string, state: JsonObject, problems: string[]): Task
   return { stateName: name, resource, kind, timeoutSeconds, heartbeatSeconds };
 }
 
-/** The copy the runner executes: task timeouts left to the local handlers, retry intervals scaled. */
+/**
+ * The copy the runner executes: task timeouts left to the local handlers,
+ * retry intervals scaled, and `"ResultPath": "$"` written the way the runner
+ * understands.
+ */
 function runtimeDefinition(
   definition: StateMachineDefinition,
   retryIntervalScale: number,
 ): StateMachineDefinition {
-  const copy = structuredClone(definition);
+  // A JSON round trip rather than structuredClone: the runner only treats objects of its own realm as
+  // payload templates, and structuredClone may hand back another realm's objects (under test runners).
+  const copy: StateMachineDefinition = JSON.parse(JSON.stringify(definition));
   if (typeof copy.TimeoutSeconds === 'number') {
     copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
   }
@@ -182,6 +188,14 @@ function runtimeDefinition(
     // otherwise stop every Task after its own 60 s default).
     if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined) {
       state.TimeoutSeconds = MAX_TIMER_SECONDS;
+    }
+    // The runner stores a result under a key named "$" instead of replacing the input with it;
+    // `"ResultPath": "$"` means the same as no ResultPath, which the runner gets right.
+    if (state.ResultPath === '$') delete state.ResultPath;
+    if (Array.isArray(state.Catch)) {
+      for (const catcher of state.Catch) {
+        if (isJsonObject(catcher) && catcher.ResultPath === '$') delete catcher.ResultPath;
+      }
     }
     if (Array.isArray(state.Retry)) {
       for (const retrier of state.Retry) {
