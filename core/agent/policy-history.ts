@@ -1,26 +1,15 @@
 /**
  * The `history` part of a policy request: how often this workflow's actions
  * ran recently for the run's history key (e.g. the customer), per
- * `spec.grounding.history`.
+ * `spec.grounding.history`. The key and window come from
+ * `core/run/history-key.ts`, which Ground counts by too.
  */
 import { z } from 'zod';
-import { durationToSeconds } from '../duration.js';
-import { readEventPath } from '../redaction.js';
+import { historyKeyFor, historyWindowStart } from '../run/history-key.js';
 import type { RunsStore } from '../runs/records.js';
 import type { WorkflowSpec } from '../workflow/spec.js';
 
 const historyFactsSchema = z.object({ history: z.record(z.string(), z.number().int().min(0)) });
-
-/**
- * The value of the history key in a run's event (`$.detail.customerId`), as a
- * string; undefined when the event has no usable value there.
- */
-export function historyKeyOf(event: unknown, path: string): string | undefined {
-  const value = readEventPath(event, path);
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return undefined;
-}
 
 /**
  * The counters Ground put in the facts (`facts.history`). Anything else gives
@@ -35,7 +24,9 @@ export function historyFromFacts(facts: Readonly<Record<string, unknown>>): Reco
 /**
  * The counters as they stand now, read from the runs table: for each action of
  * `spec.grounding.history.actions`, its executions for the event's history key
- * within the window. Empty when the spec keeps no history or the event has no key.
+ * within the window ending now. Empty when the spec keeps no history.
+ *
+ * @throws MissingHistoryKeyError when the event has no value at the history key.
  */
 export async function currentHistory(
   spec: WorkflowSpec,
@@ -44,10 +35,9 @@ export async function currentHistory(
   now: Date,
 ): Promise<Record<string, number>> {
   const history = spec.grounding.history;
-  if (!history) return {};
-  const key = historyKeyOf(event, history.key);
-  if (key === undefined) return {};
-  const since = new Date(now.getTime() - durationToSeconds(history.window) * 1000).toISOString();
+  const key = historyKeyFor(spec, event);
+  const since = historyWindowStart(spec, now);
+  if (!history || key === undefined || since === undefined) return {};
   const counts = await Promise.all(
     history.actions.map(
       async (action) => [action, await runs.countHistory(spec.id, key, action, since)] as const,

@@ -20,7 +20,7 @@
  */
 import { z } from 'zod';
 import { findLineageRecord } from '../../core/agent/lineage-lookup.js';
-import { currentHistory, historyKeyOf } from '../../core/agent/policy-history.js';
+import { currentHistory } from '../../core/agent/policy-history.js';
 import { requireRun } from '../../core/agent/run-lookup.js';
 import { proposalSchema } from '../../core/agent/step-inputs.js';
 import { bindingHashFor } from '../../core/approval/binding.js';
@@ -33,6 +33,7 @@ import { applyAutonomy, resolveAutonomy } from '../../core/policy/autonomy.js';
 import type { PolicyGate } from '../../core/policy/gate.js';
 import type { Clock } from '../../core/ports.js';
 import type { ActInput, GateDecision, Observation, Proposal, RunRef } from '../../core/run/contracts.js';
+import { historyKeyFor } from '../../core/run/history-key.js';
 import type { RunRecord, RunsStore } from '../../core/runs/records.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import type { ActionSpec } from '../../core/workflow/spec.js';
@@ -202,7 +203,7 @@ export function createActStep(
     // History before lineage: a crash between the two counts the action twice,
     // which makes temporal limits stricter, never looser.
     const history = spec.grounding.history;
-    const key = history ? historyKeyOf(stored.event, history.key) : undefined;
+    const key = historyKeyFor(spec, stored.event);
     if (history && key !== undefined && history.actions.includes(proposal.action)) {
       await deps.runs.recordHistory(spec.id, key, proposal.action, deps.clock().toISOString());
     }
