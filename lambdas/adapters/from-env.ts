@@ -32,9 +32,10 @@ export function runsStoreFromEnv(
   pack: WorkflowPack,
   env: NodeJS.ProcessEnv = process.env,
 ): DynamoDbRunsStore {
+  const tableName = requireEnv(ENV.runsTable, env);
   return new DynamoDbRunsStore({
     client: dynamoDbDocumentClient(),
-    tableName: requireEnv(ENV.runsTable, env),
+    tableName,
     retentionDays: runsRetentionDays(pack.spec),
   });
 }

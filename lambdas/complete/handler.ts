@@ -1,8 +1,24 @@
-// Placeholder while the complete step is being written; replaced by its real handler.
+/**
+ * Complete's Lambda: closes a finished run (see `complete.ts`).
+ */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
+import {
+  assertDeployedFor,
+  eventPublisherFromEnv,
+  lineageStoreFromEnv,
+  runsStoreFromEnv,
+} from '../adapters/from-env.js';
+import { stepHandler } from '../shared/step-handler.js';
+import { complete, completeInputSchema } from './complete.js';
 
-export function createHandler(_pack: WorkflowPack) {
-  return async (_event: unknown): Promise<never> => {
-    throw new Error('the complete step is not implemented yet');
+/** Builds Complete's handler for a pack; dependencies are created once, at cold start. */
+export function createHandler(pack: WorkflowPack) {
+  assertDeployedFor(pack);
+  const deps = {
+    runs: runsStoreFromEnv(pack),
+    lineage: lineageStoreFromEnv(),
+    publisher: eventPublisherFromEnv(),
+    clock: () => new Date(),
   };
+  return stepHandler(completeInputSchema, (input) => complete(input, deps));
 }

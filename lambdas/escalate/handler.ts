@@ -1,8 +1,25 @@
-// Placeholder while the escalate step is being written; replaced by its real handler.
+/**
+ * Escalate's Lambda: closes a run that needs people (see `escalate.ts`).
+ */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
+import {
+  assertDeployedFor,
+  eventPublisherFromEnv,
+  lineageStoreFromEnv,
+  runsStoreFromEnv,
+} from '../adapters/from-env.js';
+import { stepHandler } from '../shared/step-handler.js';
+import { escalate, escalateInputSchema } from './escalate.js';
 
-export function createHandler(_pack: WorkflowPack) {
-  return async (_event: unknown): Promise<never> => {
-    throw new Error('the escalate step is not implemented yet');
+/** Builds Escalate's handler for a pack; dependencies are created once, at cold start. */
+export function createHandler(pack: WorkflowPack) {
+  assertDeployedFor(pack);
+  const deps = {
+    spec: pack.spec,
+    runs: runsStoreFromEnv(pack),
+    lineage: lineageStoreFromEnv(),
+    publisher: eventPublisherFromEnv(),
+    clock: () => new Date(),
   };
+  return stepHandler(escalateInputSchema, (input) => escalate(input, deps));
 }

@@ -1,8 +1,25 @@
-// Placeholder while the remind step is being written; replaced by its real handler.
+/**
+ * Remind's Lambda, run by a schedule: heartbeats and reminders for pending approvals (see `remind.ts`).
+ */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
+import {
+  assertDeployedFor,
+  eventPublisherFromEnv,
+  runsStoreFromEnv,
+  taskCallbacks,
+} from '../adapters/from-env.js';
+import { stepHandler } from '../shared/step-handler.js';
+import { remind, remindInputSchema } from './remind.js';
 
-export function createHandler(_pack: WorkflowPack) {
-  return async (_event: unknown): Promise<never> => {
-    throw new Error('the remind step is not implemented yet');
+/** Builds Remind's handler for a pack; dependencies are created once, at cold start. */
+export function createHandler(pack: WorkflowPack) {
+  assertDeployedFor(pack);
+  const deps = {
+    spec: pack.spec,
+    runs: runsStoreFromEnv(pack),
+    callbacks: taskCallbacks(),
+    publisher: eventPublisherFromEnv(),
+    clock: () => new Date(),
   };
+  return stepHandler(remindInputSchema, (event) => remind(event, deps));
 }

@@ -1,0 +1,145 @@
+/**
+ * Complete: closes a run whose agent finished (or whose proposals were all in
+ * shadow mode): the `WorkflowCompleted` event, `run.completed` in the lineage,
+ * then status COMPLETED with the cycle time.
+ *
+ * Retries. The steps run in that order and each is checked before it is
+ * repeated:
+ * - the lineage is the marker: when the chain already ends with `run.completed`,
+ *   the event was published and only the status may be missing, so a retry
+ *   publishes nothing and just sets the status (a conditional write);
+ * - the status is set last, so a failure to publish or record leaves the run
+ *   open for the ASL's Catch to escalate instead of a COMPLETED run without
+ *   evidence.
+ * The one window left is a crash between PutEvents and the lineage append: the
+ * retry then publishes `WorkflowCompleted` a second time. EventBridge delivers
+ * at least once anyway; consumers dedupe on `detail.runId`.
+ */
+import { z } from 'zod';
+import { proposalSchema, runRefSchema } from '../../core/agent/step-inputs.js';
+import { AwfError } from '../../core/errors.js';
+import { appendLineage } from '../../core/lineage/chain.js';
+import type { LineageStore } from '../../core/lineage/record.js';
+import type { Clock, EventPublisher } from '../../core/ports.js';
+import {
+  type CompleteInput,
+  type PlanResult,
+  TERMINAL_RUN_STATUSES,
+  type TerminalResult,
+} from '../../core/run/contracts.js';
+import type { RunsStore } from '../../core/runs/records.js';
+
+/** A {@link PlanResult} as the state data carries it. */
+export const planResultSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('PROPOSED'), proposals: z.array(proposalSchema) }),
+  z.object({ outcome: z.literal('FINISHED'), summary: z.string() }),
+  z.object({ outcome: z.literal('INVALID'), problems: z.array(z.string()) }),
+]) satisfies z.ZodType<PlanResult>;
+
+/** Complete's input: the run and the last plan. */
+export const completeInputSchema = z.object({
+  run: runRefSchema,
+  plan: planResultSchema,
+}) satisfies z.ZodType<CompleteInput>;
+
+/** What Complete works with. */
+export interface CompleteDependencies {
+  readonly runs: RunsStore;
+  readonly lineage: LineageStore;
+  readonly publisher: EventPublisher;
+  readonly clock: Clock;
+}
+
+/** The detail-type of the event a completed run emits. */
+export const WORKFLOW_COMPLETED = 'WorkflowCompleted';
+
+const recordedCompletionSchema = z.object({
+  summary: z.string(),
+  endedAt: z.string(),
+  cycleTimeMs: z.number(),
+});
+
+/** The run's summary: the agent's own when it finished, a note on what was only recorded otherwise. */
+export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean } {
+  switch (plan.outcome) {
+    case 'FINISHED':
+      return { summary: plan.summary, shadow: false };
+    case 'PROPOSED': {
+      const actions = [...new Set(plan.proposals.map((p) => p.action))].join(', ');
+      return {
+        summary:
+          plan.proposals.length === 0
+            ? 'the agent proposed no action'
+            : `shadow mode: ${plan.proposals.length} proposal(s) (${actions}) recorded as "would", none executed`,
+        shadow: plan.proposals.length > 0,
+      };
+    }
+    case 'INVALID':
+      return { summary: `ended on invalid model output: ${plan.problems.join('; ')}`, shadow: false };
+  }
+}
+
+/**
+ * Completes a run. Safe to call again with the same input: see the module notes.
+ * @throws AwfError when the run is unknown or already ended with another status.
+ */
+export async function complete(input: CompleteInput, deps: CompleteDependencies): Promise<TerminalResult> {
+  const { runs, lineage, publisher, clock } = deps;
+  const { run, plan } = input;
+
+  const stored = await runs.getRun(run.runId);
+  if (stored === undefined) throw new AwfError(`run ${run.runId} not found in the runs table`);
+  if (TERMINAL_RUN_STATUSES.includes(stored.status) && stored.status !== 'COMPLETED') {
+    throw new AwfError(`run ${run.runId} already ended as ${stored.status}; it cannot also complete`);
+  }
+
+  const head = await lineage.head(run.runId);
+  const recorded = head?.type === 'run.completed' ? recordedCompletionSchema.safeParse(head.data) : undefined;
+  let completion: z.infer<typeof recordedCompletionSchema>;
+  if (recorded?.success) {
+    completion = recorded.data;
+  } else {
+    const now = clock();
+    const { summary, shadow } = summaryOf(plan);
+    completion = {
+      summary,
+      endedAt: now.toISOString(),
+      cycleTimeMs: Math.max(0, now.getTime() - Date.parse(run.startedAt)),
+    };
+    const detail = {
+      runId: run.runId,
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      status: 'COMPLETED',
+      summary,
+    };
+    const { eventIds } = await publisher.publish([
+      { source: `awf.${run.workflowId}`, detailType: WORKFLOW_COMPLETED, detail },
+    ]);
+    await appendLineage(lineage, clock, run.runId, {
+      type: 'run.completed',
+      actor: 'awf:complete',
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      versions: { workflowVersion: run.workflowVersion },
+      data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0] },
+    });
+  }
+
+  const changed = await runs.setRunStatus(run.runId, {
+    status: 'COMPLETED',
+    at: completion.endedAt,
+    endedAt: completion.endedAt,
+    cycleTimeMs: completion.cycleTimeMs,
+    outcome: { summary: completion.summary },
+  });
+  if (!changed) {
+    const now = await runs.getRun(run.runId);
+    if (now?.status !== 'COMPLETED') {
+      throw new AwfError(
+        `run ${run.runId} ended as ${now?.status ?? 'unknown'} while it was being completed`,
+      );
+    }
+  }
+  return { runId: run.runId, status: 'COMPLETED' };
+}

@@ -1,0 +1,152 @@
+import { appendLineage } from '../../../core/lineage/chain.js';
+import { verifyChain } from '../../../core/lineage/verify.js';
+import type { PlanResult } from '../../../core/run/contracts.js';
+import { complete, completeInputSchema } from '../../../lambdas/complete/complete.js';
+import {
+  fixedClock,
+  InMemoryLineageStore,
+  InMemoryRunsStore,
+  namedError,
+  RecordingEventPublisher,
+} from '../../support/in-memory-stores.js';
+import { aLineageDraft } from '../../support/lineage-builders.js';
+import { aProposal, aRunRecord, aRunRef } from '../../support/run-builders.js';
+
+const finished: PlanResult = { outcome: 'FINISHED', summary: 'Refunded 45.50 USD for the damaged mug.' };
+// Run started at 14:21:00; completing at 14:30:00 is 9 minutes of cycle time.
+const clock = fixedClock('2026-11-02T14:30:00.000Z');
+
+async function setup() {
+  const runs = new InMemoryRunsStore();
+  const lineage = new InMemoryLineageStore();
+  const publisher = new RecordingEventPublisher();
+  const run = aRunRef();
+  await runs.createRun(aRunRecord(run));
+  await appendLineage(lineage, clock, run.runId, aLineageDraft({ type: 'run.started' }));
+  return { runs, lineage, publisher, run, deps: { runs, lineage, publisher, clock } };
+}
+
+describe('complete', () => {
+  it('sets the run COMPLETED with its cycle time and the agent summary', async () => {
+    const { runs, run, deps } = await setup();
+    expect(await complete({ run, plan: finished }, deps)).toEqual({ runId: run.runId, status: 'COMPLETED' });
+    expect(await runs.getRun(run.runId)).toMatchObject({
+      status: 'COMPLETED',
+      endedAt: '2026-11-02T14:30:00.000Z',
+      updatedAt: '2026-11-02T14:30:00.000Z',
+      cycleTimeMs: 540_000,
+      outcome: { summary: 'Refunded 45.50 USD for the damaged mug.' },
+    });
+  });
+
+  it('publishes WorkflowCompleted from awf.<workflow id>', async () => {
+    const { publisher, run, deps } = await setup();
+    await complete({ run, plan: finished }, deps);
+    expect(publisher.events).toEqual([
+      {
+        source: 'awf.refund-triage',
+        detailType: 'WorkflowCompleted',
+        detail: {
+          runId: run.runId,
+          workflowId: 'refund-triage',
+          entityId: 'ord_4k8m2p',
+          status: 'COMPLETED',
+          summary: 'Refunded 45.50 USD for the damaged mug.',
+        },
+      },
+    ]);
+  });
+
+  it('closes the lineage chain with run.completed, and the ended chain verifies', async () => {
+    const { lineage, run, deps } = await setup();
+    await complete({ run, plan: finished }, deps);
+    const chain = lineage.recordsOf(run.runId);
+    expect(chain[chain.length - 1]).toMatchObject({
+      type: 'run.completed',
+      actor: 'awf:complete',
+      data: { status: 'COMPLETED', cycleTimeMs: 540_000, shadow: false, eventId: 'evt-1' },
+    });
+    expect(verifyChain(chain, { ended: true })).toEqual({ ok: true, problems: [] });
+  });
+
+  it('notes a shadow run when every proposal was only recorded', async () => {
+    const { lineage, run, deps } = await setup();
+    const plan: PlanResult = {
+      outcome: 'PROPOSED',
+      proposals: [aProposal(), aProposal({ proposalId: 'prop-2' })],
+    };
+    await complete({ run, plan }, deps);
+    expect(lineage.ofType('run.completed')[0]?.data).toMatchObject({
+      summary: 'shadow mode: 2 proposal(s) (issueRefund) recorded as "would", none executed',
+      shadow: true,
+    });
+  });
+
+  it('publishes and records once when called again after it succeeded', async () => {
+    const { runs, lineage, publisher, run, deps } = await setup();
+    await complete({ run, plan: finished }, deps);
+    const again = await complete(
+      { run, plan: finished },
+      { ...deps, clock: fixedClock('2026-11-02T14:31:00.000Z') },
+    );
+    expect(again).toEqual({ runId: run.runId, status: 'COMPLETED' });
+    expect(publisher.events).toHaveLength(1);
+    expect(lineage.ofType('run.completed')).toHaveLength(1);
+    expect((await runs.getRun(run.runId))?.cycleTimeMs).toBe(540_000);
+  });
+
+  it('on retry after the record landed but not the status, sets the recorded status without publishing', async () => {
+    const { runs, lineage, publisher, run, deps } = await setup();
+    const failingStatus = {
+      ...deps,
+      runs: Object.assign(Object.create(runs) as InMemoryRunsStore, {
+        setRunStatus: async () => {
+          throw namedError('ProvisionedThroughputExceededException');
+        },
+      }),
+    };
+    await expect(complete({ run, plan: finished }, failingStatus)).rejects.toMatchObject({
+      name: 'ProvisionedThroughputExceededException',
+    });
+    expect((await runs.getRun(run.runId))?.status).toBe('RUNNING');
+
+    await complete({ run, plan: finished }, { ...deps, clock: fixedClock('2026-11-02T14:35:00.000Z') });
+    expect(publisher.events).toHaveLength(1);
+    expect(lineage.ofType('run.completed')).toHaveLength(1);
+    expect(await runs.getRun(run.runId)).toMatchObject({ status: 'COMPLETED', cycleTimeMs: 540_000 });
+  });
+
+  it('fails without recording or changing the status when the event cannot be published', async () => {
+    const { runs, lineage, publisher, run, deps } = await setup();
+    publisher.failNextWith(namedError('EventPublishError', 'event bus refused 1 event(s)'));
+    await expect(complete({ run, plan: finished }, deps)).rejects.toMatchObject({
+      name: 'EventPublishError',
+    });
+    expect(lineage.ofType('run.completed')).toEqual([]);
+    expect((await runs.getRun(run.runId))?.status).toBe('RUNNING');
+  });
+
+  it('fails without publishing when the run already ended with another status', async () => {
+    const { runs, publisher, run, deps } = await setup();
+    await runs.setRunStatus(run.runId, { status: 'ESCALATED', at: '2026-11-02T14:29:00.000Z' });
+    await expect(complete({ run, plan: finished }, deps)).rejects.toThrow(
+      `run ${run.runId} already ended as ESCALATED; it cannot also complete`,
+    );
+    expect(publisher.events).toEqual([]);
+  });
+
+  it('fails naming the run when it is not in the runs table', async () => {
+    const { deps } = await setup();
+    await expect(complete({ run: aRunRef({ runId: 'run-missing' }), plan: finished }, deps)).rejects.toThrow(
+      'run run-missing not found in the runs table',
+    );
+  });
+});
+
+describe('completeInputSchema', () => {
+  it('fails a plan with an unknown outcome, naming the field', () => {
+    const parsed = completeInputSchema.safeParse({ run: aRunRef(), plan: { outcome: 'MAYBE' } });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual(['plan', 'outcome']);
+  });
+});
