@@ -119,18 +119,15 @@ export function createActStep(
   }
 
   async function provenanceCheck(run: RunRef, proposal: Proposal): Promise<void> {
-    const recorded = await findLineageRecord(deps.lineage, run.runId, 'actions.proposed', (data) => {
-      const parsed = recordedProposalsSchema.safeParse(data);
-      return parsed.success && parsed.data.proposals.some((p) => p.proposalId === proposal.proposalId);
-    });
-    const original = recorded
-      ? recordedProposalsSchema
-          .parse(recorded.data)
-          .proposals.find((p) => p.proposalId === proposal.proposalId)
-      : undefined;
+    const records = await deps.lineage.chain(run.runId);
+    const original = records
+      .filter((record) => record.type === 'actions.proposed')
+      .flatMap((record) => recordedProposalsSchema.safeParse(record.data).data?.proposals ?? [])
+      .find((recorded) => recorded.proposalId === proposal.proposalId);
     if (!original) return refuse(proposal, 'the plan step never proposed it in this run');
-    const same = (p: Proposal) => canonicalJson({ a: p.action, i: p.input, c: p.confidence });
-    if (same(original) !== same(proposal)) {
+    const essence = (p: Proposal) =>
+      canonicalJson({ action: p.action, input: p.input, confidence: p.confidence });
+    if (essence(original) !== essence(proposal)) {
       return refuse(proposal, 'it differs from what the plan step proposed (action, input or confidence)');
     }
   }
