@@ -149,6 +149,8 @@ function runHandler(handler: Handler, event: unknown, context: unknown): Promise
 function serve(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: WorkerMessage) => port.postMessage(message);
   let current: string | undefined;
+  // A worker ignores NODE_OPTIONS; honour the one option bundles commonly set there.
+  if (process.env.NODE_OPTIONS?.includes('--enable-source-maps')) process.setSourceMapsEnabled(true);
   const loading = loadHandler(init);
 
   process.on('unhandledRejection', (reason) => {

@@ -1,11 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 import { type FunctionLogLine, LambdaFunctionError, LambdaHost } from '../../../local/lambda-host.js';
 import { LocalTemplate, loadCloudAssembly } from '../../../local/template.js';
 
-const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local/assembly');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local');
+const ASSEMBLY = join(FIXTURES, 'assembly');
 const WORKFLOWS = 'awf-local-workflows';
 const ECHO = `${WORKFLOWS}-EchoFunction`;
 const OTHER = `${WORKFLOWS}-OtherFunction`;
@@ -177,6 +181,17 @@ describe('LambdaHost', () => {
     });
   });
 
+  it('fails with Runtime.UnhandledPromiseRejection when a promise is left rejected, and recovers on the next call', async () => {
+    await expect(host.invoke(OTHER, { action: 'lose-a-promise' })).rejects.toMatchObject({
+      name: 'Runtime.UnhandledPromiseRejection',
+      message: 'nobody awaited this',
+    });
+    await expect(host.invoke(OTHER, { action: 'echo' })).resolves.toMatchObject({
+      name: 'other',
+      invocations: 1,
+    });
+  });
+
   it('passes what functions write to stdout and stderr to the log sink, line by line', async () => {
     await host.invoke(OTHER, { action: 'log', message: 'hello from other' });
     await waitFor(() => logs.some((l) => l.stream === 'stderr' && l.line === 'error: hello from other'));
@@ -269,3 +284,67 @@ async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+describe('LambdaHost running a step handler bundled like the real ones', () => {
+  const assembly = loadCloudAssembly(ASSEMBLY);
+  const bundleDir = mkdtempSync(join(tmpdir(), 'awf-step-bundle-'));
+  const stepLogs: FunctionLogLine[] = [];
+  let host: LambdaHost;
+
+  beforeAll(() => {
+    // Bundled as NodejsFunction bundles the steps: one ESM file, CommonJS dependencies given a require.
+    buildSync({
+      entryPoints: [join(FIXTURES, 'powertools-step.ts')],
+      outfile: join(bundleDir, 'index.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      mainFields: ['module', 'main'],
+      // Optional peers of middy 7 that the steps do not use.
+      external: ['@middy/util', '@aws/durable-execution-sdk-js'],
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+      logLevel: 'error',
+    });
+    const [workflows] = assembly.stacks.filter((s) => s.stackName === WORKFLOWS);
+    const echo = workflows?.template.Resources.EchoFunction;
+    if (!workflows || !echo) throw new Error('fixture stack missing');
+    const step = {
+      ...echo,
+      Metadata: { 'aws:asset:path': bundleDir },
+      Properties: {
+        ...echo.Properties,
+        Environment: {
+          Variables: { POWERTOOLS_SERVICE_NAME: 'awf-fixture-step', POWERTOOLS_METRICS_NAMESPACE: 'awf' },
+        },
+      },
+    };
+    const template = new LocalTemplate(ASSEMBLY, [
+      { ...workflows, template: { ...workflows.template, Resources: { StepFunction: step } } },
+    ]);
+    host = new LambdaHost({ template, onLog: (line) => stepLogs.push(line) });
+  });
+
+  afterAll(async () => {
+    await host.stop();
+    rmSync(bundleDir, { recursive: true, force: true });
+  });
+
+  it('runs it with the Powertools logger, metrics and tracer, and no X-Ray complaints as tracing is off', async () => {
+    await expect(host.invoke(`${WORKFLOWS}-StepFunction`, { orderId: 'ord_123456' })).resolves.toEqual({
+      orderId: 'ord_123456',
+      service: 'awf-fixture-step',
+    });
+    // Lines arrive from the worker asynchronously; give them a moment.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stepLogs.filter((l) => l.line.includes('X-Ray'))).toEqual([]);
+  });
+
+  it("fails bad input with the zod error's name, as the state machine sees it", async () => {
+    await expect(host.invoke(`${WORKFLOWS}-StepFunction`, { orderId: 42 })).rejects.toMatchObject({
+      name: 'ZodError',
+    });
+  });
+});
