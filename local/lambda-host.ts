@@ -27,7 +27,7 @@ import { AwfError } from '../core/errors.js';
 import { type LocalEndpoints, localAwsEnvironment } from './aws-env.js';
 import type { InvokeMessage, LambdaErrorPayload, WorkerInit, WorkerMessage } from './lambda-worker.js';
 import type { LambdaInvoker } from './ports.js';
-import type { LocalTemplate, TemplateResource } from './template.js';
+import { type LocalTemplate, TemplateError, type TemplateResource } from './template.js';
 
 /** A function failed (threw, timed out, crashed); `name` is Lambda's `errorType`. */
 export class LambdaFunctionError extends AwfError {
@@ -163,7 +163,7 @@ function describeFunction(template: LocalTemplate, resource: TemplateResource): 
   const parsed = functionPropertiesSchema.safeParse(resolved);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new AwfError(
+    throw new TemplateError(
       `function "${stackName}/${logicalId}" has properties the host cannot run: ${problems}`,
     );
   }
@@ -408,7 +408,7 @@ export class LambdaHost implements LambdaInvoker {
   #generation = 0;
   #stopped = false;
 
-  /** @throws AwfError or TemplateError naming a function whose properties cannot be resolved. */
+  /** @throws TemplateError naming a function whose properties cannot be resolved or run. */
   constructor(options: LambdaHostOptions) {
     this.#options = options;
     this.#template = options.template;

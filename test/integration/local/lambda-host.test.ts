@@ -261,6 +261,21 @@ describe('LambdaHost with functions it cannot start', () => {
     });
   });
 
+  it('runs concurrent invocations of one function in separate environments, up to its concurrency limit', async () => {
+    const sleepTwice = (h: LambdaHost) =>
+      Promise.all(
+        [0, 1].map(() => h.invoke(OTHER, { action: 'sleep', ms: 100 }) as Promise<{ invocations: number }>),
+      );
+    const parallel = new LambdaHost({ template: assembly, onLog: () => {} });
+    const serial = new LambdaHost({ template: assembly, onLog: () => {}, maxConcurrencyPerFunction: 1 });
+    try {
+      expect((await sleepTwice(parallel)).map((r) => r.invocations)).toEqual([1, 1]);
+      expect((await sleepTwice(serial)).map((r) => r.invocations).sort()).toEqual([1, 2]);
+    } finally {
+      await Promise.all([parallel.stop(), serial.stop()]);
+    }
+  });
+
   it('stops every worker thread it started', async () => {
     const running = new LambdaHost({ template: assembly, onLog: () => {} });
     await running.invoke(ECHO, { action: 'echo' });
