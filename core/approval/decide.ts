@@ -14,7 +14,7 @@ import type { LineageStore } from '../lineage/record.js';
 import type { Clock, TaskCallbacks } from '../ports.js';
 import type { ApprovalRecord, RunsStore } from '../runs/records.js';
 import type { WorkflowPack } from '../workflow/pack.js';
-import { replayDecision } from './outcome.js';
+import { answerTaskToken } from './outcome.js';
 import { checkApprover } from './separation-of-duties.js';
 import { type ApprovalSummary, approvalSummaryOf } from './summary.js';
 
@@ -144,7 +144,7 @@ export function createDecideApprovalStep(
       }
     }
     try {
-      await replayDecision(deps.callbacks, decided.taskToken, decided);
+      await answerTaskToken(deps.callbacks, decided.taskToken, decided);
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
       throw new ApprovalDecisionError(

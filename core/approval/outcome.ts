@@ -28,10 +28,10 @@ export function approvalOutcomeOf(approval: ApprovalRecord): ApprovalOutcome {
 }
 
 /**
- * Answers a task token with a decided approval: success with the outcome for
+ * Answers the task token of the waiting run with a decided approval: success with the outcome for
  * APPROVED, failure `AWF.ApprovalRejected` (the cause names who and why) for REJECTED.
  */
-export async function replayDecision(
+export async function answerTaskToken(
   callbacks: TaskCallbacks,
   taskToken: string,
   approval: ApprovalRecord,

@@ -5,24 +5,25 @@
  * step answers that token. The token is stored with the approval and never
  * leaves the runs table; approvers only ever see the opaque approval id.
  *
- * The step may be retried (a Lambda error, a lost response), and each retry
- * waits on a new token. So a retry never creates a second approval: it points
- * the existing one at the new token, or, when a human already decided, replays
- * that decision to the new token so the run is not left waiting for nothing.
+ * The step may be retried (a Lambda service error), and each retry waits on a
+ * new token. So a retry never creates a second approval: it points the pending
+ * approval at the new token. If a human decided in the moment between the two
+ * attempts, the decision went to the old token and this step (which may not
+ * answer task tokens) leaves the new wait to its timeout: the run escalates as
+ * an expired approval, and nothing runs that was not approved.
  */
 import { findLineageRecord } from '../agent/lineage-lookup.js';
 import { requireRun } from '../agent/run-lookup.js';
 import { durationToSeconds } from '../duration.js';
-import { GovernanceViolationError } from '../errors.js';
+import { AwfError, GovernanceViolationError } from '../errors.js';
 import { approvalIdFor } from '../ids.js';
 import { appendLineage } from '../lineage/chain.js';
 import type { LineageStore } from '../lineage/record.js';
-import type { Clock, EventPublisher, TaskCallbacks } from '../ports.js';
+import type { Clock, EventPublisher } from '../ports.js';
 import type { ApprovalRequestInput } from '../run/contracts.js';
 import type { ApprovalRecord, ApprovalStatus, RunsStore } from '../runs/records.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import { bindingHashFor } from './binding.js';
-import { replayDecision } from './outcome.js';
 import { excludedApproversFor } from './separation-of-duties.js';
 
 /** The detail-type of the event that tells approvers a decision is waiting. */
@@ -36,7 +37,6 @@ export interface RequestApprovalDependencies {
   >;
   readonly lineage: LineageStore;
   readonly events: EventPublisher;
-  readonly callbacks: TaskCallbacks;
   readonly clock: Clock;
 }
 
@@ -56,7 +56,8 @@ export interface ApprovalRequestResult {
  * `ApprovalRequested` (never with the token). A retry refreshes the token
  * instead of creating a second approval; the event is published again on a
  * retry (consumers dedupe by `approvalId`) so a crash before the first publish
- * cannot leave approvers unaware.
+ * cannot leave approvers unaware. A retry that finds the approval decided
+ * changes nothing and returns its status.
  *
  * @throws GovernanceViolationError when the proposal is not one that needs an
  *   approval (not REQUIRE_APPROVAL, or shadowed), or an approval with the same
@@ -105,24 +106,17 @@ export function createRequestApprovalStep(
     let approval = candidate;
     if (!(await deps.runs.putApproval(candidate))) {
       const existing = await deps.runs.getApproval(approvalId);
-      if (!existing) throw new GovernanceViolationError(`approval "${approvalId}" exists but cannot be read`);
+      if (!existing) throw new AwfError(`approval "${approvalId}" exists but cannot be read; retry the step`);
       if (existing.bindingHash !== candidate.bindingHash) {
         throw new GovernanceViolationError(
           `approval "${approvalId}" is bound to ${existing.bindingHash}, but the proposal now hashes to ${candidate.bindingHash}`,
         );
       }
       approval = existing;
-      if (existing.status === 'PENDING' && !(await deps.runs.refreshApprovalToken(approvalId, taskToken))) {
-        // Decided between the read and the refresh: replay what was decided.
-        approval = (await deps.runs.getApproval(approvalId)) ?? existing;
-      }
-      if (approval.status === 'APPROVED' || approval.status === 'REJECTED') {
-        await replayDecision(deps.callbacks, taskToken, approval);
-        return { approvalId, status: approval.status, expiresAt: approval.expiresAt };
-      }
-      // EXPIRED: the wait is ending on its own timeout; nothing to resume.
-      if (approval.status !== 'PENDING') {
-        return { approvalId, status: approval.status, expiresAt: approval.expiresAt };
+      if (existing.status !== 'PENDING' || !(await deps.runs.refreshApprovalToken(approvalId, taskToken))) {
+        // Decided (or expired) already: see the module comment.
+        const current = (await deps.runs.getApproval(approvalId)) ?? existing;
+        return { approvalId, status: current.status, expiresAt: current.expiresAt };
       }
     }
 

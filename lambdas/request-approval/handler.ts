@@ -9,7 +9,6 @@ import {
   eventPublisherFromEnv,
   lineageStoreFromEnv,
   runsStoreFromEnv,
-  taskCallbacks,
 } from '../adapters/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 
@@ -19,7 +18,6 @@ function awsDependencies(pack: WorkflowPack): RequestApprovalDependencies {
     runs: runsStoreFromEnv(pack),
     lineage: lineageStoreFromEnv(),
     events: eventPublisherFromEnv(),
-    callbacks: taskCallbacks(),
     clock: () => new Date(),
   };
 }

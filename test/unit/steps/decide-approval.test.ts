@@ -47,7 +47,6 @@ async function setUp() {
     runs,
     lineage,
     events: new RecordingEventPublisher(),
-    callbacks,
     clock,
   });
   await request({ run: runRefOf(run), taskToken: 'token-1', gated });
