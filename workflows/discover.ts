@@ -76,7 +76,10 @@ export async function discoverWorkflowPacks(root: string = WORKFLOWS_DIR): Promi
     .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, 'workflow.ts')))
     .map((entry) => join(root, entry.name))
     .sort();
-  return Promise.all(dirs.map(async (dir) => ({ dir, pack: await loadWorkflowPack(dir) })));
+  // One at a time: concurrent imports of modules sharing dependencies trip Jest's ESM loader.
+  const packs: LocatedWorkflowPack[] = [];
+  for (const dir of dirs) packs.push({ dir, pack: await loadWorkflowPack(dir) });
+  return packs;
 }
 
 /** Reads a pack's example events (`events/*.json`), sorted by file name. */
