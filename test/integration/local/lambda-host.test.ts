@@ -316,8 +316,6 @@ describe('LambdaHost running a step handler bundled like the real ones', () => {
       format: 'esm',
       target: 'node20',
       mainFields: ['module', 'main'],
-      // Optional peers of middy 7 that the steps do not use.
-      external: ['@middy/util', '@aws/durable-execution-sdk-js'],
       banner: {
         js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
