@@ -53,14 +53,20 @@ export async function startStepFunctions(
   options: StepFunctionsServiceOptions,
 ): Promise<StepFunctionsService> {
   const stepFunctions = new LocalStepFunctions(options);
-  const server = await startJsonProtocolServer({
-    name: 'sfn',
-    targetPrefix: 'AWSStepFunctions',
-    jsonVersion: '1.0',
-    operations: stepFunctionsOperations(stepFunctions),
-    port: options.port,
-    onInternalError: options.onInternalError,
-  });
+  let server: Awaited<ReturnType<typeof startJsonProtocolServer>>;
+  try {
+    server = await startJsonProtocolServer({
+      name: 'sfn',
+      targetPrefix: 'AWSStepFunctions',
+      jsonVersion: '1.0',
+      operations: stepFunctionsOperations(stepFunctions),
+      port: options.port,
+      onInternalError: options.onInternalError,
+    });
+  } catch (error) {
+    await stepFunctions.stop();
+    throw error;
+  }
   let stopped: Promise<void> | undefined;
   return {
     name: 'sfn',

@@ -283,9 +283,11 @@ describe('local Step Functions: state machines of a cloud assembly', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'awf-sfn-assembly-'));
+    // A CloudFormation placeholder, not a template literal.
+    const placeholder = ['$', '{EchoArn}'].join('');
     const definition = JSON.stringify({
       StartAt: 'Echo',
-      States: { Echo: { Type: 'Task', Resource: '${EchoArn}', End: true } },
+      States: { Echo: { Type: 'Task', Resource: placeholder, End: true } },
     });
     writeFileSync(
       join(dir, 'manifest.json'),
