@@ -56,7 +56,7 @@ export interface JsonProtocolServerOptions {
   /**
    * Called with errors that are not {@link AwsServiceError}s (bugs), which the
    * client sees as `InternalFailure`.
-   * @default - ignored beyond the error response
+   * @default - written to stderr with the operation's name
    */
   readonly onInternalError?: (error: unknown, operation: string) => void;
 }
@@ -178,7 +178,12 @@ export async function startJsonProtocolServer(
         );
         return;
       }
-      options.onInternalError?.(error, operationName ?? String(target));
+      const operation = operationName ?? String(target);
+      if (options.onInternalError) options.onInternalError(error, operation);
+      else
+        process.stderr.write(
+          `local ${options.name}: ${operation} failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+        );
       const message = error instanceof Error ? error.message : String(error);
       send(response, 500, toAwsJson({ __type: 'InternalFailure', message }), requestId);
     }

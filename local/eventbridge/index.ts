@@ -44,7 +44,7 @@ export interface EventBridgeServiceOptions extends LocalEventBridgeOptions {
   readonly port?: number;
   /**
    * Called with unexpected errors behind `InternalFailure` responses (bugs).
-   * @default - not reported beyond the response
+   * @default - written to stderr
    */
   readonly onInternalError?: (error: unknown, operation: string) => void;
 }

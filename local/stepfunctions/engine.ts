@@ -288,7 +288,7 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> i
   async stop(): Promise<void> {
     this.#stopped = true;
     const running = [...this.#executions.values()].filter(({ execution }) => execution.status === 'RUNNING');
-    for (const execution of running) execution.stop('States.Aborted', 'the local Step Functions stopped');
+    for (const execution of running) execution.stop(undefined, 'the local Step Functions stopped');
     this.#tokens.closeAll();
     await Promise.all(running.map(({ execution }) => execution.settled));
   }

@@ -26,7 +26,7 @@ export interface StepFunctionsServiceOptions extends LocalStepFunctionsOptions {
   readonly port?: number;
   /**
    * Called with unexpected errors behind `InternalFailure` responses (bugs).
-   * @default - not reported beyond the response
+   * @default - written to stderr
    */
   readonly onInternalError?: (error: unknown, operation: string) => void;
 }

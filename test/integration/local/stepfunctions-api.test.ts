@@ -216,6 +216,20 @@ describe('local Step Functions: API contract', () => {
     expect(failed.executions).toEqual([]);
   });
 
+  it('answers a body that is not JSON with SerializationException', async () => {
+    const response = await fetch(service.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'AWSStepFunctions.StartExecution',
+      },
+      body: '{"stateMachineArn":',
+    });
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ __type: 'SerializationException' });
+  });
+
   it('answers an unknown operation with UnknownOperationException', async () => {
     const response = await fetch(service.endpoint, {
       method: 'POST',
@@ -228,6 +242,36 @@ describe('local Step Functions: API contract', () => {
 
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ __type: 'UnknownOperationException' });
+  });
+});
+
+describe('local Step Functions: execution timeout', () => {
+  it('ends an execution that outlives the state machine TimeoutSeconds as TIMED_OUT, closing its task token', async () => {
+    const lambdas = new FakeLambdas().define('notify-approver', () => null);
+    const definition = JSON.parse(approvalDefinition);
+    const sfn = new LocalStepFunctions({
+      stateMachines: [{ arn: APPROVAL, definition: JSON.stringify({ ...definition, TimeoutSeconds: 1 }) }],
+      lambda: lambdas,
+    });
+    try {
+      const { executionArn } = await sfn.startExecution(
+        APPROVAL,
+        JSON.stringify({ caseId: 'c', requests: [{}] }),
+      );
+      const token = JSON.stringify((await lambdas.nextCall('notify-approver')).payload).match(
+        /"taskToken":"([^"]+)"/,
+      )?.[1];
+
+      const described = await sfn.execution(executionArn).settled;
+
+      expect(described).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+      expect(sfn.getExecutionHistory(executionArn).at(-1)?.type).toBe('ExecutionTimedOut');
+      expect(() => sfn.sendTaskSuccess(token ?? '', '{}')).toThrow(
+        expect.objectContaining({ code: 'TaskTimedOut' }),
+      );
+    } finally {
+      await sfn.stop();
+    }
   });
 });
 
