@@ -416,16 +416,9 @@ function acknowledgeFindings(
     reason:
       'Logging to CloudWatch Logs (logs:CreateLogDelivery and related) and X-Ray tracing support no resource-level permissions; Lambda invocation is limited to the functions the definition names.',
   });
-  Validations.of(workflow.deadLetterQueue).acknowledge(
-    {
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the trigger rule, the reminder schedule and the reminder function.',
-    },
-    {
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        'This queue is itself the dead-letter queue of the trigger rule, the reminder schedule and the reminder function.',
-    },
-  );
+  Validations.of(workflow.deadLetterQueue).acknowledge({
+    id: 'Serverless-SQSRedrivePolicy',
+    reason:
+      'This queue is itself the dead-letter queue of the trigger rule, the reminder schedule and the reminder function; a queue behind it would only move the problem.',
+  });
 }

@@ -114,6 +114,7 @@ export class WorkflowStepFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,
         loader: { '.md': 'text', '.cedar': 'text' },
+        // The AWS SDK is bundled, not taken from the runtime: its version is the lock file's.
         bundleAwsSDK: true,
         externalModules: [],
         sourceMap: true,

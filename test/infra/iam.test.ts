@@ -6,7 +6,7 @@ import type { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { workflowEventSource } from '../../lib/grants/events.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
-import { FakeCloud } from './support/fake-cloud.js';
+import type { FakeCloud } from './support/fake-cloud.js';
 import {
   allRoles,
   isAllowed,
@@ -15,7 +15,7 @@ import {
   rolesAllowed,
   statementsOf,
 } from './support/iam.js';
-import { loadTestPacks, type SynthesizedAwf, synthAwf, TEST_ENV } from './support/synth.js';
+import { fakeCloudOf, loadTestPacks, type SynthesizedAwf, synthAwf, TEST_ENV } from './support/synth.js';
 
 const { account, region } = TEST_ENV;
 const WORKFLOWS = ['refund-triage', 'order-holds'] as const;
@@ -66,13 +66,7 @@ const names = (roles: readonly RoleRef[]): string[] =>
 
 beforeAll(async () => {
   synth = synthAwf({ packs: await loadTestPacks() });
-  cloud = new FakeCloud(
-    [
-      { stack: synth.data, template: synth.dataTemplate },
-      { stack: synth.workflows, template: synth.workflowsTemplate },
-    ],
-    TEST_ENV,
-  );
+  cloud = fakeCloudOf(synth);
   everyRole = allRoles(cloud, [synth.data.stackName, synth.workflows.stackName]);
 });
 

@@ -7,8 +7,6 @@
  * for its type in the test account and region. Only what the awf templates
  * use is supported; anything else throws, naming it.
  */
-import type { Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
 import type { DeploymentEnv } from '../../../lib/deployment-env.js';
 
 /** A JSON value as templates hold it. */
@@ -34,17 +32,19 @@ export class FakeCloud {
   private readonly templates = new Map<string, CfnTemplate>();
   private readonly exports = new Map<string, { stackName: string; value: Json }>();
 
+  /**
+   * @param stacks each stack's name and template (`Template#toJSON()` or a template file's content).
+   */
   constructor(
-    stacks: readonly { readonly stack: Stack; readonly template: Template }[],
+    stacks: readonly { readonly stackName: string; readonly template: unknown }[],
     private readonly env: DeploymentEnv,
   ) {
-    for (const { stack, template } of stacks) {
-      const json = template.toJSON() as CfnTemplate;
-      this.templates.set(stack.stackName, json);
+    for (const { stackName, template } of stacks) {
+      const json = template as CfnTemplate;
+      this.templates.set(stackName, json);
       for (const output of Object.values(json.Outputs ?? {})) {
         const name = output.Export?.Name;
-        if (typeof name === 'string')
-          this.exports.set(name, { stackName: stack.stackName, value: output.Value });
+        if (typeof name === 'string') this.exports.set(name, { stackName, value: output.Value });
       }
     }
   }

@@ -12,6 +12,7 @@ import type { DeploymentEnv } from '../../../lib/deployment-env.js';
 import { PROJECT_ROOT } from '../../../lib/project-paths.js';
 import type { PackAtDir } from '../../../lib/workflows-stack.js';
 import { discoverWorkflowPacks } from '../../../workflows/discover.js';
+import { FakeCloud } from './fake-cloud.js';
 
 /** The environment every test synthesizes for. */
 export const TEST_ENV: DeploymentEnv = { account: '123456789012', region: 'us-east-1' };
@@ -60,6 +61,17 @@ export interface SynthesizedAwf extends AwfStacks {
   readonly app: App;
   readonly dataTemplate: Template;
   readonly workflowsTemplate: Template;
+}
+
+/** A fake cloud over both synthesized stacks. */
+export function fakeCloudOf(synth: SynthesizedAwf): FakeCloud {
+  return new FakeCloud(
+    [
+      { stackName: synth.data.stackName, template: synth.dataTemplate.toJSON() },
+      { stackName: synth.workflows.stackName, template: synth.workflowsTemplate.toJSON() },
+    ],
+    TEST_ENV,
+  );
 }
 
 /** Builds the awf app for `packs` and synthesizes both stacks. */

@@ -1,0 +1,154 @@
+/**
+ * `cdk synth` of the real app, as a user runs it: offline, no credentials,
+ * cdk-nag on, every step bundled. The local cloud runs exactly this output.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_STACK_NAMES } from '../../core/stack-outputs.js';
+import { PROJECT_ROOT } from '../../lib/project-paths.js';
+import { ESM_REQUIRE_BANNER } from '../../lib/step-function.js';
+import { FakeCloud, type Json } from './support/fake-cloud.js';
+import { TEST_ENV } from './support/synth.js';
+
+interface BundledFunction {
+  readonly logicalId: string;
+  readonly step: string;
+  readonly assetDir: string;
+  readonly environment: Record<string, string>;
+}
+
+let outdir: string;
+let functions: BundledFunction[];
+
+function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+}
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'awf-cdk-out-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    CDK_DISABLE_CLI_TELEMETRY: 'true',
+    NODE_OPTIONS: '',
+  };
+  // No environment from the CLI: the app must fall back to its offline defaults.
+  delete env.CDK_DEFAULT_ACCOUNT;
+  delete env.CDK_DEFAULT_REGION;
+  delete env.AWS_PROFILE;
+  execFileSync('npx', ['cdk', 'synth', '--no-notices', '--quiet', '--output', outdir], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: 'pipe',
+    timeout: 280_000,
+  });
+
+  const templates = Object.values(DEFAULT_STACK_NAMES).map((stackName) => ({
+    stackName,
+    template: readJson(join(outdir, `${stackName}.template.json`)),
+  }));
+  const cloud = new FakeCloud(templates, TEST_ENV);
+  functions = cloud
+    .resources(DEFAULT_STACK_NAMES.workflows, 'AWS::Lambda::Function')
+    .map(([logicalId, resource]) => {
+      const full = templates[1]?.template.Resources as Record<string, { Metadata?: Record<string, string> }>;
+      const assetPath = full[logicalId]?.Metadata?.['aws:asset:path'];
+      if (!assetPath) throw new Error(`${logicalId} has no aws:asset:path metadata`);
+      const variables = cloud.resolve(
+        DEFAULT_STACK_NAMES.workflows,
+        (resource.Properties?.Environment as { Variables: Json } | undefined)?.Variables ?? {},
+      ) as Record<string, string>;
+      const service = variables.POWERTOOLS_SERVICE_NAME ?? '';
+      return {
+        logicalId,
+        step: service.replace(/^awf-refund-triage-/, ''),
+        assetDir: join(outdir, assetPath),
+        environment: variables,
+      };
+    });
+}, 300_000);
+
+it('synthesizes both stacks for the default offline environment', () => {
+  const manifest = readJson(join(outdir, 'manifest.json')) as {
+    artifacts: Record<string, { type: string; environment?: string }>;
+  };
+  for (const stackName of Object.values(DEFAULT_STACK_NAMES)) {
+    expect(manifest.artifacts[stackName]).toMatchObject({
+      type: 'aws:cloudformation:stack',
+      environment: `aws://${TEST_ENV.account}/${TEST_ENV.region}`,
+    });
+  }
+});
+
+it('bundles the ten steps of refund-triage, each with its asset path in the template', () => {
+  expect(functions.map((f) => f.step).sort()).toEqual(
+    [
+      'act',
+      'admit',
+      'complete',
+      'decide-approval',
+      'escalate',
+      'gate',
+      'ground',
+      'plan',
+      'remind',
+      'request-approval',
+    ].sort(),
+  );
+  for (const fn of functions) expect(existsSync(fn.assetDir)).toBe(true);
+});
+
+it('emits ESM (.mjs) with a source map, the require banner, and no import left to resolve at run time', () => {
+  for (const { step, assetDir } of functions) {
+    const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    expect({ step, banner: bundle.startsWith(ESM_REQUIRE_BANNER) }).toEqual({ step, banner: true });
+    expect(existsSync(join(assetDir, 'index.mjs.map'))).toBe(true);
+    // Externals would stay as bare imports (the AWS SDK among them); only Node built-ins may.
+    const imports = [...bundle.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["'];?$/gm)].map((m) => m[1]);
+    expect({ step, imports: imports.filter((specifier) => !specifier?.startsWith('node:')) }).toEqual({
+      step,
+      imports: [],
+    });
+  }
+});
+
+it("copies cedar-wasm's module beside the bundles of the steps that evaluate policies, gate and act, only", () => {
+  const withWasm = functions
+    .filter((f) => existsSync(join(f.assetDir, 'cedar_wasm_bg.wasm')))
+    .map((f) => f.step);
+  expect(withWasm.sort()).toEqual(['act', 'gate']);
+});
+
+it('loads every bundle in Node with the environment its template gives it', () => {
+  const script = [
+    "import { pathToFileURL } from 'node:url';",
+    'const bundles = JSON.parse(process.env.AWF_TEST_BUNDLES);',
+    'const failures = [];',
+    'for (const { step, file, environment } of bundles) {',
+    '  Object.assign(process.env, environment);',
+    '  try {',
+    '    const module = await import(pathToFileURL(file).href);',
+    "    if (typeof module.handler !== 'function') failures.push(step + ': no handler export');",
+    '  } catch (error) {',
+    "    failures.push(step + ': ' + error);",
+    '  }',
+    '}',
+    'console.log(JSON.stringify(failures));',
+  ].join('\n');
+  const bundles = functions.map((f) => ({
+    step: f.step,
+    file: join(f.assetDir, 'index.mjs'),
+    environment: { ...f.environment, NODE_OPTIONS: '' },
+  }));
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH, AWS_REGION: TEST_ENV.region, AWF_TEST_BUNDLES: JSON.stringify(bundles) },
+    encoding: 'utf8',
+    // stderr carries the SDK's notices about this machine's Node version; failures come back on stdout.
+    stdio: ['ignore', 'pipe', 'ignore'],
+    timeout: 60_000,
+  });
+  expect(JSON.parse(output.trim().split('\n').pop() ?? '[]')).toEqual([]);
+});

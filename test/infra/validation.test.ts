@@ -1,0 +1,198 @@
+/**
+ * Synthesis fails early, with a message naming what was wrong and the bad
+ * value, when a pack or a prop cannot be deployed.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { WorkflowSpecError } from '../../core/errors.js';
+import { defineWorkflow, type WorkflowSpec } from '../../core/workflow/spec.js';
+import { AwfDataStack } from '../../lib/data-stack.js';
+import { InfrastructurePropsError } from '../../lib/errors.js';
+import {
+  GovernedWorkflow,
+  type GovernedWorkflowProps,
+  workflowTimeouts,
+} from '../../lib/governed-workflow.js';
+import { grantPutWorkflowEvents } from '../../lib/grants/events.js';
+import { AwfWorkflowsStack, type PackAtDir } from '../../lib/workflows-stack.js';
+import { discoverWorkflowPacks } from '../../workflows/discover.js';
+import { BROKEN_PACKS_DIR, cdkJsonContext, TEST_ENV } from './support/synth.js';
+
+let refundTriage: PackAtDir;
+
+beforeAll(async () => {
+  const [found] = await discoverWorkflowPacks();
+  if (found?.pack.spec.id !== 'refund-triage') throw new Error('expected the refund-triage pack');
+  refundTriage = found;
+});
+
+/** The refund-triage spec with some fields replaced, validated as an author's would be. */
+function refundTriageWith(change: (spec: WorkflowSpec) => Partial<WorkflowSpec>): WorkflowSpec {
+  const spec = refundTriage.pack.spec;
+  return defineWorkflow({ ...spec, ...change(spec) });
+}
+
+function newScope(): { app: App; data: AwfDataStack; stack: Stack } {
+  const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  return {
+    app,
+    data: new AwfDataStack(app, 'Data', { env: TEST_ENV }),
+    stack: new Stack(app, 'Flows', { env: TEST_ENV }),
+  };
+}
+
+function build(overrides: Partial<GovernedWorkflowProps> & { spec?: WorkflowSpec }): void {
+  const { data, stack } = newScope();
+  const { spec, ...props } = overrides;
+  new GovernedWorkflow(stack, 'Workflow', {
+    pack: { ...refundTriage.pack, spec: spec ?? refundTriage.pack.spec },
+    packDir: refundTriage.dir,
+    eventBus: data.eventBus,
+    runsTable: data.runsTable,
+    lineageTable: data.lineageTable,
+    key: data.key,
+    ...props,
+  });
+}
+
+function thrown(action: () => unknown): Error {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new Error('expected an error, none was thrown');
+}
+
+describe('workflow packs', () => {
+  it('fails discovery of an invalid pack, naming the workflow and the field', async () => {
+    const error = await discoverWorkflowPacks(BROKEN_PACKS_DIR).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowSpecError);
+    expect((error as WorkflowSpecError).workflowId).toBe('late-reminders');
+    expect((error as Error).message).toMatch(
+      /workflow "late-reminders" is invalid:\n {2}- agent\.maxTokens: /,
+    );
+  });
+
+  it('fails when the reminder interval is not whole minutes, naming the workflow, field and value', () => {
+    const spec = refundTriageWith((s) => ({ approvals: { ...s.approvals, reminderInterval: '90s' } }));
+    const error = thrown(() => build({ spec }));
+    expect(error).toBeInstanceOf(WorkflowSpecError);
+    expect(error.message).toContain('workflow "refund-triage" is invalid');
+    expect(error.message).toContain('approvals.reminderInterval: expected whole minutes');
+    expect(error.message).toContain('got 90s');
+  });
+
+  it('fails when two reminders and the margin do not fit in the approval timeout', () => {
+    const spec = refundTriageWith((s) => ({
+      approvals: { ...s.approvals, timeout: '2h', reminderInterval: '1h' },
+    }));
+    expect(() => workflowTimeouts(spec)).toThrow(
+      /approvals\.reminderInterval: expected twice the interval plus 300s \(the approval heartbeat\) to be less than the approval timeout \(2h\), got 1h \(heartbeat 7500s\)/,
+    );
+  });
+
+  it('fails when a run could outlive a Standard execution', () => {
+    const spec: WorkflowSpec = {
+      ...refundTriage.pack.spec,
+      agent: { ...refundTriage.pack.spec.agent, maxIterations: 10 },
+      approvals: { ...refundTriage.pack.spec.approvals, timeout: '40d' },
+    };
+    expect(() => workflowTimeouts(spec)).toThrow(/approvals\.timeout: .* got 10 x 40d/);
+  });
+
+  it('fails when the pack folder is not named after the workflow id', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refunds');
+    mkdirSync(dir);
+    expect(() => build({ packDir: dir })).toThrow(
+      new InfrastructurePropsError(
+        'packDir must be the folder of workflow "refund-triage" (named after its id), got a folder named "refunds"',
+      ),
+    );
+  });
+
+  it('fails naming the missing files when the pack folder lacks what the Lambda entries import', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refund-triage');
+    mkdirSync(dir);
+    const error = thrown(() => build({ packDir: dir }));
+    expect(error).toBeInstanceOf(InfrastructurePropsError);
+    expect(error.message).toContain('cannot build the admit step of workflow "refund-triage": missing');
+    expect(error.message).toContain(join(dir, 'workflow.ts'));
+    expect(error.message).toContain(join(dir, 'prompt.md'));
+  });
+
+  it('fails when a geographic inference profile cannot be called from the stack region', () => {
+    const spec = refundTriageWith((s) => ({
+      agent: { ...s.agent, modelId: 'eu.anthropic.claude-3-5-haiku-20241022-v1:0' },
+    }));
+    expect(() => build({ spec })).toThrow(
+      /inference profile "eu\.anthropic\.claude-3-5-haiku-20241022-v1:0" routes within eu .* and cannot be called from region us-east-1/,
+    );
+  });
+
+  it('fails when a table is encrypted with another key than the one given', () => {
+    const { data, stack } = newScope();
+    const other = new AwfDataStack(data.node.scope as App, 'OtherData', { env: TEST_ENV });
+    expect(
+      () =>
+        new GovernedWorkflow(stack, 'Workflow', {
+          pack: refundTriage.pack,
+          packDir: refundTriage.dir,
+          eventBus: data.eventBus,
+          runsTable: other.runsTable,
+          lineageTable: data.lineageTable,
+          key: data.key,
+        }),
+    ).toThrow(
+      /runsTable must be encrypted with the key given as props\.key, got a table encrypted with OtherData\/DataKey/,
+    );
+  });
+});
+
+describe('workflows stack', () => {
+  it('fails without packs', () => {
+    const { app, data } = newScope();
+    expect(
+      () =>
+        new AwfWorkflowsStack(app, 'Workflows', {
+          packs: [],
+          eventBus: data.eventBus,
+          runsTable: data.runsTable,
+          lineageTable: data.lineageTable,
+          key: data.key,
+        }),
+    ).toThrow(new InfrastructurePropsError('packs must hold at least one workflow pack, got none'));
+  });
+
+  it('fails naming a workflow id given twice', () => {
+    const { app, data } = newScope();
+    expect(
+      () =>
+        new AwfWorkflowsStack(app, 'Workflows', {
+          packs: [refundTriage, refundTriage],
+          eventBus: data.eventBus,
+          runsTable: data.runsTable,
+          lineageTable: data.lineageTable,
+          key: data.key,
+        }),
+    ).toThrow(
+      new InfrastructurePropsError('packs must have unique workflow ids, got refund-triage more than once'),
+    );
+  });
+});
+
+describe('event grants', () => {
+  it('fails when a detail-type list is given empty', () => {
+    const stack = new Stack();
+    const bus = new events.EventBus(stack, 'Bus');
+    const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    expect(() => grantPutWorkflowEvents(bus, role, { workflowId: 'refund-triage', detailTypes: [] })).toThrow(
+      'detailTypes must list at least one detail-type when given, got [] for workflow refund-triage',
+    );
+  });
+});
