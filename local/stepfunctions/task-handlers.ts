@@ -8,6 +8,12 @@
  * task tokens, enforce `TimeoutSeconds` and `HeartbeatSeconds`, record the
  * task's history events, and fail with an error whose `name` is the one the
  * ASL's Retry and Catch match on.
+ *
+ * The handlers, not the runner, enforce a Task's `TimeoutSeconds` (the runner
+ * only knows its own timeout for tasks with `TimeoutSecondsPath`). One
+ * consequence: a `States.TaskFailed` catcher also catches such a timeout,
+ * where AWS excludes `States.Timeout` from that wildcard; `States.ALL` and an
+ * explicit `States.Timeout` behave as in AWS.
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
@@ -120,9 +126,11 @@ function replaceToken(value: unknown, token: string): unknown {
 /** Error name and Cause of a failed invocation, as Step Functions reports a Lambda function error. */
 function lambdaFailure(error: unknown): { error: string; cause: string } {
   if (error instanceof Error) {
+    // The Lambda host's errors carry the function's stack as `trace`, as Lambda's error document does.
+    const trace = 'trace' in error && Array.isArray(error.trace) ? { trace: error.trace } : {};
     return {
       error: error.name,
-      cause: JSON.stringify({ errorType: error.name, errorMessage: error.message }),
+      cause: JSON.stringify({ errorType: error.name, errorMessage: error.message, ...trace }),
     };
   }
   return { error: 'Lambda.Unknown', cause: JSON.stringify({ errorMessage: String(error) }) };

@@ -140,7 +140,10 @@ describe('local Step Functions: running a definition', () => {
 
   it('routes a named task error to its Catch, which hands the error to the next state', async () => {
     lambdas.define('validate', () => {
-      throw functionError('InvalidOrderError', 'amount must be positive');
+      // As the Lambda host reports a function error: the function's stack comes along as `trace`.
+      throw Object.assign(functionError('InvalidOrderError', 'amount must be positive'), {
+        trace: ['InvalidOrderError: amount must be positive', '    at validate (index.mjs:1:1)'],
+      });
     });
 
     const described = await runToEnd({ orderId: 'o-6', items: [] });
@@ -154,6 +157,7 @@ describe('local Step Functions: running a definition', () => {
     expect(JSON.parse(failInput.error.Cause)).toEqual({
       errorType: 'InvalidOrderError',
       errorMessage: 'amount must be positive',
+      trace: ['InvalidOrderError: amount must be positive', '    at validate (index.mjs:1:1)'],
     });
     expect(lambdas.callCount('validate')).toBe(1);
   });
