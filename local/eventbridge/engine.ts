@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { AwfError } from '../../core/errors.js';
 import {
   compilePattern,
   type EventMatcher,
@@ -194,9 +195,20 @@ export class LocalEventBridge extends EventEmitter<LocalEventBridgeEvents> {
   readonly #deadLetters: DeadLetter[] = [];
   readonly #timers: NodeJS.Timeout[] = [];
 
-  /** @throws RuleConfigurationError when a rule's pattern, schedule or target input is invalid. */
+  /**
+   * @throws RuleConfigurationError when a rule's pattern, schedule or target input is invalid
+   * @throws AwfError when a scale option is out of range
+   */
   constructor(options: LocalEventBridgeOptions) {
     super();
+    const retryDelayScale = options.retryDelayScale ?? 1;
+    const intervalScale = options.schedules?.intervalScale ?? 1;
+    if (!Number.isFinite(retryDelayScale) || retryDelayScale < 0) {
+      throw new AwfError(`retryDelayScale must be a number >= 0, got ${retryDelayScale}`);
+    }
+    if (!Number.isFinite(intervalScale) || intervalScale <= 0) {
+      throw new AwfError(`schedules.intervalScale must be a number > 0, got ${intervalScale}`);
+    }
     this.#options = options;
     this.#partition = options.partition ?? 'aws';
     this.#clock = options.clock ?? (() => new Date());

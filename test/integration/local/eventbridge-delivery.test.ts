@@ -310,6 +310,12 @@ describe('local EventBridge: rules and targets', () => {
     ).toThrow(/ScheduleExpression: expected a schedule such as "rate\(5 minutes\)".*got "rate\(0 minutes\)"/);
   });
 
+  it('fails to start with a schedule interval scale of zero, which would fire without pause', () => {
+    expect(() => bridge([], { schedules: { intervalScale: 0 } })).toThrow(
+      'schedules.intervalScale must be a number > 0, got 0',
+    );
+  });
+
   it('reads buses, rules and targets from a cloud assembly with names, ARNs and policies resolved', () => {
     const config = eventBridgeFromTemplate(loadCloudAssembly(join(FIXTURES, 'events-assembly')));
 
