@@ -228,8 +228,7 @@ export class GovernedWorkflow extends Construct {
       }
     }
     this.grantConnectors(spec, props.eventBus, steps.act.role);
-    const reminderDelivery = steps.remind.role;
-    grantQueueDelivery(this.deadLetterQueue, props.key, reminderDelivery);
+    grantQueueDelivery(this.deadLetterQueue, props.key, steps.remind.role);
 
     this.stateMachine = this.buildStateMachine(props, steps, logRetention);
     for (const step of STEP_NAMES) {

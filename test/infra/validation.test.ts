@@ -106,6 +106,12 @@ describe('workflow packs', () => {
     expect(() => workflowTimeouts(spec)).toThrow(/approvals\.timeout: .* got 10 x 40d/);
   });
 
+  it('fails when the prompt is empty, naming the workflow and the prompt file', () => {
+    const error = thrown(() => build({ pack: { ...refundTriage.pack, prompt: '  \n' } }));
+    expect(error).toBeInstanceOf(WorkflowSpecError);
+    expect(error.message).toContain('agent.prompt: expected a non-empty prompt in prompt.md, got ""');
+  });
+
   it('fails when the pack folder is not named after the workflow id', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refunds');
     mkdirSync(dir);
