@@ -320,10 +320,6 @@ export class GovernedWorkflow extends Construct {
     });
     const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
-      comment: `awf ${props.pack.spec.id} ${props.pack.spec.version}: ${props.pack.spec.objective}`.slice(
-        0,
-        256,
-      ),
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions,
       tracingEnabled: true,

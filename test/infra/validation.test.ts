@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { WorkflowSpecError } from '../../core/errors.js';
@@ -157,6 +157,15 @@ describe('workflow packs', () => {
     ).toThrow(
       /runsTable must be encrypted with the key given as props\.key, got a table encrypted with OtherData\/DataKey/,
     );
+  });
+});
+
+describe('data stack', () => {
+  it('fails on an event archive retention shorter than a day, showing it', () => {
+    const app = new App({ context: cdkJsonContext() });
+    expect(
+      () => new AwfDataStack(app, 'Data', { env: TEST_ENV, eventArchiveRetention: Duration.hours(12) }),
+    ).toThrow(new InfrastructurePropsError('eventArchiveRetention must be at least 1 day, got 12 hours'));
   });
 });
 
