@@ -1,0 +1,120 @@
+/**
+ * `awf local up` (what `npm start` runs): the synthesized stacks on this
+ * machine, with the demo, until Ctrl+C.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { LOCAL_STATE_DIR, localStatePath, readLocalState } from '../../local/state-file.js';
+
+/** Options of `awf local up`. */
+export interface LocalUpOptions {
+  /** False with `--no-demo`. */
+  readonly demo?: boolean;
+  readonly inMemory?: boolean;
+  readonly modelScript?: string;
+  readonly stateDir?: string;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    // Signal 0 checks that the process exists without touching it.
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is just not ours to signal.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Refuses to start a second local cloud on the same state folder: it would
+ * fight the first over DynamoDB's data and `local.json`.
+ * @throws Error naming the running process.
+ */
+function assertNotRunning(stateDir: string): void {
+  let pid: number;
+  try {
+    pid = readLocalState(stateDir).pid;
+  } catch {
+    // No state file, or one this version cannot read: nothing to protect.
+    return;
+  }
+  if (pid !== process.pid && isRunning(pid)) {
+    throw new Error(
+      `a local cloud already runs (pid ${pid}, ${localStatePath(stateDir)}); stop it with Ctrl+C in its terminal, or kill ${pid}`,
+    );
+  }
+}
+
+/** Starts the local cloud and keeps it running until SIGINT or SIGTERM, then stops everything it started. */
+export async function localUp(options: LocalUpOptions): Promise<void> {
+  const stateDir = options.stateDir ?? LOCAL_STATE_DIR;
+  assertNotRunning(stateDir);
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  let stopRequested: string | undefined;
+  let wake: () => void = () => {};
+  const stopSignal = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopRequested !== undefined) return;
+    stopRequested = signal;
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    log('awf local cloud: starting (Ctrl+C stops it)');
+    // Loaded here, not at the top: every other command would otherwise pay for the local cloud's code.
+    const { startLocalCloud } = await import('../../local/cloud.js');
+    const cloud = await Promise.race([
+      startLocalCloud({
+        stateDir,
+        demo: options.demo ?? true,
+        progress: true,
+        inMemory: options.inMemory ?? false,
+        ...(options.modelScript === undefined ? {} : { modelScript: options.modelScript }),
+        log,
+      }),
+      stopSignal.then(() => undefined),
+    ]);
+    if (cloud === undefined) {
+      // Interrupted while starting: what has started is stopped by its own exit hooks.
+      log(`${stopRequested ?? 'signal'} while starting; exiting`);
+      process.exit(130);
+    }
+    await stopSignal;
+    log(`${stopRequested ?? 'signal'}: stopping the local cloud...`);
+    await cloud.stop();
+    log('stopped');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Adds `awf local up` to the program. */
+export function addLocalCommands(program: Command): Command {
+  const local = program
+    .command('local')
+    .description('the local cloud: the synthesized stacks on this machine, reached through the AWS SDK');
+  local
+    .command('up')
+    .description(
+      'synthesize if needed, start the local cloud, send the example events (the demo), and run until Ctrl+C',
+    )
+    .option('--no-demo', 'start without sending the example events')
+    .option('--in-memory', 'keep DynamoDB in memory: nothing survives a restart')
+    .option(
+      '--model-script <path>',
+      "an ES module whose default export answers every model request (default: $AWF_MODEL_SCRIPT, else each pack's local-model.ts)",
+    )
+    .addOption(
+      new Option('--state-dir <dir>', 'local cloud state folder').default(LOCAL_STATE_DIR).hideHelp(),
+    )
+    .action(async (options: LocalUpOptions) => {
+      await localUp(options);
+    });
+  return program;
+}

@@ -1,0 +1,318 @@
+/**
+ * The local cloud: the synthesized stacks running on this machine, each part
+ * reached through the real AWS SDK clients.
+ *
+ * {@link startLocalCloud} synthesizes when `cdk.out` is stale, then starts on
+ * 127.0.0.1 DynamoDB Local with the template's tables, the Bedrock stand-in,
+ * the Lambda host and its Invoke API, Step Functions and EventBridge; wires
+ * the functions to every endpoint once all ports are known; and writes
+ * `.awf/local.json` for the CLI. `awf local up` (`npm start`), the end-to-end
+ * tests and the benchmark all start it through here.
+ */
+import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
+import { AwfError } from '../core/errors.js';
+import { discoverWorkflowPacks, type LocatedWorkflowPack, WORKFLOWS_DIR } from '../workflows/discover.js';
+import { type LocalBedrock, startLocalBedrock } from './bedrock.js';
+import { runDemo } from './demo.js';
+import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.js';
+import { type EventBridgeService, eventBridgeFromTemplate, startEventBridge } from './eventbridge/index.js';
+import { type LocalLambda, startLocalLambda } from './lambda-api.js';
+import type { FunctionLogLine } from './lambda-host.js';
+import type { LocalService } from './ports.js';
+import { watchProgress } from './progress.js';
+import { LOCAL_STATE_DIR, type LocalState, removeLocalState, writeLocalState } from './state-file.js';
+import {
+  type StepFunctionsService,
+  startStepFunctions,
+  stateMachinesFromTemplate,
+} from './stepfunctions/index.js';
+import { PROJECT_ROOT, synthesizeIfStale } from './synth.js';
+import { type LocalTemplate, loadCloudAssembly } from './template.js';
+import { type Topology, topologyOf } from './topology.js';
+
+/** How to start the local cloud. */
+export interface LocalCloudOptions {
+  /**
+   * Keep DynamoDB in memory: every table starts empty and is gone at stop.
+   * @default false - data kept under `<stateDir>/dynamodb/`
+   */
+  readonly inMemory?: boolean;
+  /**
+   * Run the demo once ready: the example events of every pack, approvals decided by the demo approver.
+   * @default true
+   */
+  readonly demo?: boolean;
+  /**
+   * Factor on `Retry` intervals and EventBridge retry delays: 0 retries at once (tests), 1 as AWS.
+   * @default 1
+   */
+  readonly retryIntervalScale?: number;
+  /**
+   * An ES module whose default export answers every Converse request instead of the packs' `local-model.ts`.
+   * @default - the `AWF_MODEL_SCRIPT` environment variable; when unset, each pack's local model
+   */
+  readonly modelScript?: string;
+  /**
+   * Folder of local state: `local.json`, the event sink, DynamoDB's data, the functions' log.
+   * @default '.awf'
+   */
+  readonly stateDir?: string;
+  /**
+   * The cloud assembly to run.
+   * @default - `cdk.out` in the project root
+   */
+  readonly cdkOut?: string;
+  /**
+   * Synthesize first when the cloud assembly is missing or older than the sources.
+   * @default true
+   */
+  readonly synth?: boolean;
+  /**
+   * Where the workflow packs are (stand-in models, example events, entity keys).
+   * @default - the repository's `workflows/`
+   */
+  readonly workflowsDir?: string;
+  /**
+   * Most execution environments (worker threads) one function runs at once.
+   * @default 4
+   */
+  readonly maxConcurrencyPerFunction?: number;
+  /**
+   * Receives lines for people: synthesizing, the endpoints, `ready`, progress, the demo.
+   * @default - discarded
+   */
+  readonly log?: (line: string) => void;
+  /**
+   * Print one line per state every execution enters, and one when it ends.
+   * @default - on when the demo runs
+   */
+  readonly progress?: boolean;
+}
+
+/** The running local cloud. */
+export interface LocalCloud {
+  /** What `local.json` holds: endpoints, tables, bus, workflows. */
+  readonly state: LocalState;
+  readonly stateDir: string;
+  readonly template: LocalTemplate;
+  readonly topology: Topology;
+  readonly packs: readonly LocatedWorkflowPack[];
+  readonly dynamodb: LocalDynamoDb;
+  readonly bedrock: LocalBedrock;
+  readonly lambda: LocalLambda;
+  readonly stepFunctions: StepFunctionsService;
+  readonly eventBridge: EventBridgeService;
+  /** The demo, when it runs; resolves when every demo run has ended (never rejects). */
+  readonly demo?: Promise<DemoReport>;
+  /** Stops everything that was started, removes `local.json`; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** What the demo did, for the caller that waits on it. */
+export interface DemoReport {
+  readonly runs: readonly DemoRunOutcome[];
+}
+
+/** How one example event of the demo ended. */
+export interface DemoRunOutcome {
+  readonly workflowId: string;
+  readonly example: string;
+  /** The run's terminal status, `REJECTED (no run)` for an event Admit refused, or the execution's failure. */
+  readonly outcome: string;
+  /** Whether that is what the example's `expect` block says. */
+  readonly asExpected: boolean;
+}
+
+/** Something the local cloud needs is missing or broken; the message says what to do. */
+export class LocalCloudError extends AwfError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'LocalCloudError';
+  }
+}
+
+const DEFAULT_MAX_CONCURRENCY_PER_FUNCTION = 4;
+
+/** Stops services in reverse start order; every one is stopped even when another fails. */
+async function stopAll(services: readonly LocalService[]): Promise<void> {
+  const failures: string[] = [];
+  for (const service of [...services].reverse()) {
+    try {
+      await service.stop();
+    } catch (error) {
+      failures.push(`${service.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failures.length > 0) throw new LocalCloudError(`stopping the local cloud: ${failures.join('; ')}`);
+}
+
+function functionLogWriter(file: WriteStream): (line: FunctionLogLine) => void {
+  return ({ functionName, stream, line }) => {
+    file.write(`${functionName}${stream === 'stderr' ? ' !' : ''} ${line}\n`);
+  };
+}
+
+/**
+ * Starts the local cloud and resolves once every endpoint listens and
+ * `local.json` is written.
+ *
+ * @throws SynthError when the CDK app does not synthesize
+ * @throws LocalDynamoDbError when Java is missing (with what to install) or DynamoDB Local does not start
+ * @throws TemplateError when the template holds something the local cloud cannot run
+ * @example
+ * const cloud = await startLocalCloud({ inMemory: true, demo: false, retryIntervalScale: 0, stateDir });
+ * // SDK clients: new EventBridgeClient(localClientConfig(cloud.state.endpoints.eventbridge, cloud.state.region))
+ * await cloud.stop();
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const stateDir = resolvePath(options.stateDir ?? LOCAL_STATE_DIR);
+  const cdkOut = resolvePath(options.cdkOut ?? join(PROJECT_ROOT, 'cdk.out'));
+  const retryIntervalScale = options.retryIntervalScale ?? 1;
+  const demo = options.demo ?? true;
+
+  // Before a minute of synth: without Java nothing else matters.
+  checkJavaRuntime();
+  if (options.synth ?? true) await synthesizeIfStale({ cdkOut, onNote: log });
+  const template = loadCloudAssembly(cdkOut);
+  const packs = await discoverWorkflowPacks(options.workflowsDir ?? WORKFLOWS_DIR);
+
+  const services: LocalService[] = [];
+  const sinkFile = join(stateDir, 'events.jsonl');
+  // An in-memory cloud starts with no runs, so its sink starts empty too.
+  if (options.inMemory) rmSync(sinkFile, { force: true });
+  mkdirSync(stateDir, { recursive: true });
+  const functionLog = createWriteStream(join(stateDir, 'lambda.log'), { flags: 'a' });
+  const closeFunctionLog = () => new Promise<void>((resolve) => functionLog.end(resolve));
+  try {
+    const dynamodb = await startLocalDynamoDb({
+      template,
+      ...(options.inMemory ? {} : { dataDir: join(stateDir, 'dynamodb') }),
+    });
+    services.push(dynamodb);
+    const bedrock = await startLocalBedrock({
+      ...(options.modelScript === undefined ? {} : { modelScript: options.modelScript }),
+      ...(options.workflowsDir === undefined ? {} : { workflowsDir: options.workflowsDir }),
+    });
+    services.push(bedrock);
+    const lambda = await startLocalLambda({
+      template,
+      endpoints: { dynamodb: dynamodb.endpoint, 'bedrock-runtime': bedrock.endpoint },
+      maxConcurrencyPerFunction: options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION,
+      onLog: functionLogWriter(functionLog),
+    });
+    services.push(lambda);
+    const stepFunctions = await startStepFunctions({
+      stateMachines: stateMachinesFromTemplate(template),
+      lambda: lambda.host,
+      retryIntervalScale,
+    });
+    services.push(stepFunctions);
+    const eventBridge = await startEventBridge({
+      ...eventBridgeFromTemplate(template),
+      executions: stepFunctions.stepFunctions,
+      lambda: lambda.host,
+      sinkFile,
+      retryDelayScale: retryIntervalScale,
+    });
+    services.push(eventBridge);
+    // Every port is known only now: functions started from here on see all the endpoints.
+    await lambda.host.setEndpoints({
+      dynamodb: dynamodb.endpoint,
+      'bedrock-runtime': bedrock.endpoint,
+      lambda: lambda.endpoint,
+      sfn: stepFunctions.endpoint,
+      eventbridge: eventBridge.endpoint,
+    });
+
+    const topology = topologyOf(template, lambda.host.functions);
+    const state: LocalState = {
+      region: topology.region,
+      accountId: topology.accountId,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      endpoints: {
+        dynamodb: dynamodb.endpoint,
+        eventbridge: eventBridge.endpoint,
+        sfn: stepFunctions.endpoint,
+        lambda: lambda.endpoint,
+        bedrockRuntime: bedrock.endpoint,
+      },
+      tables: { runs: topology.runsTable, lineage: topology.lineageTable },
+      eventBus: topology.eventBus,
+      workflows: Object.fromEntries(
+        Object.values(topology.workflows).map((w) => [
+          w.workflowId,
+          { stateMachineArn: w.stateMachineArn, functions: { ...w.functions } },
+        ]),
+      ),
+      sinkFile,
+    };
+    writeLocalState(state, stateDir);
+
+    let stopping: Promise<void> | undefined;
+    const cloud: LocalCloud = {
+      state,
+      stateDir,
+      template,
+      topology,
+      packs,
+      dynamodb,
+      bedrock,
+      lambda,
+      stepFunctions,
+      eventBridge,
+      stop() {
+        stopping ??= (async () => {
+          removeLocalState(stateDir);
+          try {
+            await stopAll(services);
+          } finally {
+            await closeFunctionLog();
+          }
+        })();
+        return stopping;
+      },
+    };
+
+    for (const line of describeEndpoints(cloud, options)) log(line);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const ids = Object.keys(state.workflows).sort();
+    log(
+      `ready in ${seconds} s: ${ids.length} workflow${ids.length === 1 ? '' : 's'} (${ids.join(', ') || 'none'}); state in ${join(stateDir, 'local.json')}`,
+    );
+
+    if (options.progress ?? demo) watchProgress(cloud, log);
+    return demo ? { ...cloud, demo: runDemo(cloud, { log }) } : cloud;
+  } catch (error) {
+    removeLocalState(stateDir);
+    await stopAll(services).catch(() => {});
+    await closeFunctionLog();
+    throw error;
+  }
+}
+
+function describeEndpoints(cloud: LocalCloud, options: LocalCloudOptions): string[] {
+  const { state } = cloud;
+  const models = cloud.bedrock.workflows.includes('*')
+    ? `model script ${options.modelScript ?? process.env.AWF_MODEL_SCRIPT ?? ''}`
+    : `local stand-in models: ${cloud.bedrock.workflows.join(', ') || 'none'}`;
+  const rows: [string, string, string][] = [
+    [
+      'dynamodb',
+      state.endpoints.dynamodb,
+      options.inMemory ? 'in memory' : `data in ${join(cloud.stateDir, 'dynamodb')}`,
+    ],
+    ['eventbridge', state.endpoints.eventbridge, `bus ${state.eventBus}, sink ${state.sinkFile}`],
+    ['sfn', state.endpoints.sfn, `${Object.keys(state.workflows).length} state machine(s)`],
+    [
+      'lambda',
+      state.endpoints.lambda,
+      `${cloud.lambda.host.functions.length} functions, logs in ${join(cloud.stateDir, 'lambda.log')}`,
+    ],
+    ['bedrock', state.endpoints.bedrockRuntime, models],
+  ];
+  return rows.map(([name, endpoint, note]) => `  ${name.padEnd(12)}${endpoint.padEnd(24)}${note}`);
+}

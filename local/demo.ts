@@ -1,0 +1,231 @@
+/**
+ * The demo `awf local up` runs once the local cloud is ready: every example
+ * event of every pack goes through the real EventBridge client, and when a run
+ * waits for a human, the *demo approver* approves it through the same path the
+ * CLI uses (invoking the workflow's decide-approval function), so every demo
+ * run ends within seconds. The decision is recorded in the lineage with a
+ * reason that says it was the demo's, not a person's.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { checkApprover } from '../core/approval/separation-of-duties.js';
+import { runIdFor } from '../core/ids.js';
+import type { ApprovalRecord } from '../core/runs/records.js';
+import type { WorkflowSpec } from '../core/workflow/spec.js';
+import { toDocumentClient } from '../lambdas/adapters/aws-clients.js';
+import { DynamoDbRunsStore } from '../lambdas/adapters/dynamodb-runs-store.js';
+import { type ExampleEvent, loadExampleEvents } from '../workflows/discover.js';
+import { localClientConfig } from './aws-env.js';
+import type { DemoReport, DemoRunOutcome, LocalCloud } from './cloud.js';
+import { executionOutcome } from './progress.js';
+import { LOCAL_STATE_DIR } from './state-file.js';
+import type { LocalExecution } from './stepfunctions/index.js';
+
+/** The reason the demo approver gives; auditors see it in the lineage. */
+export const DEMO_APPROVAL_REASON =
+  'Approved automatically by the local demo (awf local up), not by a person.';
+
+/** How long the demo waits for its runs before it reports the ones still running. */
+const DEMO_TIMEOUT_MS = 120_000;
+const APPROVAL_POLL_MS = 100;
+
+/** One example event the demo sends, and what became of it. */
+interface DemoCase {
+  readonly workflowId: string;
+  readonly spec: WorkflowSpec;
+  readonly example: ExampleEvent;
+  readonly eventId: string;
+}
+
+/** How to run the demo. */
+export interface DemoOptions {
+  /** Receives the demo's lines for people. */
+  readonly log: (line: string) => void;
+}
+
+/** The outcome an example's `expect` block names, in the words of {@link executionOutcome}. */
+function expectedOutcome(example: ExampleEvent): string {
+  return example.expect.status ?? 'EVENT_REJECTED';
+}
+
+/**
+ * The first approver of the workflow's directory who may decide this approval:
+ * holds one of its roles and is not named in the case.
+ */
+export function demoApproverFor(spec: WorkflowSpec, approval: ApprovalRecord): string | undefined {
+  for (const principal of Object.keys(spec.approvals.approvers)) {
+    const check = checkApprover(spec, approval, principal);
+    if (check.allowed) return check.principal;
+  }
+  return undefined;
+}
+
+/**
+ * Sends every pack's example events and sees each run to its end, approving
+ * what waits for approval as the demo approver. Never rejects: problems are
+ * reported as lines and in the outcomes.
+ */
+export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<DemoReport> {
+  const { log } = options;
+  const { state } = cloud;
+  const eventBridge = new EventBridgeClient(localClientConfig(state.endpoints.eventbridge, state.region));
+  const lambda = new LambdaClient(localClientConfig(state.endpoints.lambda, state.region));
+  const dynamodb = new DynamoDBClient(localClientConfig(state.endpoints.dynamodb, state.region));
+  const runs = new DynamoDbRunsStore({ client: toDocumentClient(dynamodb), tableName: state.tables.runs });
+
+  const executions = new Map<string, LocalExecution>();
+  const arrivals = new Map<string, (execution: LocalExecution) => void>();
+  const onExecution = (execution: LocalExecution) => {
+    const eventId = (JSON.parse(execution.input) as { id?: unknown }).id;
+    if (typeof eventId !== 'string') return;
+    executions.set(eventId, execution);
+    arrivals.get(eventId)?.(execution);
+  };
+  const stepFunctions = cloud.stepFunctions.stepFunctions;
+  stepFunctions.on('execution', onExecution);
+  // Ends the demo's waits once it is over, so no timer outlives it.
+  const over = new AbortController();
+  const deadline = performance.now() + DEMO_TIMEOUT_MS;
+  const wait = (ms: number) => sleep(ms, undefined, { signal: over.signal }).catch(() => undefined);
+
+  const approve = async (demoCase: DemoCase, approval: ApprovalRecord): Promise<void> => {
+    const approver = demoApproverFor(demoCase.spec, approval);
+    const functionName = state.workflows[demoCase.workflowId]?.functions['decide-approval'];
+    if (approver === undefined || functionName === undefined) {
+      log(
+        `  demo approver: cannot decide ${approval.approvalId} (${approver === undefined ? 'no approver of the workflow may' : 'no decide-approval function'}); decide it with npx awf approvals approve`,
+      );
+      return;
+    }
+    const { proposal } = approval.gated;
+    log(
+      `  demo approver (automatic, local demo only): approving ${approval.approvalId} ${proposal.action} ${JSON.stringify(proposal.input)} as ${approver}`,
+    );
+    const response = await lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        Payload: new TextEncoder().encode(
+          JSON.stringify({
+            approvalId: approval.approvalId,
+            decision: 'APPROVE',
+            approver,
+            reason: DEMO_APPROVAL_REASON,
+          }),
+        ),
+      }),
+    );
+    if (response.FunctionError) {
+      const payload = response.Payload ? new TextDecoder().decode(response.Payload) : '';
+      log(`  demo approver: ${approval.approvalId} was refused: ${payload.slice(0, 300)}`);
+    }
+  };
+
+  /** Approves the pending approvals of the case's run until its execution ends. */
+  const approveWhileRunning = async (demoCase: DemoCase, execution: LocalExecution): Promise<void> => {
+    const runId = runIdFor(demoCase.workflowId, demoCase.eventId);
+    const decided = new Set<string>();
+    while (execution.status === 'RUNNING' && performance.now() < deadline && !over.signal.aborted) {
+      const waiting = execution.history.some((e) => e.stateEnteredEventDetails?.name === 'Request approval');
+      if (waiting) {
+        for (const approval of await runs.listApprovalsOfRun(runId)) {
+          if (approval.status !== 'PENDING' || decided.has(approval.approvalId)) continue;
+          decided.add(approval.approvalId);
+          await approve(demoCase, approval);
+        }
+      }
+      await Promise.race([execution.settled, wait(APPROVAL_POLL_MS)]);
+    }
+  };
+
+  const followCase = async (demoCase: DemoCase): Promise<DemoRunOutcome> => {
+    const expected = expectedOutcome(demoCase.example);
+    const arrived =
+      executions.get(demoCase.eventId) ??
+      (await Promise.race([
+        new Promise<LocalExecution>((resolve) => arrivals.set(demoCase.eventId, resolve)),
+        wait(deadline - performance.now()).then(() => undefined),
+      ]));
+    const base = { workflowId: demoCase.workflowId, example: demoCase.example.name };
+    if (!arrived) return { ...base, outcome: 'NOT_STARTED', asExpected: false };
+    await approveWhileRunning(demoCase, arrived);
+    if (arrived.status === 'RUNNING') return { ...base, outcome: 'STILL_RUNNING', asExpected: false };
+    const { outcome } = executionOutcome(await arrived.settled);
+    return { ...base, outcome, asExpected: outcome === expected };
+  };
+
+  try {
+    const cases: DemoCase[] = [];
+    for (const { dir, pack } of cloud.packs) {
+      if (!state.workflows[pack.spec.id]) continue;
+      for (const example of loadExampleEvents(dir)) {
+        const response = await eventBridge.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: state.eventBus,
+                Source: example.source,
+                DetailType: example['detail-type'],
+                Detail: JSON.stringify(example.detail),
+              },
+            ],
+          }),
+        );
+        const eventId = response.Entries?.[0]?.EventId;
+        if (eventId === undefined) {
+          log(
+            `  demo: the bus refused ${pack.spec.id}/${example.name}: ${response.Entries?.[0]?.ErrorMessage ?? ''}`,
+          );
+          continue;
+        }
+        log(`demo: put ${pack.spec.id} example "${example.name}" (event ${eventId})`);
+        cases.push({ workflowId: pack.spec.id, spec: pack.spec, example, eventId });
+      }
+    }
+    if (cases.length === 0) log('demo: no pack has example events (workflows/<id>/events/*.json)');
+    const outcomes = await Promise.all(cases.map(followCase));
+    const unexpected = outcomes.filter((o) => !o.asExpected);
+    log(
+      `demo: ${outcomes.length} example event(s) ended; ${outcomes.length - unexpected.length} as their examples expect` +
+        (unexpected.length > 0
+          ? `; not as expected: ${unexpected.map((o) => `${o.workflowId}/${o.example} ended ${o.outcome}`).join(', ')}`
+          : ''),
+    );
+    log(nextSteps(cloud, outcomes));
+    return { runs: outcomes };
+  } catch (error) {
+    log(`demo: stopped early: ${error instanceof Error ? error.message : String(error)}`);
+    return { runs: [] };
+  } finally {
+    over.abort();
+    stepFunctions.off('execution', onExecution);
+    eventBridge.destroy();
+    lambda.destroy();
+    dynamodb.destroy();
+  }
+}
+
+/** The commands to try next, with a real run id and example file filled in. */
+function nextSteps(cloud: LocalCloud, outcomes: readonly DemoRunOutcome[]): string {
+  const stateDirOption = cloud.stateDir.endsWith(`/${LOCAL_STATE_DIR}`)
+    ? ''
+    : ` --state-dir ${cloud.stateDir}`;
+  const [firstPack] = cloud.packs;
+  const exampleFile = firstPack
+    ? `workflows/${firstPack.pack.spec.id}/events/${loadExampleEvents(firstPack.dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL')?.name ?? 'example'}.json`
+    : 'workflows/<id>/events/<example>.json';
+  const approver = firstPack ? Object.keys(firstPack.pack.spec.approvals.approvers)[0] : undefined;
+  const ran = outcomes.find((o) => o.outcome !== 'EVENT_REJECTED');
+  const runHint = ran ? 'a run id from "runs list"' : '<run id>';
+  return [
+    '',
+    'The local cloud keeps running. Try, in another terminal:',
+    `  npx awf runs list${stateDirOption}                      runs and their status`,
+    `  npx awf audit trail <run id>${stateDirOption}           the lineage of ${runHint}, chain verified`,
+    `  npx awf events put --file ${exampleFile}${stateDirOption}`,
+    `  npx awf approvals list${stateDirOption}                 then: npx awf approvals approve <id> --as ${approver ?? '<approver>'} --reason "..."`,
+    `  npx awf events sink${stateDirOption}                    events the actions emitted`,
+    'Ctrl+C stops the local cloud.',
+  ].join('\n');
+}

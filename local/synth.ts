@@ -1,0 +1,137 @@
+/**
+ * Synthesizes the CDK app when `cdk.out` is missing or older than its sources,
+ * so the local cloud always runs what the code in the repository would deploy.
+ *
+ * Staleness is judged by modification times: the cloud assembly's
+ * `manifest.json` against the newest file under the folders the app is built
+ * from. That is cheap (no hashing, no synth) and errs on the side of
+ * synthesizing again, which is only slow, never wrong.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AwfError } from '../core/errors.js';
+
+/** The repository root (this module lives in `local/`). */
+export const PROJECT_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** What the synthesized stacks are built from, relative to the project root. */
+export const SYNTH_SOURCES: readonly string[] = [
+  'bin',
+  'lib',
+  'core',
+  'lambdas',
+  'statemachines',
+  'workflows',
+  'package-lock.json',
+];
+
+/** `cdk synth` failed or could not be started. */
+export class SynthError extends AwfError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SynthError';
+  }
+}
+
+/** Whether a cloud assembly needs synthesizing, and why. */
+export interface Staleness {
+  readonly stale: boolean;
+  /** For people: `cdk.out is missing`, `lib/steps.ts changed since the last synth`, `cdk.out is up to date`. */
+  readonly reason: string;
+}
+
+/** The newest file under `path` (itself if a file), skipping `node_modules`; undefined when there is none. */
+function newestFile(path: string): { path: string; mtimeMs: number } | undefined {
+  if (!existsSync(path)) return undefined;
+  const stat = statSync(path);
+  if (stat.isFile()) return { path, mtimeMs: stat.mtimeMs };
+  if (!stat.isDirectory()) return undefined;
+  let newest: { path: string; mtimeMs: number } | undefined;
+  for (const entry of readdirSync(path, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const candidate = newestFile(join(path, entry.name));
+    if (candidate && (!newest || candidate.mtimeMs > newest.mtimeMs)) newest = candidate;
+  }
+  return newest;
+}
+
+/**
+ * Tells whether `cdkOut` is missing or older than any source file.
+ * @param projectRoot where {@link SYNTH_SOURCES} are looked up
+ */
+export function cloudAssemblyStaleness(cdkOut: string, projectRoot: string = PROJECT_ROOT): Staleness {
+  const manifest = join(cdkOut, 'manifest.json');
+  if (!existsSync(manifest))
+    return { stale: true, reason: `${relative(projectRoot, cdkOut) || cdkOut} is missing` };
+  const synthesizedAt = statSync(manifest).mtimeMs;
+  for (const source of SYNTH_SOURCES) {
+    const newest = newestFile(join(projectRoot, source));
+    if (newest && newest.mtimeMs > synthesizedAt) {
+      return { stale: true, reason: `${relative(projectRoot, newest.path)} changed since the last synth` };
+    }
+  }
+  return { stale: false, reason: 'the cloud assembly is up to date' };
+}
+
+/** How to synthesize. */
+export interface SynthOptions {
+  /** Output folder of the cloud assembly. */
+  readonly cdkOut: string;
+  /** @default - the repository root */
+  readonly projectRoot?: string;
+  /**
+   * Receives one-line notes for people (`synthesizing ...`).
+   * @default - discarded
+   */
+  readonly onNote?: (line: string) => void;
+}
+
+/** How many of the last output lines of a failed synth its error shows. */
+const FAILURE_TAIL_LINES = 3;
+
+/**
+ * Runs `npx cdk synth --no-notices -q` in the project root and waits for it.
+ * @throws SynthError with the last lines cdk printed when it fails.
+ */
+export async function synthesize(options: SynthOptions): Promise<void> {
+  const root = options.projectRoot ?? PROJECT_ROOT;
+  const output: string[] = [];
+  const child = spawn('npx', ['cdk', 'synth', '--no-notices', '-q', '--output', options.cdkOut], {
+    cwd: root,
+    // No AWS account here: never look for instance metadata, which would only add timeouts.
+    env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      output.push(...chunk.split('\n').filter((line) => line.trim() !== ''));
+      output.splice(0, Math.max(0, output.length - 50));
+    });
+  }
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', (error) =>
+      reject(new SynthError(`could not run "npx cdk synth": ${error.message}`, { cause: error })),
+    );
+    child.once('close', resolve);
+  });
+  if (code !== 0) {
+    const tail = output.slice(-FAILURE_TAIL_LINES).join(' | ');
+    throw new SynthError(`cdk synth failed (exit ${code})${tail ? `: ${tail}` : ''}`);
+  }
+}
+
+/**
+ * Synthesizes when {@link cloudAssemblyStaleness} says so.
+ * @returns whether it synthesized
+ * @throws SynthError when the synth fails
+ */
+export async function synthesizeIfStale(options: SynthOptions): Promise<boolean> {
+  const staleness = cloudAssemblyStaleness(options.cdkOut, options.projectRoot);
+  if (!staleness.stale) return false;
+  options.onNote?.(`synthesizing the CDK app (${staleness.reason}); this takes about a minute...`);
+  await synthesize(options);
+  return true;
+}

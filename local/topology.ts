@@ -1,0 +1,134 @@
+/**
+ * What the local cloud tells its clients about the synthesized stacks: the
+ * runs and lineage tables, the platform bus, and per workflow its state
+ * machine and step functions. `.awf/local.json` carries it to the CLI.
+ *
+ * Everything is read from the template, never from a second description:
+ * - tables and bus from the data stack's outputs (the same outputs the CLI
+ *   reads from a deployed stack);
+ * - a workflow's state machine names its step functions in its
+ *   `DefinitionSubstitutions` (`AdmitFunctionArn`, ...); the functions carry
+ *   the workflow id in `AWF_WORKFLOW_ID`;
+ * - steps the state machine never calls (decide-approval, remind) are found by
+ *   that variable, and named by their construct path (`.../DecideApproval/Function/Resource`).
+ */
+import { ENV } from '../core/runtime-env.js';
+import { STACK_OUTPUTS } from '../core/stack-outputs.js';
+import type { LocalFunction } from './lambda-host.js';
+import { type LocalTemplate, TemplateError } from './template.js';
+
+/** One workflow of the template. */
+export interface WorkflowTopology {
+  readonly workflowId: string;
+  readonly stateMachineArn: string;
+  /** Step name (`admit`, `plan`, `decide-approval`, ...) -> function name. */
+  readonly functions: Readonly<Record<string, string>>;
+}
+
+/** The parts of the template the local cloud's clients need. */
+export interface Topology {
+  readonly region: string;
+  readonly accountId: string;
+  readonly runsTable: string;
+  readonly lineageTable: string;
+  readonly eventBus: string;
+  readonly workflows: Readonly<Record<string, WorkflowTopology>>;
+}
+
+const FUNCTION_ARN_SUBSTITUTION = /^(.+)FunctionArn$/;
+
+/** `RequestApproval` -> `request-approval`. */
+export function kebabCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1-$2')
+    .toLowerCase();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The value of a stack output of any stack. @throws TemplateError naming the output. */
+function outputValue(template: LocalTemplate, outputName: string): string {
+  for (const stack of template.stacks) {
+    const output = stack.template.Outputs[outputName];
+    if (output) return template.resolveString(output.Value, stack.stackName);
+  }
+  throw new TemplateError(
+    `no stack of the cloud assembly has the output "${outputName}" (stacks: ${template.stacks.map((s) => s.stackName).join(', ')})`,
+  );
+}
+
+/** The step name a function's construct path gives it: the folder before `Function`, in kebab case. */
+function stepNameFromPath(template: LocalTemplate, fn: LocalFunction): string | undefined {
+  const path = template.resource(fn.logicalId, fn.stackName).metadata['aws:cdk:path'];
+  if (typeof path !== 'string') return undefined;
+  const parts = path.split('/');
+  const functionAt = parts.lastIndexOf('Function');
+  const step = functionAt > 0 ? parts[functionAt - 1] : undefined;
+  return step === undefined ? undefined : kebabCase(step);
+}
+
+/**
+ * Reads the topology of the synthesized stacks.
+ * @param functions the functions the Lambda host runs (their environments resolved)
+ * @throws TemplateError when an output is missing, a state machine's step
+ *   function is not in the template, or its functions name no workflow.
+ */
+export function topologyOf(template: LocalTemplate, functions: readonly LocalFunction[]): Topology {
+  const [first] = template.stacks;
+  if (!first) throw new TemplateError('the cloud assembly has no stacks');
+  const byArn = new Map(functions.map((fn) => [fn.functionArn, fn]));
+  const workflows: Record<string, WorkflowTopology> = {};
+
+  for (const machine of template.resourcesOfType('AWS::StepFunctions::StateMachine')) {
+    const properties = template.resolvedProperties(machine);
+    const substitutions = isRecord(properties.DefinitionSubstitutions)
+      ? properties.DefinitionSubstitutions
+      : {};
+    const steps: Record<string, string> = {};
+    const workflowIds = new Set<string>();
+    for (const [key, value] of Object.entries(substitutions)) {
+      const step = FUNCTION_ARN_SUBSTITUTION.exec(key)?.[1];
+      if (step === undefined || typeof value !== 'string') continue;
+      const fn = byArn.get(value);
+      if (!fn) {
+        throw new TemplateError(
+          `state machine "${machine.stackName}/${machine.logicalId}" substitutes ${key} with ${value}, which is no function of the template`,
+        );
+      }
+      steps[kebabCase(step)] = fn.functionName;
+      const workflowId = fn.environment[ENV.workflowId];
+      if (workflowId !== undefined) workflowIds.add(workflowId);
+    }
+    // State machines that run no awf step (none today) are not workflows.
+    if (workflowIds.size === 0) continue;
+    if (workflowIds.size > 1) {
+      throw new TemplateError(
+        `state machine "${machine.stackName}/${machine.logicalId}" calls functions of several workflows: ${[...workflowIds].join(', ')}`,
+      );
+    }
+    const [workflowId = ''] = workflowIds;
+    for (const fn of functions) {
+      if (fn.environment[ENV.workflowId] !== workflowId || Object.values(steps).includes(fn.functionName))
+        continue;
+      const step = stepNameFromPath(template, fn) ?? kebabCase(fn.logicalId);
+      steps[step] = fn.functionName;
+    }
+    workflows[workflowId] = {
+      workflowId,
+      stateMachineArn: template.arnOf(machine.logicalId, machine.stackName),
+      functions: steps,
+    };
+  }
+
+  return {
+    region: first.region,
+    accountId: first.account,
+    runsTable: outputValue(template, STACK_OUTPUTS.runsTableName),
+    lineageTable: outputValue(template, STACK_OUTPUTS.lineageTableName),
+    eventBus: outputValue(template, STACK_OUTPUTS.eventBusName),
+    workflows,
+  };
+}
