@@ -9,6 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { DEFAULT_STACK_NAMES, STACK_OUTPUTS } from '../core/stack-outputs.js';
+import { LOCAL_CREDENTIALS } from '../local/aws-env.js';
 import { readLocalState } from '../local/state-file.js';
 
 /** Options that choose the target; every command accepts them. */
@@ -44,9 +45,6 @@ export interface Target {
   };
 }
 
-/** Credentials the local endpoints accept; they never leave this machine. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-
 const workflowsOutput = z.record(
   z.string(),
   z.object({ stateMachineArn: z.string(), decideApprovalFunctionName: z.string() }),
@@ -54,7 +52,7 @@ const workflowsOutput = z.record(
 
 function localTarget(options: TargetOptions): Target {
   const state = readLocalState(options.stateDir);
-  const common = { region: state.region, credentials: LOCAL_CREDENTIALS };
+  const common = { region: state.region, credentials: { ...LOCAL_CREDENTIALS } };
   return {
     kind: 'local',
     region: state.region,

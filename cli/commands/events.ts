@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
+import { type LocalBusEvent, readSinkFile } from '../../local/eventbridge/sink.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import type { Target } from '../target.js';
 
@@ -76,16 +77,8 @@ export async function putEvent(target: Target, options: PutEventOptions): Promis
   );
 }
 
-const sinkLineSchema = z.object({
-  id: z.string(),
-  time: z.string(),
-  source: z.string(),
-  'detail-type': z.string(),
-  detail: z.unknown(),
-});
-
-/** An event as the local bus logged it. */
-export type SinkEvent = z.infer<typeof sinkLineSchema>;
+/** An event as the local bus logged it: the event EventBridge would deliver to targets. */
+export type SinkEvent = LocalBusEvent;
 
 /** Options of `awf events sink`. */
 export interface SinkOptions extends OutputOptions {
@@ -95,18 +88,12 @@ export interface SinkOptions extends OutputOptions {
   readonly all?: boolean;
 }
 
-/** Reads the local bus's sink, oldest first; skips nothing silently: a bad line is an error naming it. */
+/**
+ * Reads the local bus's sink (the JSON Lines file the local EventBridge
+ * appends to), oldest first; skips nothing silently: a bad line is an error naming it.
+ */
 export function readSink(sinkFile: string): SinkEvent[] {
-  if (!existsSync(sinkFile)) return [];
-  return readFileSync(sinkFile, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      const parsed = sinkLineSchema.safeParse(JSON.parse(line));
-      if (!parsed.success)
-        throw new Error(`${sinkFile}:${i + 1} is not an event: ${z.prettifyError(parsed.error)}`);
-      return parsed.data;
-    });
+  return readSinkFile(sinkFile).map((record) => record.event);
 }
 
 /** Lists the events actions and the platform emitted on the local bus. */
@@ -124,7 +111,7 @@ export function showSink(target: Target, options: SinkOptions): void {
       { heading: 'time', value: (e) => e.time },
       { heading: 'source', value: (e) => e.source },
       { heading: 'detail-type', value: (e) => e['detail-type'] },
-      { heading: 'run', value: (e) => (e.detail as { runId?: string } | null)?.runId },
+      { heading: 'run', value: (e) => e.detail.runId },
       { heading: 'id', value: (e) => e.id },
     ]),
   );
