@@ -1,0 +1,125 @@
+/**
+ * The ASL and the steps agree: `statemachines/governed-workflow.asl.json` run
+ * with the real step use cases behind its Task states (in-memory stores, the
+ * pack's local stand-in model, real Cedar) takes every example event to the
+ * terminal status its author expects, with a complete, verifiable lineage
+ * chain and no step failing on the data the state machine handed it.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LocalModel, ModelPort } from '../../core/agent/model.js';
+import { runIdFor } from '../../core/ids.js';
+import { verifyChain } from '../../core/lineage/verify.js';
+import type { BusEvent } from '../../core/run/contracts.js';
+import {
+  discoverWorkflowPacks,
+  type ExampleEvent,
+  type LocatedWorkflowPack,
+  loadExampleEvents,
+} from '../../workflows/discover.js';
+import { fixedClock } from '../support/in-memory-stores.js';
+import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
+
+/** A few days after the example orders, inside every example's refund window. */
+const NOW = '2026-11-20T12:00:00.000Z';
+const clock = fixedClock(NOW);
+
+const located = await discoverWorkflowPacks();
+const refundTriage = located.find(({ pack }) => pack.spec.id === 'refund-triage');
+if (!refundTriage) throw new Error('the refund-triage pack is missing');
+
+async function localModelOf(dir: string): Promise<ModelPort> {
+  const module = (await import(pathToFileURL(join(dir, 'local-model.ts')).href)) as { default?: LocalModel };
+  const model = module.default;
+  if (typeof model !== 'function') throw new Error(`${dir}/local-model.ts must default-export a LocalModel`);
+  return { converse: async ({ modelId, ...body }) => model(body, modelId) };
+}
+
+function busEventOf(example: ExampleEvent): BusEvent {
+  const { name, expect: _expect, ...event } = example;
+  return { ...event, id: `example-${name}`, time: NOW, account: '123456789012', region: 'us-east-1' };
+}
+
+function executedActions(result: HarnessResult, runId: string): string[] {
+  return result.lineage.ofType('action.executed', runId).map((record) => String(record.data.action));
+}
+
+const cases: [string, LocatedWorkflowPack, ExampleEvent][] = located.flatMap((pack) =>
+  loadExampleEvents(pack.dir).map((example): [string, LocatedWorkflowPack, ExampleEvent] => [
+    `${pack.pack.spec.id}/${example.name}`,
+    pack,
+    example,
+  ]),
+);
+
+describe('the governed workflow ASL with the real steps', () => {
+  it.each(cases)('takes %s to the status its author expects', async (_name, { dir, pack }, example) => {
+    const event = busEventOf(example);
+    const runId = runIdFor(pack.spec.id, event.id);
+
+    const result = await runGovernedWorkflow(event, { pack, model: await localModelOf(dir), clock });
+
+    expect(result.stepErrors).toEqual([]);
+    expect((await result.runs.getRun(runId))?.status ?? null).toBe(example.expect.status);
+    expect(executedActions(result, runId)).toEqual(example.expect.actions);
+    const chain = result.lineage.recordsOf(runId);
+    expect(verifyChain(chain, { ended: true })).toEqual({ ok: true, problems: [] });
+    if (example.expect.outcome === 'REJECT') {
+      expect({ status: result.status, error: result.error }).toEqual({
+        status: 'FAILED',
+        error: 'AWF.EventRejected',
+      });
+    }
+  });
+
+  it('ends a run whose approver rejects as REJECTED, with nothing executed', async () => {
+    const { dir, pack } = refundTriage;
+    const example = loadExampleEvents(dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
+    if (!example) throw new Error('refund-triage has no example that needs an approval');
+    const event = busEventOf(example);
+    const runId = runIdFor(pack.spec.id, event.id);
+
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModelOf(dir),
+      clock,
+      approver: () => ({
+        decision: 'REJECT',
+        approver: 'bob@acme.example',
+        reason: 'Carrier shows delivery.',
+      }),
+    });
+
+    expect(result.status).toBe('SUCCEEDED');
+    expect((await result.runs.getRun(runId))?.status).toBe('REJECTED');
+    expect(executedActions(result, runId)).toEqual([]);
+    expect(
+      result.lineage
+        .recordsOf(runId)
+        .map((record) => record.type)
+        .slice(-2),
+    ).toEqual(['approval.decided', 'run.escalated']);
+  });
+
+  it('ends a run whose approval nobody decides as ESCALATED, with the approval expired', async () => {
+    const { dir, pack } = refundTriage;
+    const example = loadExampleEvents(dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
+    if (!example) throw new Error('refund-triage has no example that needs an approval');
+    const event = busEventOf(example);
+    const runId = runIdFor(pack.spec.id, event.id);
+
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModelOf(dir),
+      clock,
+      approver: () => 'no-decision',
+    });
+
+    expect((await result.runs.getRun(runId))?.status).toBe('ESCALATED');
+    expect((await result.runs.listApprovalsOfRun(runId)).map((a) => a.status)).toEqual(['EXPIRED']);
+    expect(result.lineage.ofType('run.escalated', runId).map((r) => r.data.reason)).toEqual([
+      'APPROVAL_EXPIRED',
+    ]);
+    expect(executedActions(result, runId)).toEqual([]);
+  });
+});
