@@ -73,9 +73,9 @@ export interface GovernedWorkflowProps {
  * the approval ends as expired instead of hanging until the timeout.
  */
 const HEARTBEAT_MARGIN_SECONDS = 300;
-/** Time budget of one iteration's non-approval steps (plan, gate, act with their retries). */
+/** Time budget of one iteration's non-approval steps (ground, plan, gate, act with their retries). */
 const ITERATION_BUDGET_SECONDS = 3600;
-/** Time budget of admission and closing (admit, ground, complete or escalate with their retries). */
+/** Time budget of admission and closing (admit, complete or escalate with their retries). */
 const RUN_BUDGET_SECONDS = 3600;
 /** A Standard execution may last at most one year. */
 const MAX_EXECUTION_SECONDS = 365 * 86_400;

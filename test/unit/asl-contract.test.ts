@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LocalModel, ModelPort } from '../../core/agent/model.js';
+import type { ConverseResponse, LocalModel, ModelPort } from '../../core/agent/model.js';
+import { readPlanningContext } from '../../core/agent/prompt.js';
 import { runIdFor } from '../../core/ids.js';
 import { verifyChain } from '../../core/lineage/verify.js';
 import type { BusEvent } from '../../core/run/contracts.js';
@@ -17,7 +18,8 @@ import {
   type LocatedWorkflowPack,
   loadExampleEvents,
 } from '../../workflows/discover.js';
-import { fixedClock } from '../support/in-memory-stores.js';
+import { aRefundRequestedEvent } from '../support/event-builders.js';
+import { fixedClock, InMemoryRunsStore } from '../support/in-memory-stores.js';
 import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
 
 /** A few days after the example orders, inside every example's refund window. */
@@ -121,5 +123,59 @@ describe('the governed workflow ASL with the real steps', () => {
       'APPROVAL_EXPIRED',
     ]);
     expect(executedActions(result, runId)).toEqual([]);
+  });
+
+  it('grounds every iteration afresh, so a later proposal is judged on the history earlier ones made', async () => {
+    const { pack } = refundTriage;
+    // The customer had two refunds this month: one more may run on its own, a fourth needs an approver.
+    const runs = new InMemoryRunsStore();
+    for (const at of ['2026-11-05T10:00:00.000Z', '2026-11-12T10:00:00.000Z']) {
+      await runs.recordHistory(pack.spec.id, 'cus_9x2b7d', 'issueRefund', at);
+    }
+    const refundOf = (amount: number) => ({
+      orderId: 'ord_4k8m2p',
+      amount,
+      currency: 'USD',
+      reasonCode: 'damaged',
+      rationale: 'the mug and its saucer both arrived broken',
+      confidence: 0.95,
+    });
+    const answers = [
+      { name: 'issueRefund', input: refundOf(30) },
+      { name: 'issueRefund', input: refundOf(15.5) },
+      { name: 'finish', input: { summary: 'Both items refunded.' } },
+    ];
+    const model: ModelPort = {
+      async converse(request): Promise<ConverseResponse> {
+        const { iteration } = readPlanningContext(request.messages);
+        const answer = answers[iteration] ?? answers[answers.length - 1];
+        return {
+          output: {
+            message: { role: 'assistant', content: [{ toolUse: { toolUseId: `t${iteration}`, ...answer } }] },
+          },
+          stopReason: 'tool_use',
+          usage: { inputTokens: 100, outputTokens: 20 },
+        };
+      },
+    };
+    const event = aRefundRequestedEvent({}, { id: 'evt-two-refunds', time: NOW });
+    const runId = runIdFor(pack.spec.id, event.id);
+
+    const result = await runGovernedWorkflow(event, { pack, model, clock, runs });
+
+    expect(result.stepErrors).toEqual([]);
+    expect((await runs.getRun(runId))?.status).toBe('COMPLETED');
+    expect(
+      result.lineage.ofType('policy.evaluated', runId).map((r) => [r.data.iteration, r.data.decision]),
+    ).toEqual([
+      [0, 'ALLOW'],
+      [1, 'REQUIRE_APPROVAL'],
+    ]);
+    expect(result.lineage.ofType('context.grounded', runId).map((r) => r.data.facts)).toEqual([
+      { history: { issueRefund: 2 } },
+      { history: { issueRefund: 3 } },
+      { history: { issueRefund: 4 } },
+    ]);
+    expect(executedActions(result, runId)).toEqual(['issueRefund', 'issueRefund']);
   });
 });
