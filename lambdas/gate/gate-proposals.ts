@@ -6,22 +6,82 @@
  * ALLOW into REQUIRE_APPROVAL; shadow records the decision and runs nothing).
  * The result sorts the verdicts into what the state machine's Choice reads.
  */
+import { z } from 'zod';
 import { historyFromFacts } from '../../core/agent/policy-history.js';
+import { canonicalJson } from '../../core/canonical-json.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageStore } from '../../core/lineage/record.js';
 import { applyAutonomy, resolveAutonomy } from '../../core/policy/autonomy.js';
 import type { PolicyEvaluation, PolicyGate } from '../../core/policy/gate.js';
 import type { Clock } from '../../core/ports.js';
-import type { GatedProposal, GateInput, GateResult, Proposal } from '../../core/run/contracts.js';
+import {
+  GATE_DECISIONS,
+  type GatedProposal,
+  type GateInput,
+  type GateResult,
+  type Proposal,
+} from '../../core/run/contracts.js';
 import type { RunsStore } from '../../core/runs/records.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import type { AutonomyLevel } from '../../core/workflow/spec.js';
+import { AUTONOMY_LEVELS, type AutonomyLevel } from '../../core/workflow/spec.js';
 
 /** What the gate step needs besides the pack and its policy gate. */
 export interface GateDependencies {
   readonly runs: Pick<RunsStore, 'getAutonomy'>;
   readonly lineage: LineageStore;
   readonly clock: Clock;
+}
+
+const recordedVerdictSchema = z.object({
+  iteration: z.number(),
+  proposalId: z.string(),
+  action: z.string(),
+  input: z.record(z.string(), z.unknown()),
+  confidence: z.number(),
+  policyDecision: z.enum(GATE_DECISIONS),
+  decision: z.enum(GATE_DECISIONS),
+  reasons: z.array(z.string()),
+  autonomy: z.enum(AUTONOMY_LEVELS),
+  shadow: z.boolean(),
+});
+
+/** The action, input and confidence a verdict was given for. */
+type JudgedProposal = Pick<Proposal, 'action' | 'input' | 'confidence'>;
+
+function sameProposal(a: JudgedProposal, b: JudgedProposal): boolean {
+  const essence = (p: JudgedProposal) =>
+    canonicalJson({ action: p.action, input: p.input, confidence: p.confidence });
+  return essence(a) === essence(b);
+}
+
+/**
+ * The verdicts this iteration already recorded, by proposal id: a step retried
+ * after some of its `policy.evaluated` records landed answers those from the
+ * chain instead of judging (and recording) them a second time.
+ */
+async function recordedVerdicts(
+  lineage: LineageStore,
+  runId: string,
+  iteration: number,
+): Promise<Map<string, Omit<GatedProposal, 'proposal'> & { proposal: JudgedProposal }>> {
+  const verdicts = new Map<string, Omit<GatedProposal, 'proposal'> & { proposal: JudgedProposal }>();
+  for (const record of await lineage.chain(runId)) {
+    if (record.type !== 'policy.evaluated') continue;
+    const parsed = recordedVerdictSchema.safeParse(record.data);
+    if (!parsed.success || parsed.data.iteration !== iteration) continue;
+    const { proposalId, action, input, confidence, policyDecision, decision, reasons, autonomy, shadow } =
+      parsed.data;
+    if (verdicts.has(proposalId)) continue;
+    verdicts.set(proposalId, {
+      proposal: { action, input, confidence },
+      decision,
+      policyDecision,
+      autonomy,
+      reasons,
+      shadow,
+    });
+  }
+  return verdicts;
 }
 
 /** Sorts verdicts into the lists and counts the state machine reads. */
@@ -53,6 +113,11 @@ export function gateResultOf(verdicts: readonly GatedProposal[], policySetHash: 
  * model's confidence, the action's risk and the grounded history, applies
  * autonomy, and appends `policy.evaluated`. A proposal naming an action
  * outside the catalogue is denied, never thrown back.
+ *
+ * Retry-safe: a proposal this iteration already has a `policy.evaluated` for
+ * (same id, action, input and confidence) keeps that verdict and is not
+ * recorded again, so a retry after a partial write leaves one verdict per
+ * proposal in the evidence.
  *
  * @example
  * const gate = createGateStep(pack, createPolicyGate(pack), { runs, lineage, clock });
@@ -106,9 +171,16 @@ export function createGateStep(
 
   return async (input) => {
     const { run } = input;
+    const recorded = await recordedVerdicts(deps.lineage, run.runId, input.iteration);
     const verdicts: GatedProposal[] = [];
     // One at a time: the lineage records come out in proposal order.
     for (const proposal of input.proposals) {
+      const earlier = recorded.get(proposal.proposalId);
+      if (earlier && sameProposal(earlier.proposal, proposal)) {
+        // A retried step: the recorded verdict is the decision, and it is recorded once.
+        verdicts.push({ ...earlier, proposal });
+        continue;
+      }
       const { errors, ...verdict } = await judge(input, proposal);
       await appendLineage(deps.lineage, deps.clock, run.runId, {
         type: 'policy.evaluated',

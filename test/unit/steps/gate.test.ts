@@ -1,9 +1,15 @@
+import type { LineageRecord } from '../../../core/lineage/record.js';
 import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
 import type { Proposal } from '../../../core/run/contracts.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { createGateStep, gateResultOf } from '../../../lambdas/gate/gate-proposals.js';
-import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import {
+  fixedClock,
+  InMemoryLineageStore,
+  InMemoryRunsStore,
+  namedError,
+} from '../../support/in-memory-stores.js';
 import {
   aGatedProposal,
   aProposal,
@@ -144,6 +150,68 @@ describe('gate step', () => {
         shadow: false,
       },
     });
+  });
+});
+
+describe('gate step, retried', () => {
+  /** A lineage store whose `n`th put fails once, as a throttled write would. */
+  class LineageFailingOnPut extends InMemoryLineageStore {
+    private puts = 0;
+    constructor(private readonly failingPut: number) {
+      super();
+    }
+    override async putIfAbsent(record: LineageRecord): Promise<boolean> {
+      if (++this.puts === this.failingPut) throw namedError('ThrottlingException', 'rate exceeded');
+      return super.putIfAbsent(record);
+    }
+  }
+
+  it('records one verdict per proposal when a retry follows a write that failed midway', async () => {
+    const lineage = new LineageFailingOnPut(2);
+    const runs = new InMemoryRunsStore();
+    const gate = createGateStep(pack, policyGate, { runs, lineage, clock: fixedClock(NOW) });
+    const input = {
+      run: runRefOf(run()),
+      iteration: 0,
+      facts: { history: { issueRefund: 0 } },
+      proposals: [refund(45.5), refund(1249)],
+    };
+
+    await expect(gate(input)).rejects.toThrow('rate exceeded');
+    // Between the attempts the action is demoted; the verdict already recorded stands.
+    await runs.putAutonomy({
+      workflowId: 'refund-triage',
+      action: 'issueRefund',
+      level: 'supervised',
+      since: NOW,
+      reason: 'demoted',
+    });
+    const result = await gate(input);
+
+    const records = lineage.ofType('policy.evaluated');
+    expect(records.map((r) => [r.data.proposalId, r.data.decision])).toEqual([
+      [input.proposals[0]?.proposalId, 'ALLOW'],
+      [input.proposals[1]?.proposalId, 'REQUIRE_APPROVAL'],
+    ]);
+    expect(result.executable.map((v) => [v.proposal.proposalId, v.decision])).toEqual(
+      records.map((r) => [r.data.proposalId, r.data.decision]),
+    );
+    expect(result.executable.map((v) => v.proposal)).toEqual(input.proposals);
+  });
+
+  it('judges afresh a proposal whose recorded verdict was for another input', async () => {
+    const { judge, lineage } = setUp();
+    const original = refund(45.5);
+    await judge([original]);
+    const altered = { ...original, input: { ...original.input, amount: 4500 } };
+
+    const result = await judge([altered]);
+
+    expect(result.pendingApproval.map((v) => v.proposal)).toEqual([altered]);
+    expect(lineage.ofType('policy.evaluated').map((r) => r.data.decision)).toEqual([
+      'ALLOW',
+      'REQUIRE_APPROVAL',
+    ]);
   });
 });
 
