@@ -140,15 +140,15 @@ describe('the governed workflow ASL with the real steps', () => {
       rationale: 'the mug and its saucer both arrived broken',
       confidence: 0.95,
     });
-    const answers = [
+    const finish = { name: 'finish', input: { summary: 'Both items refunded.' } };
+    const answers: { name: string; input: unknown }[] = [
       { name: 'issueRefund', input: refundOf(30) },
       { name: 'issueRefund', input: refundOf(15.5) },
-      { name: 'finish', input: { summary: 'Both items refunded.' } },
     ];
     const model: ModelPort = {
       async converse(request): Promise<ConverseResponse> {
         const { iteration } = readPlanningContext(request.messages);
-        const answer = answers[iteration] ?? answers[answers.length - 1];
+        const answer = answers[iteration] ?? finish;
         return {
           output: {
             message: { role: 'assistant', content: [{ toolUse: { toolUseId: `t${iteration}`, ...answer } }] },
