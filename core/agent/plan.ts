@@ -27,6 +27,7 @@ import {
 } from './proposals.js';
 import { assistantTurn, repairTurn } from './repair.js';
 import { requireRun } from './run-lookup.js';
+import { proposalSchema } from './step-inputs.js';
 
 /** What the plan step needs besides the pack. */
 export interface PlanDependencies {
@@ -66,6 +67,31 @@ function recordedAnswer(response: ConverseResponse): Record<string, unknown> {
   return { stopReason: response.stopReason, calls, ...(text ? { text } : {}) };
 }
 
+const recordedPlanSchema = z.discriminatedUnion('outcome', [
+  z.object({ iteration: z.number(), outcome: z.literal('PROPOSED'), proposals: z.array(proposalSchema) }),
+  z.object({ iteration: z.number(), outcome: z.literal('FINISHED'), summary: z.string() }),
+]);
+
+/**
+ * The answer this iteration already recorded as `actions.proposed`, if any: a
+ * plan step retried after its answer landed returns it rather than asking the
+ * model again, so an iteration has one answer, the one the gate judges.
+ */
+async function recordedPlan(
+  lineage: LineageStore,
+  runId: string,
+  iteration: number,
+): Promise<PlanResult | undefined> {
+  for (const record of await lineage.chain(runId)) {
+    if (record.type !== 'actions.proposed') continue;
+    const parsed = recordedPlanSchema.safeParse(record.data);
+    if (!parsed.success || parsed.data.iteration !== iteration) continue;
+    const { iteration: _iteration, ...result } = parsed.data;
+    return result;
+  }
+  return undefined;
+}
+
 /**
  * Builds the plan step for a pack. The prompt and tool specs are built once,
  * here, not per call.
@@ -73,7 +99,9 @@ function recordedAnswer(response: ConverseResponse): Record<string, unknown> {
  * The returned function reads the run (its redacted detail) and the run's
  * observations, converses with the model, and returns PROPOSED with
  * deterministic proposal ids, FINISHED with the model's summary, or INVALID
- * with the problems of the last answer once the repair budget is spent.
+ * with the problems of the last answer once the repair budget is spent. A
+ * retry of an iteration whose answer is recorded returns that answer without
+ * calling the model.
  *
  * @throws RunNotFoundError when the run is missing.
  * @throws the model port's errors unchanged (`ThrottlingException`, ...): the
@@ -97,6 +125,8 @@ export function createPlanStep(
   });
 
   return async ({ run, iteration, facts }) => {
+    const answered = await recordedPlan(deps.lineage, run.runId, iteration);
+    if (answered) return answered;
     const stored = await requireRun(deps.runs, run.runId, 'plan');
     const context: PlanningContext = {
       objective: spec.objective,

@@ -228,6 +228,41 @@ describe('plan step', () => {
     expect(invoked?.usage).not.toHaveProperty('costUsd');
   });
 
+  it('asks the model once per iteration: a retry after the answer was recorded returns that answer', async () => {
+    const { plan, input, run, lineage, model } = await setUp(answer([refundCall()]));
+
+    const first = await plan(input);
+    const retried = await plan(input);
+
+    expect(retried).toEqual(first);
+    expect(model.requests).toHaveLength(1);
+    expect(lineage.recordsOf(run.runId).map((r) => r.type)).toEqual(['model.invoked', 'actions.proposed']);
+  });
+
+  it('returns the recorded FINISHED answer of the iteration on a retry', async () => {
+    const { plan, input, model } = await setUp(
+      answer([toolUse('finish', { summary: 'Refund issued; nothing else to do.' }, 'tu-1')]),
+    );
+
+    const first = await plan(input);
+
+    expect(await plan(input)).toEqual(first);
+    expect(model.requests).toHaveLength(1);
+  });
+
+  it('asks the model anew in the next iteration', async () => {
+    const { plan, input, model } = await setUp(
+      answer([refundCall()]),
+      answer([toolUse('finish', { summary: 'Refund issued; nothing else to do.' }, 'tu-2')]),
+    );
+
+    await plan(input);
+    const next = await plan({ ...input, iteration: 1 });
+
+    expect(next).toEqual({ outcome: 'FINISHED', summary: 'Refund issued; nothing else to do.' });
+    expect(model.requests).toHaveLength(2);
+  });
+
   it('lets Bedrock errors through with their names for the state machine to retry', async () => {
     const { plan, input, lineage, run } = await setUp(namedError('ThrottlingException', 'Rate exceeded'));
 
