@@ -2,7 +2,14 @@
  * What the runs table holds (state, not evidence): runs, approvals, idempotency
  * records, observations, autonomy levels and history counters.
  */
-import type { ApprovalOutcome, GatedProposal, Observation, RunRef, RunStatus } from '../run/contracts.js';
+import type {
+  ApprovalOutcome,
+  GateDecision,
+  GatedProposal,
+  Observation,
+  RunRef,
+  RunStatus,
+} from '../run/contracts.js';
 import type { AutonomyLevel } from '../workflow/spec.js';
 
 /** A run as stored. The full event is kept here (encrypted at rest), never in the state machine's data. */
@@ -61,12 +68,25 @@ export interface ApprovalDecision {
   readonly reason: string;
 }
 
+/** What let an execution run: the decision Act's re-check reached and the approval it ran under. */
+export interface ExecutionClearance {
+  readonly decision: Exclude<GateDecision, 'DENY'>;
+  /** Set when the decision was REQUIRE_APPROVAL. */
+  readonly approvalId?: string;
+}
+
 /** The idempotency record of one (run, proposal) action execution. */
 export interface IdempotencyRecord {
   readonly key: string;
   readonly status: 'IN_PROGRESS' | 'COMPLETED';
   readonly startedAt: string;
+  /** Set once COMPLETED. */
   readonly observation?: Observation;
+  /**
+   * Set once COMPLETED, so a retry that finds the execution done but not yet
+   * in the lineage records it with the clearance it ran under.
+   */
+  readonly clearance?: ExecutionClearance;
 }
 
 /** An action's current autonomy level, when it differs from the spec's. */
@@ -115,7 +135,8 @@ export interface RunsStore {
     key: string,
     at: string,
   ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
-  completeExecution(key: string, observation: Observation): Promise<void>;
+  /** Marks a claimed execution COMPLETED with what it produced and what allowed it. */
+  completeExecution(key: string, observation: Observation, clearance: ExecutionClearance): Promise<void>;
 
   /** Observations of a run in the order they were recorded; Plan reads them back. */
   addObservation(runId: string, iteration: number, observation: Observation): Promise<void>;

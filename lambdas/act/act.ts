@@ -32,9 +32,9 @@ import type { LineageStore } from '../../core/lineage/record.js';
 import { applyAutonomy, resolveAutonomy } from '../../core/policy/autonomy.js';
 import type { PolicyGate } from '../../core/policy/gate.js';
 import type { Clock } from '../../core/ports.js';
-import type { ActInput, GateDecision, Observation, Proposal, RunRef } from '../../core/run/contracts.js';
+import type { ActInput, Observation, Proposal, RunRef } from '../../core/run/contracts.js';
 import { historyKeyFor } from '../../core/run/history-key.js';
-import type { RunRecord, RunsStore } from '../../core/runs/records.js';
+import type { ExecutionClearance, RunRecord, RunsStore } from '../../core/runs/records.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import type { ActionSpec } from '../../core/workflow/spec.js';
 import { type ConnectorPorts, describeConnector, isIdempotentConnector, runConnector } from './connectors.js';
@@ -68,13 +68,6 @@ export class ExecutionInDoubtError extends AwfError {
 }
 
 const recordedProposalsSchema = z.object({ proposals: z.array(proposalSchema) });
-
-/** What the checks established: the input to run and the approval, if one was needed. */
-interface Clearance {
-  readonly input: Readonly<Record<string, unknown>>;
-  readonly decision: GateDecision;
-  readonly approvalId?: string;
-}
 
 function refuse(proposal: Proposal, why: string): never {
   throw new GovernanceViolationError(
@@ -137,7 +130,7 @@ export function createActStep(
     proposal: Proposal,
     action: ActionSpec,
     input: Record<string, unknown>,
-  ): Promise<Clearance> {
+  ): Promise<ExecutionClearance> {
     const autonomy = resolveAutonomy(
       spec,
       proposal.action,
@@ -158,7 +151,7 @@ export function createActStep(
       const why = [...evaluation.reasons, ...evaluation.errors].join('; ') || 'no policy permits it';
       return refuse(proposal, `the policies deny it now (${why})`);
     }
-    if (decision === 'ALLOW') return { input, decision };
+    if (decision === 'ALLOW') return { decision };
 
     const approvalId = approvalIdFor(stored.runId, proposal.proposalId);
     const approval = await deps.runs.getApproval(approvalId);
@@ -176,16 +169,19 @@ export function createActStep(
         `approval "${approvalId}" was given for ${approval.bindingHash}, but this action hashes to ${expected}`,
       );
     }
-    return { input, decision, approvalId };
+    return { decision, approvalId };
   }
 
-  /** Records what an execution produced; each part is skipped when a previous attempt already wrote it. */
+  /**
+   * Records what an execution produced and what allowed it; each part is
+   * skipped when a previous attempt already wrote it.
+   */
   async function recordEvidence(
     input: ActInput,
     stored: RunRecord,
     action: ActionSpec,
     observation: Observation,
-    clearance: Partial<Clearance>,
+    clearance: ExecutionClearance,
   ): Promise<void> {
     const { run, iteration, gated } = input;
     const { proposal } = gated;
@@ -217,7 +213,7 @@ export function createActStep(
         input: proposal.input,
         connector: describeConnector(action.connector),
         result: observation.result,
-        ...(clearance.decision ? { decision: clearance.decision } : {}),
+        decision: clearance.decision,
         ...(clearance.approvalId ? { approvalId: clearance.approvalId } : {}),
       },
     });
@@ -235,9 +231,11 @@ export function createActStep(
     if (!claim.claimed && claim.record.status === 'COMPLETED') {
       // Answered from the record, before the policy re-check: nothing runs, and
       // the re-check would count this very execution against temporal limits.
-      const done = claim.record.observation;
-      if (!done) throw new AwfError(`execution "${key}" is COMPLETED but holds no observation`);
-      await recordEvidence(actInput, stored, action, { ...done, status: 'EXECUTED' }, {});
+      const { observation: done, clearance: ranUnder } = claim.record;
+      if (!done || !ranUnder) {
+        throw new AwfError(`execution "${key}" is COMPLETED but holds no observation or clearance`);
+      }
+      await recordEvidence(actInput, stored, action, { ...done, status: 'EXECUTED' }, ranUnder);
       return { ...done, status: 'ALREADY_EXECUTED' };
     }
     if (!claim.claimed && !isIdempotentConnector(action.connector)) {
@@ -258,7 +256,7 @@ export function createActStep(
       status: 'EXECUTED',
       result,
     };
-    await deps.runs.completeExecution(key, observation);
+    await deps.runs.completeExecution(key, observation, clearance);
     await recordEvidence(actInput, stored, action, observation, clearance);
     return observation;
   };

@@ -37,6 +37,7 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
+  ExecutionClearance,
   IdempotencyRecord,
   RunRecord,
   RunStatusChange,
@@ -368,16 +369,29 @@ export class DynamoDbRunsStore implements RunsStore {
     return { claimed: false, record: withoutLayout(item) as unknown as IdempotencyRecord };
   }
 
-  async completeExecution(key: string, observation: Observation): Promise<void> {
+  async completeExecution(
+    key: string,
+    observation: Observation,
+    clearance: ExecutionClearance,
+  ): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: executionKey(key),
-          UpdateExpression: 'SET #status = :completed, #observation = :observation',
+          UpdateExpression: 'SET #status = :completed, #observation = :observation, #clearance = :clearance',
           ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PK, '#status': 'status', '#observation': 'observation' },
-          ExpressionAttributeValues: { ':completed': 'COMPLETED', ':observation': observation },
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#status': 'status',
+            '#observation': 'observation',
+            '#clearance': 'clearance',
+          },
+          ExpressionAttributeValues: {
+            ':completed': 'COMPLETED',
+            ':observation': observation,
+            ':clearance': clearance,
+          },
         }),
       );
     } catch (error) {

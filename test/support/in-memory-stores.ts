@@ -17,6 +17,7 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
+  ExecutionClearance,
   IdempotencyRecord,
   RunRecord,
   RunStatusChange,
@@ -230,11 +231,20 @@ export class InMemoryRunsStore implements RunsStore {
     return { claimed: true };
   }
 
-  async completeExecution(key: string, observation: Observation): Promise<void> {
+  async completeExecution(
+    key: string,
+    observation: Observation,
+    clearance: ExecutionClearance,
+  ): Promise<void> {
     await yieldOnce();
     const existing = this.executions.get(key);
     if (!existing) throw new AwfError(`cannot complete execution "${key}": it was never claimed`);
-    this.executions.set(key, { ...existing, status: 'COMPLETED', observation: copy(observation) });
+    this.executions.set(key, {
+      ...existing,
+      status: 'COMPLETED',
+      observation: copy(observation),
+      clearance: copy(clearance),
+    });
   }
 
   async addObservation(runId: string, iteration: number, observation: Observation): Promise<void> {

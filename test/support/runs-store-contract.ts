@@ -286,10 +286,11 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
         record: { key, status: 'IN_PROGRESS', startedAt: '2026-11-02T14:25:00.000Z' },
       });
       const observation = anObservation('prop-1');
-      await store.completeExecution(key, observation);
+      const clearance = { decision: 'REQUIRE_APPROVAL' as const, approvalId: 'appr-1' };
+      await store.completeExecution(key, observation, clearance);
       expect(await store.claimExecution(key, '2026-11-02T14:27:00.000Z')).toEqual({
         claimed: false,
-        record: { key, status: 'COMPLETED', startedAt: '2026-11-02T14:25:00.000Z', observation },
+        record: { key, status: 'COMPLETED', startedAt: '2026-11-02T14:25:00.000Z', observation, clearance },
       });
     });
 
@@ -303,9 +304,9 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
     });
 
     it('fails to complete an execution that was never claimed', async () => {
-      await expect(make().completeExecution(fresh('exec'), anObservation('prop-1'))).rejects.toThrow(
-        /was never claimed/,
-      );
+      await expect(
+        make().completeExecution(fresh('exec'), anObservation('prop-1'), { decision: 'ALLOW' }),
+      ).rejects.toThrow(/was never claimed/);
     });
   });
 

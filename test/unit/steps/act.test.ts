@@ -15,6 +15,7 @@ import {
   fixedClock,
   InMemoryLineageStore,
   InMemoryRunsStore,
+  namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
@@ -244,6 +245,31 @@ describe('act step', () => {
       approvalId,
       decision: 'REQUIRE_APPROVAL',
     });
+  });
+
+  it('records the approval an action ran under when a retry finds it executed but not yet in the lineage', async () => {
+    const { act, inputFor, gated, runs, run, events, lineage } = await largeRefund();
+    const verdict = firstVerdict(gated.pendingApproval);
+    const approvalId = await approve(runs, run.runId, verdict);
+    // The first attempt dies between completing the execution and appending action.executed.
+    const append = lineage.putIfAbsent.bind(lineage);
+    let failed = false;
+    lineage.putIfAbsent = async (record) => {
+      if (record.type === 'action.executed' && !failed) {
+        failed = true;
+        throw namedError('ThrottlingException', 'rate exceeded');
+      }
+      return append(record);
+    };
+
+    await expect(act(inputFor(verdict))).rejects.toThrow('rate exceeded');
+    const retried = await act(inputFor(verdict));
+
+    expect(retried.status).toBe('ALREADY_EXECUTED');
+    expect(events.events).toHaveLength(1);
+    expect(lineage.ofType('action.executed', run.runId).map((r) => r.data)).toEqual([
+      expect.objectContaining({ approvalId, decision: 'REQUIRE_APPROVAL' }),
+    ]);
   });
 
   it('refuses an approval given for a different input (binding mismatch)', async () => {
