@@ -213,7 +213,7 @@ export class GovernedWorkflow extends Construct {
     for (const step of STEP_NAMES) {
       const profile = STEP_PROFILES[step];
       const role = steps[step].role;
-      grantLineageAppend(props.lineageTable, props.key, role);
+      if (profile.appendsLineage) grantLineageAppend(props.lineageTable, props.key, role);
       if (profile.runs === 'readWrite') grantRunsReadWrite(props.runsTable, props.key, role);
       else grantRunsRead(props.runsTable, props.key, role);
       if (profile.events === 'workflow')

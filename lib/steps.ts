@@ -24,13 +24,15 @@ export const STEP_NAMES = [
 /** One of {@link STEP_NAMES}. */
 export type StepName = (typeof STEP_NAMES)[number];
 
-/** What a step needs beyond appending lineage, which every step does. */
+/** What a step needs. */
 export interface StepProfile {
   /** Memory in MB; CPU scales with it. */
   readonly memorySize: number;
   readonly timeout: Duration;
   /** Access to the runs table. */
   readonly runs: 'read' | 'readWrite';
+  /** Whether the step appends to the lineage chain (every step but the scheduled reminder). */
+  readonly appendsLineage: boolean;
   /**
    * Events the step puts on the bus: none, platform events of its workflow
    * (source `awf.<id>`), or only the detail-types of its workflow's connectors.
@@ -57,6 +59,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.seconds(30),
     runs: 'readWrite',
+    appendsLineage: true,
     events: 'none',
     evaluatesPolicies: false,
     answersTaskTokens: false,
@@ -67,6 +70,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.seconds(30),
     runs: 'read',
+    appendsLineage: true,
     events: 'none',
     evaluatesPolicies: false,
     answersTaskTokens: false,
@@ -77,6 +81,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 512,
     timeout: Duration.minutes(3),
     runs: 'read',
+    appendsLineage: true,
     events: 'none',
     evaluatesPolicies: false,
     answersTaskTokens: false,
@@ -87,6 +92,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 512,
     timeout: Duration.seconds(30),
     runs: 'read',
+    appendsLineage: true,
     events: 'none',
     evaluatesPolicies: true,
     answersTaskTokens: false,
@@ -97,6 +103,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.seconds(30),
     runs: 'readWrite',
+    appendsLineage: true,
     events: 'workflow',
     evaluatesPolicies: false,
     answersTaskTokens: false,
@@ -107,6 +114,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.seconds(30),
     runs: 'readWrite',
+    appendsLineage: true,
     events: 'none',
     evaluatesPolicies: false,
     answersTaskTokens: true,
@@ -116,6 +124,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 512,
     timeout: Duration.minutes(1),
     runs: 'readWrite',
+    appendsLineage: true,
     events: 'connectors',
     evaluatesPolicies: true,
     answersTaskTokens: false,
@@ -126,6 +135,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.seconds(30),
     runs: 'readWrite',
+    appendsLineage: true,
     events: 'workflow',
     evaluatesPolicies: false,
     answersTaskTokens: false,
@@ -136,6 +146,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.seconds(30),
     runs: 'readWrite',
+    appendsLineage: true,
     events: 'workflow',
     evaluatesPolicies: false,
     answersTaskTokens: false,
@@ -146,6 +157,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     memorySize: 256,
     timeout: Duration.minutes(2),
     runs: 'readWrite',
+    appendsLineage: false,
     events: 'workflow',
     evaluatesPolicies: false,
     answersTaskTokens: true,

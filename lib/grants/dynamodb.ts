@@ -34,13 +34,13 @@ export const RUNS_READ_ACTIONS = [
   'dynamodb:Query',
 ] as const;
 
-/** Changing state: runs, approvals, idempotency records and counters (transactions need the item actions). */
-export const RUNS_WRITE_ACTIONS = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-] as const;
+/**
+ * Changing state: runs, approvals, idempotency records and counters
+ * (transactions are authorized as their item actions). Never DeleteItem or
+ * BatchWriteItem: no step deletes, and deleting an execution claim or a
+ * history entry would let an action run twice or loosen a temporal policy.
+ */
+export const RUNS_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
 
 /**
  * Key operations DynamoDB performs with the caller's credentials on a table

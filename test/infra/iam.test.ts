@@ -168,11 +168,17 @@ describe('lineage table', () => {
     }
   });
 
-  it('lets every step append to the lineage chain: GetItem, PutItem and Query on the table', async () => {
+  it('lets every step but the reminder append to the lineage chain: GetItem, PutItem and Query on the table', async () => {
     const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
+    const appending = WORKFLOWS.flatMap((id) =>
+      stepRoles(
+        id,
+        STEP_NAMES.filter((s) => s !== 'remind'),
+      ),
+    );
     for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']) {
       const allowed = await rolesAllowed(cloud, steps, { action, resource: lineageTableArn() });
-      expect(names(allowed)).toEqual(names(steps));
+      expect(names(allowed)).toEqual(names(appending));
     }
   });
 
@@ -233,7 +239,7 @@ describe('runs table', () => {
   });
 
   it('lets only admit, request-approval, decide-approval, act, complete, escalate and remind write runs', async () => {
-    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
       const allowed = await rolesAllowed(cloud, everyRole, { action, resource: runsTableArn() });
       expect(names(allowed)).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writers))));
     }
@@ -241,6 +247,15 @@ describe('runs table', () => {
     expect(
       names(await rolesAllowed(cloud, readOnly, { action: 'dynamodb:PutItem', resource: runsTableArn() })),
     ).toEqual([]);
+  });
+
+  it('refuses every role DeleteItem and BatchWriteItem on the runs table: claims and history are never deleted', async () => {
+    for (const action of ['dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      expect({
+        action,
+        allowed: names(await rolesAllowed(cloud, everyRole, { action, resource: runsTableArn() })),
+      }).toEqual({ action, allowed: [] });
+    }
   });
 });
 
