@@ -19,6 +19,7 @@ import { AwfError, GovernanceViolationError } from '../errors.js';
 import { approvalIdFor } from '../ids.js';
 import { appendLineage } from '../lineage/chain.js';
 import type { LineageStore } from '../lineage/record.js';
+import { workflowEventSource } from '../platform-events.js';
 import type { Clock, EventPublisher } from '../ports.js';
 import type { ApprovalRequestInput } from '../run/contracts.js';
 import type { ApprovalRecord, ApprovalStatus, RunsStore } from '../runs/records.js';
@@ -150,7 +151,7 @@ export function createRequestApprovalStep(
     await deps.runs.setRunStatus(run.runId, { status: 'AWAITING_APPROVAL', at: now.toISOString() });
     await deps.events.publish([
       {
-        source: `awf.${run.workflowId}`,
+        source: workflowEventSource(run.workflowId),
         detailType: APPROVAL_REQUESTED_DETAIL_TYPE,
         detail: {
           approvalId,

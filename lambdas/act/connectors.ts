@@ -8,6 +8,7 @@
  * - `dynamodb` `SET`s the same fields of the same item to the same values.
  */
 import { ConfigurationError } from '../../core/errors.js';
+import { workflowEventSource } from '../../core/platform-events.js';
 import type { EventPublisher, ItemUpdater } from '../../core/ports.js';
 import type { ConnectorSpec } from '../../core/workflow/spec.js';
 
@@ -35,11 +36,6 @@ export function isIdempotentConnector(connector: ConnectorSpec): boolean {
     case 'dynamodb':
       return true;
   }
-}
-
-/** The event source of a workflow's action events on the platform bus. */
-export function actionEventSource(workflowId: string): string {
-  return `awf.${workflowId}`;
 }
 
 /** A connector's public description, for lineage records. */
@@ -80,7 +76,7 @@ export async function runConnector(
 ): Promise<Record<string, unknown>> {
   switch (connector.type) {
     case 'eventbridge': {
-      const source = actionEventSource(call.workflowId);
+      const source = workflowEventSource(call.workflowId);
       // Platform fields last: an input field of the same name cannot spoof them.
       const detail = {
         ...call.input,

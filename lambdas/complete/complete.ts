@@ -20,6 +20,7 @@ import { proposalSchema, runRefSchema } from '../../core/agent/step-inputs.js';
 import { AwfError } from '../../core/errors.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageStore } from '../../core/lineage/record.js';
+import { workflowEventSource } from '../../core/platform-events.js';
 import type { Clock, EventPublisher } from '../../core/ports.js';
 import {
   type CompleteInput,
@@ -114,7 +115,7 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
       summary,
     };
     const { eventIds } = await publisher.publish([
-      { source: `awf.${run.workflowId}`, detailType: WORKFLOW_COMPLETED, detail },
+      { source: workflowEventSource(run.workflowId), detailType: WORKFLOW_COMPLETED, detail },
     ]);
     await appendLineage(lineage, clock, run.runId, {
       type: 'run.completed',

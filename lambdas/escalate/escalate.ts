@@ -17,6 +17,7 @@ import { runRefSchema } from '../../core/agent/step-inputs.js';
 import { AwfError } from '../../core/errors.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
+import { workflowEventSource } from '../../core/platform-events.js';
 import type { Clock, EventPublisher } from '../../core/ports.js';
 import {
   ESCALATION_REASONS,
@@ -150,7 +151,7 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
       detail: escalation.detail ?? null,
     };
     const { eventIds } = await publisher.publish([
-      { source: `awf.${run.workflowId}`, detailType: WORKFLOW_ESCALATED, detail },
+      { source: workflowEventSource(run.workflowId), detailType: WORKFLOW_ESCALATED, detail },
     ]);
     await appendLineage(lineage, clock, run.runId, {
       type: 'run.escalated',

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { durationToSeconds } from '../../core/duration.js';
 import { AwfError } from '../../core/errors.js';
+import { workflowEventSource } from '../../core/platform-events.js';
 import type { Clock, EventPublisher, TaskCallbacks } from '../../core/ports.js';
 import type { ApprovalRecord, RunsStore } from '../../core/runs/records.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
@@ -102,7 +103,7 @@ export async function remind(_event: unknown, deps: RemindDependencies): Promise
     try {
       await publisher.publish([
         {
-          source: `awf.${spec.id}`,
+          source: workflowEventSource(spec.id),
           detailType: APPROVAL_REMINDER,
           detail: {
             approvalId: approval.approvalId,

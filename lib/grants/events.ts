@@ -8,12 +8,8 @@
  */
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { workflowEventSource } from '../../core/platform-events.js';
 import { InfrastructurePropsError } from '../errors.js';
-
-/** The `source` of every event a workflow puts on the bus: `awf.<workflow id>`. */
-export function workflowEventSource(workflowId: string): string {
-  return `awf.${workflowId}`;
-}
 
 /** Which events the grantee may put. */
 export interface PutWorkflowEventsOptions {

@@ -4,7 +4,7 @@
  */
 import type { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import { workflowEventSource } from '../../lib/grants/events.js';
+import { workflowEventSource } from '../../core/platform-events.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
 import type { FakeCloud } from './support/fake-cloud.js';
 import {
