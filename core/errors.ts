@@ -31,14 +31,6 @@ export class ConfigurationError extends AwfError {
   }
 }
 
-/** The model's output could not be turned into valid proposals within the repair budget. */
-export class InvalidModelOutputError extends AwfError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'InvalidModelOutputError';
-  }
-}
-
 /** An append to the lineage chain lost the race too many times or found the chain broken. */
 export class LineageWriteError extends AwfError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -10,7 +10,6 @@ export const ENV = {
   lineageTable: 'AWF_LINEAGE_TABLE',
   eventBus: 'AWF_EVENT_BUS',
   modelId: 'AWF_MODEL_ID',
-  stateMachineArn: 'AWF_STATE_MACHINE_ARN',
 } as const;
 
 /** One of the variable names in {@link ENV}. */

@@ -232,9 +232,7 @@ export class GovernedWorkflow extends Construct {
 
     this.stateMachine = this.buildStateMachine(props, steps, logRetention);
     for (const step of STEP_NAMES) {
-      if (!STEP_PROFILES[step].answersTaskTokens) continue;
-      this.stateMachine.grantTaskResponse(steps[step].role);
-      steps[step].function.addEnvironment(ENV.stateMachineArn, this.stateMachine.stateMachineArn);
+      if (STEP_PROFILES[step].answersTaskTokens) this.stateMachine.grantTaskResponse(steps[step].role);
     }
 
     this.rule = new events.Rule(this, 'TriggerRule', {
