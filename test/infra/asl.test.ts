@@ -90,6 +90,18 @@ it('retries every Task with jitter', () => {
   }
 });
 
+it('retries throttling and a lost lineage race on every Task: each step is retry-safe, and these pass', () => {
+  for (const { definition } of definitions) {
+    for (const { name, state } of tasks(definition)) {
+      const retried = (state.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect({
+        name,
+        missing: ['ThrottlingException', 'LineageWriteError'].filter((e) => !retried.includes(e)),
+      }).toEqual({ name, missing: [] });
+    }
+  }
+});
+
 it('uses JSONPath only: no QueryLanguage, Arguments, Output, Assign or Condition anywhere', () => {
   const forbidden = ['QueryLanguage', 'Arguments', 'Output', 'Assign', 'Condition'];
   for (const { definition } of definitions) {

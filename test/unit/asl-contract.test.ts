@@ -178,4 +178,28 @@ describe('the governed workflow ASL with the real steps', () => {
     ]);
     expect(executedActions(result, runId)).toEqual(['issueRefund', 'issueRefund']);
   });
+
+  it.each([
+    ['Request approval', 'ThrottlingException'],
+    ['Request approval', 'LineageWriteError'],
+    ['Execute action', 'ThrottlingException'],
+    ['Gate proposals', 'LineageWriteError'],
+  ])('retries %s after a transient %s and completes the run', async (state, name) => {
+    const { dir, pack } = refundTriage;
+    const example = loadExampleEvents(dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
+    if (!example) throw new Error('refund-triage has no example that needs an approval');
+    const event = busEventOf(example);
+    const runId = runIdFor(pack.spec.id, event.id);
+
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModelOf(dir),
+      clock,
+      faults: [{ state, name, times: 1 }],
+    });
+
+    expect(result.stepErrors.map((e) => [e.state, e.name])).toEqual([[state, name]]);
+    expect((await result.runs.getRun(runId))?.status).toBe('COMPLETED');
+    expect(executedActions(result, runId)).toEqual(['issueRefund']);
+  });
 });

@@ -85,6 +85,12 @@ export interface HarnessOptions {
   readonly lineage?: InMemoryLineageStore;
   /** @default - approves every request as the first approver of the spec's directory */
   readonly approver?: (request: ApprovalRequestSeen) => ApproverDecision;
+  /**
+   * Errors a Task state throws before its step runs, as a throttled or broken
+   * dependency would: the first `times` entries of the state fail with `name`.
+   * @default - none
+   */
+  readonly faults?: readonly { readonly state: string; readonly name: string; readonly times: number }[];
 }
 
 /** A step error the state machine saw (retried or caught). */
@@ -279,11 +285,14 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   };
 
   const stepErrors: StepError[] = [];
+  const faultsLeft = new Map((options.faults ?? []).map((fault) => [fault.state, { ...fault }]));
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(steps).map(([state, step]) => [
       state,
       async (input: unknown) => {
         try {
+          const fault = faultsLeft.get(state);
+          if (fault && fault.times-- > 0) throw namedError(fault.name, `injected ${fault.name} in ${state}`);
           return json(await step(json(input)));
         } catch (error) {
           const { name, message } = error instanceof Error ? error : namedError('Error', String(error));
