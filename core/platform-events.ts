@@ -1,5 +1,5 @@
 /**
- * The source of the events awf puts on the platform bus.
+ * The events awf itself puts on the platform bus: their source and detail-types.
  *
  * Every step that publishes (the action connectors, approval requests and
  * reminders, completion and escalation) uses it, and the steps' PutEvents
@@ -14,3 +14,14 @@
 export function workflowEventSource(workflowId: string): string {
   return `awf.${workflowId}`;
 }
+
+/**
+ * The detail-types of the events the platform itself emits. Consumers trust
+ * them as the platform's word, so no action connector may emit one.
+ */
+export const PLATFORM_DETAIL_TYPES = {
+  workflowCompleted: 'WorkflowCompleted',
+  workflowEscalated: 'WorkflowEscalated',
+  approvalRequested: 'ApprovalRequested',
+  approvalReminder: 'ApprovalReminder',
+} as const;

@@ -19,16 +19,13 @@ import { AwfError, GovernanceViolationError } from '../errors.js';
 import { approvalIdFor } from '../ids.js';
 import { appendLineage } from '../lineage/chain.js';
 import type { LineageStore } from '../lineage/record.js';
-import { workflowEventSource } from '../platform-events.js';
+import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../platform-events.js';
 import type { Clock, EventPublisher } from '../ports.js';
 import type { ApprovalRequestInput } from '../run/contracts.js';
 import type { ApprovalRecord, ApprovalStatus, RunsStore } from '../runs/records.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import { bindingHashFor } from './binding.js';
 import { excludedApproversFor } from './separation-of-duties.js';
-
-/** The detail-type of the event that tells approvers a decision is waiting. */
-export const APPROVAL_REQUESTED_DETAIL_TYPE = 'ApprovalRequested';
 
 /** What the request step needs besides the pack. */
 export interface RequestApprovalDependencies {
@@ -152,7 +149,7 @@ export function createRequestApprovalStep(
     await deps.events.publish([
       {
         source: workflowEventSource(run.workflowId),
-        detailType: APPROVAL_REQUESTED_DETAIL_TYPE,
+        detailType: PLATFORM_DETAIL_TYPES.approvalRequested,
         detail: {
           approvalId,
           runId: run.runId,

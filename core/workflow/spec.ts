@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, durationToSeconds } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
 import { InvalidEventPatternError, validatePattern } from '../event-pattern/index.js';
+import { PLATFORM_DETAIL_TYPES } from '../platform-events.js';
 
 /** How much damage an action can do; shown to approvers and available to policies. */
 export const RISK_LEVELS = ['low', 'medium', 'high', 'critical'] as const;
@@ -175,6 +176,15 @@ const workflowSpecSchema = z
         });
       }
     }
+    for (const [name, entry] of Object.entries(spec.actions)) {
+      for (const problem of connectorProblems(entry)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', name, 'connector', problem.field],
+          message: problem.message,
+        });
+      }
+    }
     for (const name of Object.keys(spec.autonomy.actions)) {
       if (!actionNames.has(name)) {
         ctx.addIssue({
@@ -236,6 +246,48 @@ const workflowSpecSchema = z
       });
     }
   });
+
+const platformDetailTypes: readonly string[] = Object.values(PLATFORM_DETAIL_TYPES);
+
+/**
+ * What is wrong with an action's connector given the action's input: a
+ * platform detail-type, or dynamodb key and update fields the input does not
+ * always carry (they would fail only when the action runs) or that overlap
+ * (DynamoDB refuses to SET a key attribute).
+ */
+function connectorProblems(entry: z.output<typeof action>): { field: string; message: string }[] {
+  const { connector: spec, input } = entry;
+  if (spec.type === 'eventbridge') {
+    return platformDetailTypes.includes(spec.detailType)
+      ? [{ field: 'detailType', message: `"${spec.detailType}" is the detail-type of a platform event` }]
+      : [];
+  }
+  const problems: { field: string; message: string }[] = [];
+  const fields = Object.keys(input.shape);
+  for (const field of ['keyFields', 'updateFields'] as const) {
+    for (const name of spec[field]) {
+      const schema = input.shape[name];
+      if (schema === undefined) {
+        problems.push({
+          field,
+          message: `expected a field of the action's input (${fields.join(', ')}), got "${name}"`,
+        });
+      } else if (schema.safeParse(undefined).success) {
+        problems.push({
+          field,
+          message: `expected a required field of the action's input, got optional "${name}"`,
+        });
+      }
+    }
+  }
+  for (const name of spec.updateFields.filter((f) => spec.keyFields.includes(f))) {
+    problems.push({
+      field: 'updateFields',
+      message: `"${name}" is a key field; a key attribute cannot be updated`,
+    });
+  }
+  return problems;
+}
 
 /** The workflow spec as written by an author (defaults not yet applied). */
 export type WorkflowSpecInput = z.input<typeof workflowSpecSchema>;

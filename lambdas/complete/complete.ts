@@ -20,7 +20,7 @@ import { proposalSchema, runRefSchema } from '../../core/agent/step-inputs.js';
 import { AwfError } from '../../core/errors.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageStore } from '../../core/lineage/record.js';
-import { workflowEventSource } from '../../core/platform-events.js';
+import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../core/platform-events.js';
 import type { Clock, EventPublisher } from '../../core/ports.js';
 import {
   type CompleteInput,
@@ -50,9 +50,6 @@ export interface CompleteDependencies {
   readonly publisher: EventPublisher;
   readonly clock: Clock;
 }
-
-/** The detail-type of the event a completed run emits. */
-export const WORKFLOW_COMPLETED = 'WorkflowCompleted';
 
 const recordedCompletionSchema = z.object({
   summary: z.string(),
@@ -115,7 +112,11 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
       summary,
     };
     const { eventIds } = await publisher.publish([
-      { source: workflowEventSource(run.workflowId), detailType: WORKFLOW_COMPLETED, detail },
+      {
+        source: workflowEventSource(run.workflowId),
+        detailType: PLATFORM_DETAIL_TYPES.workflowCompleted,
+        detail,
+      },
     ]);
     await appendLineage(lineage, clock, run.runId, {
       type: 'run.completed',

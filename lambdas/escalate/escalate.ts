@@ -17,7 +17,7 @@ import { runRefSchema } from '../../core/agent/step-inputs.js';
 import { AwfError } from '../../core/errors.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
-import { workflowEventSource } from '../../core/platform-events.js';
+import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../core/platform-events.js';
 import type { Clock, EventPublisher } from '../../core/ports.js';
 import {
   ESCALATION_REASONS,
@@ -47,8 +47,6 @@ export interface EscalateDependencies {
   readonly clock: Clock;
 }
 
-/** The detail-type of the event an escalated run emits. */
-export const WORKFLOW_ESCALATED = 'WorkflowEscalated';
 const ACTOR = 'awf:escalate';
 
 const recordedEscalationSchema = z.object({
@@ -151,7 +149,11 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
       detail: escalation.detail ?? null,
     };
     const { eventIds } = await publisher.publish([
-      { source: workflowEventSource(run.workflowId), detailType: WORKFLOW_ESCALATED, detail },
+      {
+        source: workflowEventSource(run.workflowId),
+        detailType: PLATFORM_DETAIL_TYPES.workflowEscalated,
+        detail,
+      },
     ]);
     await appendLineage(lineage, clock, run.runId, {
       type: 'run.escalated',

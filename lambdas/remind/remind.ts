@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { durationToSeconds } from '../../core/duration.js';
 import { AwfError } from '../../core/errors.js';
-import { workflowEventSource } from '../../core/platform-events.js';
+import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../core/platform-events.js';
 import type { Clock, EventPublisher, TaskCallbacks } from '../../core/ports.js';
 import type { ApprovalRecord, RunsStore } from '../../core/runs/records.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
@@ -28,9 +28,6 @@ export interface RemindDependencies {
   readonly publisher: EventPublisher;
   readonly clock: Clock;
 }
-
-/** The detail-type of a reminder. */
-export const APPROVAL_REMINDER = 'ApprovalReminder';
 
 /** Errors Step Functions answers when the task behind a token no longer waits. */
 const TASK_GONE_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -104,7 +101,7 @@ export async function remind(_event: unknown, deps: RemindDependencies): Promise
       await publisher.publish([
         {
           source: workflowEventSource(spec.id),
-          detailType: APPROVAL_REMINDER,
+          detailType: PLATFORM_DETAIL_TYPES.approvalReminder,
           detail: {
             approvalId: approval.approvalId,
             runId: approval.runId,

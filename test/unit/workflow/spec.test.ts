@@ -137,6 +137,67 @@ describe('defineWorkflow', () => {
     expect(message).toContain('entityKey: expected a JSONPath');
   });
 
+  it('fails on an action connector that would emit a platform event', () => {
+    const base = aWorkflowSpecInput();
+    const routeTicket = {
+      ...(base.actions.routeTicket as object),
+      connector: { type: 'eventbridge', detailType: 'WorkflowCompleted' },
+    };
+    const message = problemsOf(() =>
+      defineWorkflow({ ...base, actions: { routeTicket: routeTicket as never } }),
+    );
+    expect(message).toContain(
+      'actions.routeTicket.connector.detailType: "WorkflowCompleted" is the detail-type of a platform event',
+    );
+  });
+
+  describe('a dynamodb connector', () => {
+    const withConnector = (keyFields: string[], updateFields: string[]) => {
+      const base = aWorkflowSpecInput();
+      return {
+        ...base,
+        actions: {
+          holdTicket: {
+            description: 'Hold the ticket in the queue table.',
+            input: z.object({ ticketId: z.string(), note: z.string(), label: z.string().optional() }),
+            risk: 'low' as const,
+            connector: { type: 'dynamodb' as const, tableName: 'ticket-queue', keyFields, updateFields },
+          },
+        },
+      };
+    };
+
+    it('accepts key and update fields the input always carries', () => {
+      expect(defineWorkflow(withConnector(['ticketId'], ['note'])).actions.holdTicket?.connector).toEqual({
+        type: 'dynamodb',
+        tableName: 'ticket-queue',
+        keyFields: ['ticketId'],
+        updateFields: ['note'],
+      });
+    });
+
+    it('fails on a key or update field that is not in the input, naming the fields it has', () => {
+      const message = problemsOf(() => defineWorkflow(withConnector(['ticketNo'], ['notes'])));
+      expect(message).toContain(
+        `actions.holdTicket.connector.keyFields: expected a field of the action's input (ticketId, note, label), got "ticketNo"`,
+      );
+      expect(message).toContain('actions.holdTicket.connector.updateFields:');
+      expect(message).toContain('got "notes"');
+    });
+
+    it('fails on an optional field, which the connector would miss when the model leaves it out', () => {
+      const message = problemsOf(() => defineWorkflow(withConnector(['ticketId'], ['label'])));
+      expect(message).toContain(
+        `actions.holdTicket.connector.updateFields: expected a required field of the action's input, got optional "label"`,
+      );
+    });
+
+    it('fails on a field that is both key and update, which DynamoDB refuses to SET', () => {
+      const message = problemsOf(() => defineWorkflow(withConnector(['ticketId'], ['ticketId', 'note'])));
+      expect(message).toContain('actions.holdTicket.connector.updateFields: "ticketId" is a key field');
+    });
+  });
+
   it('lists every problem at once, not only the first', () => {
     const message = problemsOf(() => defineWorkflow(aWorkflowSpecInput({ version: 'one', entityKey: 'x' })));
     expect(message).toContain('version:');
