@@ -202,4 +202,85 @@ describe('the governed workflow ASL with the real steps', () => {
     expect((await result.runs.getRun(runId))?.status).toBe('COMPLETED');
     expect(executedActions(result, runId)).toEqual(['issueRefund']);
   });
+
+  describe('escalation paths', () => {
+    const { pack } = refundTriage;
+    /** A model that answers every request with the same tool call. */
+    const always = (name: string, input: unknown): ModelPort => ({
+      async converse(): Promise<ConverseResponse> {
+        return {
+          output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't', name, input } }] } },
+          stopReason: 'tool_use',
+          usage: { inputTokens: 10, outputTokens: 5 },
+        };
+      },
+    });
+    const escalationOf = async (result: HarnessResult, runId: string) => ({
+      status: (await result.runs.getRun(runId))?.status,
+      reasons: result.lineage.ofType('run.escalated', runId).map((r) => r.data.reason),
+      verified: verifyChain(result.lineage.recordsOf(runId), { ended: true }).ok,
+    });
+
+    it('escalates invalid model output once the repairs are spent', async () => {
+      const event = aRefundRequestedEvent({}, { id: 'evt-invalid-output', time: NOW });
+      const runId = runIdFor(pack.spec.id, event.id);
+
+      const result = await runGovernedWorkflow(event, {
+        pack,
+        model: always('wireMoney', { amount: 1 }),
+        clock,
+      });
+
+      expect(result.stepErrors).toEqual([]);
+      expect(await escalationOf(result, runId)).toEqual({
+        status: 'ESCALATED',
+        reasons: ['INVALID_MODEL_OUTPUT'],
+        verified: true,
+      });
+      expect(result.lineage.ofType('model.invoked', runId)).toHaveLength(pack.spec.agent.maxRepairs + 1);
+    });
+
+    it('escalates a run that keeps acting until the iteration bound', async () => {
+      const event = aRefundRequestedEvent({}, { id: 'evt-endless', time: NOW });
+      const runId = runIdFor(pack.spec.id, event.id);
+      const model = always('requestMoreInformation', {
+        orderId: 'ord_4k8m2p',
+        questions: ['Which item arrived broken?'],
+        rationale: 'The case is unclear.',
+        confidence: 0.9,
+      });
+
+      const result = await runGovernedWorkflow(event, { pack, model, clock });
+
+      expect(result.stepErrors).toEqual([]);
+      expect(await escalationOf(result, runId)).toEqual({
+        status: 'ESCALATED',
+        reasons: ['MAX_ITERATIONS'],
+        verified: true,
+      });
+      expect(executedActions(result, runId)).toHaveLength(pack.spec.agent.maxIterations);
+    });
+
+    it('records a step that keeps failing as FAILED and fails the execution', async () => {
+      const event = aRefundRequestedEvent({}, { id: 'evt-broken-gate', time: NOW });
+      const runId = runIdFor(pack.spec.id, event.id);
+
+      const result = await runGovernedWorkflow(event, {
+        pack,
+        model: await localModelOf(refundTriage.dir),
+        clock,
+        faults: [{ state: 'Gate proposals', name: 'TypeError', times: 1 }],
+      });
+
+      expect({ status: result.status, error: result.error }).toEqual({
+        status: 'FAILED',
+        error: 'AWF.RunFailed',
+      });
+      expect(await escalationOf(result, runId)).toEqual({
+        status: 'FAILED',
+        reasons: ['STEP_FAILED'],
+        verified: true,
+      });
+    });
+  });
 });
