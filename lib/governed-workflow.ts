@@ -214,8 +214,8 @@ export class GovernedWorkflow extends Construct {
       const profile = STEP_PROFILES[step];
       const role = steps[step].role;
       if (profile.appendsLineage) grantLineageAppend(props.lineageTable, props.key, role);
-      if (profile.runs === 'readWrite') grantRunsReadWrite(props.runsTable, props.key, role);
-      else grantRunsRead(props.runsTable, props.key, role);
+      if (profile.runs === 'read') grantRunsRead(props.runsTable, props.key, role);
+      else grantRunsReadWrite(props.runsTable, props.key, role, profile.runs.writes);
       if (profile.events === 'workflow')
         grantPutWorkflowEvents(props.eventBus, role, { workflowId: spec.id });
       if (profile.invokesModel) {

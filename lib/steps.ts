@@ -6,6 +6,7 @@
  * which power.
  */
 import { Duration } from 'aws-cdk-lib';
+import type { RunsPartition } from '../core/storage/table-layout.js';
 
 /** Every step, in the order a run meets them; each has `lambdas/<step>/handler.ts`. */
 export const STEP_NAMES = [
@@ -29,8 +30,11 @@ export interface StepProfile {
   /** Memory in MB; CPU scales with it. */
   readonly memorySize: number;
   readonly timeout: Duration;
-  /** Access to the runs table. */
-  readonly runs: 'read' | 'readWrite';
+  /**
+   * Access to the runs table: reading, plus writing the kinds of items listed
+   * (by partition key prefix). Nothing writes autonomy levels.
+   */
+  readonly runs: 'read' | { readonly writes: readonly RunsPartition[] };
   /** Whether the step appends to the lineage chain (every step but the scheduled reminder). */
   readonly appendsLineage: boolean;
   /**
@@ -58,7 +62,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   admit: {
     memorySize: 256,
     timeout: Duration.seconds(30),
-    runs: 'readWrite',
+    runs: { writes: ['run'] },
     appendsLineage: true,
     events: 'none',
     evaluatesPolicies: false,
@@ -102,7 +106,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   'request-approval': {
     memorySize: 256,
     timeout: Duration.seconds(30),
-    runs: 'readWrite',
+    runs: { writes: ['approval', 'run'] },
     appendsLineage: true,
     events: 'workflow',
     evaluatesPolicies: false,
@@ -113,7 +117,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   'decide-approval': {
     memorySize: 256,
     timeout: Duration.seconds(30),
-    runs: 'readWrite',
+    runs: { writes: ['approval', 'run'] },
     appendsLineage: true,
     events: 'none',
     evaluatesPolicies: false,
@@ -123,7 +127,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   act: {
     memorySize: 512,
     timeout: Duration.minutes(1),
-    runs: 'readWrite',
+    runs: { writes: ['execution', 'history', 'run'] },
     appendsLineage: true,
     events: 'connectors',
     evaluatesPolicies: true,
@@ -134,7 +138,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   complete: {
     memorySize: 256,
     timeout: Duration.seconds(30),
-    runs: 'readWrite',
+    runs: { writes: ['run'] },
     appendsLineage: true,
     events: 'workflow',
     evaluatesPolicies: false,
@@ -145,7 +149,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   escalate: {
     memorySize: 256,
     timeout: Duration.seconds(30),
-    runs: 'readWrite',
+    runs: { writes: ['approval', 'run'] },
     appendsLineage: true,
     events: 'workflow',
     evaluatesPolicies: false,
@@ -156,7 +160,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   remind: {
     memorySize: 256,
     timeout: Duration.minutes(2),
-    runs: 'readWrite',
+    runs: { writes: ['approval'] },
     appendsLineage: false,
     events: 'workflow',
     evaluatesPolicies: false,

@@ -10,12 +10,31 @@ export const RUNS_TABLE_LAYOUT = {
   sortKey: 'sk',
   /** Expiry of idempotency records, counters and observations (epoch seconds). */
   timeToLiveAttribute: 'expiresAt',
+  /**
+   * The prefix of the partition key of each kind of item (`RUN#<runId>`, ...).
+   * IAM scopes each step's writes to the kinds it writes, by these prefixes.
+   */
+  partitions: {
+    /** A run, its approvals list and its observations. */
+    run: 'RUN#',
+    approval: 'APPROVAL#',
+    /** The idempotency record of an action execution. */
+    execution: 'EXEC#',
+    /** A workflow's autonomy levels. */
+    workflow: 'WORKFLOW#',
+    /** History entries that temporal policies count. */
+    history: 'HISTORY#',
+  },
   indexes: {
     /** Runs of a workflow by start time; also pending approvals (sparse). */
     byWorkflow: { indexName: 'byWorkflow', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   },
 } as const;
 
+/** A kind of item of the runs table, by its partition key prefix. */
+export type RunsPartition = keyof typeof RUNS_TABLE_LAYOUT.partitions;
+
+/** The lineage table: one partition per chain. */
 export const LINEAGE_TABLE_LAYOUT = {
   /** The run id: one chain per run. */
   partitionKey: 'chainId',

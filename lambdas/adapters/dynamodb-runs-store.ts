@@ -50,6 +50,13 @@ const PK = RUNS_TABLE_LAYOUT.partitionKey;
 const SK = RUNS_TABLE_LAYOUT.sortKey;
 const TTL = RUNS_TABLE_LAYOUT.timeToLiveAttribute;
 const INDEX = RUNS_TABLE_LAYOUT.indexes.byWorkflow;
+const {
+  run: RUN,
+  approval: APPROVAL,
+  execution: EXEC,
+  workflow: WORKFLOW,
+  history: HISTORY,
+} = RUNS_TABLE_LAYOUT.partitions;
 const PENDING_APPROVALS = 'PENDING_APPROVALS';
 /** Attributes that are part of the layout, not of the record. */
 const LAYOUT_ATTRIBUTES = new Set<string>([PK, SK, TTL, INDEX.partitionKey, INDEX.sortKey, 'kind']);
@@ -57,13 +64,14 @@ const LAYOUT_ATTRIBUTES = new Set<string>([PK, SK, TTL, INDEX.partitionKey, INDE
 type Item = Record<string, unknown>;
 
 const key = (pk: string, sk: string): Item => ({ [PK]: pk, [SK]: sk });
-const runKey = (runId: string) => key(`RUN#${runId}`, 'RUN');
-const approvalKey = (approvalId: string) => key(`APPROVAL#${approvalId}`, 'APPROVAL');
-const executionKey = (executionKey: string) => key(`EXEC#${executionKey}`, 'EXEC');
+const runPartition = (runId: string) => `${RUN}${runId}`;
+const runKey = (runId: string) => key(runPartition(runId), 'RUN');
+const approvalKey = (approvalId: string) => key(`${APPROVAL}${approvalId}`, 'APPROVAL');
+const executionKey = (executionKey: string) => key(`${EXEC}${executionKey}`, 'EXEC');
 const autonomyKey = (workflowId: string, action: string) =>
-  key(`WORKFLOW#${workflowId}`, `AUTONOMY#${action}`);
+  key(`${WORKFLOW}${workflowId}`, `AUTONOMY#${action}`);
 const historyPartition = (workflowId: string, action: string, historyKey: string) =>
-  `HISTORY#${workflowId}#${action}#${historyKey}`;
+  `${HISTORY}${workflowId}#${action}#${historyKey}`;
 /** Zero-padded so observations sort by iteration as strings. */
 const observationSort = (iteration: number, proposalId: string) =>
   `OBS#${String(iteration).padStart(6, '0')}#${proposalId}`;
@@ -226,7 +234,7 @@ export class DynamoDbRunsStore implements RunsStore {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...key(`RUN#${approval.runId}`, `APPROVAL#${approval.approvalId}`),
+                  ...key(runPartition(approval.runId), `APPROVAL#${approval.approvalId}`),
                   kind: 'approval-of-run',
                   approvalId: approval.approvalId,
                 },
@@ -322,7 +330,7 @@ export class DynamoDbRunsStore implements RunsStore {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':prefix': 'APPROVAL#' },
+      ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': 'APPROVAL#' },
       ConsistentRead: true,
     });
     const approvals = await Promise.all(refs.map((ref) => this.getApproval(String(ref.approvalId))));
@@ -408,7 +416,7 @@ export class DynamoDbRunsStore implements RunsStore {
     const now = this.clock();
     // Keyed by (iteration, proposal): a retried Act finds its observation recorded and adds nothing.
     await this.putUnlessExists({
-      ...key(`RUN#${runId}`, observationSort(iteration, observation.proposalId)),
+      ...key(runPartition(runId), observationSort(iteration, observation.proposalId)),
       kind: 'observation',
       iteration,
       recordedAt: now.toISOString(),
@@ -422,7 +430,7 @@ export class DynamoDbRunsStore implements RunsStore {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':prefix': 'OBS#' },
+      ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': 'OBS#' },
       ConsistentRead: true,
     });
     return items

@@ -12,7 +12,12 @@ import { Aws } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+import {
+  LINEAGE_TABLE_LAYOUT,
+  RUNS_TABLE_LAYOUT,
+  type RunsPartition,
+} from '../../core/storage/table-layout.js';
+import { InfrastructurePropsError } from '../errors.js';
 
 /** What appending to a hash chain takes: read the head of the chain, put the next record conditionally. */
 export const LINEAGE_APPEND_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] as const;
@@ -120,17 +125,42 @@ export function grantRunsRead(runsTable: dynamodb.ITable, key: kms.IKey, grantee
   grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS);
 }
 
-/** Grants reading the runs table and its index, and writing items to the table. */
-export function grantRunsReadWrite(runsTable: dynamodb.ITable, key: kms.IKey, grantee: iam.IGrantable): void {
+/**
+ * Grants reading the runs table and its index, and writing the kinds of items
+ * named by `partitions` only: a `dynamodb:LeadingKeys` condition on the
+ * partition key prefix, so (for example) the step that runs actions cannot
+ * approve them or raise an action's autonomy.
+ *
+ * @throws InfrastructurePropsError when `partitions` is empty (use {@link grantRunsRead}).
+ * @example
+ * grantRunsReadWrite(runsTable, dataKey, actFunction, ['execution', 'run', 'history']);
+ */
+export function grantRunsReadWrite(
+  runsTable: dynamodb.ITable,
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+  partitions: readonly RunsPartition[],
+): void {
+  if (partitions.length === 0) {
+    throw new InfrastructurePropsError(
+      'partitions must name at least one kind of runs item to write, got []',
+    );
+  }
   iam.Grant.addToPrincipal({
     grantee,
     actions: [...RUNS_READ_ACTIONS],
     resourceArns: [runsTable.tableArn, indexArn(runsTable, RUNS_TABLE_LAYOUT.indexes.byWorkflow.indexName)],
   });
+  const prefixes = [...new Set(partitions)].sort().map((p) => `${RUNS_TABLE_LAYOUT.partitions[p]}*`);
   iam.Grant.addToPrincipal({
     grantee,
     actions: [...RUNS_WRITE_ACTIONS],
     resourceArns: [runsTable.tableArn],
+    // Every item a call writes must match; the Null check stops a request without the key passing vacuously.
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes },
+      Null: { 'dynamodb:LeadingKeys': 'false' },
+    },
   });
   grantKeyViaDynamoDb(key, grantee, KEY_WRITE_ACTIONS);
 }

@@ -238,15 +238,78 @@ describe('runs table', () => {
     }
   });
 
+  /** A write to the runs table of an item whose partition key is `partitionKey`. */
+  const write = (action: string, partitionKey: string) => ({
+    action,
+    resource: runsTableArn(),
+    context: { 'dynamodb:LeadingKeys': [partitionKey] },
+  });
+
   it('lets only admit, request-approval, decide-approval, act, complete, escalate and remind write runs', async () => {
+    const writersOfRuns = writers.filter((step) => step !== 'remind');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
-      const allowed = await rolesAllowed(cloud, everyRole, { action, resource: runsTableArn() });
-      expect(names(allowed)).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writers))));
+      const allowed = await rolesAllowed(cloud, everyRole, write(action, 'RUN#run-1'));
+      expect(names(allowed)).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writersOfRuns))));
+      const anyItem = await Promise.all(
+        ['RUN#run-1', 'APPROVAL#appr-1', 'EXEC#exec-1', 'HISTORY#refund-triage#issueRefund#cus_1'].map((pk) =>
+          rolesAllowed(cloud, everyRole, write(action, pk)),
+        ),
+      );
+      expect(
+        names([...new Map(anyItem.flat().map((r) => [`${r.stackName}/${r.logicalId}`, r])).values()]),
+      ).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writers))));
     }
     const readOnly = WORKFLOWS.flatMap((id) => stepRoles(id, readers));
     expect(
       names(await rolesAllowed(cloud, readOnly, { action: 'dynamodb:PutItem', resource: runsTableArn() })),
     ).toEqual([]);
+  });
+
+  it("refuses every role a write of an autonomy level: nothing may raise an action's autonomy at run time", async () => {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
+      expect(names(await rolesAllowed(cloud, everyRole, write(action, 'WORKFLOW#refund-triage')))).toEqual(
+        [],
+      );
+    }
+  });
+
+  it('lets each step write only the kinds of runs items it writes', async () => {
+    const kinds = {
+      run: 'RUN#run-1',
+      approval: 'APPROVAL#appr-1',
+      execution: 'EXEC#exec-1',
+      history: 'HISTORY#refund-triage#issueRefund#cus_1',
+    };
+    const expected: Partial<Record<StepName, (keyof typeof kinds)[]>> = {
+      admit: ['run'],
+      'request-approval': ['run', 'approval'],
+      'decide-approval': ['run', 'approval'],
+      act: ['run', 'execution', 'history'],
+      complete: ['run'],
+      escalate: ['run', 'approval'],
+      remind: ['approval'],
+    };
+    for (const step of STEP_NAMES) {
+      const role = stepRole('refund-triage', step);
+      const writable: string[] = [];
+      for (const [kind, partitionKey] of Object.entries(kinds)) {
+        if (await isAllowed(cloud, role, write('dynamodb:PutItem', partitionKey))) writable.push(kind);
+      }
+      expect({ step, writable: writable.sort() }).toEqual({
+        step,
+        writable: [...(expected[step] ?? [])].sort(),
+      });
+    }
+  });
+
+  it('refuses act a write of an approval, so the step that runs actions cannot approve them', async () => {
+    const act = stepRole('refund-triage', 'act');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
+      expect(await isAllowed(cloud, act, write(action, 'APPROVAL#appr-1'))).toBe(false);
+    }
+    expect(await isAllowed(cloud, act, { action: 'dynamodb:UpdateItem', resource: runsTableArn() })).toBe(
+      false,
+    );
   });
 
   it('refuses every role DeleteItem and BatchWriteItem on the runs table: claims and history are never deleted', async () => {
