@@ -41,6 +41,7 @@ import { applySubstitutions } from '../../infra/support/asl.js';
 import {
   InMemoryLineageStore,
   InMemoryRunsStore,
+  namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
 
@@ -131,7 +132,7 @@ const STEP_ARNS = {
 const TOKEN_PLACEHOLDER = 'harness-task-token';
 
 /** The ASL file with every placeholder filled in, as a deployed state machine has it. */
-export function boundGovernedWorkflowDefinition(): StateMachineDefinition {
+function boundGovernedWorkflowDefinition(): StateMachineDefinition {
   const { definition, definitionSubstitutions } = bindAslDefinition(
     JSON.parse(readFileSync(GOVERNED_WORKFLOW_ASL, 'utf8')),
     {
@@ -174,12 +175,6 @@ function runnableDefinition(definition: StateMachineDefinition): StateMachineDef
 /** A value as it crosses a Lambda boundary: JSON, `undefined` members gone. */
 function json<T>(value: T): T {
   return JSON.parse(JSON.stringify(value ?? null)) as T;
-}
-
-function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
 }
 
 /** Keeps every item update a dynamodb connector made. */
