@@ -27,8 +27,11 @@ const NOW = '2026-11-20T12:00:00.000Z';
 const clock = fixedClock(NOW);
 
 const located = await discoverWorkflowPacks();
-const refundTriage = located.find(({ pack }) => pack.spec.id === 'refund-triage');
-if (!refundTriage) throw new Error('the refund-triage pack is missing');
+const refundTriage: LocatedWorkflowPack = (() => {
+  const found = located.find(({ pack }) => pack.spec.id === 'refund-triage');
+  if (!found) throw new Error('the refund-triage pack is missing');
+  return found;
+})();
 
 async function localModelOf(dir: string): Promise<ModelPort> {
   const module = (await import(pathToFileURL(join(dir, 'local-model.ts')).href)) as { default?: LocalModel };
@@ -44,6 +47,14 @@ function busEventOf(example: ExampleEvent): BusEvent {
 
 function executedActions(result: HarnessResult, runId: string): string[] {
   return result.lineage.ofType('action.executed', runId).map((record) => String(record.data.action));
+}
+
+/** The refund-triage example that needs an approval, as a bus event, and its run id. */
+function approvalCase(): { event: BusEvent; runId: string } {
+  const example = loadExampleEvents(refundTriage.dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
+  if (!example) throw new Error('refund-triage has no example that needs an approval');
+  const event = busEventOf(example);
+  return { event, runId: runIdFor(refundTriage.pack.spec.id, event.id) };
 }
 
 const cases: [string, LocatedWorkflowPack, ExampleEvent][] = located.flatMap((pack) =>
@@ -76,10 +87,7 @@ describe('the governed workflow ASL with the real steps', () => {
 
   it('ends a run whose approver rejects as REJECTED, with nothing executed', async () => {
     const { dir, pack } = refundTriage;
-    const example = loadExampleEvents(dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
-    if (!example) throw new Error('refund-triage has no example that needs an approval');
-    const event = busEventOf(example);
-    const runId = runIdFor(pack.spec.id, event.id);
+    const { event, runId } = approvalCase();
 
     const result = await runGovernedWorkflow(event, {
       pack,
@@ -105,10 +113,7 @@ describe('the governed workflow ASL with the real steps', () => {
 
   it('ends a run whose approval nobody decides as ESCALATED, with the approval expired', async () => {
     const { dir, pack } = refundTriage;
-    const example = loadExampleEvents(dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
-    if (!example) throw new Error('refund-triage has no example that needs an approval');
-    const event = busEventOf(example);
-    const runId = runIdFor(pack.spec.id, event.id);
+    const { event, runId } = approvalCase();
 
     const result = await runGovernedWorkflow(event, {
       pack,
@@ -186,10 +191,7 @@ describe('the governed workflow ASL with the real steps', () => {
     ['Gate proposals', 'LineageWriteError'],
   ])('retries %s after a transient %s and completes the run', async (state, name) => {
     const { dir, pack } = refundTriage;
-    const example = loadExampleEvents(dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
-    if (!example) throw new Error('refund-triage has no example that needs an approval');
-    const event = busEventOf(example);
-    const runId = runIdFor(pack.spec.id, event.id);
+    const { event, runId } = approvalCase();
 
     const result = await runGovernedWorkflow(event, {
       pack,
