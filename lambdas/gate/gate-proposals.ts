@@ -48,6 +48,9 @@ const recordedVerdictSchema = z.object({
 /** The action, input and confidence a verdict was given for. */
 type JudgedProposal = Pick<Proposal, 'action' | 'input' | 'confidence'>;
 
+/** A verdict as `policy.evaluated` recorded it. */
+type RecordedVerdict = Omit<GatedProposal, 'proposal'> & { readonly proposal: JudgedProposal };
+
 function sameProposal(a: JudgedProposal, b: JudgedProposal): boolean {
   const essence = (p: JudgedProposal) =>
     canonicalJson({ action: p.action, input: p.input, confidence: p.confidence });
@@ -63,8 +66,8 @@ async function recordedVerdicts(
   lineage: LineageStore,
   runId: string,
   iteration: number,
-): Promise<Map<string, Omit<GatedProposal, 'proposal'> & { proposal: JudgedProposal }>> {
-  const verdicts = new Map<string, Omit<GatedProposal, 'proposal'> & { proposal: JudgedProposal }>();
+): Promise<Map<string, RecordedVerdict>> {
+  const verdicts = new Map<string, RecordedVerdict>();
   for (const record of await lineage.chain(runId)) {
     if (record.type !== 'policy.evaluated') continue;
     const parsed = recordedVerdictSchema.safeParse(record.data);
