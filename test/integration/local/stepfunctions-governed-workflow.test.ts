@@ -177,6 +177,7 @@ describe('local Step Functions: the governed workflow ASL', () => {
       'Execute action',
       'Next iteration',
       'Iterations left?',
+      'Ground context',
       'Plan actions',
       'Plan outcome',
       'Complete run',
