@@ -1,0 +1,330 @@
+/**
+ * `npm run bench`: how fast the local cloud runs governed workflows.
+ *
+ * Starts the local cloud in memory without the demo, puts N copies of the
+ * autonomous small-refund example on the bus at once through the real
+ * EventBridge client (each with its own order and customer id, so each is its
+ * own run with its own refund history), waits for every execution to end, and
+ * prints: runs per second, orchestration latency per run (execution start to
+ * end, p50/p95/p99), state transitions per run (StateEntered history events),
+ * CPU time and peak memory (this process with its Lambda worker threads, and
+ * DynamoDB Local's Java process). Then it runs a few events one at a time, for
+ * the latency of a run that waits behind no other.
+ *
+ * Options: `--events <n>` (default 1000), `--json` (one JSON document instead
+ * of the text), `--max-concurrency-per-function <n>` (Lambda worker threads).
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { z } from 'zod';
+import { localClientConfig } from '../local/aws-env.js';
+import { DEFAULT_MAX_CONCURRENCY_PER_FUNCTION, type LocalCloud, startLocalCloud } from '../local/cloud.js';
+import { executionOutcome } from '../local/progress.js';
+import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
+import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
+
+const WORKFLOW = 'refund-triage';
+const BASE_EXAMPLE = 'autonomous-small-refund';
+/** PutEvents takes at most 10 entries per call. */
+const ENTRIES_PER_CALL = 10;
+/** PutEvents calls in flight at once, as a busy producer would have. */
+const PUTS_IN_FLIGHT = 4;
+/** Runs started one after the other, after the burst, for the latency of an unhurried run. */
+const LONE_RUNS = 20;
+const MEMORY_SAMPLE_MS = 250;
+const RUN_TIMEOUT_MS = 10 * 60_000;
+/** Linux reports process CPU times in clock ticks of 1/100 s (USER_HZ). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+const argsSchema = z.object({
+  events: z.coerce.number().int().min(1).max(100_000),
+  json: z.boolean(),
+  maxConcurrencyPerFunction: z.coerce.number().int().min(1).max(64).optional(),
+});
+
+type BenchOptions = z.infer<typeof argsSchema>;
+
+function parseOptions(): BenchOptions {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '1000' },
+      json: { type: 'boolean', default: false },
+      'max-concurrency-per-function': { type: 'string' },
+    },
+  });
+  const parsed = argsSchema.safeParse({
+    events: values.events,
+    json: values.json,
+    maxConcurrencyPerFunction: values['max-concurrency-per-function'],
+  });
+  if (!parsed.success) throw new Error(`bench: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
+  return parsed.data;
+}
+
+/** A kB figure from `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in bytes; undefined when unreadable. */
+function procStatusBytes(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): number | undefined {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return match?.[1] === undefined ? undefined : Number(match[1]) * 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user + system) a process has used, from `/proc/<pid>/stat`; undefined when unreadable. */
+function procCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value at quantile `q` (0..1) of sorted numbers, nearest rank. */
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank] ?? Number.NaN;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+}
+
+function seconds(fromMs: number): number {
+  return Number(((performance.now() - fromMs) / 1000).toFixed(2));
+}
+
+/** The example with ids of its own: `ord_bench000042`, `cus_bench000042`. */
+function entryFor(example: ExampleEvent, index: number, eventBus: string): PutEventsRequestEntry {
+  const id = String(index).padStart(6, '0');
+  return {
+    EventBusName: eventBus,
+    Source: example.source,
+    DetailType: example['detail-type'],
+    Detail: JSON.stringify({ ...example.detail, orderId: `ord_bench${id}`, customerId: `cus_bench${id}` }),
+  };
+}
+
+/** One ended execution, as the bench reads it. */
+interface Finished {
+  readonly description: ExecutionDescription;
+  readonly statesEntered: number;
+  readonly tasksFailed: number;
+}
+
+function latenciesMs(finished: readonly Finished[]): number[] {
+  return finished
+    .map(({ description: d }) => (d.stopDate ?? d.startDate).getTime() - d.startDate.getTime())
+    .sort((a, b) => a - b);
+}
+
+/** Collects every execution that ends from now on; `next(n)` resolves once `n` more have ended. */
+class FinishedExecutions {
+  readonly all: Finished[] = [];
+  #waiter: { count: number; wake: () => void } | undefined;
+
+  constructor(cloud: LocalCloud) {
+    cloud.stepFunctions.stepFunctions.on('execution', (execution: LocalExecution) => {
+      void execution.settled.then((description) => {
+        this.all.push({
+          description,
+          statesEntered: execution.history.filter((e) => e.type?.endsWith('StateEntered')).length,
+          tasksFailed: execution.history.filter(
+            (e) => e.type === 'LambdaFunctionFailed' || e.type === 'TaskFailed',
+          ).length,
+        });
+        if (this.#waiter && this.all.length >= this.#waiter.count) this.#waiter.wake();
+      });
+    });
+  }
+
+  /** Resolves once `count` executions in all have ended. @throws when they take longer than the bench allows */
+  async reach(count: number): Promise<void> {
+    if (this.all.length >= count) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        new Promise<void>((wake) => {
+          this.#waiter = { count, wake };
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `bench: only ${this.all.length} of ${count} runs ended within ${RUN_TIMEOUT_MS / 1000} s`,
+                ),
+              ),
+            RUN_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.#waiter = undefined;
+    }
+  }
+}
+
+async function putAll(client: EventBridgeClient, entries: readonly PutEventsRequestEntry[]): Promise<void> {
+  const batches: PutEventsRequestEntry[][] = [];
+  for (let i = 0; i < entries.length; i += ENTRIES_PER_CALL)
+    batches.push(entries.slice(i, i + ENTRIES_PER_CALL));
+  let next = 0;
+  const producer = async () => {
+    while (next < batches.length) {
+      const batch = batches[next];
+      next += 1;
+      const response = await client.send(new PutEventsCommand({ Entries: batch }));
+      if (response.FailedEntryCount) {
+        throw new Error(
+          `bench: the bus refused ${response.FailedEntryCount} entries: ${JSON.stringify(response.Entries)}`,
+        );
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: PUTS_IN_FLIGHT }, producer));
+}
+
+async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOptions) {
+  const { state } = cloud;
+  const client = new EventBridgeClient(localClientConfig(state.endpoints.eventbridge, state.region));
+  const finished = new FinishedExecutions(cloud);
+  let peakOwnRss = process.memoryUsage().rss;
+  let peakJavaRss = procStatusBytes(cloud.dynamodb.pid, 'VmRSS') ?? 0;
+  const sampler = setInterval(() => {
+    peakOwnRss = Math.max(peakOwnRss, process.memoryUsage().rss);
+    peakJavaRss = Math.max(peakJavaRss, procStatusBytes(cloud.dynamodb.pid, 'VmRSS') ?? 0);
+  }, MEMORY_SAMPLE_MS);
+  try {
+    const started = performance.now();
+    const cpuBefore = { node: process.cpuUsage(), java: procCpuSeconds(cloud.dynamodb.pid) ?? 0 };
+    await putAll(
+      client,
+      Array.from({ length: options.events }, (_, i) => entryFor(example, i, state.eventBus)),
+    );
+    const putSeconds = seconds(started);
+    await finished.reach(options.events);
+    const burstSeconds = seconds(started);
+    const nodeCpu = process.cpuUsage(cpuBefore.node);
+    const cpuSeconds = {
+      node: Number(((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)),
+      dynamodbLocal: Number(((procCpuSeconds(cloud.dynamodb.pid) ?? 0) - cpuBefore.java).toFixed(1)),
+    };
+    const burst = finished.all.slice(0, options.events);
+
+    for (let i = 0; i < LONE_RUNS; i += 1) {
+      await putAll(client, [entryFor(example, options.events + i, state.eventBus)]);
+      await finished.reach(options.events + i + 1);
+    }
+    const lone = latenciesMs(finished.all.slice(options.events));
+
+    const latencies = latenciesMs(burst);
+    const transitions = burst.map((f) => f.statesEntered);
+    const outcomes: Record<string, number> = {};
+    for (const { description } of burst) {
+      const { outcome } = executionOutcome(description);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+    return {
+      runs: burst.length,
+      seconds: burstSeconds,
+      putSeconds,
+      runsPerSecond: Number((burst.length / burstSeconds).toFixed(1)),
+      latencyMs: {
+        p50: quantile(latencies, 0.5),
+        p95: quantile(latencies, 0.95),
+        p99: quantile(latencies, 0.99),
+        max: latencies.at(-1) ?? Number.NaN,
+      },
+      loneRunLatencyMs: { runs: lone.length, p50: quantile(lone, 0.5), p95: quantile(lone, 0.95) },
+      stateTransitionsPerRun: {
+        mean: Number((transitions.reduce((a, b) => a + b, 0) / Math.max(1, transitions.length)).toFixed(1)),
+        min: Math.min(...transitions),
+        max: Math.max(...transitions),
+      },
+      failedTaskAttempts: burst.reduce((sum, f) => sum + f.tasksFailed, 0),
+      outcomes,
+      cpuSeconds,
+      cpuMsPerRun: {
+        node: Math.round((cpuSeconds.node * 1000) / burst.length),
+        dynamodbLocal: Math.round((cpuSeconds.dynamodbLocal * 1000) / burst.length),
+      },
+      peakMemoryBytes: {
+        // VmHWM is the kernel's own high-water mark; the samples stand in when it cannot be read.
+        node: Math.max(peakOwnRss, procStatusBytes('self', 'VmHWM') ?? 0),
+        dynamodbLocal: Math.max(peakJavaRss, procStatusBytes(cloud.dynamodb.pid, 'VmHWM') ?? 0),
+      },
+      cores: availableParallelism(),
+      lambdaWorkersPerFunction: options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION,
+    };
+  } finally {
+    clearInterval(sampler);
+    client.destroy();
+  }
+}
+
+function report(result: Awaited<ReturnType<typeof bench>>): string[] {
+  const r = result;
+  return [
+    '',
+    `runs                    ${r.runs} put at once, all ended in ${r.seconds} s (events put in ${r.putSeconds} s)`,
+    `throughput              ${r.runsPerSecond} runs/s`,
+    `orchestration latency   p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms (execution start to end, queued behind the burst)`,
+    `lone run latency        p50 ${r.loneRunLatencyMs.p50} ms, p95 ${r.loneRunLatencyMs.p95} ms (${r.loneRunLatencyMs.runs} runs one at a time)`,
+    `state transitions/run   ${r.stateTransitionsPerRun.mean} (min ${r.stateTransitionsPerRun.min}, max ${r.stateTransitionsPerRun.max})`,
+    `outcomes                ${Object.entries(r.outcomes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; failed task attempts ${r.failedTaskAttempts}`,
+    `CPU per run             node ${r.cpuMsPerRun.node} ms (all threads), DynamoDB Local ${r.cpuMsPerRun.dynamodbLocal} ms, on ${r.cores} cores`,
+    `peak memory             node ${mb(r.peakMemoryBytes.node)} (incl. ${r.lambdaWorkersPerFunction} Lambda worker threads per function), DynamoDB Local ${mb(r.peakMemoryBytes.dynamodbLocal)}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const example = loadExampleEvents(join(WORKFLOWS_DIR, WORKFLOW)).find((e) => e.name === BASE_EXAMPLE);
+  if (!example) throw new Error(`bench: no example "${BASE_EXAMPLE}" in workflows/${WORKFLOW}/events`);
+  const log = (line: string) => {
+    if (!options.json) process.stdout.write(`${line}\n`);
+  };
+  const stateDir = await mkdtemp(join(tmpdir(), 'awf-bench-'));
+  try {
+    const cloud = await startLocalCloud({
+      inMemory: true,
+      demo: false,
+      stateDir,
+      log,
+      ...(options.maxConcurrencyPerFunction === undefined
+        ? {}
+        : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
+    });
+    try {
+      log(`bench: putting ${options.events} "${BASE_EXAMPLE}" events, each its own run...`);
+      const result = await bench(cloud, example, options);
+      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else for (const line of report(result)) log(line);
+    } finally {
+      await cloud.stop();
+    }
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}
