@@ -11,8 +11,12 @@
  */
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AwfError } from '../core/errors.js';
+import { toDocumentClient } from '../lambdas/adapters/aws-clients.js';
+import { DynamoDbRunsStore } from '../lambdas/adapters/dynamodb-runs-store.js';
 import { discoverWorkflowPacks, type LocatedWorkflowPack, WORKFLOWS_DIR } from '../workflows/discover.js';
+import { localClientConfig } from './aws-env.js';
 import { type LocalBedrock, startLocalBedrock } from './bedrock.js';
 import { runDemo } from './demo.js';
 import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.js';
@@ -282,6 +286,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
 
     for (const line of describeEndpoints(cloud, options)) log(line);
+    if (dynamodb.tables.existing.length > 0) {
+      const note = await unfinishedRunsNote(state);
+      if (note !== undefined) log(note);
+    }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const ids = Object.keys(state.workflows).sort();
     log(
@@ -295,6 +303,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll(services).catch(() => {});
     await closeFunctionLog();
     throw error;
+  }
+}
+
+/**
+ * Runs kept in DynamoDB's data from an earlier start whose executions did not
+ * survive the restart (executions live in memory): said once, so a run that
+ * stays RUNNING or whose approval cannot resume surprises nobody.
+ */
+async function unfinishedRunsNote(state: LocalState): Promise<string | undefined> {
+  const client = new DynamoDBClient(localClientConfig(state.endpoints.dynamodb, state.region));
+  try {
+    const runs = new DynamoDbRunsStore({ client: toDocumentClient(client), tableName: state.tables.runs });
+    const unfinished = (
+      await Promise.all(
+        (['RUNNING', 'AWAITING_APPROVAL'] as const).map((status) => runs.listRuns({ status })),
+      )
+    ).flat();
+    if (unfinished.length === 0) return undefined;
+    return `note: ${unfinished.length} run(s) from an earlier start are still RUNNING or AWAITING_APPROVAL; their executions ended with that start, so they will not finish (start with --in-memory for a clean slate)`;
+  } finally {
+    client.destroy();
   }
 }
 
