@@ -8,8 +8,9 @@
  * synthesizing again, which is only slow, never wrong.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AwfError } from '../core/errors.js';
 
@@ -123,15 +124,75 @@ export async function synthesize(options: SynthOptions): Promise<void> {
   }
 }
 
+/** How long to wait for another process's synth before giving up. */
+const LOCK_WAIT_MS = 5 * 60_000;
+const LOCK_POLL_MS = 250;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
- * Synthesizes when {@link cloudAssemblyStaleness} says so.
+ * Takes the synth lock of a cloud assembly: a folder inside it holding the
+ * owner's pid. Two local clouds (or a test run beside `npm start`) must not
+ * synthesize into one `cdk.out` at once; a lock left by a process that died
+ * is taken over.
+ * @returns a function that releases the lock
+ * @throws SynthError when another live process holds it for too long
+ */
+async function acquireSynthLock(cdkOut: string, onNote?: (line: string) => void): Promise<() => void> {
+  const lock = join(cdkOut, '.awf-synth.lock');
+  const owner = join(lock, 'pid');
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let noted = false;
+  mkdirSync(cdkOut, { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : Number.NaN);
+    if (Number.isInteger(pid) && !isRunning(pid)) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new SynthError(
+        `another process (pid ${pid}) has been synthesizing into ${cdkOut} for too long; remove ${lock} if it is gone`,
+      );
+    }
+    if (!noted)
+      onNote?.(`waiting for another synth into ${cdkOut} (pid ${Number.isNaN(pid) ? '?' : pid})...`);
+    noted = true;
+    await sleep(LOCK_POLL_MS);
+  }
+}
+
+/**
+ * Synthesizes when {@link cloudAssemblyStaleness} says so, one process at a
+ * time per cloud assembly.
  * @returns whether it synthesized
  * @throws SynthError when the synth fails
  */
 export async function synthesizeIfStale(options: SynthOptions): Promise<boolean> {
-  const staleness = cloudAssemblyStaleness(options.cdkOut, options.projectRoot);
-  if (!staleness.stale) return false;
-  options.onNote?.(`synthesizing the CDK app (${staleness.reason}); this takes about a minute...`);
-  await synthesize(options);
-  return true;
+  if (!cloudAssemblyStaleness(options.cdkOut, options.projectRoot).stale) return false;
+  const release = await acquireSynthLock(options.cdkOut, options.onNote);
+  try {
+    // Whoever held the lock may have just synthesized what we need.
+    const staleness = cloudAssemblyStaleness(options.cdkOut, options.projectRoot);
+    if (!staleness.stale) return false;
+    options.onNote?.(`synthesizing the CDK app (${staleness.reason}); this takes about a minute...`);
+    await synthesize(options);
+    return true;
+  } finally {
+    release();
+  }
 }

@@ -1,0 +1,253 @@
+/**
+ * `awf local up` (what `npm start` runs) as a person meets it: the real
+ * program in its own process, the demo to its end, the CLI beside it, and
+ * Ctrl+C. Also the staleness rule that decides whether it synthesizes first.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { LineageRecord } from '../../core/lineage/record.js';
+import { DEMO_APPROVAL_REASON } from '../../local/demo.js';
+import { type LocalState, localStatePath, readLocalState } from '../../local/state-file.js';
+import { cloudAssemblyStaleness, SYNTH_SOURCES } from '../../local/synth.js';
+import { loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
+import { PROJECT_ROOT } from '../support/local-cloud.js';
+
+const EXAMPLES = loadExampleEvents(join(WORKFLOWS_DIR, 'refund-triage'));
+
+/** The environment of a child `awf`: no jest flags, no SDK notice about Node versions on stderr. */
+function childEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _jestOptions, ...env } = process.env;
+  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+}
+
+/** Runs `awf <args>` to its end and returns its stdout. @throws with its stderr when it fails */
+function awf(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/awf.js', ...args], { cwd: PROJECT_ROOT, env: childEnv() });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`awf ${args.join(' ')} exited ${code}: ${stderr}`)),
+    );
+  });
+}
+
+function listens(endpoint: string): Promise<boolean> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('awf local up', () => {
+  let stateDir: string;
+  let child: ChildProcessWithoutNullStreams | undefined;
+  const lines: string[] = [];
+  const newLines = new EventEmitter<{ line: [string] }>();
+  let stderr = '';
+
+  /** Resolves with the first line (seen so far or to come) matching `pattern`. */
+  function lineMatching(pattern: RegExp, timeoutMs: number): Promise<string> {
+    const seen = lines.find((line) => pattern.test(line));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; stderr: ${stderr}`)),
+        timeoutMs,
+      );
+      const check = (line: string) => {
+        if (!pattern.test(line)) return;
+        clearTimeout(timer);
+        newLines.off('line', check);
+        resolve(line);
+      };
+      newLines.on('line', check);
+    });
+  }
+
+  beforeAll(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'awf-up-'));
+    child = spawn(process.execPath, ['bin/awf.js', 'local', 'up', '--in-memory', '--state-dir', stateDir], {
+      cwd: PROJECT_ROOT,
+      env: childEnv(),
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      lines.push(line);
+      newLines.emit('line', line);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('starts, shows every demo run through its states, approves as the demo approver, and ends every run as expected', async () => {
+    await lineMatching(/^Ctrl\+C stops the local cloud\.$/, 240_000);
+    const summary = lines.find((line) => line.startsWith('demo: ') && line.includes('ended'));
+
+    expect(summary).toBe(
+      `demo: ${EXAMPLES.length} example event(s) ended; ${EXAMPLES.length} as their examples expect`,
+    );
+    const ready = lines.findIndex((line) => /^ready in [\d.]+ s: 1 workflow \(refund-triage\)/.test(line));
+    const firstPut = lines.findIndex((line) => line.startsWith('demo: put'));
+    expect(ready).toBeGreaterThanOrEqual(0);
+    expect(firstPut).toBeGreaterThan(ready);
+    for (const example of EXAMPLES) {
+      const orderId = String(example.detail.orderId);
+      expect(lines).toContain(`  refund-triage ${orderId}  Admit event`);
+      const ended = lines.find((line) => line.startsWith(`  refund-triage ${orderId}  => `)) ?? '';
+      expect(ended).toContain(example.expect.status ?? 'event rejected');
+    }
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^ {2}demo approver \(automatic, local demo only\): approving appr-\w+ issueRefund .* as alice@acme\.example$/,
+      ),
+    );
+    for (const command of [
+      'npx awf runs list',
+      'npx awf audit trail',
+      'npx awf events put --file',
+      'npx awf approvals list',
+      'npx awf events sink',
+    ]) {
+      expect(lines.some((line) => line.includes(command))).toBe(true);
+    }
+    expect(stderr).toBe('');
+  }, 300_000);
+
+  it('keeps running for the CLI, which finds the demo runs and the demo approval in the lineage', async () => {
+    const state = readLocalState(stateDir);
+    expect(state.pid).toBe(child?.pid);
+
+    const runs = JSON.parse(await awf(['runs', 'list', '--json', '--state-dir', stateDir])) as {
+      runId: string;
+      entityId: string;
+      status: string;
+    }[];
+    const expected = EXAMPLES.filter((e) => e.expect.status !== null).map((e) => ({
+      entityId: String(e.detail.orderId),
+      status: e.expect.status,
+    }));
+    expect(runs.map(({ entityId, status }) => ({ entityId, status }))).toEqual(
+      expect.arrayContaining(expected),
+    );
+    expect(runs).toHaveLength(expected.length);
+
+    const approved = EXAMPLES.find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
+    const approvedRun = runs.find((r) => r.entityId === String(approved?.detail.orderId));
+    const trail = JSON.parse(
+      await awf(['audit', 'trail', approvedRun?.runId ?? 'missing', '--json', '--state-dir', stateDir]),
+    ) as { records: LineageRecord[]; verification: { ok: boolean } };
+    expect(trail.verification.ok).toBe(true);
+    expect(trail.records.find((r) => r.type === 'approval.decided')).toMatchObject({
+      actor: 'human:alice@acme.example',
+      data: { decision: 'APPROVED', reason: DEMO_APPROVAL_REASON },
+    });
+  }, 60_000);
+
+  it('stops everything on Ctrl+C (SIGINT), removes local.json and exits 0', async () => {
+    const state: LocalState = readLocalState(stateDir);
+    const endpoints = Object.values(state.endpoints);
+    const exited = new Promise<number | null>((resolve) => child?.once('exit', resolve));
+
+    child?.kill('SIGINT');
+
+    expect(await exited).toBe(0);
+    expect(lines.slice(-2)).toEqual(['SIGINT: stopping the local cloud...', 'stopped']);
+    expect(existsSync(localStatePath(stateDir))).toBe(false);
+    expect(await Promise.all(endpoints.map(listens))).toEqual(endpoints.map(() => false));
+  }, 60_000);
+});
+
+describe('whether local up synthesizes first', () => {
+  let root: string;
+  const cdkOut = () => join(root, 'cdk.out');
+  /** Sets a file's modification time to `secondsAgo` before now. */
+  const age = (path: string, secondsAgo: number) => {
+    const when = new Date(Date.now() - secondsAgo * 1000);
+    utimesSync(path, when, when);
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'awf-synth-'));
+    for (const source of SYNTH_SOURCES) {
+      if (source.includes('.')) writeFileSync(join(root, source), '{}');
+      else {
+        mkdirSync(join(root, source));
+        writeFileSync(join(root, source, 'index.ts'), 'export {};');
+      }
+    }
+    mkdirSync(cdkOut());
+    writeFileSync(join(cdkOut(), 'manifest.json'), '{}');
+    for (const source of SYNTH_SOURCES) {
+      age(source.includes('.') ? join(root, source) : join(root, source, 'index.ts'), 120);
+    }
+    age(join(cdkOut(), 'manifest.json'), 60);
+  });
+
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps a cloud assembly newer than every source', () => {
+    expect(cloudAssemblyStaleness(cdkOut(), root)).toEqual({
+      stale: false,
+      reason: 'the cloud assembly is up to date',
+    });
+  });
+
+  it('synthesizes when the cloud assembly is missing', () => {
+    rmSync(cdkOut(), { recursive: true });
+
+    expect(cloudAssemblyStaleness(cdkOut(), root)).toEqual({ stale: true, reason: 'cdk.out is missing' });
+  });
+
+  it('synthesizes when a source changed since, naming it', () => {
+    mkdirSync(join(root, 'lib', 'grants'));
+    writeFileSync(join(root, 'lib', 'grants', 'events.ts'), 'export {};');
+
+    expect(cloudAssemblyStaleness(cdkOut(), root)).toEqual({
+      stale: true,
+      reason: `${join('lib', 'grants', 'events.ts')} changed since the last synth`,
+    });
+  });
+
+  it('synthesizes when the lock file changed (a dependency moved)', () => {
+    writeFileSync(join(root, 'package-lock.json'), '{"changed":true}');
+
+    expect(cloudAssemblyStaleness(cdkOut(), root).reason).toBe(
+      'package-lock.json changed since the last synth',
+    );
+  });
+
+  it('ignores files outside the sources, and node_modules inside them', () => {
+    writeFileSync(join(root, 'README.md'), 'changed');
+    mkdirSync(join(root, 'workflows', 'node_modules'));
+    writeFileSync(join(root, 'workflows', 'node_modules', 'x.js'), 'changed');
+
+    expect(cloudAssemblyStaleness(cdkOut(), root).stale).toBe(false);
+  });
+});
