@@ -93,13 +93,14 @@ export interface SynthOptions {
 const FAILURE_TAIL_LINES = 3;
 
 /**
- * Runs `npx cdk synth --no-notices -q` in the project root and waits for it.
+ * Runs `npx --no cdk synth --no-notices -q` in the project root and waits for it.
  * @throws SynthError with the last lines cdk printed when it fails.
  */
 export async function synthesize(options: SynthOptions): Promise<void> {
   const root = options.projectRoot ?? PROJECT_ROOT;
   const output: string[] = [];
-  const child = spawn('npx', ['cdk', 'synth', '--no-notices', '-q', '--output', options.cdkOut], {
+  // --no: use the project's own aws-cdk, never fetch one (nothing may download at run time).
+  const child = spawn('npx', ['--no', 'cdk', 'synth', '--no-notices', '-q', '--output', options.cdkOut], {
     cwd: root,
     // No AWS account here: never look for instance metadata, which would only add timeouts.
     env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
@@ -108,7 +109,8 @@ export async function synthesize(options: SynthOptions): Promise<void> {
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      output.push(...chunk.split('\n').filter((line) => line.trim() !== ''));
+      // npm's own warnings (about the user's npm configuration) say nothing about the synth.
+      output.push(...chunk.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('npm warn')));
       output.splice(0, Math.max(0, output.length - 50));
     });
   }
