@@ -6,6 +6,7 @@
  * run ends within seconds. The decision is recorded in the lineage with a
  * reason that says it was the demo's, not a person's.
  */
+import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -127,7 +128,11 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
     const runId = runIdFor(demoCase.workflowId, demoCase.eventId);
     const decided = new Set<string>();
     while (execution.status === 'RUNNING' && performance.now() < deadline && !over.signal.aborted) {
-      const waiting = execution.history.some((e) => e.stateEnteredEventDetails?.name === 'Request approval');
+      // A callback task handed its token over: the run waits for someone, so look for its approvals.
+      const waiting = execution.history.some(
+        (e) =>
+          e.type === 'TaskSubmitted' && e.taskSubmittedEventDetails?.resource === 'invoke.waitForTaskToken',
+      );
       if (waiting) {
         for (const approval of await runs.listApprovalsOfRun(runId)) {
           if (approval.status !== 'PENDING' || decided.has(approval.approvalId)) continue;
@@ -208,9 +213,9 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
 
 /** The commands to try next, with a real run id and example file filled in. */
 function nextSteps(cloud: LocalCloud, outcomes: readonly DemoRunOutcome[]): string {
-  const stateDirOption = cloud.stateDir.endsWith(`/${LOCAL_STATE_DIR}`)
-    ? ''
-    : ` --state-dir ${cloud.stateDir}`;
+  // The CLI looks in ./.awf unless told otherwise.
+  const stateDirOption =
+    cloud.stateDir === resolvePath(LOCAL_STATE_DIR) ? '' : ` --state-dir ${cloud.stateDir}`;
   const [firstPack] = cloud.packs;
   const exampleFile = firstPack
     ? `workflows/${firstPack.pack.spec.id}/events/${loadExampleEvents(firstPack.dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL')?.name ?? 'example'}.json`

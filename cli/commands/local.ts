@@ -82,7 +82,7 @@ export async function localUp(options: LocalUpOptions): Promise<void> {
     if (cloud === undefined) {
       // Interrupted while starting: what has started is stopped by its own exit hooks.
       log(`${stopRequested ?? 'signal'} while starting; exiting`);
-      process.exit(130);
+      process.exit(128 + (stopRequested === 'SIGTERM' ? 15 : 2));
     }
     await stopSignal;
     log(`${stopRequested ?? 'signal'}: stopping the local cloud...`);
