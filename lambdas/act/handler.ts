@@ -28,5 +28,10 @@ function awsDependencies(pack: WorkflowPack): ActDependencies {
 
 /** Builds the act Lambda's handler for a pack; clients and the policy gate are built once per cold start. */
 export function createHandler(pack: WorkflowPack, deps: ActDependencies = awsDependencies(pack)) {
-  return stepHandler(actInputSchema, createActStep(pack, createPolicyGate(pack), deps));
+  return stepHandler(
+    actInputSchema,
+    createActStep(pack, createPolicyGate(pack), deps),
+    (observation, metrics) =>
+      metrics.count(observation.status === 'EXECUTED' ? 'ActionsExecuted' : 'ActionsAlreadyExecuted'),
+  );
 }

@@ -6,6 +6,13 @@ import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../ada
 import { stepHandler } from '../shared/step-handler.js';
 import { admit, admitInputSchema } from './admit.js';
 
+/** The metric each admission outcome counts. */
+const ADMISSION_METRICS = {
+  ADMITTED: 'EventsAdmitted',
+  DUPLICATE: 'DuplicateEvents',
+  REJECTED: 'EventsRejected',
+} as const;
+
 /** Builds Admit's handler for a pack; dependencies are created once, at cold start. */
 export function createHandler(pack: WorkflowPack) {
   assertDeployedFor(pack);
@@ -15,5 +22,9 @@ export function createHandler(pack: WorkflowPack) {
     lineage: lineageStoreFromEnv(),
     clock: () => new Date(),
   };
-  return stepHandler(admitInputSchema, (input) => admit(input, deps));
+  return stepHandler(
+    admitInputSchema,
+    (input) => admit(input, deps),
+    (result, metrics) => metrics.count(ADMISSION_METRICS[result.outcome]),
+  );
 }

@@ -20,5 +20,9 @@ export function createHandler(pack: WorkflowPack) {
     publisher: eventPublisherFromEnv(),
     clock: () => new Date(),
   };
-  return stepHandler(completeInputSchema, (input) => complete(input, deps));
+  return stepHandler(
+    completeInputSchema,
+    (input) => complete(input, deps),
+    (_result, metrics) => metrics.count('RunsCompleted'),
+  );
 }

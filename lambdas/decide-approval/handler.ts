@@ -29,5 +29,7 @@ function awsDependencies(pack: WorkflowPack): DecideApprovalDependencies {
  * the bad field rather than as a bare validation error.
  */
 export function createHandler(pack: WorkflowPack, deps: DecideApprovalDependencies = awsDependencies(pack)) {
-  return stepHandler(z.unknown(), createDecideApprovalStep(pack, deps));
+  return stepHandler(z.unknown(), createDecideApprovalStep(pack, deps), (approval, metrics) =>
+    metrics.count(approval.status === 'APPROVED' ? 'ApprovalsApproved' : 'ApprovalsRejected'),
+  );
 }

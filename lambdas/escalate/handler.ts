@@ -21,5 +21,10 @@ export function createHandler(pack: WorkflowPack) {
     publisher: eventPublisherFromEnv(),
     clock: () => new Date(),
   };
-  return stepHandler(escalateInputSchema, (input) => escalate(input, deps));
+  return stepHandler(
+    escalateInputSchema,
+    (input) => escalate(input, deps),
+    (result, metrics) =>
+      metrics.count(`Runs${result.status.charAt(0)}${result.status.slice(1).toLowerCase()}`),
+  );
 }

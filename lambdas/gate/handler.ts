@@ -18,5 +18,14 @@ function awsDependencies(pack: WorkflowPack): GateDependencies {
  * are validated and preparsed here, once per cold start.
  */
 export function createHandler(pack: WorkflowPack, deps: GateDependencies = awsDependencies(pack)) {
-  return stepHandler(gateInputSchema, createGateStep(pack, createPolicyGate(pack), deps));
+  return stepHandler(
+    gateInputSchema,
+    createGateStep(pack, createPolicyGate(pack), deps),
+    ({ counts }, metrics) => {
+      metrics.count('ActionsAllowed', counts.executable - counts.pendingApproval);
+      metrics.count('ActionsNeedingApproval', counts.pendingApproval);
+      metrics.count('ActionsDenied', counts.denied);
+      metrics.count('ActionsShadowed', counts.shadowed);
+    },
+  );
 }

@@ -15,5 +15,9 @@ export function createHandler(pack: WorkflowPack) {
     lineage: lineageStoreFromEnv(),
     clock: () => new Date(),
   };
-  return stepHandler(groundInputSchema, (input) => ground(input, deps));
+  return stepHandler(
+    groundInputSchema,
+    (input) => ground(input, deps),
+    (_facts, metrics) => metrics.count('ContextGrounded'),
+  );
 }

@@ -27,5 +27,8 @@ function awsDependencies(pack: WorkflowPack): PlanDependencies {
  * the generated entry, so clients, configuration and the prompt are built once.
  */
 export function createHandler(pack: WorkflowPack, deps: PlanDependencies = awsDependencies(pack)) {
-  return stepHandler(planInputSchema, createPlanStep(pack, deps));
+  return stepHandler(planInputSchema, createPlanStep(pack, deps), (plan, metrics) => {
+    if (plan.outcome === 'PROPOSED') metrics.count('ActionsProposed', plan.proposals.length);
+    else metrics.count(plan.outcome === 'FINISHED' ? 'AgentFinished' : 'InvalidModelOutput');
+  });
 }

@@ -21,5 +21,12 @@ export function createHandler(pack: WorkflowPack) {
     publisher: eventPublisherFromEnv(),
     clock: () => new Date(),
   };
-  return stepHandler(remindInputSchema, (event) => remind(event, deps));
+  return stepHandler(
+    remindInputSchema,
+    (event) => remind(event, deps),
+    (summary, metrics) => {
+      metrics.count('PendingApprovalsChecked', summary.checked);
+      metrics.count('ApprovalRemindersSent', summary.reminded.length);
+    },
+  );
 }

@@ -24,5 +24,7 @@ function awsDependencies(pack: WorkflowPack): RequestApprovalDependencies {
 
 /** Builds the request-approval Lambda's handler for a pack; clients are built once per cold start. */
 export function createHandler(pack: WorkflowPack, deps: RequestApprovalDependencies = awsDependencies(pack)) {
-  return stepHandler(approvalRequestInputSchema, createRequestApprovalStep(pack, deps));
+  return stepHandler(approvalRequestInputSchema, createRequestApprovalStep(pack, deps), (_result, metrics) =>
+    metrics.count('ApprovalsRequested'),
+  );
 }

@@ -355,6 +355,15 @@ describe('LambdaHost running a step handler bundled like the real ones', () => {
     expect(stepLogs.filter((l) => l.line.includes('X-Ray'))).toEqual([]);
   });
 
+  it('publishes the metrics the step measured, so Powertools never warns of an empty flush', async () => {
+    stepLogs.length = 0;
+    await host.invoke(`${WORKFLOWS}-StepFunction`, { orderId: 'ord_654321' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const lines = stepLogs.map((l) => l.line);
+    expect(lines.some((line) => line.includes('"FixtureInvocations"') && line.includes('_aws'))).toBe(true);
+    expect(lines.filter((line) => line.includes('No application metrics'))).toEqual([]);
+  });
+
   it("fails bad input with the zod error's name, as the state machine sees it", async () => {
     await expect(host.invoke(`${WORKFLOWS}-StepFunction`, { orderId: 42 })).rejects.toMatchObject({
       name: 'ZodError',
