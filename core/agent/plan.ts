@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { proposalIdFor } from '../ids.js';
 import { appendLineage } from '../lineage/chain.js';
-import type { LineageStore, LineageVersions } from '../lineage/record.js';
+import type { LineageRecord, LineageStore, LineageVersions } from '../lineage/record.js';
 import type { Clock } from '../ports.js';
 import type { PlanInput, PlanResult, Proposal, RunRef } from '../run/contracts.js';
 import type { RunRecord, RunsStore } from '../runs/records.js';
@@ -77,12 +77,8 @@ const recordedPlanSchema = z.discriminatedUnion('outcome', [
  * plan step retried after its answer landed returns it rather than asking the
  * model again, so an iteration has one answer, the one the gate judges.
  */
-async function recordedPlan(
-  lineage: LineageStore,
-  runId: string,
-  iteration: number,
-): Promise<PlanResult | undefined> {
-  for (const record of await lineage.chain(runId)) {
+function recordedPlan(chain: readonly LineageRecord[], iteration: number): PlanResult | undefined {
+  for (const record of chain) {
     if (record.type !== 'actions.proposed') continue;
     const parsed = recordedPlanSchema.safeParse(record.data);
     if (!parsed.success || parsed.data.iteration !== iteration) continue;
@@ -125,8 +121,11 @@ export function createPlanStep(
   });
 
   return async ({ run, iteration, facts }) => {
-    const answered = await recordedPlan(deps.lineage, run.runId, iteration);
+    const chain = await deps.lineage.chain(run.runId);
+    const answered = recordedPlan(chain, iteration);
     if (answered) return answered;
+    // Each append builds on the last record this step read or wrote, saving a head read per record.
+    let head: LineageRecord | null = chain.at(-1) ?? null;
     const stored = await requireRun(deps.runs, run.runId, 'plan');
     const context: PlanningContext = {
       objective: spec.objective,
@@ -151,17 +150,23 @@ export function createPlanStep(
       parsed = parseModelOutput(spec, response);
       const problems = parsed.outcome === 'INVALID' ? parsed.problems.map(describeProblem) : [];
       const cost = costUsd(modelId, response.usage);
-      await appendLineage(deps.lineage, deps.clock, run.runId, {
-        ...draftBase,
-        type: 'model.invoked',
-        data: { iteration, attempt, answer: recordedAnswer(response), problems },
-        usage: {
-          inputTokens: response.usage.inputTokens,
-          outputTokens: response.usage.outputTokens,
-          latencyMs,
-          ...(cost === undefined ? {} : { costUsd: cost }),
+      head = await appendLineage(
+        deps.lineage,
+        deps.clock,
+        run.runId,
+        {
+          ...draftBase,
+          type: 'model.invoked',
+          data: { iteration, attempt, answer: recordedAnswer(response), problems },
+          usage: {
+            inputTokens: response.usage.inputTokens,
+            outputTokens: response.usage.outputTokens,
+            latencyMs,
+            ...(cost === undefined ? {} : { costUsd: cost }),
+          },
         },
-      });
+        { knownHead: head },
+      );
       if (parsed.outcome !== 'INVALID') break;
       messages.push(
         assistantTurn(response.output.message),
@@ -174,11 +179,17 @@ export function createPlanStep(
       return { outcome: 'INVALID', problems: problems.map(describeProblem) };
     }
     if (parsed.outcome === 'FINISHED') {
-      await appendLineage(deps.lineage, deps.clock, run.runId, {
-        ...draftBase,
-        type: 'actions.proposed',
-        data: { iteration, outcome: 'FINISHED', summary: parsed.summary, proposals: [] },
-      });
+      await appendLineage(
+        deps.lineage,
+        deps.clock,
+        run.runId,
+        {
+          ...draftBase,
+          type: 'actions.proposed',
+          data: { iteration, outcome: 'FINISHED', summary: parsed.summary, proposals: [] },
+        },
+        { knownHead: head },
+      );
       return { outcome: 'FINISHED', summary: parsed.summary };
     }
     const proposals: Proposal[] = parsed.actions.map((proposed, index) => ({
@@ -188,11 +199,17 @@ export function createPlanStep(
       rationale: proposed.rationale,
       confidence: proposed.confidence,
     }));
-    await appendLineage(deps.lineage, deps.clock, run.runId, {
-      ...draftBase,
-      type: 'actions.proposed',
-      data: { iteration, outcome: 'PROPOSED', proposals },
-    });
+    await appendLineage(
+      deps.lineage,
+      deps.clock,
+      run.runId,
+      {
+        ...draftBase,
+        type: 'actions.proposed',
+        data: { iteration, outcome: 'PROPOSED', proposals },
+      },
+      { knownHead: head },
+    );
     return { outcome: 'PROPOSED', proposals };
   };
 }

@@ -38,6 +38,15 @@ export interface AppendOptions {
    * @default - full-jitter exponential backoff, 40 ms after the first loss, doubling, capped at 1 s
    */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /**
+   * The chain's head as the caller already knows it (the last record it read or
+   * appended; `null` for a chain it knows is empty). The first attempt builds on
+   * it without reading the head; if it is stale, that attempt loses the race for
+   * its `seq` and the next ones read the head as usual. It saves a round trip
+   * per append for steps that read the chain anyway or append several records.
+   * @default - the head is read before each attempt
+   */
+  readonly knownHead?: LineageRecord | null;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 10;
@@ -126,8 +135,10 @@ export async function appendLineage(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const backoff = options.backoff ?? jitteredBackoff;
   const normalized = normalizeDraft(draft);
+  let known = options.knownHead;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const head = await store.head(chainId);
+    const head = known === undefined ? await store.head(chainId) : (known ?? undefined);
+    known = undefined;
     if (head !== undefined) assertHeadIntact(chainId, head);
     const record = buildRecord(chainId, normalized, head, clock().toISOString());
     if (await store.putIfAbsent(record)) return record;

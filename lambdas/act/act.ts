@@ -19,7 +19,6 @@
  * are idempotent on their own.
  */
 import { z } from 'zod';
-import { findLineageRecord } from '../../core/agent/lineage-lookup.js';
 import { currentHistory } from '../../core/agent/policy-history.js';
 import { requireRun } from '../../core/agent/run-lookup.js';
 import { proposalSchema } from '../../core/agent/step-inputs.js';
@@ -186,11 +185,9 @@ export function createActStep(
     const { run, iteration, gated } = input;
     const { proposal } = gated;
     await deps.runs.addObservation(run.runId, iteration, observation);
-    const executed = await findLineageRecord(
-      deps.lineage,
-      run.runId,
-      'action.executed',
-      (data) => data.proposalId === proposal.proposalId,
+    const chain = await deps.lineage.chain(run.runId);
+    const executed = chain.some(
+      (record) => record.type === 'action.executed' && record.data.proposalId === proposal.proposalId,
     );
     if (executed) return;
     // History before lineage: a crash between the two counts the action twice,
@@ -200,23 +197,29 @@ export function createActStep(
     if (history && key !== undefined && history.actions.includes(proposal.action)) {
       await deps.runs.recordHistory(spec.id, key, proposal.action, deps.clock().toISOString());
     }
-    await appendLineage(deps.lineage, deps.clock, run.runId, {
-      type: 'action.executed',
-      actor: 'awf:act',
-      workflowId: run.workflowId,
-      entityId: run.entityId,
-      versions: { workflowVersion: run.workflowVersion, policySetHash: policyGate.policySetHash },
-      data: {
-        iteration,
-        proposalId: proposal.proposalId,
-        action: proposal.action,
-        input: proposal.input,
-        connector: describeConnector(action.connector),
-        result: observation.result,
-        decision: clearance.decision,
-        ...(clearance.approvalId ? { approvalId: clearance.approvalId } : {}),
+    await appendLineage(
+      deps.lineage,
+      deps.clock,
+      run.runId,
+      {
+        type: 'action.executed',
+        actor: 'awf:act',
+        workflowId: run.workflowId,
+        entityId: run.entityId,
+        versions: { workflowVersion: run.workflowVersion, policySetHash: policyGate.policySetHash },
+        data: {
+          iteration,
+          proposalId: proposal.proposalId,
+          action: proposal.action,
+          input: proposal.input,
+          connector: describeConnector(action.connector),
+          result: observation.result,
+          decision: clearance.decision,
+          ...(clearance.approvalId ? { approvalId: clearance.approvalId } : {}),
+        },
       },
-    });
+      { knownHead: chain.at(-1) ?? null },
+    );
   }
 
   return async (actInput) => {

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { historyFromFacts } from '../../core/agent/policy-history.js';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { appendLineage } from '../../core/lineage/chain.js';
-import type { LineageStore } from '../../core/lineage/record.js';
+import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
 import { applyAutonomy, resolveAutonomy } from '../../core/policy/autonomy.js';
 import type { PolicyEvaluation, PolicyGate } from '../../core/policy/gate.js';
 import type { Clock } from '../../core/ports.js';
@@ -62,13 +62,9 @@ function sameProposal(a: JudgedProposal, b: JudgedProposal): boolean {
  * after some of its `policy.evaluated` records landed answers those from the
  * chain instead of judging (and recording) them a second time.
  */
-async function recordedVerdicts(
-  lineage: LineageStore,
-  runId: string,
-  iteration: number,
-): Promise<Map<string, RecordedVerdict>> {
+function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): Map<string, RecordedVerdict> {
   const verdicts = new Map<string, RecordedVerdict>();
-  for (const record of await lineage.chain(runId)) {
+  for (const record of chain) {
     if (record.type !== 'policy.evaluated') continue;
     const parsed = recordedVerdictSchema.safeParse(record.data);
     if (!parsed.success || parsed.data.iteration !== iteration) continue;
@@ -174,7 +170,10 @@ export function createGateStep(
 
   return async (input) => {
     const { run } = input;
-    const recorded = await recordedVerdicts(deps.lineage, run.runId, input.iteration);
+    const chain = await deps.lineage.chain(run.runId);
+    const recorded = recordedVerdicts(chain, input.iteration);
+    // Each append builds on the last record this step read or wrote, saving a head read per record.
+    let head: LineageRecord | null = chain.at(-1) ?? null;
     const verdicts: GatedProposal[] = [];
     // One at a time: the lineage records come out in proposal order.
     for (const proposal of input.proposals) {
@@ -185,26 +184,32 @@ export function createGateStep(
         continue;
       }
       const { errors, ...verdict } = await judge(input, proposal);
-      await appendLineage(deps.lineage, deps.clock, run.runId, {
-        type: 'policy.evaluated',
-        actor: 'awf:gate',
-        workflowId: run.workflowId,
-        entityId: run.entityId,
-        versions: { workflowVersion: run.workflowVersion, policySetHash: policyGate.policySetHash },
-        data: {
-          iteration: input.iteration,
-          proposalId: proposal.proposalId,
-          action: proposal.action,
-          input: proposal.input,
-          confidence: proposal.confidence,
-          policyDecision: verdict.policyDecision,
-          decision: verdict.decision,
-          reasons: verdict.reasons,
-          errors,
-          autonomy: verdict.autonomy,
-          shadow: verdict.shadow,
+      head = await appendLineage(
+        deps.lineage,
+        deps.clock,
+        run.runId,
+        {
+          type: 'policy.evaluated',
+          actor: 'awf:gate',
+          workflowId: run.workflowId,
+          entityId: run.entityId,
+          versions: { workflowVersion: run.workflowVersion, policySetHash: policyGate.policySetHash },
+          data: {
+            iteration: input.iteration,
+            proposalId: proposal.proposalId,
+            action: proposal.action,
+            input: proposal.input,
+            confidence: proposal.confidence,
+            policyDecision: verdict.policyDecision,
+            decision: verdict.decision,
+            reasons: verdict.reasons,
+            errors,
+            autonomy: verdict.autonomy,
+            shadow: verdict.shadow,
+          },
         },
-      });
+        { knownHead: head },
+      );
       verdicts.push(verdict);
     }
     return gateResultOf(verdicts, policyGate.policySetHash);

@@ -66,17 +66,23 @@ export async function ground(input: RunStepInput, deps: GroundDependencies): Pro
   }
   const facts = { history };
 
-  await appendLineage(lineage, clock, run.runId, {
-    type: 'context.grounded',
-    actor: 'awf:ground',
-    workflowId: run.workflowId,
-    entityId: run.entityId,
-    versions: { workflowVersion: run.workflowVersion },
-    // The key's path, not its value: the value (a customer id, an email) may be personal data.
-    data:
-      config === undefined
-        ? { facts }
-        : { facts, history: { keyPath: config.key, window: config.window, since } },
-  });
+  await appendLineage(
+    lineage,
+    clock,
+    run.runId,
+    {
+      type: 'context.grounded',
+      actor: 'awf:ground',
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      versions: { workflowVersion: run.workflowVersion },
+      // The key's path, not its value: the value (a customer id, an email) may be personal data.
+      data:
+        config === undefined
+          ? { facts }
+          : { facts, history: { keyPath: config.key, window: config.window, since } },
+    },
+    { knownHead: head ?? null },
+  );
   return { facts };
 }

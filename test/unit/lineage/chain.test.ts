@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { appendFirstLineage, appendLineage, computeRecordHash } from '../../../core/lineage/chain.js';
 import { GENESIS_HASH, type LineageRecord, type LineageStore } from '../../../core/lineage/record.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
@@ -103,6 +104,47 @@ describe('appendLineage', () => {
     expect(record.data).toEqual({ kept: 1, list: [1, null, 3] });
     const roundTripped = JSON.parse(JSON.stringify(record)) as LineageRecord;
     expect(computeRecordHash(roundTripped)).toBe(record.hash);
+  });
+
+  it('builds on a known head without reading the chain', async () => {
+    const store = new InMemoryLineageStore();
+    const first = await appendLineage(store, clock, 'run-1', aLineageDraft());
+    const head = jest.spyOn(store, 'head');
+    const second = await appendLineage(store, clock, 'run-1', aLineageDraft(), { knownHead: first });
+    const third = await appendLineage(store, clock, 'run-1', aLineageDraft(), { knownHead: second });
+    expect(head).not.toHaveBeenCalled();
+    expect([second.seq, third.seq]).toEqual([1, 2]);
+    expect(verifyChain(store.recordsOf('run-1')).ok).toBe(true);
+  });
+
+  it('opens a chain known to be empty without reading it', async () => {
+    const store = new InMemoryLineageStore();
+    const head = jest.spyOn(store, 'head');
+    const record = await appendLineage(store, clock, 'run-1', aLineageDraft(), { knownHead: null });
+    expect(head).not.toHaveBeenCalled();
+    expect(record).toMatchObject({ seq: 0, prevHash: GENESIS_HASH });
+  });
+
+  it('falls back to reading the head when the known head is stale', async () => {
+    const store = new InMemoryLineageStore();
+    const first = await appendLineage(store, clock, 'run-1', aLineageDraft());
+    await appendLineage(store, clock, 'run-1', aLineageDraft());
+    const third = await appendLineage(store, clock, 'run-1', aLineageDraft(), {
+      knownHead: first,
+      backoff: noWait,
+    });
+    expect(third.seq).toBe(2);
+    expect(verifyChain(store.recordsOf('run-1')).ok).toBe(true);
+  });
+
+  it('refuses to build on a known head that does not match its own hash', async () => {
+    const store = new InMemoryLineageStore();
+    const first = await appendLineage(store, clock, 'run-1', aLineageDraft());
+    await expect(
+      appendLineage(store, clock, 'run-1', aLineageDraft(), {
+        knownHead: { ...first, actor: 'human:mallory' },
+      }),
+    ).rejects.toThrow('is broken');
   });
 
   it('fails with LineageWriteError after losing the race maxAttempts times', async () => {
