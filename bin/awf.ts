@@ -6,6 +6,11 @@
 import { addLocalCommands } from '../cli/commands/local.js';
 import { buildProgram } from '../cli/program.js';
 
+// awf supports Node.js 20 with the SDK versions it pins; the SDK's notice that
+// future versions will need Node.js 22 is for whoever upgrades those pins, not
+// for every command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 try {
   await addLocalCommands(buildProgram()).parseAsync(process.argv);
 } catch (error) {

@@ -50,6 +50,9 @@ export function localAwsEnvironment(endpoints: LocalEndpoints, region: string): 
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_EC2_METADATA_DISABLED: 'true',
+    // The functions run on this machine's Node.js, which may be 20: the SDK's
+    // notice about future versions needing 22 would fill the function log.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   for (const service of LOCAL_ENDPOINT_SERVICES) {
     const endpoint = endpoints[service];
