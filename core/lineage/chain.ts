@@ -156,6 +156,10 @@ export async function appendLineage(
  * (`run.started`, `event.rejected`): a retried or duplicated step finds the
  * chain started and writes nothing.
  *
+ * No head is read first: every chain starts at `seq` 0 and records are never
+ * deleted, so the conditional put of `seq` 0 itself says whether the chain
+ * already existed, in one request instead of two.
+ *
  * @returns the record written, or undefined when the chain already existed.
  * @throws LineageWriteError when the draft holds a value JSON cannot represent.
  */
@@ -165,7 +169,6 @@ export async function appendFirstLineage(
   chainId: string,
   draft: LineageDraft,
 ): Promise<LineageRecord | undefined> {
-  if ((await store.head(chainId)) !== undefined) return undefined;
   const record = buildRecord(chainId, normalizeDraft(draft), undefined, clock().toISOString());
   return (await store.putIfAbsent(record)) ? record : undefined;
 }

@@ -205,6 +205,27 @@ describe('appendFirstLineage', () => {
     expect(store.recordsOf('run-1')).toHaveLength(1);
   });
 
+  it('opens a chain with one conditional put and no head read', async () => {
+    const store = new InMemoryLineageStore();
+    const head = jest.spyOn(store, 'head');
+    const put = jest.spyOn(store, 'putIfAbsent');
+    await appendFirstLineage(store, clock, 'run-1', aLineageDraft({ type: 'run.started' }));
+    expect(head).not.toHaveBeenCalled();
+    expect(put).toHaveBeenCalledTimes(1);
+  });
+
+  it('writes nothing when the chain already has several records', async () => {
+    const store = new InMemoryLineageStore();
+    await appendFirstLineage(store, clock, 'run-1', aLineageDraft({ type: 'run.started' }));
+    await appendLineage(store, clock, 'run-1', aLineageDraft({ type: 'context.grounded' }));
+    const again = await appendFirstLineage(store, clock, 'run-1', aLineageDraft({ type: 'run.started' }));
+    expect(again).toBeUndefined();
+    expect(store.recordsOf('run-1').map((record) => record.type)).toEqual([
+      'run.started',
+      'context.grounded',
+    ]);
+  });
+
   it('writes once when two callers race to open the chain', async () => {
     const store = new InMemoryLineageStore();
     const results = await Promise.all([
