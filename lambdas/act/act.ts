@@ -27,7 +27,7 @@ import { canonicalJson } from '../../core/canonical-json.js';
 import { AwfError, GovernanceViolationError } from '../../core/errors.js';
 import { approvalIdFor, executionKeyFor } from '../../core/ids.js';
 import { appendLineage } from '../../core/lineage/chain.js';
-import type { LineageStore } from '../../core/lineage/record.js';
+import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
 import { applyAutonomy, resolveAutonomy } from '../../core/policy/autonomy.js';
 import type { PolicyGate } from '../../core/policy/gate.js';
 import type { Clock } from '../../core/ports.js';
@@ -110,7 +110,8 @@ export function createActStep(
     return { action, input: parsed.data };
   }
 
-  async function provenanceCheck(run: RunRef, proposal: Proposal): Promise<void> {
+  /** @returns the chain as read for the check, which the evidence step reuses. */
+  async function provenanceCheck(run: RunRef, proposal: Proposal): Promise<LineageRecord[]> {
     const records = await deps.lineage.chain(run.runId);
     const original = records
       .filter((record) => record.type === 'actions.proposed')
@@ -122,6 +123,7 @@ export function createActStep(
     if (essence(original) !== essence(proposal)) {
       return refuse(proposal, 'it differs from what the plan step proposed (action, input or confidence)');
     }
+    return records;
   }
 
   async function policyCheck(
@@ -174,9 +176,16 @@ export function createActStep(
   /**
    * Records what an execution produced and what allowed it; each part is
    * skipped when a previous attempt already wrote it.
+   *
+   * `chain` is the chain as this attempt read it before claiming the
+   * execution: an earlier attempt's `action.executed` was written before this
+   * attempt started, so it is there. Reading the chain again would only add
+   * records of other proposals (parallel Map branches), whose appends merely
+   * make the head stale, which the append recovers from by re-reading it.
    */
   async function recordEvidence(
     input: ActInput,
+    chain: readonly LineageRecord[],
     stored: RunRecord,
     action: ActionSpec,
     observation: Observation,
@@ -185,7 +194,6 @@ export function createActStep(
     const { run, iteration, gated } = input;
     const { proposal } = gated;
     await deps.runs.addObservation(run.runId, iteration, observation);
-    const chain = await deps.lineage.chain(run.runId);
     const executed = chain.some(
       (record) => record.type === 'action.executed' && record.data.proposalId === proposal.proposalId,
     );
@@ -226,7 +234,7 @@ export function createActStep(
     const { run, gated } = actInput;
     const { proposal } = gated;
     const { action, input } = catalogueCheck(proposal);
-    await provenanceCheck(run, proposal);
+    const chain = await provenanceCheck(run, proposal);
     const stored = await requireRun(deps.runs, run.runId, 'act');
 
     const key = executionKeyFor(run.runId, proposal.proposalId);
@@ -238,7 +246,7 @@ export function createActStep(
       if (!done || !ranUnder) {
         throw new AwfError(`execution "${key}" is COMPLETED but holds no observation or clearance`);
       }
-      await recordEvidence(actInput, stored, action, { ...done, status: 'EXECUTED' }, ranUnder);
+      await recordEvidence(actInput, chain, stored, action, { ...done, status: 'EXECUTED' }, ranUnder);
       return { ...done, status: 'ALREADY_EXECUTED' };
     }
     if (!claim.claimed && !isIdempotentConnector(action.connector)) {
@@ -260,7 +268,7 @@ export function createActStep(
       result,
     };
     await deps.runs.completeExecution(key, observation, clearance);
-    await recordEvidence(actInput, stored, action, observation, clearance);
+    await recordEvidence(actInput, chain, stored, action, observation, clearance);
     return observation;
   };
 }

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { z } from 'zod';
 import { createPlanStep } from '../../../core/agent/plan.js';
 import { bindingHashFor } from '../../../core/approval/binding.js';
@@ -199,6 +200,18 @@ describe('act step', () => {
     expect(
       await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
     ).toBe(1);
+  });
+
+  it("reads the run's lineage chain once for both the provenance check and the evidence", async () => {
+    const { act, inputFor, verdicts, lineage, run } = await smallRefund();
+    const chain = jest.spyOn(lineage, 'chain');
+    const head = jest.spyOn(lineage, 'head');
+
+    await act(inputFor(firstVerdict(verdicts)));
+
+    expect(chain).toHaveBeenCalledTimes(1);
+    expect(head).not.toHaveBeenCalled();
+    expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
   });
 
   it('re-runs the connector with the same detail after a crashed attempt left the claim in progress', async () => {
