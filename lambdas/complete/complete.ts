@@ -118,14 +118,21 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
         detail,
       },
     ]);
-    await appendLineage(lineage, clock, run.runId, {
-      type: 'run.completed',
-      actor: 'awf:complete',
-      workflowId: run.workflowId,
-      entityId: run.entityId,
-      versions: { workflowVersion: run.workflowVersion },
-      data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0] },
-    });
+    await appendLineage(
+      lineage,
+      clock,
+      run.runId,
+      {
+        type: 'run.completed',
+        actor: 'awf:complete',
+        workflowId: run.workflowId,
+        entityId: run.entityId,
+        versions: { workflowVersion: run.workflowVersion },
+        data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0] },
+      },
+      // The head read above is the chain's end unless a step still appends to it, which the append recovers from.
+      { knownHead: head ?? null },
+    );
   }
 
   const changed = await runs.setRunStatus(run.runId, {

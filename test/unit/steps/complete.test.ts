@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { appendLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
 import type { PlanResult } from '../../../core/run/contracts.js';
@@ -67,6 +68,17 @@ describe('complete', () => {
       data: { status: 'COMPLETED', cycleTimeMs: 540_000, shadow: false, eventId: 'evt-1' },
     });
     expect(verifyChain(chain, { ended: true })).toEqual({ ok: true, problems: [] });
+  });
+
+  it('reads the chain head once and appends run.completed on it', async () => {
+    const { lineage, run, deps } = await setup();
+    const head = jest.spyOn(lineage, 'head');
+    await complete({ run, plan: finished }, deps);
+    expect(head).toHaveBeenCalledTimes(1);
+    expect(lineage.recordsOf(run.runId).map((record) => record.type)).toEqual([
+      'run.started',
+      'run.completed',
+    ]);
   });
 
   it('notes a shadow run when every proposal was only recorded', async () => {
