@@ -47,6 +47,18 @@ const MAX_RECORDED_TEXT = 4000;
 
 const eventTimeSchema = z.object({ time: z.string().min(1) });
 
+/** The part of Admit's `run.started` record the plan step shows the model. */
+const admittedEventSchema = z.object({
+  eventTime: z.string().min(1),
+  redactedDetail: z.record(z.string(), z.unknown()),
+});
+
+/** What the model is told about the run's event. */
+interface EventView {
+  readonly requestedAt: string;
+  readonly event: Readonly<Record<string, unknown>>;
+}
+
 /** When the run's event happened: its `time`, or the run's start when the event carries none. */
 function requestedAtOf(run: RunRecord): string {
   const parsed = eventTimeSchema.safeParse(run.event);
@@ -92,8 +104,8 @@ function recordedPlan(chain: readonly LineageRecord[], iteration: number): PlanR
  * Builds the plan step for a pack. The prompt and tool specs are built once,
  * here, not per call.
  *
- * The returned function reads the run (its redacted detail) and the run's
- * observations, converses with the model, and returns PROPOSED with
+ * The returned function reads the run's event (its redacted detail, from the
+ * chain's `run.started` record) and the run's observations, converses with the model, and returns PROPOSED with
  * deterministic proposal ids, FINISHED with the model's summary, or INVALID
  * with the problems of the last answer once the repair budget is spent. A
  * retry of an iteration whose answer is recorded returns that answer without
@@ -120,20 +132,36 @@ export function createPlanStep(
     promptHash: prompt.promptHash,
   });
 
+  /**
+   * The event time and redacted detail, from the chain's `run.started` record
+   * when it holds them: Admit wrote them there from the run it had just
+   * created, so the chain already read spares reading the run item (with its
+   * whole event) again. A chain without that record reads the run.
+   */
+  async function eventViewOf(run: RunRef, chain: readonly LineageRecord[]): Promise<EventView> {
+    const [first] = chain;
+    const admitted = first?.type === 'run.started' ? admittedEventSchema.safeParse(first.data) : undefined;
+    if (admitted?.success) {
+      return { requestedAt: admitted.data.eventTime, event: admitted.data.redactedDetail };
+    }
+    const stored = await requireRun(deps.runs, run.runId, 'plan');
+    return { requestedAt: requestedAtOf(stored), event: stored.redactedDetail };
+  }
+
   return async ({ run, iteration, facts }) => {
     const chain = await deps.lineage.chain(run.runId);
     const answered = recordedPlan(chain, iteration);
     if (answered) return answered;
     // Each append builds on the last record this step read or wrote, saving a head read per record.
     let head: LineageRecord | null = chain.at(-1) ?? null;
-    const stored = await requireRun(deps.runs, run.runId, 'plan');
+    const { requestedAt, event } = await eventViewOf(run, chain);
     const context: PlanningContext = {
       objective: spec.objective,
       workflowId: run.workflowId,
       entityId: run.entityId,
       iteration,
-      requestedAt: requestedAtOf(stored),
-      event: stored.redactedDetail,
+      requestedAt,
+      event,
       facts,
       observations: await deps.runs.listObservations(run.runId),
     };

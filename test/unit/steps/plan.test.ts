@@ -1,7 +1,9 @@
+import { jest } from '@jest/globals';
 import { createPlanStep } from '../../../core/agent/plan.js';
 import { costUsd } from '../../../core/agent/pricing.js';
 import { readPlanningContext } from '../../../core/agent/prompt.js';
 import { proposalIdFor } from '../../../core/ids.js';
+import { appendFirstLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
@@ -261,6 +263,31 @@ describe('plan step', () => {
 
     expect(next).toEqual({ outcome: 'FINISHED', summary: 'Refund issued; nothing else to do.' });
     expect(model.requests).toHaveLength(2);
+  });
+
+  it('shows the model the event as run.started recorded it, without reading the run item', async () => {
+    const { plan, input, run, runs, lineage, model } = await setUp(
+      answer([toolUse('finish', { summary: 'Done.' })]),
+    );
+    await appendFirstLineage(lineage, fixedClock(NOW), run.runId, {
+      type: 'run.started',
+      actor: 'awf:admit',
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      versions: { workflowVersion: run.workflowVersion },
+      data: {
+        eventTime: '2026-11-02T09:00:00.000Z',
+        redactedDetail: { orderId: 'ord_4k8m2p', note: 'as recorded' },
+      },
+    });
+    const getRun = jest.spyOn(runs, 'getRun');
+
+    await plan(input);
+
+    expect(getRun).not.toHaveBeenCalled();
+    const context = readPlanningContext(model.requests[0]?.messages ?? []);
+    expect(context.requestedAt).toBe('2026-11-02T09:00:00.000Z');
+    expect(context.event).toEqual({ orderId: 'ord_4k8m2p', note: 'as recorded' });
   });
 
   it('lets Bedrock errors through with their names for the state machine to retry', async () => {
