@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,12 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { localClientConfig } from '../../../local/aws-env.js';
-import { type LocalDynamoDb, startLocalDynamoDb, templateTable } from '../../../local/dynamodb.js';
+import {
+  DEFAULT_JVM_OPTIONS,
+  type LocalDynamoDb,
+  startLocalDynamoDb,
+  templateTable,
+} from '../../../local/dynamodb.js';
 import { loadCloudAssembly } from '../../../local/template.js';
 
 const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local/assembly');
@@ -83,6 +88,12 @@ describe('startLocalDynamoDb', () => {
       expect(dynamodb.endpoint).toBe(`http://127.0.0.1:${dynamodb.port}`);
       expect([...dynamodb.tables.created].sort()).toEqual([COUNTERS, LINEAGE, RUNS].sort());
       expect(dynamodb.tables.existing).toEqual([]);
+    });
+
+    it('runs the JVM with the serial collector and the C1 compiler only, the cheapest in CPU per request', () => {
+      const commandLine = readFileSync(`/proc/${dynamodb.pid}/cmdline`, 'utf8').split('\0');
+      const jar = commandLine.indexOf('-jar');
+      expect(commandLine.slice(0, jar)).toEqual(expect.arrayContaining([...DEFAULT_JVM_OPTIONS]));
     });
 
     it("creates the runs table with the template's keys, GSI, on-demand billing and TTL", async () => {
