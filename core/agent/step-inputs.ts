@@ -31,6 +31,7 @@ export const runRefSchema = z.object({
   eventId: z.string().min(1),
   startedAt: z.string().min(1),
   maxIterations: z.number().int().min(1),
+  historyKey: z.string().min(1).optional(),
 }) satisfies z.ZodType<RunRef>;
 
 /** A {@link Proposal} as Plan returned it. */

@@ -52,6 +52,14 @@ export interface RunRef {
   readonly startedAt: string;
   /** From the spec, so the ASL's loop bound needs no numeric placeholder. */
   readonly maxIterations: number;
+  /**
+   * The run's history key (see `core/run/history-key.ts`), set by Admit from the
+   * event it stored so Ground and Act need not read the run back for it. Absent
+   * when the spec keeps no history, when the key's field is classified pii or
+   * secret (state data shows in execution history, so such values stay in the
+   * runs table), or when the event lacks the key; steps then read the stored event.
+   */
+  readonly historyKey?: string;
 }
 
 /** Admit's input: the whole event and the execution that carries it. */

@@ -7,7 +7,7 @@
 import { durationToSeconds } from '../duration.js';
 import { AwfError } from '../errors.js';
 import { readEventPath } from '../redaction.js';
-import type { WorkflowSpec } from '../workflow/spec.js';
+import type { DataClass, WorkflowSpec } from '../workflow/spec.js';
 
 /** The event has no usable value at the spec's history key path. */
 export class MissingHistoryKeyError extends AwfError {
@@ -39,6 +39,43 @@ export function historyKeyFor(spec: HistorySpec, event: unknown): string | undef
   if (typeof value === 'string' && value.length > 0) return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   throw new MissingHistoryKeyError(history.key, value);
+}
+
+/**
+ * The data class of the spec's history key field: its own classification
+ * entry, else the entry of the nearest enclosing object (which classifies all
+ * its members, as in redaction), else `data.defaultClass`.
+ */
+function historyKeyClass(spec: HistorySpec, path: string): DataClass {
+  const { classification, defaultClass } = spec.data;
+  let current = path;
+  for (;;) {
+    const declared = classification[current];
+    if (declared !== undefined) return declared;
+    const cut = current.lastIndexOf('.');
+    if (cut <= 1) return defaultClass;
+    current = current.slice(0, cut);
+  }
+}
+
+/**
+ * The history key Admit may carry in the run's state data, or undefined when
+ * it may not or cannot: no history in the spec, a key field classified pii or
+ * secret (state data is visible in the execution history, so such values stay
+ * in the runs table only), or an event without a usable key (the steps then
+ * read the stored event and fail there with MissingHistoryKeyError, as before).
+ */
+export function carriedHistoryKey(spec: HistorySpec, event: unknown): string | undefined {
+  const history = spec.grounding.history;
+  if (history === undefined) return undefined;
+  const dataClass = historyKeyClass(spec, history.key);
+  if (dataClass === 'pii' || dataClass === 'secret') return undefined;
+  try {
+    return historyKeyFor(spec, event);
+  } catch (error) {
+    if (error instanceof MissingHistoryKeyError) return undefined;
+    throw error;
+  }
 }
 
 /** The start of the history window ending at `now` (ISO-8601), or undefined when there is no history. */

@@ -15,6 +15,7 @@ import type { LineageStore } from '../../core/lineage/record.js';
 import type { Clock } from '../../core/ports.js';
 import { readEventPath, redactDetailWithReport } from '../../core/redaction.js';
 import type { AdmitInput, AdmitResult, BusEvent, RunRef } from '../../core/run/contracts.js';
+import { carriedHistoryKey } from '../../core/run/history-key.js';
 import type { RunRecord, RunsStore } from '../../core/runs/records.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 
@@ -96,7 +97,8 @@ function validate(spec: WorkflowSpec, event: BusEvent): Validation {
   return { problems, detail, entityId: entity.entityId };
 }
 
-function refOf(run: RunRecord): RunRef {
+function refOf(spec: WorkflowSpec, run: RunRecord): RunRef {
+  const historyKey = carriedHistoryKey(spec, run.event);
   return {
     runId: run.runId,
     workflowId: run.workflowId,
@@ -105,6 +107,7 @@ function refOf(run: RunRecord): RunRef {
     eventId: run.eventId,
     startedAt: run.startedAt,
     maxIterations: run.maxIterations,
+    ...(historyKey === undefined ? {} : { historyKey }),
   };
 }
 
@@ -185,5 +188,5 @@ export async function admit(input: AdmitInput, deps: AdmitDependencies): Promise
       redactedFields: redaction.redacted,
     },
   });
-  return { outcome: 'ADMITTED', run: refOf(run), iteration: 0 };
+  return { outcome: 'ADMITTED', run: refOf(spec, run), iteration: 0 };
 }

@@ -28,6 +28,17 @@ export interface GroundDependencies {
   readonly clock: Clock;
 }
 
+/** The history key from the stored event, for runs whose state data does not carry it. */
+async function storedHistoryKey(
+  spec: WorkflowSpec,
+  runs: Pick<RunsStore, 'getRun'>,
+  runId: string,
+): Promise<string | undefined> {
+  const stored = await runs.getRun(runId);
+  if (stored === undefined) throw new AwfError(`run ${runId} not found in the runs table`);
+  return historyKeyFor(spec, stored.event);
+}
+
 const recordedFactsSchema = z.object({ facts: z.record(z.string(), z.unknown()) });
 
 /**
@@ -55,9 +66,7 @@ export async function ground(input: RunStepInput, deps: GroundDependencies): Pro
   const config = spec.grounding.history;
   const since = historyWindowStart(spec, now);
   if (config !== undefined && since !== undefined) {
-    const stored = await runs.getRun(run.runId);
-    if (stored === undefined) throw new AwfError(`run ${run.runId} not found in the runs table`);
-    const key = historyKeyFor(spec, stored.event);
+    const key = run.historyKey ?? (await storedHistoryKey(spec, runs, run.runId));
     if (key !== undefined) {
       for (const action of config.actions) {
         history[action] = await runs.countHistory(spec.id, key, action, since);

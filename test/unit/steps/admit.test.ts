@@ -33,6 +33,7 @@ describe('admit', () => {
         eventId: 'evt-refund-1',
         startedAt: '2026-11-02T14:21:00.000Z',
         maxIterations: 3,
+        historyKey: 'cus_9x2b7d',
       },
     });
     expect(await runs.getRun(runId)).toMatchObject({
@@ -41,6 +42,21 @@ describe('admit', () => {
       event: aRefundRequestedEvent(),
       updatedAt: '2026-11-02T14:21:00.000Z',
     });
+  });
+
+  it('leaves the history key out of the run reference when the spec classifies its field pii', async () => {
+    const { runs, lineage } = setup();
+    const spec = {
+      ...refundTriage,
+      data: {
+        ...refundTriage.data,
+        classification: { ...refundTriage.data.classification, '$.detail.customerId': 'pii' as const },
+      },
+    };
+    const deps = { spec, runs, lineage, clock: fixedClock('2026-11-02T14:21:00.000Z') };
+    const result = await admit({ event: aRefundRequestedEvent(), executionId: EXECUTION }, deps);
+    expect(result.outcome).toBe('ADMITTED');
+    expect(JSON.stringify(result)).not.toContain('cus_9x2b7d');
   });
 
   it('stores the detail the model may see, with pii fields redacted', async () => {

@@ -29,6 +29,16 @@ describe('ground', () => {
     expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 2 } } });
   });
 
+  it('counts under the history key the run reference carries, without reading the run', async () => {
+    const runs = new InMemoryRunsStore();
+    const lineage = new InMemoryLineageStore();
+    await runs.recordHistory('refund-triage', 'cus_carried', 'issueRefund', '2026-10-20T09:00:00.000Z');
+    const run = aRunRef({ historyKey: 'cus_carried' });
+    const deps = { spec: refundTriage, runs, lineage, clock: fixedClock(NOW) };
+    // The run is not in the runs table: a read would fail the step.
+    expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 1 } } });
+  });
+
   it('gives zero counts to a customer without history', async () => {
     const { run, deps } = await setup();
     expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 0 } } });
