@@ -163,7 +163,9 @@ export function createPlanStep(
       requestedAt,
       event,
       facts,
-      observations: await deps.runs.listObservations(run.runId),
+      // Observations come from Act, which runs only after a plan of an earlier
+      // iteration: the first iteration has none, so it skips the query.
+      observations: iteration === 0 ? [] : await deps.runs.listObservations(run.runId),
     };
     const request = prompt.requestFor(context, run.runId);
     const messages: Message[] = [...request.messages];

@@ -290,6 +290,16 @@ describe('plan step', () => {
     expect(context.event).toEqual({ orderId: 'ord_4k8m2p', note: 'as recorded' });
   });
 
+  it('does not read observations in the first iteration, before any action could have run', async () => {
+    const { plan, input, runs, model } = await setUp(answer([refundCall()]));
+    const listObservations = jest.spyOn(runs, 'listObservations');
+
+    await plan(input);
+
+    expect(listObservations).not.toHaveBeenCalled();
+    expect(readPlanningContext(model.requests[0]?.messages ?? []).observations).toEqual([]);
+  });
+
   it('lets Bedrock errors through with their names for the state machine to retry', async () => {
     const { plan, input, lineage, run } = await setUp(namedError('ThrottlingException', 'Rate exceeded'));
 
