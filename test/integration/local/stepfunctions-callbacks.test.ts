@@ -9,17 +9,17 @@ import {
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type StepFunctionsService, startStepFunctions } from '../../../local/stepfunctions/index.js';
+import type { StepFunctionsService } from '../../../local/stepfunctions/index.js';
 import {
   aslFixture,
   type FakeCall,
   FakeLambdas,
-  FIXTURE_REGION,
   functionArn,
-  LOCAL_CREDENTIALS,
+  type SfnFixture,
+  startSfnFixture,
   stateMachineArn,
 } from '../../fixtures/local/sfn-fake-lambdas.js';
 
@@ -48,30 +48,22 @@ describe('local Step Functions: callback tasks', () => {
   let lambdas: FakeLambdas;
   let service: StepFunctionsService;
   let sfn: SFNClient;
+  let fixture: SfnFixture;
 
   beforeEach(async () => {
     lambdas = new FakeLambdas().define('notify-approver', () => ({ notified: true }));
-    service = await startStepFunctions({
-      stateMachines: [
+    fixture = await startSfnFixture(
+      [
         { arn: PATIENT, definition: approvalDefinition(300, 120) },
         { arn: SHORT_TIMEOUT, definition: approvalDefinition(1, 120) },
         { arn: SHORT_HEARTBEAT, definition: approvalDefinition(300, 1) },
       ],
-      lambda: lambdas,
-      retryIntervalScale: 0,
-    });
-    sfn = new SFNClient({
-      endpoint: service.endpoint,
-      region: FIXTURE_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
+      lambdas,
+    );
+    ({ service, sfn } = fixture);
   });
 
-  afterEach(async () => {
-    sfn.destroy();
-    await service.stop();
-  });
+  afterEach(() => fixture.stop());
 
   async function start(stateMachineArn: string, requests: unknown[]): Promise<string> {
     const { executionArn } = await sfn.send(

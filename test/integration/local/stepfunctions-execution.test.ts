@@ -8,17 +8,18 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListStateMachinesCommand,
-  SFNClient,
+  type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { type StepFunctionsService, startStepFunctions } from '../../../local/stepfunctions/index.js';
+import type { StepFunctionsService } from '../../../local/stepfunctions/index.js';
 import {
   aslFixture,
   FakeLambdas,
   FIXTURE_REGION,
   functionArn,
   functionError,
-  LOCAL_CREDENTIALS,
+  type SfnFixture,
+  startSfnFixture,
   stateMachineArn,
 } from '../../fixtures/local/sfn-fake-lambdas.js';
 
@@ -36,28 +37,17 @@ describe('local Step Functions: running a definition', () => {
   let lambdas: FakeLambdas;
   let service: StepFunctionsService;
   let sfn: SFNClient;
+  let fixture: SfnFixture;
 
   beforeEach(async () => {
     lambdas = new FakeLambdas()
       .define('validate', () => ({ express: false }))
       .define('reserve', (payload) => ({ reserved: payload }));
-    service = await startStepFunctions({
-      stateMachines: [{ arn: ORDER_FLOW, definition: orderFlowDefinition() }],
-      lambda: lambdas,
-      retryIntervalScale: 0,
-    });
-    sfn = new SFNClient({
-      endpoint: service.endpoint,
-      region: FIXTURE_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-    });
+    fixture = await startSfnFixture([{ arn: ORDER_FLOW, definition: orderFlowDefinition() }], lambdas);
+    ({ service, sfn } = fixture);
   });
 
-  afterEach(async () => {
-    sfn.destroy();
-    await service.stop();
-  });
+  afterEach(() => fixture.stop());
 
   async function runToEnd(input: unknown, name?: string) {
     const { executionArn } = await sfn.send(
