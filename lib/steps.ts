@@ -127,7 +127,7 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   act: {
     memorySize: 512,
     timeout: Duration.minutes(1),
-    runs: { writes: ['execution', 'history', 'run'] },
+    runs: { writes: ['execution', 'history'] },
     appendsLineage: true,
     events: 'connectors',
     evaluatesPolicies: true,

@@ -2,6 +2,7 @@
  * `awf runs list | show | wait`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { observationsOf } from '../../core/agent/observations.js';
 import { durationToSeconds } from '../../core/duration.js';
 import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
 import type { RunRecord } from '../../core/runs/records.js';
@@ -67,15 +68,15 @@ async function requireRun(target: Target, runId: string): Promise<RunRecord> {
   return run;
 }
 
-/** Shows one run: its record, approvals, observations and the types of its lineage records. */
+/** Shows one run: its record, approvals, the actions it executed (from its lineage) and the types of its lineage records. */
 export async function showRun(target: Target, runId: string, options: OutputOptions): Promise<void> {
   const stores = storesOf(target);
   const run = await requireRun(target, runId);
-  const [approvals, observations, lineage] = await Promise.all([
+  const [approvals, lineage] = await Promise.all([
     stores.runs.listApprovalsOfRun(runId),
-    stores.runs.listObservations(runId),
     stores.lineage.chain(runId),
   ]);
+  const observations = observationsOf(lineage);
   const result = {
     ...runRow(run),
     redactedDetail: run.redactedDetail,

@@ -17,6 +17,7 @@ import type { PlanInput, PlanResult, Proposal, RunRef } from '../run/contracts.j
 import type { RunRecord, RunsStore } from '../runs/records.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import type { ConverseResponse, Message, ModelPort } from './model.js';
+import { observationsOf } from './observations.js';
 import { costUsd } from './pricing.js';
 import { createPlanningPrompt, type PlanningContext } from './prompt.js';
 import {
@@ -32,7 +33,7 @@ import { proposalSchema } from './step-inputs.js';
 /** What the plan step needs besides the pack. */
 export interface PlanDependencies {
   readonly model: ModelPort;
-  readonly runs: Pick<RunsStore, 'getRun' | 'listObservations'>;
+  readonly runs: Pick<RunsStore, 'getRun'>;
   readonly lineage: LineageStore;
   readonly clock: Clock;
   /**
@@ -105,7 +106,8 @@ function recordedPlan(chain: readonly LineageRecord[], iteration: number): PlanR
  * here, not per call.
  *
  * The returned function reads the run's event (its redacted detail, from the
- * chain's `run.started` record) and the run's observations, converses with the model, and returns PROPOSED with
+ * chain's `run.started` record) and the run's observations (the chain's
+ * `action.executed` records), converses with the model, and returns PROPOSED with
  * deterministic proposal ids, FINISHED with the model's summary, or INVALID
  * with the problems of the last answer once the repair budget is spent. A
  * retry of an iteration whose answer is recorded returns that answer without
@@ -163,9 +165,8 @@ export function createPlanStep(
       requestedAt,
       event,
       facts,
-      // Observations come from Act, which runs only after a plan of an earlier
-      // iteration: the first iteration has none, so it skips the query.
-      observations: iteration === 0 ? [] : await deps.runs.listObservations(run.runId),
+      // What Act executed, as the chain read above records it.
+      observations: observationsOf(chain),
     };
     const request = prompt.requestFor(context, run.runId);
     const messages: Message[] = [...request.messages];

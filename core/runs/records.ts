@@ -138,10 +138,6 @@ export interface RunsStore {
   /** Marks a claimed execution COMPLETED with what it produced and what allowed it. */
   completeExecution(key: string, observation: Observation, clearance: ExecutionClearance): Promise<void>;
 
-  /** Observations of a run in the order they were recorded; Plan reads them back. */
-  addObservation(runId: string, iteration: number, observation: Observation): Promise<void>;
-  listObservations(runId: string): Promise<Observation[]>;
-
   getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined>;
   putAutonomy(record: AutonomyRecord): Promise<void>;
 

@@ -8,14 +8,14 @@
 export const RUNS_TABLE_LAYOUT = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Expiry of idempotency records, counters and observations (epoch seconds). */
+  /** Expiry of idempotency records and history entries (epoch seconds). */
   timeToLiveAttribute: 'expiresAt',
   /**
    * The prefix of the partition key of each kind of item (`RUN#<runId>`, ...).
    * IAM scopes each step's writes to the kinds it writes, by these prefixes.
    */
   partitions: {
-    /** A run, its approvals list and its observations. */
+    /** A run and its approvals list. */
     run: 'RUN#',
     approval: 'APPROVAL#',
     /** The idempotency record of an action execution. */

@@ -47,7 +47,6 @@ export interface ActDependencies extends ConnectorPorts {
     | 'getAutonomy'
     | 'claimExecution'
     | 'completeExecution'
-    | 'addObservation'
     | 'recordHistory'
     | 'countHistory'
   >;
@@ -174,8 +173,10 @@ export function createActStep(
   }
 
   /**
-   * Records what an execution produced and what allowed it; each part is
-   * skipped when a previous attempt already wrote it.
+   * Records what an execution produced and what allowed it: the history
+   * entry temporal policies count, then `action.executed`, which is also what
+   * the next plan observes. Both are skipped when a previous attempt already
+   * appended the record.
    *
    * `chain` is the chain as this attempt read it before claiming the
    * execution: an earlier attempt's `action.executed` was written before this
@@ -193,7 +194,6 @@ export function createActStep(
   ): Promise<void> {
     const { run, iteration, gated } = input;
     const { proposal } = gated;
-    await deps.runs.addObservation(run.runId, iteration, observation);
     const executed = chain.some(
       (record) => record.type === 'action.executed' && record.data.proposalId === proposal.proposalId,
     );

@@ -6,14 +6,13 @@
  * | run                 | `RUN#<runId>`                   | `RUN`                       | `RUNS#<workflowId>` / `<startedAt>#<runId>`    |
  * | approval            | `APPROVAL#<approvalId>`         | `APPROVAL`                  | while PENDING only: `PENDING_APPROVALS` / `<workflowId>#<requestedAt>#<approvalId>` |
  * | approval of a run   | `RUN#<runId>`                   | `APPROVAL#<approvalId>`     | -                                              |
- * | observation         | `RUN#<runId>`                   | `OBS#<iteration>#<proposalId>` | -                                           |
  * | execution claim     | `EXEC#<key>`                    | `EXEC`                      | -                                              |
  * | autonomy level      | `WORKFLOW#<workflowId>`         | `AUTONOMY#<action>`         | -                                              |
  * | history entry       | `HISTORY#<workflowId>#<action>#<key>` | `<at>#<uuid>`         | -                                              |
  *
  * The index is sparse: a decided approval drops its index keys, so the
- * pending-approvals query reads only what is still pending. Execution claims,
- * observations and history entries carry `expiresAt` (epoch seconds) for TTL;
+ * pending-approvals query reads only what is still pending. Execution claims
+ * and history entries carry `expiresAt` (epoch seconds) for TTL;
  * the approval's own expiry is stored as `approvalExpiresAt` so it can never
  * be mistaken for a TTL. Every "unless it exists" and "only while" of the port
  * is a condition expression, so concurrent callers cannot both win.
@@ -72,9 +71,6 @@ const autonomyKey = (workflowId: string, action: string) =>
   key(`${WORKFLOW}${workflowId}`, `AUTONOMY#${action}`);
 const historyPartition = (workflowId: string, action: string, historyKey: string) =>
   `${HISTORY}${workflowId}#${action}#${historyKey}`;
-/** Zero-padded so observations sort by iteration as strings. */
-const observationSort = (iteration: number, proposalId: string) =>
-  `OBS#${String(iteration).padStart(6, '0')}#${proposalId}`;
 
 function withoutLayout(item: Item): Item {
   return Object.fromEntries(Object.entries(item).filter(([name]) => !LAYOUT_ATTRIBUTES.has(name)));
@@ -408,39 +404,6 @@ export class DynamoDbRunsStore implements RunsStore {
       }
       throw error;
     }
-  }
-
-  // ---- observations ----
-
-  async addObservation(runId: string, iteration: number, observation: Observation): Promise<void> {
-    const now = this.clock();
-    // Keyed by (iteration, proposal): a retried Act finds its observation recorded and adds nothing.
-    await this.putUnlessExists({
-      ...key(runPartition(runId), observationSort(iteration, observation.proposalId)),
-      kind: 'observation',
-      iteration,
-      recordedAt: now.toISOString(),
-      observation,
-      [TTL]: this.expiryFrom(now.getTime()),
-    });
-  }
-
-  async listObservations(runId: string): Promise<Observation[]> {
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-      ExpressionAttributeValues: { ':pk': runPartition(runId), ':prefix': 'OBS#' },
-      ConsistentRead: true,
-    });
-    return items
-      .map((item) => ({
-        iteration: Number(item.iteration),
-        recordedAt: String(item.recordedAt),
-        observation: item.observation as Observation,
-      }))
-      .sort((a, b) => a.iteration - b.iteration || a.recordedAt.localeCompare(b.recordedAt))
-      .map((entry) => entry.observation);
   }
 
   // ---- autonomy ----

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { observationsOf } from '../../core/agent/observations.js';
 import { runIdFor } from '../../core/ids.js';
 import type { LineageRecord } from '../../core/lineage/record.js';
 import type { BusEvent } from '../../core/run/contracts.js';
@@ -173,7 +174,7 @@ describe('the local cloud, end to end', () => {
         }
         const run = await e2e.runs.getRun(runId);
         expect(run?.status).toBe(original.expect.status);
-        const executed = (await e2e.runs.listObservations(runId)).map((o) => o.action);
+        const executed = observationsOf(chain).map((o) => o.action);
         expect(executed.sort()).toEqual([...original.expect.actions].sort());
         const firstVerdict = chain.find((r) => r.type === 'policy.evaluated');
         expect(firstVerdict?.data.decision).toBe(original.expect.outcome);
@@ -207,7 +208,7 @@ describe('the local cloud, end to end', () => {
         actor: `human:${APPROVER}`,
         data: { approvalId, decision: 'APPROVED', reason: 'Carrier confirmed the loss.' },
       });
-      expect((await e2e.runs.listObservations(runId)).map((o) => o.action)).toEqual(['issueRefund']);
+      expect(observationsOf(await e2e.lineage.chain(runId)).map((o) => o.action)).toEqual(['issueRefund']);
     }, 90_000);
 
     it('rejects a waiting run through the CLI, and the run ends REJECTED without acting', async () => {
@@ -229,7 +230,7 @@ describe('the local cloud, end to end', () => {
       expect((await e2e.settledOf(eventId)).status).toBe('SUCCEEDED');
       const run = await e2e.runs.getRun(runId);
       expect(run).toMatchObject({ status: 'REJECTED', outcome: { reason: 'APPROVAL_REJECTED' } });
-      expect(await e2e.runs.listObservations(runId)).toEqual([]);
+      expect(observationsOf(await e2e.lineage.chain(runId))).toEqual([]);
       const issued = e2e.cloud.eventBridge.eventBridge
         .events({ detailType: 'RefundIssued' })
         .filter((r) => r.event.detail.runId === runId);

@@ -246,7 +246,8 @@ describe('runs table', () => {
   });
 
   it('lets only admit, request-approval, decide-approval, act, complete, escalate and remind write runs', async () => {
-    const writersOfRuns = writers.filter((step) => step !== 'remind');
+    // Remind writes approvals only; act writes execution claims and history, never a run's own items.
+    const writersOfRuns = writers.filter((step) => step !== 'remind' && step !== 'act');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
       const allowed = await rolesAllowed(cloud, everyRole, write(action, 'RUN#run-1'));
       expect(names(allowed)).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writersOfRuns))));
@@ -284,7 +285,7 @@ describe('runs table', () => {
       admit: ['run'],
       'request-approval': ['run', 'approval'],
       'decide-approval': ['run', 'approval'],
-      act: ['run', 'execution', 'history'],
+      act: ['execution', 'history'],
       complete: ['run'],
       escalate: ['run', 'approval'],
       remind: ['approval'],

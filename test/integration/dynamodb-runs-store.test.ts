@@ -35,24 +35,15 @@ describe('DynamoDbRunsStore on DynamoDB Local', () => {
   const rawItem = async (pk: string, sk: string) =>
     (await ddb.documentClient.send(new GetCommand({ TableName: ddb.runsTableName, Key: { pk, sk } }))).Item;
 
-  it('gives execution claims, observations and history entries an expiresAt TTL retentionDays ahead', async () => {
+  it('gives execution claims and history entries an expiresAt TTL retentionDays ahead', async () => {
     const runs = store(30);
     const startedAt = '2026-11-02T14:25:00.000Z';
     const thirtyDays = 30 * 86_400;
     await runs.claimExecution('exec-ttl', startedAt);
-    await runs.addObservation('run-ttl', 0, {
-      proposalId: 'prop-1',
-      action: 'a',
-      status: 'EXECUTED',
-      result: {},
-    });
     await runs.recordHistory('wf-ttl', 'cus_1', 'issueRefund', startedAt);
 
     expect((await rawItem('EXEC#exec-ttl', 'EXEC'))?.expiresAt).toBe(
       Date.parse(startedAt) / 1000 + thirtyDays,
-    );
-    expect((await rawItem('RUN#run-ttl', 'OBS#000000#prop-1'))?.expiresAt).toBe(
-      Date.parse('2026-11-02T14:30:00.000Z') / 1000 + thirtyDays,
     );
     const history = await ddb.documentClient.send(
       new QueryCommand({

@@ -100,11 +100,6 @@ export class InMemoryLineageStore implements LineageStore {
   }
 }
 
-interface StoredObservation {
-  readonly iteration: number;
-  readonly observation: Observation;
-}
-
 interface HistoryEntry {
   readonly workflowId: string;
   readonly key: string;
@@ -128,7 +123,6 @@ export class InMemoryRunsStore implements RunsStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly approvals = new Map<string, ApprovalRecord>();
   private readonly executions = new Map<string, IdempotencyRecord>();
-  private readonly observations = new Map<string, StoredObservation[]>();
   private readonly autonomy = new Map<string, AutonomyRecord>();
   private readonly history: HistoryEntry[] = [];
 
@@ -245,24 +239,6 @@ export class InMemoryRunsStore implements RunsStore {
       observation: copy(observation),
       clearance: copy(clearance),
     });
-  }
-
-  async addObservation(runId: string, iteration: number, observation: Observation): Promise<void> {
-    await yieldOnce();
-    const list = this.observations.get(runId) ?? [];
-    // One observation per (iteration, proposal): a retried Act records it once.
-    const exists = list.some(
-      (stored) => stored.iteration === iteration && stored.observation.proposalId === observation.proposalId,
-    );
-    if (!exists) list.push({ iteration, observation: copy(observation) });
-    this.observations.set(runId, list);
-  }
-
-  async listObservations(runId: string): Promise<Observation[]> {
-    await yieldOnce();
-    const list = this.observations.get(runId) ?? [];
-    // A stable sort keeps the order of recording within an iteration.
-    return copy([...list].sort((a, b) => a.iteration - b.iteration).map((stored) => stored.observation));
   }
 
   async getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined> {

@@ -310,21 +310,6 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
     });
   });
 
-  describe('observations', () => {
-    it('returns observations by iteration in recording order, recording each proposal once per iteration', async () => {
-      const store = make();
-      const runId = fresh('run');
-      await store.addObservation(runId, 1, anObservation('prop-c'));
-      await store.addObservation(runId, 0, anObservation('prop-b'));
-      await store.addObservation(runId, 0, anObservation('prop-b', { retried: true }));
-      await store.addObservation(fresh('run'), 0, anObservation('prop-x'));
-      expect((await store.listObservations(runId)).map((o) => [o.proposalId, o.result.retried])).toEqual([
-        ['prop-b', undefined],
-        ['prop-c', undefined],
-      ]);
-    });
-  });
-
   describe('autonomy', () => {
     it('keeps the latest autonomy level of an action', async () => {
       const store = make();

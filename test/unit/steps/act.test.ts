@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { z } from 'zod';
+import { observationsOf } from '../../../core/agent/observations.js';
 import { createPlanStep } from '../../../core/agent/plan.js';
 import { bindingHashFor } from '../../../core/approval/binding.js';
 import { GovernanceViolationError } from '../../../core/errors.js';
@@ -170,7 +171,7 @@ describe('act step', () => {
       },
     ]);
     expect(runs.executionRecord(key)).toMatchObject({ status: 'COMPLETED', observation });
-    expect(await runs.listObservations(run.runId)).toEqual([observation]);
+    expect(observationsOf(lineage.recordsOf(run.runId))).toEqual([observation]);
     expect(
       await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
     ).toBe(1);

@@ -3,7 +3,7 @@ import { createPlanStep } from '../../../core/agent/plan.js';
 import { costUsd } from '../../../core/agent/pricing.js';
 import { readPlanningContext } from '../../../core/agent/prompt.js';
 import { proposalIdFor } from '../../../core/ids.js';
-import { appendFirstLineage } from '../../../core/lineage/chain.js';
+import { appendFirstLineage, appendLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
@@ -38,6 +38,18 @@ async function setUp(...script: ConstructorParameters<typeof ScriptedModel>) {
   const plan = createPlanStep(pack, { model, runs, lineage, clock: fixedClock(NOW) });
   const input = { run: runRefOf(run), iteration: 0, facts: { history: { issueRefund: 0 } } };
   return { runs, lineage, model, run, plan, input };
+}
+
+/** Appends `action.executed` as Act records it, after the run's existing records. */
+async function recordExecution(lineage: InMemoryLineageStore, run: RunRecord, data: Record<string, unknown>) {
+  await appendLineage(lineage, fixedClock(NOW), run.runId, {
+    type: 'action.executed',
+    actor: 'awf:act',
+    workflowId: run.workflowId,
+    entityId: run.entityId,
+    versions: { workflowVersion: run.workflowVersion },
+    data: { iteration: 0, ...data },
+  });
 }
 
 const wrongTool = answer([toolUse('wireMoney', { amount: 5000, rationale: 'Fast.', confidence: 1 }, 'tu-1')]);
@@ -97,14 +109,20 @@ describe('plan step', () => {
   });
 
   it('gives the model the redacted detail, the facts and the observations, never PII', async () => {
-    const { plan, input, run, runs, model } = await setUp(answer([toolUse('finish', { summary: 'Done.' })]));
+    const { plan, input, run, lineage, model } = await setUp(
+      answer([toolUse('finish', { summary: 'Done.' })]),
+    );
     const observation = {
       proposalId: 'prop-1',
       action: 'issueRefund',
       status: 'EXECUTED' as const,
-      result: {},
+      result: { eventId: 'evt-1' },
     };
-    await runs.addObservation(run.runId, 0, observation);
+    await recordExecution(lineage, run, {
+      proposalId: 'prop-1',
+      action: 'issueRefund',
+      result: { eventId: 'evt-1' },
+    });
 
     await plan({ ...input, iteration: 1 });
 
@@ -290,14 +308,36 @@ describe('plan step', () => {
     expect(context.event).toEqual({ orderId: 'ord_4k8m2p', note: 'as recorded' });
   });
 
-  it('does not read observations in the first iteration, before any action could have run', async () => {
-    const { plan, input, runs, model } = await setUp(answer([refundCall()]));
-    const listObservations = jest.spyOn(runs, 'listObservations');
+  it("observes exactly the chain's action.executed records, in the order they ran", async () => {
+    const { plan, input, run, lineage, model } = await setUp(
+      answer([toolUse('finish', { summary: 'Done.' })]),
+    );
+    await recordExecution(lineage, run, { proposalId: 'prop-b', action: 'issueRefund', result: { n: 1 } });
+    await recordExecution(lineage, run, {
+      proposalId: 'prop-a',
+      action: 'requestMoreInformation',
+      result: { n: 2 },
+    });
 
-    await plan(input);
+    await plan({ ...input, iteration: 2 });
 
-    expect(listObservations).not.toHaveBeenCalled();
-    expect(readPlanningContext(model.requests[0]?.messages ?? []).observations).toEqual([]);
+    const { observations } = readPlanningContext(model.requests[0]?.messages ?? []);
+    expect(observations).toEqual([
+      { proposalId: 'prop-b', action: 'issueRefund', status: 'EXECUTED', result: { n: 1 } },
+      { proposalId: 'prop-a', action: 'requestMoreInformation', status: 'EXECUTED', result: { n: 2 } },
+    ]);
+  });
+
+  it('refuses to plan on a malformed action.executed record, naming it, and calls no model', async () => {
+    const { plan, input, run, lineage, model } = await setUp(
+      answer([toolUse('finish', { summary: 'Done.' })]),
+    );
+    await recordExecution(lineage, run, { proposalId: 'prop-1', action: 'issueRefund' });
+
+    await expect(plan({ ...input, iteration: 1 })).rejects.toThrow(
+      new RegExp(`lineage record 0 of run ${run.runId} is action.executed but its data is malformed.*result`),
+    );
+    expect(model.requests).toHaveLength(0);
   });
 
   it('lets Bedrock errors through with their names for the state machine to retry', async () => {
