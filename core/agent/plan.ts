@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { proposalIdFor } from '../ids.js';
+import { admissionOf } from '../lineage/admission.js';
 import { appendLineage } from '../lineage/chain.js';
 import type { LineageRecord, LineageStore, LineageVersions } from '../lineage/record.js';
 import type { Clock } from '../ports.js';
@@ -47,12 +48,6 @@ export interface PlanDependencies {
 const MAX_RECORDED_TEXT = 4000;
 
 const eventTimeSchema = z.object({ time: z.string().min(1) });
-
-/** The part of Admit's `run.started` record the plan step shows the model. */
-const admittedEventSchema = z.object({
-  eventTime: z.string().min(1),
-  redactedDetail: z.record(z.string(), z.unknown()),
-});
 
 /** What the model is told about the run's event. */
 interface EventView {
@@ -141,10 +136,9 @@ export function createPlanStep(
    * whole event) again. A chain without that record reads the run.
    */
   async function eventViewOf(run: RunRef, chain: readonly LineageRecord[]): Promise<EventView> {
-    const [first] = chain;
-    const admitted = first?.type === 'run.started' ? admittedEventSchema.safeParse(first.data) : undefined;
-    if (admitted?.success) {
-      return { requestedAt: admitted.data.eventTime, event: admitted.data.redactedDetail };
+    const admission = admissionOf(chain);
+    if (admission?.eventTime !== undefined) {
+      return { requestedAt: admission.eventTime, event: admission.redactedDetail };
     }
     const stored = await requireRun(deps.runs, run.runId, 'plan');
     return { requestedAt: requestedAtOf(stored), event: stored.redactedDetail };

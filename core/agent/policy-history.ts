@@ -5,7 +5,7 @@
  * `core/run/history-key.ts`, which Ground counts by too.
  */
 import { z } from 'zod';
-import { historyKeyFor, historyWindowStart } from '../run/history-key.js';
+import { historyWindowStart } from '../run/history-key.js';
 import type { RunsStore } from '../runs/records.js';
 import type { WorkflowSpec } from '../workflow/spec.js';
 
@@ -23,24 +23,23 @@ export function historyFromFacts(facts: Readonly<Record<string, unknown>>): Reco
 
 /**
  * The counters as they stand now, read from the runs table: for each action of
- * `spec.grounding.history.actions`, its executions for the event's history key
+ * `spec.grounding.history.actions`, its executions under the run's history key
  * within the window ending now. Empty when the spec keeps no history.
  *
- * @throws MissingHistoryKeyError when the event has no value at the history key.
+ * @param historyKey the run's key, from `core/run/history-key.ts`; undefined only when the spec keeps no history
  */
 export async function currentHistory(
   spec: WorkflowSpec,
   runs: Pick<RunsStore, 'countHistory'>,
-  event: unknown,
+  historyKey: string | undefined,
   now: Date,
 ): Promise<Record<string, number>> {
   const history = spec.grounding.history;
-  const key = historyKeyFor(spec, event);
   const since = historyWindowStart(spec, now);
-  if (!history || key === undefined || since === undefined) return {};
+  if (!history || historyKey === undefined || since === undefined) return {};
   const counts = await Promise.all(
     history.actions.map(
-      async (action) => [action, await runs.countHistory(spec.id, key, action, since)] as const,
+      async (action) => [action, await runs.countHistory(spec.id, historyKey, action, since)] as const,
     ),
   );
   return Object.fromEntries(counts);

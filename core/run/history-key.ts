@@ -42,6 +42,39 @@ export function historyKeyFor(spec: HistorySpec, event: unknown): string | undef
 }
 
 /**
+ * The history key from what Admit recorded of the event (`run.started`), or
+ * undefined when that cannot give it: no history in the spec, a record that
+ * does not list what it redacted, a key field hidden by redaction (the field or
+ * an object holding it), or no usable value there. The caller then derives the
+ * key from the stored event with {@link historyKeyFor}, which also reports a
+ * key the event truly lacks.
+ *
+ * The redacted detail holds every field it does not list as redacted with its
+ * original value, so a key read from it is the key of the event.
+ */
+export function historyKeyFromAdmission(
+  spec: HistorySpec,
+  admission: {
+    readonly redactedDetail: Readonly<Record<string, unknown>>;
+    readonly redactedFields?: Readonly<Record<string, string>>;
+  },
+): string | undefined {
+  const history = spec.grounding.history;
+  const { redactedFields } = admission;
+  if (history === undefined || redactedFields === undefined) return undefined;
+  const hidden = Object.keys(redactedFields).some(
+    (path) => history.key === path || history.key.startsWith(`${path}.`),
+  );
+  if (hidden) return undefined;
+  try {
+    return historyKeyFor(spec, { detail: admission.redactedDetail });
+  } catch (error) {
+    if (error instanceof MissingHistoryKeyError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * The data class of the spec's history key field: its own classification
  * entry, else the entry of the nearest enclosing object (which classifies all
  * its members, as in redaction), else `data.defaultClass`.

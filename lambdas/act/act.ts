@@ -26,14 +26,15 @@ import { bindingHashFor } from '../../core/approval/binding.js';
 import { canonicalJson } from '../../core/canonical-json.js';
 import { AwfError, GovernanceViolationError } from '../../core/errors.js';
 import { approvalIdFor, executionKeyFor } from '../../core/ids.js';
+import { admissionOf } from '../../core/lineage/admission.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
 import { applyAutonomy, resolveAutonomy } from '../../core/policy/autonomy.js';
 import type { PolicyGate } from '../../core/policy/gate.js';
 import type { Clock } from '../../core/ports.js';
 import type { ActInput, Observation, Proposal, RunRef } from '../../core/run/contracts.js';
-import { historyKeyFor } from '../../core/run/history-key.js';
-import type { ExecutionClearance, RunRecord, RunsStore } from '../../core/runs/records.js';
+import { historyKeyFor, historyKeyFromAdmission } from '../../core/run/history-key.js';
+import type { ExecutionClearance, RunsStore } from '../../core/runs/records.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import type { ActionSpec } from '../../core/workflow/spec.js';
 import { type ConnectorPorts, describeConnector, isIdempotentConnector, runConnector } from './connectors.js';
@@ -66,6 +67,14 @@ export class ExecutionInDoubtError extends AwfError {
 }
 
 const recordedProposalsSchema = z.object({ proposals: z.array(proposalSchema) });
+
+/** What the re-checks need to know of the run, from evidence rather than state data. */
+interface RunSubject {
+  readonly runId: string;
+  readonly entityId: string;
+  /** The key history is counted and recorded under; undefined when the spec keeps no history. */
+  readonly historyKey: string | undefined;
+}
 
 function refuse(proposal: Proposal, why: string): never {
   throw new GovernanceViolationError(
@@ -125,8 +134,29 @@ export function createActStep(
     return records;
   }
 
+  /**
+   * The run's entity and history key, never from state data: from the chain's
+   * `run.started` record (already read for the provenance check) when it
+   * shows the key's field unredacted, else from the stored run.
+   *
+   * @throws RunNotFoundError when the stored run is needed and missing.
+   * @throws MissingHistoryKeyError when the event has no value at the history key.
+   */
+  async function subjectOf(run: RunRef, chain: readonly LineageRecord[]): Promise<RunSubject> {
+    const admission = admissionOf(chain);
+    if (admission !== undefined) {
+      if (spec.grounding.history === undefined) {
+        return { runId: run.runId, entityId: admission.entityId, historyKey: undefined };
+      }
+      const historyKey = historyKeyFromAdmission(spec, admission);
+      if (historyKey !== undefined) return { runId: run.runId, entityId: admission.entityId, historyKey };
+    }
+    const stored = await requireRun(deps.runs, run.runId, 'act');
+    return { runId: stored.runId, entityId: stored.entityId, historyKey: historyKeyFor(spec, stored.event) };
+  }
+
   async function policyCheck(
-    stored: RunRecord,
+    subject: RunSubject,
     proposal: Proposal,
     action: ActionSpec,
     input: Record<string, unknown>,
@@ -137,13 +167,13 @@ export function createActStep(
       await deps.runs.getAutonomy(spec.id, proposal.action),
     );
     const evaluation = policyGate.evaluate({
-      entityId: stored.entityId,
+      entityId: subject.entityId,
       action: proposal.action,
       input,
       confidence: proposal.confidence,
       risk: action.risk,
       autonomy,
-      history: await currentHistory(spec, deps.runs, stored.event, deps.clock()),
+      history: await currentHistory(spec, deps.runs, subject.historyKey, deps.clock()),
     });
     const { decision, shadow } = applyAutonomy(evaluation.decision, autonomy);
     if (shadow) return refuse(proposal, 'the action is in shadow mode; it is recorded, never run');
@@ -153,16 +183,16 @@ export function createActStep(
     }
     if (decision === 'ALLOW') return { decision };
 
-    const approvalId = approvalIdFor(stored.runId, proposal.proposalId);
+    const approvalId = approvalIdFor(subject.runId, proposal.proposalId);
     const approval = await deps.runs.getApproval(approvalId);
     if (!approval) return refuse(proposal, `it needs an approval and "${approvalId}" does not exist`);
-    if (approval.runId !== stored.runId || approval.proposalId !== proposal.proposalId) {
+    if (approval.runId !== subject.runId || approval.proposalId !== proposal.proposalId) {
       return refuse(proposal, `approval "${approvalId}" is for another run or proposal`);
     }
     if (approval.status !== 'APPROVED') {
       return refuse(proposal, `approval "${approvalId}" is ${approval.status}, not APPROVED`);
     }
-    const expected = bindingHashFor(stored.runId, proposal);
+    const expected = bindingHashFor(subject.runId, proposal);
     if (approval.bindingHash !== expected) {
       return refuse(
         proposal,
@@ -187,7 +217,7 @@ export function createActStep(
   async function recordEvidence(
     input: ActInput,
     chain: readonly LineageRecord[],
-    stored: RunRecord,
+    subject: RunSubject,
     action: ActionSpec,
     observation: Observation,
     clearance: ExecutionClearance,
@@ -201,7 +231,7 @@ export function createActStep(
     // History before lineage: a crash between the two counts the action twice,
     // which makes temporal limits stricter, never looser.
     const history = spec.grounding.history;
-    const key = historyKeyFor(spec, stored.event);
+    const key = subject.historyKey;
     if (history && key !== undefined && history.actions.includes(proposal.action)) {
       await deps.runs.recordHistory(spec.id, key, proposal.action, deps.clock().toISOString());
     }
@@ -235,7 +265,7 @@ export function createActStep(
     const { proposal } = gated;
     const { action, input } = catalogueCheck(proposal);
     const chain = await provenanceCheck(run, proposal);
-    const stored = await requireRun(deps.runs, run.runId, 'act');
+    const subject = await subjectOf(run, chain);
 
     const key = executionKeyFor(run.runId, proposal.proposalId);
     const claim = await deps.runs.claimExecution(key, deps.clock().toISOString());
@@ -246,7 +276,7 @@ export function createActStep(
       if (!done || !ranUnder) {
         throw new AwfError(`execution "${key}" is COMPLETED but holds no observation or clearance`);
       }
-      await recordEvidence(actInput, chain, stored, action, { ...done, status: 'EXECUTED' }, ranUnder);
+      await recordEvidence(actInput, chain, subject, action, { ...done, status: 'EXECUTED' }, ranUnder);
       return { ...done, status: 'ALREADY_EXECUTED' };
     }
     if (!claim.claimed && !isIdempotentConnector(action.connector)) {
@@ -255,7 +285,7 @@ export function createActStep(
       );
     }
 
-    const clearance = await policyCheck(stored, proposal, action, input);
+    const clearance = await policyCheck(subject, proposal, action, input);
     const result = await runConnector(
       action.connector,
       { workflowId: spec.id, runId: run.runId, proposalId: proposal.proposalId, idempotencyKey: key, input },
@@ -268,7 +298,7 @@ export function createActStep(
       result,
     };
     await deps.runs.completeExecution(key, observation, clearance);
-    await recordEvidence(actInput, chain, stored, action, observation, clearance);
+    await recordEvidence(actInput, chain, subject, action, observation, clearance);
     return observation;
   };
 }

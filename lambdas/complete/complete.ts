@@ -3,6 +3,9 @@
  * shadow mode): the `WorkflowCompleted` event, `run.completed` in the lineage,
  * then status COMPLETED with the cycle time.
  *
+ * A run whose chain ends with `run.escalated` already ended otherwise:
+ * Complete fails before publishing anything.
+ *
  * Retries. The steps run in that order and each is checked before it is
  * repeated:
  * - the lineage is the marker: when the chain already ends with `run.completed`,
@@ -51,6 +54,8 @@ export interface CompleteDependencies {
   readonly clock: Clock;
 }
 
+const escalatedStatusSchema = z.object({ status: z.enum(TERMINAL_RUN_STATUSES) });
+
 const recordedCompletionSchema = z.object({
   summary: z.string(),
   endedAt: z.string(),
@@ -79,19 +84,20 @@ export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean 
 
 /**
  * Completes a run. Safe to call again with the same input: see the module notes.
- * @throws AwfError when the run is unknown or already ended with another status.
+ * @throws AwfError when the run has no lineage or already ended with another status.
  */
 export async function complete(input: CompleteInput, deps: CompleteDependencies): Promise<TerminalResult> {
   const { runs, lineage, publisher, clock } = deps;
   const { run, plan } = input;
 
-  const stored = await runs.getRun(run.runId);
-  if (stored === undefined) throw new AwfError(`run ${run.runId} not found in the runs table`);
-  if (TERMINAL_RUN_STATUSES.includes(stored.status) && stored.status !== 'COMPLETED') {
-    throw new AwfError(`run ${run.runId} already ended as ${stored.status}; it cannot also complete`);
-  }
-
+  // The chain's end tells how the run stands: every run starts it with run.started,
+  // and Escalate records run.escalated before it sets any other terminal status.
   const head = await lineage.head(run.runId);
+  if (head === undefined) throw new AwfError(`run ${run.runId} has no lineage: it was never admitted`);
+  if (head.type === 'run.escalated') {
+    const status = escalatedStatusSchema.safeParse(head.data).data?.status ?? 'ESCALATED';
+    throw new AwfError(`run ${run.runId} already ended as ${status}; it cannot also complete`);
+  }
   const recorded = head?.type === 'run.completed' ? recordedCompletionSchema.safeParse(head.data) : undefined;
   let completion: z.infer<typeof recordedCompletionSchema>;
   if (recorded?.success) {
@@ -131,7 +137,7 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
         data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0] },
       },
       // The head read above is the chain's end unless a step still appends to it, which the append recovers from.
-      { knownHead: head ?? null },
+      { knownHead: head },
     );
   }
 

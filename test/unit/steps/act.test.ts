@@ -7,11 +7,12 @@ import { GovernanceViolationError } from '../../../core/errors.js';
 import { approvalIdFor, executionKeyFor } from '../../../core/ids.js';
 import { createPolicyGate } from '../../../core/policy/gate.js';
 import type { ItemUpdater } from '../../../core/ports.js';
-import type { ActInput, GatedProposal, Proposal } from '../../../core/run/contracts.js';
+import type { ActInput, BusEvent, GatedProposal, Proposal } from '../../../core/run/contracts.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
 import { createActStep } from '../../../lambdas/act/act.js';
+import { admit } from '../../../lambdas/admit/admit.js';
 import { createGateStep } from '../../../lambdas/gate/gate-proposals.js';
 import {
   fixedClock,
@@ -58,14 +59,27 @@ async function plannedRun(
   pack: WorkflowPack,
   detail: Record<string, unknown>,
   calls: ReturnType<typeof toolUse>[],
+  options: { admitted?: boolean } = {},
 ) {
   const runs = new InMemoryRunsStore();
   const lineage = new InMemoryLineageStore();
   const events = new RecordingEventPublisher();
   const items = new RecordingItemUpdater();
   const clock = fixedClock(NOW);
-  const run: RunRecord = aRunRecord(pack.spec, detail);
-  await runs.createRun(run);
+  let run: RunRecord = aRunRecord(pack.spec, detail);
+  if (options.admitted) {
+    // Admitted as in a real run: the run item and the chain's run.started record.
+    const admitted = await admit(
+      { event: run.event as BusEvent, executionId: run.executionId },
+      { spec: pack.spec, runs, lineage, clock },
+    );
+    if (admitted.outcome !== 'ADMITTED') throw new Error(`expected an admission, got ${admitted.outcome}`);
+    const stored = await runs.getRun(admitted.run.runId);
+    if (!stored) throw new Error('the admitted run is missing');
+    run = stored;
+  } else {
+    await runs.createRun(run);
+  }
   const facts = {
     history: Object.fromEntries((pack.spec.grounding.history?.actions ?? []).map((a) => [a, 0])),
   };
@@ -213,6 +227,58 @@ describe('act step', () => {
     expect(chain).toHaveBeenCalledTimes(1);
     expect(head).not.toHaveBeenCalled();
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
+  });
+
+  it("takes the entity and history key from the chain's run.started record, reading no run item", async () => {
+    const { act, inputFor, verdicts, runs, run, lineage } = await plannedRun(
+      refundPack,
+      aRefundDetail(),
+      [refundCall()],
+      { admitted: true },
+    );
+    const getRun = jest.spyOn(runs, 'getRun');
+
+    const observation = await act(inputFor(firstVerdict(verdicts)));
+
+    expect(observation.status).toBe('EXECUTED');
+    expect(getRun).not.toHaveBeenCalled();
+    expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
+    expect(
+      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+    ).toBe(1);
+  });
+
+  it('reads the stored run for the history key when run.started shows the key field redacted', async () => {
+    const piiKeyPack: WorkflowPack = {
+      ...refundPack,
+      spec: {
+        ...refundPack.spec,
+        data: {
+          ...refundPack.spec.data,
+          classification: { ...refundPack.spec.data.classification, '$.detail.customerId': 'pii' },
+        },
+      },
+    };
+    const { act, inputFor, verdicts, runs, run, lineage } = await plannedRun(
+      piiKeyPack,
+      aRefundDetail(),
+      [refundCall()],
+      { admitted: true },
+    );
+    expect(lineage.ofType('run.started', run.runId)[0]?.data.redactedDetail).toMatchObject({
+      customerId: '[REDACTED:pii]',
+    });
+    const getRun = jest.spyOn(runs, 'getRun');
+
+    await act(inputFor(firstVerdict(verdicts)));
+
+    expect(getRun).toHaveBeenCalledWith(run.runId);
+    expect(
+      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+    ).toBe(1);
+    expect(
+      await runs.countHistory('refund-triage', '[REDACTED:pii]', 'issueRefund', '2026-01-01T00:00:00Z'),
+    ).toBe(0);
   });
 
   it('re-runs the connector with the same detail after a crashed attempt left the claim in progress', async () => {

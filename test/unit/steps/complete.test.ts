@@ -138,20 +138,39 @@ describe('complete', () => {
     expect((await runs.getRun(run.runId))?.status).toBe('RUNNING');
   });
 
-  it('fails without publishing when the run already ended with another status', async () => {
-    const { runs, publisher, run, deps } = await setup();
-    await runs.setRunStatus(run.runId, { status: 'ESCALATED', at: '2026-11-02T14:29:00.000Z' });
+  it('fails without publishing or recording when the chain shows the run was escalated', async () => {
+    const { runs, lineage, publisher, run, deps } = await setup();
+    await appendLineage(
+      lineage,
+      clock,
+      run.runId,
+      aLineageDraft({ type: 'run.escalated', data: { status: 'REJECTED', reason: 'APPROVAL_REJECTED' } }),
+    );
+    await runs.setRunStatus(run.runId, { status: 'REJECTED', at: '2026-11-02T14:29:00.000Z' });
+
     await expect(complete({ run, plan: finished }, deps)).rejects.toThrow(
-      `run ${run.runId} already ended as ESCALATED; it cannot also complete`,
+      `run ${run.runId} already ended as REJECTED; it cannot also complete`,
+    );
+    expect(publisher.events).toEqual([]);
+    expect((await lineage.head(run.runId))?.type).toBe('run.escalated');
+    expect((await runs.getRun(run.runId))?.status).toBe('REJECTED');
+  });
+
+  it('fails naming the run when it has no lineage, so was never admitted', async () => {
+    const { publisher, deps } = await setup();
+    await expect(complete({ run: aRunRef({ runId: 'run-missing' }), plan: finished }, deps)).rejects.toThrow(
+      'run run-missing has no lineage: it was never admitted',
     );
     expect(publisher.events).toEqual([]);
   });
 
-  it('fails naming the run when it is not in the runs table', async () => {
-    const { deps } = await setup();
-    await expect(complete({ run: aRunRef({ runId: 'run-missing' }), plan: finished }, deps)).rejects.toThrow(
-      'run run-missing not found in the runs table',
-    );
+  it('reads no run item on the way to COMPLETED: the chain tells how the run stands', async () => {
+    const { runs, run, deps } = await setup();
+    const getRun = jest.spyOn(runs, 'getRun');
+
+    await complete({ run, plan: finished }, deps);
+
+    expect(getRun).not.toHaveBeenCalled();
   });
 });
 
