@@ -1,18 +1,27 @@
 /**
  * `npm run bench`: how fast the local cloud runs governed workflows.
  *
- * Starts the local cloud in memory without the demo, puts N copies of the
- * autonomous small-refund example on the bus at once through the real
- * EventBridge client (each with its own order and customer id, so each is its
- * own run with its own refund history), waits for every execution to end, and
- * prints: runs per second, orchestration latency per run (execution start to
- * end, p50/p95/p99), state transitions per run (StateEntered history events),
- * CPU time and peak memory (this process with its Lambda worker threads, and
- * DynamoDB Local's Java process). Then it runs a few events one at a time, for
- * the latency of a run that waits behind no other.
+ * Starts the local cloud in memory without the demo, then:
+ * 1. warm-up: puts `--warmup` copies of the autonomous small-refund example on
+ *    the bus and waits for them to end. A fresh local cloud first compiles the
+ *    same SDK and step code in each Lambda environment and in DynamoDB Local's
+ *    JVM; these runs pay for that, and their rate is printed on its own line;
+ * 2. the measured burst: puts `--events` copies at once through the real
+ *    EventBridge client (each with its own order and customer id, so each is
+ *    its own run with its own refund history), waits for every execution to
+ *    end, and prints the sustained runs per second, orchestration latency per
+ *    run (execution start to end, p50/p95/p99), state transitions per run
+ *    (StateEntered history events), CPU time and peak memory (this process
+ *    with its Lambda worker threads, and DynamoDB Local's Java process);
+ * 3. a few events one at a time, for the latency of a run that waits behind
+ *    no other.
  *
- * Options: `--events <n>` (default 1000), `--json` (one JSON document instead
- * of the text), `--max-concurrency-per-function <n>` (Lambda worker threads).
+ * `npm run bench` runs it with `--single-threaded-gc`, as `npm start` runs the
+ * local cloud (see the scripts in package.json); the report names the flags.
+ *
+ * Options: `--events <n>` (default 1000), `--warmup <n>` (default 200, 0 for
+ * none), `--json` (one JSON document instead of the text),
+ * `--max-concurrency-per-function <n>` (Lambda worker threads).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,6 +42,8 @@ const BASE_EXAMPLE = 'autonomous-small-refund';
 const ENTRIES_PER_CALL = 10;
 /** PutEvents calls in flight at once, as a busy producer would have. */
 const PUTS_IN_FLIGHT = 4;
+/** Runs put before the measured burst, to compile the code paths of a fresh local cloud. */
+const DEFAULT_WARMUP_RUNS = 200;
 /** Runs started one after the other, after the burst, for the latency of an unhurried run. */
 const LONE_RUNS = 20;
 const MEMORY_SAMPLE_MS = 250;
@@ -42,6 +53,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 const argsSchema = z.object({
   events: z.coerce.number().int().min(1).max(100_000),
+  warmup: z.coerce.number().int().min(0).max(100_000),
   json: z.boolean(),
   maxConcurrencyPerFunction: z.coerce.number().int().min(1).max(64).optional(),
 });
@@ -52,12 +64,14 @@ function parseOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
       events: { type: 'string', default: '1000' },
+      warmup: { type: 'string', default: String(DEFAULT_WARMUP_RUNS) },
       json: { type: 'boolean', default: false },
       'max-concurrency-per-function': { type: 'string' },
     },
   });
   const parsed = argsSchema.safeParse({
     events: values.events,
+    warmup: values.warmup,
     json: values.json,
     maxConcurrencyPerFunction: values['max-concurrency-per-function'],
   });
@@ -104,7 +118,7 @@ function seconds(fromMs: number): number {
   return Number(((performance.now() - fromMs) / 1000).toFixed(2));
 }
 
-/** The example with ids of its own: `ord_bench000042`, `cus_bench000042`. */
+/** The example with ids of its own: `ord_bench000042`, `cus_bench000042` (index 42). */
 function entryFor(example: ExampleEvent, index: number, eventBus: string): PutEventsRequestEntry {
   const id = String(index).padStart(6, '0');
   return {
@@ -206,37 +220,46 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
     peakOwnRss = Math.max(peakOwnRss, process.memoryUsage().rss);
     peakJavaRss = Math.max(peakJavaRss, procStatusBytes(cloud.dynamodb.pid, 'VmRSS') ?? 0);
   }, MEMORY_SAMPLE_MS);
+  const entries = (from: number, count: number) =>
+    Array.from({ length: count }, (_, i) => entryFor(example, from + i, state.eventBus));
   try {
+    const warmupStarted = performance.now();
+    if (options.warmup > 0) {
+      await putAll(client, entries(0, options.warmup));
+      await finished.reach(options.warmup);
+    }
+    const warmupSeconds = seconds(warmupStarted);
+    const warmupRuns = finished.all.slice(0, options.warmup);
+
     const started = performance.now();
     const cpuBefore = { node: process.cpuUsage(), java: procCpuSeconds(cloud.dynamodb.pid) ?? 0 };
-    await putAll(
-      client,
-      Array.from({ length: options.events }, (_, i) => entryFor(example, i, state.eventBus)),
-    );
+    await putAll(client, entries(options.warmup, options.events));
     const putSeconds = seconds(started);
-    await finished.reach(options.events);
+    const burstEnd = options.warmup + options.events;
+    await finished.reach(burstEnd);
     const burstSeconds = seconds(started);
     const nodeCpu = process.cpuUsage(cpuBefore.node);
     const cpuSeconds = {
       node: Number(((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)),
       dynamodbLocal: Number(((procCpuSeconds(cloud.dynamodb.pid) ?? 0) - cpuBefore.java).toFixed(1)),
     };
-    const burst = finished.all.slice(0, options.events);
+    const burst = finished.all.slice(options.warmup, burstEnd);
 
     for (let i = 0; i < LONE_RUNS; i += 1) {
-      await putAll(client, [entryFor(example, options.events + i, state.eventBus)]);
-      await finished.reach(options.events + i + 1);
+      await putAll(client, entries(burstEnd + i, 1));
+      await finished.reach(burstEnd + i + 1);
     }
-    const lone = latenciesMs(finished.all.slice(options.events));
+    const lone = latenciesMs(finished.all.slice(burstEnd));
 
     const latencies = latenciesMs(burst);
     const transitions = burst.map((f) => f.statesEntered);
-    const outcomes: Record<string, number> = {};
-    for (const { description } of burst) {
-      const { outcome } = executionOutcome(description);
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-    }
     return {
+      warmup: {
+        runs: warmupRuns.length,
+        seconds: warmupSeconds,
+        runsPerSecond: warmupRuns.length === 0 ? 0 : Number((warmupRuns.length / warmupSeconds).toFixed(1)),
+        outcomes: outcomesOf(warmupRuns),
+      },
       runs: burst.length,
       seconds: burstSeconds,
       putSeconds,
@@ -254,7 +277,7 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
         max: Math.max(...transitions),
       },
       failedTaskAttempts: burst.reduce((sum, f) => sum + f.tasksFailed, 0),
-      outcomes,
+      outcomes: outcomesOf(burst),
       cpuSeconds,
       cpuMsPerRun: {
         node: Math.round((cpuSeconds.node * 1000) / burst.length),
@@ -266,6 +289,7 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
         dynamodbLocal: Math.max(peakJavaRss, procStatusBytes(cloud.dynamodb.pid, 'VmHWM') ?? 0),
       },
       cores: availableParallelism(),
+      nodeFlags: nodeFlags(),
       lambdaWorkersPerFunction: options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION,
     };
   } finally {
@@ -274,19 +298,51 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
   }
 }
 
+/** This process's Node.js flags, without the TypeScript loader's `--require`/`--import` pairs. */
+function nodeFlags(): string[] {
+  const flags: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i] ?? '';
+    const loads = flag === '--require' || flag === '--import' || flag === '--loader';
+    if (loads && argv[i + 1]?.includes('tsx')) i += 1;
+    else if (!flag.includes('tsx')) flags.push(flag);
+  }
+  return flags;
+}
+
+/** How many runs ended with each outcome (`COMPLETED`, `ESCALATED`, an execution failure, ...). */
+function outcomesOf(runs: readonly Finished[]): Record<string, number> {
+  const outcomes: Record<string, number> = {};
+  for (const { description } of runs) {
+    const { outcome } = executionOutcome(description);
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  }
+  return outcomes;
+}
+
+function describeOutcomes(outcomes: Readonly<Record<string, number>>): string {
+  return Object.entries(outcomes)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+}
+
 function report(result: Awaited<ReturnType<typeof bench>>): string[] {
   const r = result;
+  const { warmup } = r;
   return [
     '',
+    warmup.runs === 0
+      ? 'warm-up                 none (--warmup 0): the burst includes compiling a fresh local cloud'
+      : `warm-up                 ${warmup.runs} runs first, ended in ${warmup.seconds} s: ${warmup.runsPerSecond} runs/s while a fresh local cloud compiles its code (${describeOutcomes(warmup.outcomes)})`,
     `runs                    ${r.runs} put at once, all ended in ${r.seconds} s (events put in ${r.putSeconds} s)`,
-    `throughput              ${r.runsPerSecond} runs/s`,
+    `throughput              ${r.runsPerSecond} runs/s sustained`,
     `orchestration latency   p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms (execution start to end, queued behind the burst)`,
     `lone run latency        p50 ${r.loneRunLatencyMs.p50} ms, p95 ${r.loneRunLatencyMs.p95} ms (${r.loneRunLatencyMs.runs} runs one at a time)`,
     `state transitions/run   ${r.stateTransitionsPerRun.mean} (min ${r.stateTransitionsPerRun.min}, max ${r.stateTransitionsPerRun.max})`,
-    `outcomes                ${Object.entries(r.outcomes)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}; failed task attempts ${r.failedTaskAttempts}`,
+    `outcomes                ${describeOutcomes(r.outcomes)}; failed task attempts ${r.failedTaskAttempts}`,
     `CPU per run             node ${r.cpuMsPerRun.node} ms (all threads), DynamoDB Local ${r.cpuMsPerRun.dynamodbLocal} ms, on ${r.cores} cores`,
+    `node flags              ${r.nodeFlags.join(' ') || 'none'}`,
     `peak memory             node ${mb(r.peakMemoryBytes.node)} (incl. ${r.lambdaWorkersPerFunction} Lambda worker threads per function), DynamoDB Local ${mb(r.peakMemoryBytes.dynamodbLocal)}`,
   ];
 }
@@ -310,7 +366,9 @@ async function main(): Promise<void> {
         : { maxConcurrencyPerFunction: options.maxConcurrencyPerFunction }),
     });
     try {
-      log(`bench: putting ${options.events} "${BASE_EXAMPLE}" events, each its own run...`);
+      log(
+        `bench: putting ${options.warmup} warm-up and then ${options.events} measured "${BASE_EXAMPLE}" events, each its own run...`,
+      );
       const result = await bench(cloud, example, options);
       if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       else for (const line of report(result)) log(line);
