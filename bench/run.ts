@@ -16,8 +16,8 @@
  * 3. a few events one at a time, for the latency of a run that waits behind
  *    no other.
  *
- * `npm run bench` runs it with `--single-threaded-gc`, as `npm start` runs the
- * local cloud (see the scripts in package.json); the report names the flags.
+ * The report names the Node.js flags the bench ran with (`node --<flag>
+ * --import tsx bench/run.ts` to try one).
  *
  * Options: `--events <n>` (default 1000), `--warmup <n>` (default 200, 0 for
  * none), `--json` (one JSON document instead of the text),
