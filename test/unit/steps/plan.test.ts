@@ -13,6 +13,7 @@ import {
   InMemoryRunsStore,
   namedError,
 } from '../../support/in-memory-stores.js';
+import { aLineageDraft } from '../../support/lineage-builders.js';
 import {
   answer,
   aRunRecord,
@@ -42,14 +43,12 @@ async function setUp(...script: ConstructorParameters<typeof ScriptedModel>) {
 
 /** Appends `action.executed` as Act records it, after the run's existing records. */
 async function recordExecution(lineage: InMemoryLineageStore, run: RunRecord, data: Record<string, unknown>) {
-  await appendLineage(lineage, fixedClock(NOW), run.runId, {
-    type: 'action.executed',
-    actor: 'awf:act',
-    workflowId: run.workflowId,
-    entityId: run.entityId,
-    versions: { workflowVersion: run.workflowVersion },
-    data: { iteration: 0, ...data },
-  });
+  await appendLineage(
+    lineage,
+    fixedClock(NOW),
+    run.runId,
+    aLineageDraft({ type: 'action.executed', actor: 'awf:act', data: { iteration: 0, ...data } }),
+  );
 }
 
 const wrongTool = answer([toolUse('wireMoney', { amount: 5000, rationale: 'Fast.', confidence: 1 }, 'tu-1')]);
