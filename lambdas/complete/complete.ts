@@ -93,7 +93,9 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
   // The chain's end tells how the run stands: every run starts it with run.started,
   // and Escalate records run.escalated before it sets any other terminal status.
   const head = await lineage.head(run.runId);
-  if (head === undefined) throw new AwfError(`run ${run.runId} has no lineage: it was never admitted`);
+  if (head === undefined || head.type === 'event.rejected') {
+    throw new AwfError(`run ${run.runId} was never admitted: its lineage holds no run.started`);
+  }
   if (head.type === 'run.escalated') {
     const status = escalatedStatusSchema.safeParse(head.data).data?.status ?? 'ESCALATED';
     throw new AwfError(`run ${run.runId} already ended as ${status}; it cannot also complete`);

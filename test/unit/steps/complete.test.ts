@@ -159,9 +159,26 @@ describe('complete', () => {
   it('fails naming the run when it has no lineage, so was never admitted', async () => {
     const { publisher, deps } = await setup();
     await expect(complete({ run: aRunRef({ runId: 'run-missing' }), plan: finished }, deps)).rejects.toThrow(
-      'run run-missing has no lineage: it was never admitted',
+      'run run-missing was never admitted: its lineage holds no run.started',
     );
     expect(publisher.events).toEqual([]);
+  });
+
+  it('fails without publishing or recording for the chain of an event Admit rejected', async () => {
+    const { lineage, publisher, deps } = await setup();
+    const rejected = aRunRef({ runId: 'run-rejected' });
+    await appendLineage(
+      lineage,
+      clock,
+      rejected.runId,
+      aLineageDraft({ type: 'event.rejected', actor: 'awf:admit' }),
+    );
+
+    await expect(complete({ run: rejected, plan: finished }, deps)).rejects.toThrow(
+      'run run-rejected was never admitted: its lineage holds no run.started',
+    );
+    expect(publisher.events).toEqual([]);
+    expect((await lineage.chain(rejected.runId)).map((r) => r.type)).toEqual(['event.rejected']);
   });
 
   it('reads no run item on the way to COMPLETED: the chain tells how the run stands', async () => {
