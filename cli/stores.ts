@@ -9,9 +9,11 @@ import type { Target } from './target.js';
 
 /** Stores for reading a target's runs, approvals and lineage. */
 export function storesOf(target: Target): { runs: DynamoDbRunsStore; lineage: DynamoDbLineageStore } {
-  const client = toDocumentClient(target.clients.dynamodb);
   return {
-    runs: new DynamoDbRunsStore({ client, tableName: target.runsTable }),
-    lineage: new DynamoDbLineageStore({ client, tableName: target.lineageTable }),
+    runs: new DynamoDbRunsStore({
+      client: toDocumentClient(target.clients.dynamodb),
+      tableName: target.runsTable,
+    }),
+    lineage: new DynamoDbLineageStore({ client: target.clients.dynamodb, tableName: target.lineageTable }),
   };
 }

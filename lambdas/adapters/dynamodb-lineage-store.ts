@@ -4,52 +4,82 @@
  * Records are only ever put, with `attribute_not_exists` on the key, so the
  * table never holds an update; the Lambdas' roles have no UpdateItem or
  * DeleteItem on it either.
+ *
+ * It speaks to the plain DynamoDB client and converts items itself, with the
+ * document client's settings: every step appends and reads lineage several
+ * times per run, and a plain client may resolve its middleware once
+ * (`cacheMiddleware`), which the document client refuses.
  */
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type AttributeValue,
+  type DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { AwfError } from '../../core/errors.js';
 import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
 import { LINEAGE_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+import { ITEM_CONVERSION } from './aws-clients.js';
 import { isConditionalCheckFailed } from './dynamodb-errors.js';
 
 const { partitionKey, sortKey } = LINEAGE_TABLE_LAYOUT;
 
 /** Where the lineage store writes. */
 export interface DynamoDbLineageStoreProps {
-  readonly client: DynamoDBDocumentClient;
+  /** A plain DynamoDB client (not a document client); `cacheMiddleware` may be on. */
+  readonly client: DynamoDBClient;
   readonly tableName: string;
+}
+
+function toRecord(item: Record<string, AttributeValue>): LineageRecord {
+  return unmarshall(item, ITEM_CONVERSION.unmarshallOptions) as LineageRecord;
 }
 
 /** The lineage table as a LineageStore. */
 export class DynamoDbLineageStore implements LineageStore {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly client: DynamoDBClient;
   private readonly tableName: string;
 
+  /** @throws AwfError when handed a document client instead of a plain one. */
   constructor(props: DynamoDbLineageStoreProps) {
+    // A document client would marshal the already-marshalled items again; TypeScript cannot tell the two apart.
+    if (props.client instanceof DynamoDBDocumentClient) {
+      throw new AwfError(
+        'DynamoDbLineageStore needs a plain DynamoDBClient, not a DynamoDBDocumentClient: it converts items itself',
+      );
+    }
     this.client = props.client;
     this.tableName = props.tableName;
   }
 
+  /** A consistent query of one chain, in `seq` order (`forward`) or from its end. */
+  private chainQuery(chainId: string, forward: boolean): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :chainId',
+      ExpressionAttributeNames: { '#pk': partitionKey },
+      ExpressionAttributeValues: { ':chainId': { S: chainId } },
+      ScanIndexForward: forward,
+      // The next seq is derived from what is read: a stale read would only lose the race, but costs a retry.
+      ConsistentRead: true,
+    };
+  }
+
   async head(chainId: string): Promise<LineageRecord | undefined> {
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: '#pk = :chainId',
-        ExpressionAttributeNames: { '#pk': partitionKey },
-        ExpressionAttributeValues: { ':chainId': chainId },
-        ScanIndexForward: false,
-        Limit: 1,
-        // The next seq is derived from the head: a stale read would only lose the race, but costs a retry.
-        ConsistentRead: true,
-      }),
-    );
-    return result.Items?.[0] as LineageRecord | undefined;
+    const result = await this.client.send(new QueryCommand({ ...this.chainQuery(chainId, false), Limit: 1 }));
+    const [item] = result.Items ?? [];
+    return item === undefined ? undefined : toRecord(item);
   }
 
   async putIfAbsent(record: LineageRecord): Promise<boolean> {
     try {
       await this.client.send(
-        new PutCommand({
+        new PutItemCommand({
           TableName: this.tableName,
-          Item: record,
+          Item: marshall(record, ITEM_CONVERSION.marshallOptions),
           ConditionExpression: 'attribute_not_exists(#pk) AND attribute_not_exists(#sk)',
           ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
         }),
@@ -63,20 +93,12 @@ export class DynamoDbLineageStore implements LineageStore {
 
   async chain(chainId: string): Promise<LineageRecord[]> {
     const records: LineageRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :chainId',
-          ExpressionAttributeNames: { '#pk': partitionKey },
-          ExpressionAttributeValues: { ':chainId': chainId },
-          ScanIndexForward: true,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
+        new QueryCommand({ ...this.chainQuery(chainId, true), ExclusiveStartKey: startKey }),
       );
-      records.push(...((page.Items ?? []) as LineageRecord[]));
+      records.push(...(page.Items ?? []).map(toRecord));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return records;

@@ -7,7 +7,7 @@ import { runsRetentionDays } from '../../core/run/history-key.js';
 import { ENV } from '../../core/runtime-env.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import { requireEnv } from '../shared/config.js';
-import { dynamoDbDocumentClient, eventBridgeClient, sfnClient } from './aws-clients.js';
+import { dynamoDbClient, dynamoDbDocumentClient, eventBridgeClient, sfnClient } from './aws-clients.js';
 import { DynamoDbLineageStore } from './dynamodb-lineage-store.js';
 import { DynamoDbRunsStore } from './dynamodb-runs-store.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
@@ -43,7 +43,7 @@ export function runsStoreFromEnv(
 /** The lineage store on the table named by `AWF_LINEAGE_TABLE`. */
 export function lineageStoreFromEnv(env: NodeJS.ProcessEnv = process.env): DynamoDbLineageStore {
   return new DynamoDbLineageStore({
-    client: dynamoDbDocumentClient(),
+    client: dynamoDbClient(),
     tableName: requireEnv(ENV.lineageTable, env),
   });
 }

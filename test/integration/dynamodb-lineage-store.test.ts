@@ -7,8 +7,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
 import { verifyChain } from '../../core/lineage/verify.js';
-import { dynamoDbDocumentClient } from '../../lambdas/adapters/aws-clients.js';
+import { dynamoDbClient, dynamoDbDocumentClient } from '../../lambdas/adapters/aws-clients.js';
 import { DynamoDbLineageStore } from '../../lambdas/adapters/dynamodb-lineage-store.js';
+import { DynamoDbRunsStore } from '../../lambdas/adapters/dynamodb-runs-store.js';
 import {
   type DynamoDbLocal,
   LOCAL_CREDENTIALS,
@@ -33,7 +34,7 @@ const stores: [string, () => LineageStore][] = [
   ['InMemoryLineageStore', () => new InMemoryLineageStore()],
   [
     'DynamoDbLineageStore',
-    () => new DynamoDbLineageStore({ client: ddb.documentClient, tableName: ddb.lineageTableName }),
+    () => new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName }),
   ],
 ];
 
@@ -102,7 +103,7 @@ describe.each(stores)('%s', (_name, make) => {
 
 describe('DynamoDbLineageStore indexes', () => {
   it('finds records by workflow, by entity and by actor, in time order', async () => {
-    const store = new DynamoDbLineageStore({ client: ddb.documentClient, tableName: ddb.lineageTableName });
+    const store = new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName });
     const clock = steppingClock('2026-11-05T09:00:00.000Z', 60_000);
     const workflowId = 'wf-indexed';
     await appendLineage(
@@ -149,8 +150,18 @@ describe('DynamoDbLineageStore indexes', () => {
   });
 });
 
+describe('DynamoDbLineageStore', () => {
+  it('refuses a document client, which would convert every item twice, with a message that says so', () => {
+    expect(
+      () => new DynamoDbLineageStore({ client: ddb.documentClient as never, tableName: 'lineage' }),
+    ).toThrow(
+      'DynamoDbLineageStore needs a plain DynamoDBClient, not a DynamoDBDocumentClient: it converts items itself',
+    );
+  });
+});
+
 describe('aws-clients', () => {
-  it('reaches DynamoDB through AWS_ENDPOINT_URL_DYNAMODB without an endpoint in code', async () => {
+  it('reaches DynamoDB through AWS_ENDPOINT_URL_DYNAMODB without an endpoint in code, with both clients', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: ddb.endpoint,
@@ -159,12 +170,28 @@ describe('aws-clients', () => {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     });
     try {
-      const client = dynamoDbDocumentClient();
-      expect(dynamoDbDocumentClient()).toBe(client);
+      const documents = dynamoDbDocumentClient();
+      expect(dynamoDbDocumentClient()).toBe(documents);
+      const runs = new DynamoDbRunsStore({ client: documents, tableName: ddb.runsTableName });
+      expect(await runs.getRun('run-none')).toBeUndefined();
+
+      // The plain client resolves each command's middleware once: every call must still send its own input.
+      const client = dynamoDbClient();
+      expect(dynamoDbClient()).toBe(client);
       const store = new DynamoDbLineageStore({ client, tableName: ddb.lineageTableName });
-      const chainId = freshChain();
-      await appendLineage(store, fixedClock('2026-11-02T14:21:00.000Z'), chainId, aLineageDraft());
-      expect(await store.head(chainId)).toMatchObject({ chainId, seq: 0 });
+      const clock = fixedClock('2026-11-02T14:21:00.000Z');
+      const [first, second] = [freshChain(), freshChain()];
+      for (const chainId of [first, second, first, second, first]) {
+        await appendLineage(store, clock, chainId, aLineageDraft({ data: { chainId } }));
+      }
+      const chain = await store.chain(first);
+      expect(chain.map((r) => [r.seq, r.data.chainId])).toEqual([
+        [0, first],
+        [1, first],
+        [2, first],
+      ]);
+      expect(verifyChain(chain).ok).toBe(true);
+      expect(await store.head(second)).toMatchObject({ chainId: second, seq: 1 });
     } finally {
       process.env = saved;
     }

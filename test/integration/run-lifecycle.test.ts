@@ -29,7 +29,7 @@ function deps() {
   return {
     spec: refundTriage,
     runs: new DynamoDbRunsStore({ client: ddb.documentClient, tableName: ddb.runsTableName, clock }),
-    lineage: new DynamoDbLineageStore({ client: ddb.documentClient, tableName: ddb.lineageTableName }),
+    lineage: new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName }),
     publisher: new RecordingEventPublisher(),
     clock,
   };

@@ -101,7 +101,7 @@ export async function startE2eCloud(options: Partial<LocalCloudOptions> = {}): P
   const dynamodb = new DynamoDBClient(localClientConfig(state.endpoints.dynamodb, state.region));
   const documents = toDocumentClient(dynamodb);
   const runs = new DynamoDbRunsStore({ client: documents, tableName: state.tables.runs });
-  const lineage = new DynamoDbLineageStore({ client: documents, tableName: state.tables.lineage });
+  const lineage = new DynamoDbLineageStore({ client: dynamodb, tableName: state.tables.lineage });
 
   // Every execution, by the id of the event in its input; waiters for those not started yet.
   const executions = new Map<string, LocalExecution>();
