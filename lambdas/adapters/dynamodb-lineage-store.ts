@@ -6,7 +6,7 @@
  * DeleteItem on it either.
  *
  * It speaks to the plain DynamoDB client and converts items itself, with the
- * document client's settings: every step appends and reads lineage several
+ * settings the document client uses elsewhere: every step appends and reads lineage several
  * times per run, and a plain client may resolve its middleware once
  * (`cacheMiddleware`), which the document client refuses.
  */
