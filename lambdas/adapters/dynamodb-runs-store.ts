@@ -30,7 +30,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AwfError } from '../../core/errors.js';
-import type { Clock } from '../../core/ports.js';
 import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
 import type {
   ApprovalDecision,
@@ -86,16 +85,11 @@ export interface DynamoDbRunsStoreProps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   /**
-   * Days before execution claims, observations and history entries expire (TTL).
+   * Days before execution claims and history entries expire (TTL).
    * Keep it longer than any history window the workflows count over.
    * @default 400
    */
   readonly retentionDays?: number;
-  /**
-   * Time source for the order of observations and for TTLs.
-   * @default - the system clock
-   */
-  readonly clock?: Clock;
 }
 
 /** The runs table as a RunsStore. */
@@ -103,7 +97,6 @@ export class DynamoDbRunsStore implements RunsStore {
   private readonly client: DynamoDBDocumentClient;
   private readonly tableName: string;
   private readonly retentionSeconds: number;
-  private readonly clock: Clock;
 
   constructor(props: DynamoDbRunsStoreProps) {
     const retentionDays = props.retentionDays ?? 400;
@@ -113,7 +106,6 @@ export class DynamoDbRunsStore implements RunsStore {
     this.client = props.client;
     this.tableName = props.tableName;
     this.retentionSeconds = retentionDays * 86_400;
-    this.clock = props.clock ?? (() => new Date());
   }
 
   // ---- runs ----

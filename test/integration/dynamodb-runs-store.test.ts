@@ -6,7 +6,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunsStore } from '../../lambdas/adapters/dynamodb-runs-store.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
-import { fixedClock, InMemoryRunsStore } from '../support/in-memory-stores.js';
+import { InMemoryRunsStore } from '../support/in-memory-stores.js';
 import { anApprovalRecord } from '../support/run-builders.js';
 import { describeRunsStoreContract } from '../support/runs-store-contract.js';
 
@@ -27,7 +27,6 @@ describe('DynamoDbRunsStore on DynamoDB Local', () => {
       client: ddb.documentClient,
       tableName: ddb.runsTableName,
       retentionDays,
-      clock: fixedClock('2026-11-02T14:30:00.000Z'),
     });
 
   describeRunsStoreContract(() => store());

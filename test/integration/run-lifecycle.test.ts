@@ -28,7 +28,7 @@ function deps() {
   const clock = steppingClock('2026-11-02T14:21:00.000Z', 1000);
   return {
     spec: refundTriage,
-    runs: new DynamoDbRunsStore({ client: ddb.documentClient, tableName: ddb.runsTableName, clock }),
+    runs: new DynamoDbRunsStore({ client: ddb.documentClient, tableName: ddb.runsTableName }),
     lineage: new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName }),
     publisher: new RecordingEventPublisher(),
     clock,
