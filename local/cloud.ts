@@ -9,7 +9,7 @@
  * `.awf/local.json` for the CLI. `awf local up` (`npm start`), the end-to-end
  * tests and the benchmark all start it through here.
  */
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AwfError } from '../core/errors.js';
@@ -21,8 +21,8 @@ import { type LocalBedrock, startLocalBedrock } from './bedrock.js';
 import { runDemo } from './demo.js';
 import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.js';
 import { type EventBridgeService, eventBridgeFromTemplate, startEventBridge } from './eventbridge/index.js';
+import { openFunctionLog } from './function-log.js';
 import { type LocalLambda, startLocalLambda } from './lambda-api.js';
-import type { FunctionLogLine } from './lambda-host.js';
 import type { LocalService } from './ports.js';
 import { watchProgress } from './progress.js';
 import { LOCAL_STATE_DIR, type LocalState, removeLocalState, writeLocalState } from './state-file.js';
@@ -157,12 +157,6 @@ async function stopAll(services: readonly LocalService[]): Promise<void> {
   if (failures.length > 0) throw new LocalCloudError(`stopping the local cloud: ${failures.join('; ')}`);
 }
 
-function functionLogWriter(file: WriteStream): (line: FunctionLogLine) => void {
-  return ({ functionName, stream, line }) => {
-    file.write(`${functionName}${stream === 'stderr' ? ' !' : ''} ${line}\n`);
-  };
-}
-
 /**
  * Starts the local cloud and resolves once every endpoint listens and
  * `local.json` is written.
@@ -194,8 +188,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // An in-memory cloud starts with no runs, so its sink starts empty too.
   if (options.inMemory) rmSync(sinkFile, { force: true });
   mkdirSync(stateDir, { recursive: true });
-  const functionLog = createWriteStream(join(stateDir, 'lambda.log'), { flags: 'a' });
-  const closeFunctionLog = () => new Promise<void>((resolve) => functionLog.end(resolve));
+  const functionLog = openFunctionLog(join(stateDir, 'lambda.log'));
+  const closeFunctionLog = () => functionLog.close();
   try {
     const dynamodb = await startLocalDynamoDb({
       template,
@@ -211,7 +205,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       template,
       endpoints: { dynamodb: dynamodb.endpoint, 'bedrock-runtime': bedrock.endpoint },
       maxConcurrencyPerFunction: options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION,
-      onLog: functionLogWriter(functionLog),
+      onLog: (line) => functionLog.write(line),
     });
     services.push(lambda);
     const stepFunctions = await startStepFunctions({
