@@ -13,6 +13,7 @@ import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AwfError } from '../core/errors.js';
+import { isProcessRunning } from './process-running.js';
 
 /** The repository root (this module lives in `local/`). */
 export const PROJECT_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..');
@@ -130,15 +131,6 @@ export async function synthesize(options: SynthOptions): Promise<void> {
 const LOCK_WAIT_MS = 5 * 60_000;
 const LOCK_POLL_MS = 250;
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Takes the synth lock of a cloud assembly: a folder inside it holding the
  * owner's pid. Two local clouds (or a test run beside `npm start`) must not
@@ -162,7 +154,7 @@ async function acquireSynthLock(cdkOut: string, onNote?: (line: string) => void)
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const pid = Number(existsSync(owner) ? readFileSync(owner, 'utf8') : Number.NaN);
-    if (Number.isInteger(pid) && !isRunning(pid)) {
+    if (Number.isInteger(pid) && !isProcessRunning(pid)) {
       rmSync(lock, { recursive: true, force: true });
       continue;
     }

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { isProcessRunning } from '../../local/process-running.js';
 import { LOCAL_STATE_DIR, localStatePath, readLocalState } from '../../local/state-file.js';
 
 /** Options of `awf local up`. */
@@ -13,17 +14,6 @@ export interface LocalUpOptions {
   readonly inMemory?: boolean;
   readonly modelScript?: string;
   readonly stateDir?: string;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    // Signal 0 checks that the process exists without touching it.
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it is just not ours to signal.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -39,7 +29,7 @@ function assertNotRunning(stateDir: string): void {
     // No state file, or one this version cannot read: nothing to protect.
     return;
   }
-  if (pid !== process.pid && isRunning(pid)) {
+  if (pid !== process.pid && isProcessRunning(pid)) {
     throw new Error(
       `a local cloud already runs (pid ${pid}, ${localStatePath(stateDir)}); stop it with Ctrl+C in its terminal, or kill ${pid}`,
     );

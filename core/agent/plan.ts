@@ -14,7 +14,7 @@ import { admissionOf } from '../lineage/admission.js';
 import { appendLineage } from '../lineage/chain.js';
 import type { LineageRecord, LineageStore, LineageVersions } from '../lineage/record.js';
 import type { Clock } from '../ports.js';
-import type { PlanInput, PlanResult, Proposal, RunRef } from '../run/contracts.js';
+import type { PlanInput, PlanResult, RunRef } from '../run/contracts.js';
 import type { RunRecord, RunsStore } from '../runs/records.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import type { ConverseResponse, Message, ModelPort } from './model.js';
@@ -203,27 +203,19 @@ export function createPlanStep(
       const problems: readonly ModelOutputProblem[] = parsed?.outcome === 'INVALID' ? parsed.problems : [];
       return { outcome: 'INVALID', problems: problems.map(describeProblem) };
     }
-    if (parsed.outcome === 'FINISHED') {
-      await appendLineage(
-        deps.lineage,
-        deps.clock,
-        run.runId,
-        {
-          ...draftBase,
-          type: 'actions.proposed',
-          data: { iteration, outcome: 'FINISHED', summary: parsed.summary, proposals: [] },
-        },
-        { knownHead: head },
-      );
-      return { outcome: 'FINISHED', summary: parsed.summary };
-    }
-    const proposals: Proposal[] = parsed.actions.map((proposed, index) => ({
-      proposalId: proposalIdFor(run.runId, iteration, index, proposed.action, proposed.input),
-      action: proposed.action,
-      input: proposed.input,
-      rationale: proposed.rationale,
-      confidence: proposed.confidence,
-    }));
+    const result: PlanResult =
+      parsed.outcome === 'FINISHED'
+        ? { outcome: 'FINISHED', summary: parsed.summary }
+        : {
+            outcome: 'PROPOSED',
+            proposals: parsed.actions.map((proposed, index) => ({
+              proposalId: proposalIdFor(run.runId, iteration, index, proposed.action, proposed.input),
+              action: proposed.action,
+              input: proposed.input,
+              rationale: proposed.rationale,
+              confidence: proposed.confidence,
+            })),
+          };
     await appendLineage(
       deps.lineage,
       deps.clock,
@@ -231,10 +223,12 @@ export function createPlanStep(
       {
         ...draftBase,
         type: 'actions.proposed',
-        data: { iteration, outcome: 'PROPOSED', proposals },
+        // A finished plan records an empty proposal list, so every actions.proposed has one.
+        data:
+          result.outcome === 'FINISHED' ? { iteration, ...result, proposals: [] } : { iteration, ...result },
       },
       { knownHead: head },
     );
-    return { outcome: 'PROPOSED', proposals };
+    return result;
   };
 }

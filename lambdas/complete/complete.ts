@@ -31,6 +31,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type TerminalResult,
 } from '../../core/run/contracts.js';
+import { runEnd } from '../../core/run/run-end.js';
 import type { RunsStore } from '../../core/runs/records.js';
 
 /** A {@link PlanResult} as the state data carries it. */
@@ -105,13 +106,8 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
   if (recorded?.success) {
     completion = recorded.data;
   } else {
-    const now = clock();
     const { summary, shadow } = summaryOf(plan);
-    completion = {
-      summary,
-      endedAt: now.toISOString(),
-      cycleTimeMs: Math.max(0, now.getTime() - Date.parse(run.startedAt)),
-    };
+    completion = { summary, ...runEnd(run.startedAt, clock()) };
     const detail = {
       runId: run.runId,
       workflowId: run.workflowId,

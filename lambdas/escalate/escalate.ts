@@ -29,6 +29,7 @@ import {
   TERMINAL_RUN_STATUSES,
   type TerminalResult,
 } from '../../core/run/contracts.js';
+import { runEnd } from '../../core/run/run-end.js';
 import type { RunsStore } from '../../core/runs/records.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 
@@ -133,12 +134,7 @@ export async function escalate(input: EscalateInput, deps: EscalateDependencies)
   if (recorded?.success) {
     closing = recorded.data;
   } else {
-    const now = clock();
-    closing = {
-      status: statusForEscalation(escalation.reason),
-      endedAt: now.toISOString(),
-      cycleTimeMs: Math.max(0, now.getTime() - Date.parse(run.startedAt)),
-    };
+    closing = { status: statusForEscalation(escalation.reason), ...runEnd(run.startedAt, clock()) };
     const detail = {
       runId: run.runId,
       workflowId: run.workflowId,

@@ -18,6 +18,7 @@ import { observationsOf } from '../../core/agent/observations.js';
 import { runIdFor } from '../../core/ids.js';
 import type { LineageRecord } from '../../core/lineage/record.js';
 import type { BusEvent } from '../../core/run/contracts.js';
+import { isProcessRunning } from '../../local/process-running.js';
 import { localStatePath, readLocalState } from '../../local/state-file.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
 import {
@@ -63,15 +64,6 @@ function listens(endpoint: string): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Handles that would keep a process alive: listening servers, sockets, worker threads. */
@@ -438,7 +430,7 @@ describe('the local cloud, end to end', () => {
 
       await e2e.stop();
 
-      expect(isAlive(cloud.dynamodb.pid)).toBe(false);
+      expect(isProcessRunning(cloud.dynamodb.pid)).toBe(false);
       expect(await Promise.all(endpoints.map(listens))).toEqual(endpoints.map(() => false));
       expect(existsSync(localStatePath(e2e.stateDir))).toBe(false);
       // Sockets the far end closed are released on the next turns of the event loop.

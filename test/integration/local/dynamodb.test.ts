@@ -16,21 +16,13 @@ import {
   startLocalDynamoDb,
   templateTable,
 } from '../../../local/dynamodb.js';
+import { isProcessRunning } from '../../../local/process-running.js';
 import { loadCloudAssembly } from '../../../local/template.js';
 
 const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local/assembly');
 const RUNS = 'AwfLocalData-RunsTable';
 const LINEAGE = 'AwfLocalData-LineageTable';
 const COUNTERS = 'AwfLocalData-counters';
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('templateTable', () => {
   const template = loadCloudAssembly(ASSEMBLY);
@@ -169,7 +161,7 @@ describe('startLocalDynamoDb', () => {
       );
       firstClient.destroy();
       await first.stop();
-      expect(isRunning(first.pid)).toBe(false);
+      expect(isProcessRunning(first.pid)).toBe(false);
 
       const second = await startLocalDynamoDb({ template, dataDir });
       const secondClient = new DynamoDBClient(localClientConfig(second.endpoint, 'eu-west-1'));
@@ -184,7 +176,7 @@ describe('startLocalDynamoDb', () => {
         secondClient.destroy();
         await second.stop();
       }
-      expect(isRunning(second.pid)).toBe(false);
+      expect(isProcessRunning(second.pid)).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
