@@ -26,6 +26,7 @@ import type {
   ModelPort,
 } from '../../core/agent/model.js';
 import { AwfError } from '../../core/errors.js';
+import { withoutDiscardedLogging } from './aws-clients.js';
 
 /** Bedrock answered with something that is not a Converse response awf can read. */
 export class ModelResponseError extends AwfError {
@@ -50,15 +51,19 @@ export class ModelRequestError extends AwfError {
  * `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` redirects it to a local Converse endpoint.
  * The SDK would otherwise speak HTTP/2 to the endpoint, which plain HTTP/1.1
  * servers (the local cloud's) cannot answer; an HTTP/1.1 handler works with
- * both them and Bedrock.
+ * both them and Bedrock. Each command's middleware is resolved once
+ * (`cacheMiddleware`), and without a `logger` the SDK's logger middleware is
+ * left out (see {@link withoutDiscardedLogging}).
  *
- * @param config - settings to add or override (e.g. `maxAttempts`)
+ * @param config - settings to add or override (e.g. `maxAttempts`, `logger`)
  */
 export function createBedrockRuntimeClient(config: BedrockRuntimeClientConfig = {}): BedrockRuntimeClient {
-  return new BedrockRuntimeClient({
+  const client = new BedrockRuntimeClient({
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5_000 }),
+    cacheMiddleware: true,
     ...config,
   });
+  return config.logger === undefined ? withoutDiscardedLogging(client) : client;
 }
 
 const toolUseSchema = z.object({

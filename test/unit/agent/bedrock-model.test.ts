@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { jest } from '@jest/globals';
 import type { ConverseRequest } from '../../../core/agent/model.js';
 import {
   BedrockModel,
@@ -182,5 +183,24 @@ describe('BedrockModel', () => {
     const failure = model.converse(request);
     await expect(failure).rejects.toBeInstanceOf(ModelResponseError);
     await expect(failure).rejects.toThrow(/usage: /);
+  });
+  it('builds no log entries without a logger, and logs each call to a logger it is given', async () => {
+    const answer = {
+      output: { message: { role: 'assistant', content: [{ text: 'Done.' }] } },
+      stopReason: 'end_turn',
+      usage: { inputTokens: 1, outputTokens: 1, totalTokens: 2 },
+    };
+    reply = json(200, answer);
+    const silent = createBedrockRuntimeClient();
+    expect(silent.middlewareStack.identify().join(' ')).not.toContain('loggerMiddleware');
+    await new BedrockModel(silent).converse(request);
+
+    const info = jest.fn();
+    const logger = { debug: jest.fn(), info, warn: jest.fn(), error: jest.fn() };
+    const logged = createBedrockRuntimeClient({ logger });
+    await new BedrockModel(logged).converse(request);
+
+    expect(received).toHaveLength(2);
+    expect(info).toHaveBeenCalledWith(expect.objectContaining({ commandName: 'ConverseCommand' }));
   });
 });
