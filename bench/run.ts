@@ -5,8 +5,9 @@
  * 1. warm-up: a fresh local cloud first compiles the same SDK and step code in
  *    each Lambda environment, and DynamoDB Local's JVM compiles its request
  *    path twice (C1, then C2 for the hot code), so the rate climbs for several
- *    hundred runs: on a 2-core machine, batches of 200 ran at about 11, 21, 25
- *    and 28 runs/s before levelling off. The bench puts `--warmup` copies of the
+ *    hundred runs: on a 2-core machine, five batches of 200 ran at about 11,
+ *    22, 24, 28 and 30 runs/s, and 2,000 warm-up runs gained no more than noise
+ *    over 1,000 in the burst that followed. The bench puts `--warmup` copies of the
  *    autonomous small-refund example on the bus in batches of 200, waits for
  *    each batch to end and prints every batch's rate, so that what follows
  *    measures the rate the cloud sustains rather than its start-up;

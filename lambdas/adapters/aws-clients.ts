@@ -47,7 +47,8 @@ interface ClientWithMiddleware {
  * logger middleware still builds a redacted copy of every request and
  * response (walking the operation's schema) to hand to it: about 3% of the
  * step Lambdas' CPU in a profile of the local cloud, paid on every call in AWS
- * as well. Only for clients given no `logger`; one given a logger keeps it.
+ * as well. It removes the middleware whatever the client's logger, so it is
+ * for clients built without one.
  */
 export function withoutDiscardedLogging<C extends ClientWithMiddleware>(client: C): C {
   client.middlewareStack.remove('loggerMiddleware');
