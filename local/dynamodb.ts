@@ -181,12 +181,25 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 
 /** Kills the process for sure: SIGTERM, then SIGKILL if it is still there after a grace period. */
 async function kill(child: ChildProcess): Promise<void> {
+  // Closing the pipe first lets the watcher send its SIGTERM while Java still holds the pid.
+  child.stdin?.destroy();
   if (!isAlive(child)) return;
   child.kill('SIGTERM');
   if (await waitForExit(child, STOP_GRACE_MS)) return;
   child.kill('SIGKILL');
   await waitForExit(child, STOP_GRACE_MS);
 }
+
+/**
+ * A shell script that makes Java end with this Node.js process however it
+ * ends, even killed (SIGKILL) or aborted, when no `exit` handler runs. The
+ * shell keeps a copy of the pipe of its standard input for a watcher in the
+ * background, then becomes Java (`exec`, so Java keeps the pid `spawn`
+ * reported). This process holds the other end of the pipe; when it ends, the
+ * kernel closes that end, the watcher's `read` returns, and it sends Java
+ * SIGTERM (`$$`, the shell's pid, is Java's). Java itself never gets the copy.
+ */
+const END_WITH_PARENT = 'exec 3<&0; (read -r _ <&3; kill $$) & exec "$0" "$@" 3<&-';
 
 function launch(options: LocalDynamoDbOptions, port: number, recent: string[]): ChildProcess {
   const dir = distributionDir();
@@ -208,7 +221,11 @@ function launch(options: LocalDynamoDbOptions, port: number, recent: string[]): 
     mkdirSync(dataDir, { recursive: true });
     args.push('-dbPath', dataDir);
   }
-  const child = spawn(options.javaCommand ?? 'java', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const java = options.javaCommand ?? 'java';
+  const child =
+    process.platform === 'win32'
+      ? spawn(java, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('/bin/sh', ['-c', END_WITH_PARENT, java, ...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {

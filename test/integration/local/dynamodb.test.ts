@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
   DescribeTableCommand,
@@ -19,7 +21,8 @@ import {
 import { isProcessRunning } from '../../../local/process-running.js';
 import { loadCloudAssembly } from '../../../local/template.js';
 
-const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local/assembly');
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local');
+const ASSEMBLY = join(FIXTURES, 'assembly');
 const RUNS = 'AwfLocalData-RunsTable';
 const LINEAGE = 'AwfLocalData-LineageTable';
 const COUNTERS = 'AwfLocalData-counters';
@@ -52,6 +55,23 @@ describe('templateTable', () => {
     expect(timeToLiveAttribute).toBe('ttl');
   });
 });
+
+/** Gone, or ended and waiting only to be reaped (a zombie holds no port and runs nothing). */
+function hasEnded(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return !isProcessRunning(pid);
+  const state = readFileSync(stat, 'utf8').split(') ')[1]?.[0];
+  return state === 'Z' || state === 'X';
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
 
 describe('startLocalDynamoDb', () => {
   const template = loadCloudAssembly(ASSEMBLY);
@@ -150,6 +170,26 @@ describe('startLocalDynamoDb', () => {
       }
     });
   });
+
+  it('stops Java when the Node.js process that started it is killed outright (SIGKILL, no exit handler)', async () => {
+    const parent = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, 'dynamodb-then-hang.ts')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: parent.stdout }).once('line', resolve);
+        parent.once('exit', (code) => reject(new Error(`the fixture exited with ${code} before starting`)));
+      });
+      const { pid } = JSON.parse(firstLine) as { pid: number };
+      expect(hasEnded(pid)).toBe(false);
+
+      parent.kill('SIGKILL');
+
+      expect(await waitUntil(() => hasEnded(pid), 15_000)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('keeps tables and items in a data directory across restarts, and leaves no Java process behind', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'awf-dynamodb-'));
