@@ -225,7 +225,10 @@ function launch(options: LocalDynamoDbOptions, port: number, recent: string[]): 
   const child =
     process.platform === 'win32'
       ? spawn(java, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/bin/sh', ['-c', END_WITH_PARENT, java, ...args], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      : spawn('/bin/sh', ['-c', END_WITH_PARENT, java, ...args], {
+          cwd: dir,
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     createInterface({ input: stream }).on('line', (line) => {

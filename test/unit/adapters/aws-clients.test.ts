@@ -33,7 +33,7 @@ describe("the step Lambdas' SDK clients", () => {
     },
   );
 
-  it('the plain clients resolve each command’s middleware once', () => {
+  it("all but the document client (which refuses the setting) resolve each command's middleware once", () => {
     expect(dynamoDbClient().config.cacheMiddleware).toBe(true);
     expect(eventBridgeClient().config.cacheMiddleware).toBe(true);
     expect(sfnClient().config.cacheMiddleware).toBe(true);

@@ -184,6 +184,7 @@ describe('BedrockModel', () => {
     await expect(failure).rejects.toBeInstanceOf(ModelResponseError);
     await expect(failure).rejects.toThrow(/usage: /);
   });
+
   it('builds no log entries without a logger, and logs each call to a logger it is given', async () => {
     const answer = {
       output: { message: { role: 'assistant', content: [{ text: 'Done.' }] } },
