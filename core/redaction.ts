@@ -51,6 +51,23 @@ export function readEventPath(event: unknown, path: string): unknown {
 }
 
 /**
+ * The data class of the event field at `path` (`$.detail.customer.id`), as
+ * redaction treats it: an entry on an object classifies the whole object, so
+ * the outermost entry on the path wins over any entry inside it; a path with
+ * no entry on it has `data.defaultClass`.
+ */
+export function dataClassOf(spec: RedactionSpec, path: string): DataClass {
+  const { classification, defaultClass } = spec.data;
+  let prefix = '$';
+  for (const name of path.split('.').slice(1)) {
+    prefix = `${prefix}.${name}`;
+    const declared = classification[prefix];
+    if (declared !== undefined) return declared;
+  }
+  return defaultClass;
+}
+
+/**
  * Redacts a detail and reports which fields were hidden.
  *
  * A classification entry on an object field classifies the whole object; an

@@ -6,8 +6,8 @@
  */
 import { durationToSeconds } from '../duration.js';
 import { AwfError } from '../errors.js';
-import { readEventPath } from '../redaction.js';
-import type { DataClass, WorkflowSpec } from '../workflow/spec.js';
+import { dataClassOf, readEventPath } from '../redaction.js';
+import type { WorkflowSpec } from '../workflow/spec.js';
 
 /** The event has no usable value at the spec's history key path. */
 export class MissingHistoryKeyError extends AwfError {
@@ -75,23 +75,6 @@ export function historyKeyFromAdmission(
 }
 
 /**
- * The data class of the spec's history key field: its own classification
- * entry, else the entry of the nearest enclosing object (which classifies all
- * its members, as in redaction), else `data.defaultClass`.
- */
-function historyKeyClass(spec: HistorySpec, path: string): DataClass {
-  const { classification, defaultClass } = spec.data;
-  let current = path;
-  for (;;) {
-    const declared = classification[current];
-    if (declared !== undefined) return declared;
-    const cut = current.lastIndexOf('.');
-    if (cut <= 1) return defaultClass;
-    current = current.slice(0, cut);
-  }
-}
-
-/**
  * The history key Admit may carry in the run's state data, or undefined when
  * it may not or cannot: no history in the spec, a key field classified pii or
  * secret (state data is visible in the execution history, so such values stay
@@ -101,7 +84,7 @@ function historyKeyClass(spec: HistorySpec, path: string): DataClass {
 export function carriedHistoryKey(spec: HistorySpec, event: unknown): string | undefined {
   const history = spec.grounding.history;
   if (history === undefined) return undefined;
-  const dataClass = historyKeyClass(spec, history.key);
+  const dataClass = dataClassOf(spec, history.key);
   if (dataClass === 'pii' || dataClass === 'secret') return undefined;
   try {
     return historyKeyFor(spec, event);

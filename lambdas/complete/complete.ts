@@ -101,7 +101,7 @@ export async function complete(input: CompleteInput, deps: CompleteDependencies)
     const status = escalatedStatusSchema.safeParse(head.data).data?.status ?? 'ESCALATED';
     throw new AwfError(`run ${run.runId} already ended as ${status}; it cannot also complete`);
   }
-  const recorded = head?.type === 'run.completed' ? recordedCompletionSchema.safeParse(head.data) : undefined;
+  const recorded = head.type === 'run.completed' ? recordedCompletionSchema.safeParse(head.data) : undefined;
   let completion: z.infer<typeof recordedCompletionSchema>;
   if (recorded?.success) {
     completion = recorded.data;

@@ -7,8 +7,8 @@
  * customer) within the window. Policies read them as `context.history.<action>`.
  */
 import { z } from 'zod';
+import { requireRun } from '../../core/agent/run-lookup.js';
 import { runRefSchema } from '../../core/agent/step-inputs.js';
-import { AwfError } from '../../core/errors.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageStore } from '../../core/lineage/record.js';
 import type { Clock } from '../../core/ports.js';
@@ -34,9 +34,7 @@ async function storedHistoryKey(
   runs: Pick<RunsStore, 'getRun'>,
   runId: string,
 ): Promise<string | undefined> {
-  const stored = await runs.getRun(runId);
-  if (stored === undefined) throw new AwfError(`run ${runId} not found in the runs table`);
-  return historyKeyFor(spec, stored.event);
+  return historyKeyFor(spec, (await requireRun(runs, runId, 'ground')).event);
 }
 
 const recordedFactsSchema = z.object({ facts: z.record(z.string(), z.unknown()) });

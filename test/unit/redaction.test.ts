@@ -1,5 +1,5 @@
 import type { RedactionSpec } from '../../core/redaction.js';
-import { readEventPath, redactDetail, redactDetailWithReport } from '../../core/redaction.js';
+import { dataClassOf, readEventPath, redactDetail, redactDetailWithReport } from '../../core/redaction.js';
 import refundTriage from '../../workflows/refund-triage/workflow.js';
 
 const refundDetail = {
@@ -76,6 +76,28 @@ describe('redactDetail', () => {
   it('redacts null values of a hidden class too', () => {
     const spec = specWith({ classification: { '$.detail.phone': 'pii' } });
     expect(redactDetail(spec, { phone: null })).toEqual({ phone: '[REDACTED:pii]' });
+  });
+});
+
+describe('dataClassOf', () => {
+  const spec = specWith({
+    classification: {
+      '$.detail.customer': 'pii',
+      '$.detail.customer.tier': 'public',
+      '$.detail.orderId': 'internal',
+    },
+    defaultClass: 'secret',
+  });
+
+  it('gives a field its own entry, else the default class', () => {
+    expect(dataClassOf(spec, '$.detail.orderId')).toBe('internal');
+    expect(dataClassOf(spec, '$.detail.amount')).toBe('secret');
+  });
+
+  it("gives every member of a classified object that object's class, as redaction hides it whole", () => {
+    expect(dataClassOf(spec, '$.detail.customer.tier')).toBe('pii');
+    const { redacted } = redactDetailWithReport(spec, { customer: { tier: 'gold' } });
+    expect(redacted).toEqual({ '$.detail.customer': 'pii' });
   });
 });
 

@@ -39,6 +39,16 @@ describe('carriedHistoryKey', () => {
     expect(carriedHistoryKey(spec, event)).toBeUndefined();
   });
 
+  it('carries nothing when an enclosing object is pii, whatever the key field itself is classified', () => {
+    // Redaction hides the whole object, inner entries notwithstanding; state data must not show more.
+    const spec = {
+      ...withClassification({ '$.detail.customer': 'pii', '$.detail.customer.id': 'internal' }, 'internal'),
+      grounding: { history: { key: '$.detail.customer.id', window: '30d', actions: ['issueRefund'] } },
+    };
+    const event = { detail: { customer: { id: 'cus_1' } } };
+    expect(carriedHistoryKey(spec, event)).toBeUndefined();
+  });
+
   it('carries nothing when the key field is unclassified and the default class is pii', () => {
     const spec = withClassification({}, 'pii');
     expect(carriedHistoryKey(spec, aRefundRequestedEvent())).toBeUndefined();

@@ -87,8 +87,9 @@ describe('ground', () => {
 
   it('fails naming the run when it is not in the runs table', async () => {
     const { deps } = await setup();
-    await expect(ground({ run: aRunRef({ runId: 'run-missing' }) }, deps)).rejects.toThrow(
-      'run run-missing not found in the runs table',
-    );
+    await expect(ground({ run: aRunRef({ runId: 'run-missing' }) }, deps)).rejects.toMatchObject({
+      name: 'RunNotFoundError',
+      message: 'ground: run "run-missing" is not in the runs table',
+    });
   });
 });
