@@ -11,7 +11,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { observationsOf } from '../../core/agent/observations.js';
@@ -20,13 +19,15 @@ import type { LineageRecord } from '../../core/lineage/record.js';
 import type { BusEvent } from '../../core/run/contracts.js';
 import { isProcessRunning } from '../../local/process-running.js';
 import { localStatePath, readLocalState } from '../../local/state-file.js';
+import { PROJECT_ROOT } from '../../local/synth.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
 import {
   GARBAGE_ORDER_PREFIX,
   THROTTLED_ORDER_PREFIX,
   THROTTLES_PER_CASE,
 } from '../fixtures/e2e/unreliable-model.js';
-import { type E2eCloud, PROJECT_ROOT, startE2eCloud, withIds } from '../support/local-cloud.js';
+import { listens } from '../support/awf-process.js';
+import { type E2eCloud, startE2eCloud, withIds } from '../support/local-cloud.js';
 
 const WORKFLOW = 'refund-triage';
 const EXAMPLES = loadExampleEvents(join(WORKFLOWS_DIR, WORKFLOW));
@@ -51,19 +52,6 @@ function freshIds(prefix = 'ord_e2e'): { orderId: string; customerId: string } {
 
 function types(records: readonly LineageRecord[]): string[] {
   return records.map((r) => r.type);
-}
-
-/** Resolves with whether something accepts TCP connections at `endpoint`. */
-function listens(endpoint: string): Promise<boolean> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Handles that would keep a process alive: listening servers, sockets, worker threads. */

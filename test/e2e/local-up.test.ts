@@ -3,10 +3,9 @@
  * program in its own process, the demo to its end, the CLI beside it, and
  * Ctrl+C. Also the staleness rule that decides whether it synthesizes first.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,45 +14,15 @@ import { DEMO_APPROVAL_REASON } from '../../local/demo.js';
 import { type LocalState, localStatePath, readLocalState } from '../../local/state-file.js';
 import { cloudAssemblyStaleness, SYNTH_SOURCES } from '../../local/synth.js';
 import { loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
-import { PROJECT_ROOT } from '../support/local-cloud.js';
+import { listens, runAwf, spawnAwf } from '../support/awf-process.js';
 
 const EXAMPLES = loadExampleEvents(join(WORKFLOWS_DIR, 'refund-triage'));
 
-/** The environment of a child `awf`: no jest flags, no SDK notice about Node versions on stderr. */
-function childEnv(): NodeJS.ProcessEnv {
-  const { NODE_OPTIONS: _jestOptions, ...env } = process.env;
-  return { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-}
-
 /** Runs `awf <args>` to its end and returns its stdout. @throws with its stderr when it fails */
-function awf(args: readonly string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/awf.js', ...args], { cwd: PROJECT_ROOT, env: childEnv() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.once('error', reject);
-    child.once('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new Error(`awf ${args.join(' ')} exited ${code}: ${stderr}`)),
-    );
-  });
-}
-
-function listens(endpoint: string): Promise<boolean> {
-  const { hostname, port } = new URL(endpoint);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
+async function awf(args: readonly string[]): Promise<string> {
+  const { code, stdout, stderr } = await runAwf(args);
+  if (code !== 0) throw new Error(`awf ${args.join(' ')} exited ${code}: ${stderr}`);
+  return stdout;
 }
 
 describe('awf local up', () => {
@@ -84,10 +53,7 @@ describe('awf local up', () => {
 
   beforeAll(() => {
     stateDir = mkdtempSync(join(tmpdir(), 'awf-up-'));
-    child = spawn(process.execPath, ['bin/awf.js', 'local', 'up', '--in-memory', '--state-dir', stateDir], {
-      cwd: PROJECT_ROOT,
-      env: childEnv(),
-    });
+    child = spawnAwf(['local', 'up', '--in-memory', '--state-dir', stateDir]);
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       newLines.emit('line', line);

@@ -8,11 +8,9 @@
  * beforeAll(async () => { e2e = await startE2eCloud(); }, 180_000);
  * afterAll(() => e2e.stop());
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -26,16 +24,7 @@ import { localClientConfig } from '../../local/aws-env.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
 import type { ExecutionDescription, LocalExecution } from '../../local/stepfunctions/index.js';
 import type { ExampleEvent } from '../../workflows/discover.js';
-
-/** The repository root, where `bin/awf.js` lives. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** What a CLI invocation printed. */
-export interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { type CliResult, runAwf } from './awf-process.js';
 
 /** A running local cloud with what the tests use to drive and inspect it. */
 export interface E2eCloud {
@@ -179,28 +168,7 @@ export async function startE2eCloud(options: Partial<LocalCloudOptions> = {}): P
       return chunks.join('');
     },
     spawnCli(args) {
-      const { NODE_OPTIONS: _jestOptions, ...env } = process.env;
-      const child = spawn(process.execPath, ['bin/awf.js', ...args, '--state-dir', stateDir], {
-        cwd: PROJECT_ROOT,
-        env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString('utf8');
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString('utf8');
-      });
-      return within(
-        new Promise<CliResult>((resolve, reject) => {
-          child.once('error', reject);
-          child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-        }),
-        DEFAULT_WAIT_MS,
-        `awf ${args.join(' ')}`,
-      );
+      return within(runAwf([...args, '--state-dir', stateDir]), DEFAULT_WAIT_MS, `awf ${args.join(' ')}`);
     },
     async stop() {
       try {
