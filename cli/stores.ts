@@ -2,9 +2,9 @@
  * The runs and lineage stores of a target, through the same adapters the Lambdas use.
  */
 
-import { toDocumentClient } from '../lambdas/adapters/aws-clients.js';
-import { DynamoDbLineageStore } from '../lambdas/adapters/dynamodb-lineage-store.js';
-import { DynamoDbRunsStore } from '../lambdas/adapters/dynamodb-runs-store.js';
+import { toDocumentClient } from '../adapters/aws-clients.js';
+import { DynamoDbLineageStore } from '../adapters/dynamodb-lineage-store.js';
+import { DynamoDbRunsStore } from '../adapters/dynamodb-runs-store.js';
 import type { Target } from './target.js';
 
 /** Stores for reading a target's runs, approvals and lineage. */

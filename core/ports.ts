@@ -1,7 +1,7 @@
 /**
  * Ports the step use cases take as arguments, besides the stores
  * (`core/lineage/record.ts`, `core/runs/records.ts`) and the model
- * (`core/agent/model.ts`). Adapters live in `lambdas/adapters/`.
+ * (`core/agent/model.ts`). Adapters live in `adapters/`.
  */
 
 /** The current time; injected so tests control it. */

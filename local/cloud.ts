@@ -12,9 +12,9 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { toDocumentClient } from '../adapters/aws-clients.js';
+import { DynamoDbRunsStore } from '../adapters/dynamodb-runs-store.js';
 import { AwfError } from '../core/errors.js';
-import { toDocumentClient } from '../lambdas/adapters/aws-clients.js';
-import { DynamoDbRunsStore } from '../lambdas/adapters/dynamodb-runs-store.js';
 import { discoverWorkflowPacks, type LocatedWorkflowPack, WORKFLOWS_DIR } from '../workflows/discover.js';
 import { localClientConfig } from './aws-env.js';
 import { type LocalBedrock, startLocalBedrock } from './bedrock.js';

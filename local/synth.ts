@@ -24,6 +24,7 @@ export const SYNTH_SOURCES: readonly string[] = [
   'lib',
   'core',
   'lambdas',
+  'adapters',
   'statemachines',
   'workflows',
   'package-lock.json',

@@ -1,17 +1,18 @@
 /**
  * Lambda of the act step: re-check, claim, run the connector, record.
  */
+
+import { dynamoDbDocumentClient } from '../../adapters/aws-clients.js';
+import { DynamoDbItemUpdater } from '../../adapters/dynamodb-item-updater.js';
 import { actInputSchema } from '../../core/agent/step-inputs.js';
 import { createPolicyGate } from '../../core/policy/gate.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { dynamoDbDocumentClient } from '../adapters/aws-clients.js';
-import { DynamoDbItemUpdater } from '../adapters/dynamodb-item-updater.js';
 import {
   assertDeployedFor,
   eventPublisherFromEnv,
   lineageStoreFromEnv,
   runsStoreFromEnv,
-} from '../adapters/from-env.js';
+} from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 import { type ActDependencies, createActStep } from './act.js';
 

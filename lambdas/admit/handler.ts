@@ -2,7 +2,7 @@
  * Admit's Lambda: validates, dedupes and opens a run (see `admit.ts`).
  */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../adapters/from-env.js';
+import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 import { admit, admitInputSchema } from './admit.js';
 

@@ -7,7 +7,7 @@ import {
   eventPublisherFromEnv,
   lineageStoreFromEnv,
   runsStoreFromEnv,
-} from '../adapters/from-env.js';
+} from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 import { complete, completeInputSchema } from './complete.js';
 

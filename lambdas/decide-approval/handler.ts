@@ -10,7 +10,7 @@ import {
   lineageStoreFromEnv,
   runsStoreFromEnv,
   taskCallbacks,
-} from '../adapters/from-env.js';
+} from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 
 function awsDependencies(pack: WorkflowPack): DecideApprovalDependencies {

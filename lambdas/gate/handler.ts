@@ -4,7 +4,7 @@
 import { gateInputSchema } from '../../core/agent/step-inputs.js';
 import { createPolicyGate } from '../../core/policy/gate.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../adapters/from-env.js';
+import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 import { createGateStep, type GateDependencies } from './gate-proposals.js';
 

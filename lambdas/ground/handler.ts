@@ -2,7 +2,7 @@
  * Ground's Lambda: counts history for the prompt and the policies (see `ground.ts`).
  */
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../adapters/from-env.js';
+import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 import { ground, groundInputSchema } from './ground.js';
 

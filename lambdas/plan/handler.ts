@@ -1,13 +1,14 @@
 /**
  * Lambda of the plan step: Bedrock Converse with the action catalogue as tools.
  */
+
+import { BedrockModel, createBedrockRuntimeClient } from '../../adapters/bedrock-model.js';
 import { createPlanStep, type PlanDependencies } from '../../core/agent/plan.js';
 import { planInputSchema } from '../../core/agent/step-inputs.js';
 import { ENV } from '../../core/runtime-env.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { BedrockModel, createBedrockRuntimeClient } from '../adapters/bedrock-model.js';
-import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../adapters/from-env.js';
 import { requireEnv } from '../shared/config.js';
+import { assertDeployedFor, lineageStoreFromEnv, runsStoreFromEnv } from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 
 /** The plan step's collaborators in AWS (and in the local cloud, through endpoint overrides). */

@@ -7,7 +7,7 @@ import {
   eventPublisherFromEnv,
   runsStoreFromEnv,
   taskCallbacks,
-} from '../adapters/from-env.js';
+} from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 import { remind, remindInputSchema } from './remind.js';
 

@@ -9,7 +9,7 @@ import {
   eventPublisherFromEnv,
   lineageStoreFromEnv,
   runsStoreFromEnv,
-} from '../adapters/from-env.js';
+} from '../shared/from-env.js';
 import { stepHandler } from '../shared/step-handler.js';
 
 function awsDependencies(pack: WorkflowPack): RequestApprovalDependencies {

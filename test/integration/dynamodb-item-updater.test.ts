@@ -3,7 +3,7 @@
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbItemUpdater } from '../../lambdas/adapters/dynamodb-item-updater.js';
+import { DynamoDbItemUpdater } from '../../adapters/dynamodb-item-updater.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
 
 const TICKETS = 'acme-tickets';

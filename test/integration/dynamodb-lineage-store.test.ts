@@ -4,12 +4,12 @@
  * appends, and the auditor's indexes.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbClient, dynamoDbDocumentClient } from '../../adapters/aws-clients.js';
+import { DynamoDbLineageStore } from '../../adapters/dynamodb-lineage-store.js';
+import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { appendLineage } from '../../core/lineage/chain.js';
 import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
 import { verifyChain } from '../../core/lineage/verify.js';
-import { dynamoDbClient, dynamoDbDocumentClient } from '../../lambdas/adapters/aws-clients.js';
-import { DynamoDbLineageStore } from '../../lambdas/adapters/dynamodb-lineage-store.js';
-import { DynamoDbRunsStore } from '../../lambdas/adapters/dynamodb-runs-store.js';
 import {
   type DynamoDbLocal,
   LOCAL_CREDENTIALS,

@@ -4,7 +4,7 @@
  * sparse index).
  */
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoDbRunsStore } from '../../lambdas/adapters/dynamodb-runs-store.js';
+import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { InMemoryRunsStore } from '../support/in-memory-stores.js';
 import { anApprovalRecord } from '../support/run-builders.js';

@@ -3,7 +3,7 @@
  * PutEvents endpoint: what it sends, batching, and refused entries.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { EventBridgePublisher, EventPublishError } from '../../lambdas/adapters/eventbridge-publisher.js';
+import { EventBridgePublisher, EventPublishError } from '../../adapters/eventbridge-publisher.js';
 import {
   type JsonProtocolServer,
   type ReceivedCall,

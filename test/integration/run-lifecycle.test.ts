@@ -3,9 +3,10 @@
  * DynamoDB Local: what the steps write survives the round trip through the
  * tables, and the chains they leave verify.
  */
+
+import { DynamoDbLineageStore } from '../../adapters/dynamodb-lineage-store.js';
+import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { verifyChain } from '../../core/lineage/verify.js';
-import { DynamoDbLineageStore } from '../../lambdas/adapters/dynamodb-lineage-store.js';
-import { DynamoDbRunsStore } from '../../lambdas/adapters/dynamodb-runs-store.js';
 import { admit } from '../../lambdas/admit/admit.js';
 import { complete } from '../../lambdas/complete/complete.js';
 import { escalate } from '../../lambdas/escalate/escalate.js';

@@ -3,7 +3,7 @@
  * endpoint: what is sent, and that errors keep the names callers match on.
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SfnTaskCallbacks } from '../../lambdas/adapters/sfn-task-callbacks.js';
+import { SfnTaskCallbacks } from '../../adapters/sfn-task-callbacks.js';
 import { type JsonProtocolServer, startJsonProtocolServer } from '../support/json-protocol-server.js';
 
 let server: JsonProtocolServer;

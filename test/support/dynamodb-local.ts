@@ -15,8 +15,8 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toDocumentClient } from '../../adapters/aws-clients.js';
 import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
-import { toDocumentClient } from '../../lambdas/adapters/aws-clients.js';
 /** The local cloud's dummy credentials (DynamoDB Local accepts letters and digits only). */
 import { LOCAL_CREDENTIALS } from '../../local/aws-env.js';
 import { startLocalDynamoDb } from '../../local/dynamodb.js';

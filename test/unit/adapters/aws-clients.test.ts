@@ -3,7 +3,7 @@ import {
   dynamoDbDocumentClient,
   eventBridgeClient,
   sfnClient,
-} from '../../../lambdas/adapters/aws-clients.js';
+} from '../../../adapters/aws-clients.js';
 
 const savedEnv = { ...process.env };
 

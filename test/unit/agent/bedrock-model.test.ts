@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jest } from '@jest/globals';
-import type { ConverseRequest } from '../../../core/agent/model.js';
 import {
   BedrockModel,
   createBedrockRuntimeClient,
   ModelResponseError,
-} from '../../../lambdas/adapters/bedrock-model.js';
+} from '../../../adapters/bedrock-model.js';
+import type { ConverseRequest } from '../../../core/agent/model.js';
 
 /** A plain HTTP/1.1 server standing in for a local Converse endpoint. */
 interface Received {

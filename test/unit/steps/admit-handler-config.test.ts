@@ -8,7 +8,7 @@ import {
   eventPublisherFromEnv,
   lineageStoreFromEnv,
   runsStoreFromEnv,
-} from '../../../lambdas/adapters/from-env.js';
+} from '../../../lambdas/shared/from-env.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 
 const pack = { spec: refundTriage, prompt: 'prompt', policies: 'policies' };

@@ -29,8 +29,8 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { AwfError } from '../../core/errors.js';
-import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
+import { AwfError } from '../core/errors.js';
+import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/run/contracts.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -40,8 +40,8 @@ import type {
   RunRecord,
   RunStatusChange,
   RunsStore,
-} from '../../core/runs/records.js';
-import { RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+} from '../core/runs/records.js';
+import { RUNS_TABLE_LAYOUT } from '../core/storage/table-layout.js';
 import { isConditionalCheckFailed, isTransactionConditionFailure } from './dynamodb-errors.js';
 
 const PK = RUNS_TABLE_LAYOUT.partitionKey;

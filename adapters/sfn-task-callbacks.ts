@@ -7,7 +7,7 @@ import {
   SendTaskSuccessCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { TaskCallbacks } from '../../core/ports.js';
+import type { TaskCallbacks } from '../core/ports.js';
 
 /** Step Functions caps `cause` at 32,768 characters and `error` at 256. */
 const MAX_CAUSE = 32_768;

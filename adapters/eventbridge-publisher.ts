@@ -6,8 +6,8 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { AwfError } from '../../core/errors.js';
-import type { EventPublisher, OutboundEvent } from '../../core/ports.js';
+import { AwfError } from '../core/errors.js';
+import type { EventPublisher, OutboundEvent } from '../core/ports.js';
 
 /** PutEvents accepts at most 10 entries per call. */
 const MAX_ENTRIES_PER_CALL = 10;

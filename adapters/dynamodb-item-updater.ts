@@ -2,8 +2,8 @@
  * ItemUpdater for the `dynamodb` connector: sets fields of an existing item.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { AwfError } from '../../core/errors.js';
-import type { ItemUpdater } from '../../core/ports.js';
+import { AwfError } from '../core/errors.js';
+import type { ItemUpdater } from '../core/ports.js';
 import { isConditionalCheckFailed } from './dynamodb-errors.js';
 
 /** The connector's update was refused: the item does not exist, or the update would touch its key. */

@@ -19,9 +19,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { AwfError } from '../../core/errors.js';
-import type { LineageRecord, LineageStore } from '../../core/lineage/record.js';
-import { LINEAGE_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+import { AwfError } from '../core/errors.js';
+import type { LineageRecord, LineageStore } from '../core/lineage/record.js';
+import { LINEAGE_TABLE_LAYOUT } from '../core/storage/table-layout.js';
 import { ITEM_CONVERSION } from './aws-clients.js';
 import { isConditionalCheckFailed } from './dynamodb-errors.js';
 

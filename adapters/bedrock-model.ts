@@ -24,8 +24,8 @@ import type {
   ConverseResponse,
   Message,
   ModelPort,
-} from '../../core/agent/model.js';
-import { AwfError } from '../../core/errors.js';
+} from '../core/agent/model.js';
+import { AwfError } from '../core/errors.js';
 import { withoutDiscardedLogging } from './aws-clients.js';
 
 /** Bedrock answered with something that is not a Converse response awf can read. */

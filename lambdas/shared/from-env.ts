@@ -2,16 +2,22 @@
  * Builds the adapters a step needs from the environment the stack gives its
  * Lambda. Called once per cold start by each step's `createHandler`.
  */
+
+import {
+  dynamoDbClient,
+  dynamoDbDocumentClient,
+  eventBridgeClient,
+  sfnClient,
+} from '../../adapters/aws-clients.js';
+import { DynamoDbLineageStore } from '../../adapters/dynamodb-lineage-store.js';
+import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
+import { EventBridgePublisher } from '../../adapters/eventbridge-publisher.js';
+import { SfnTaskCallbacks } from '../../adapters/sfn-task-callbacks.js';
 import { ConfigurationError } from '../../core/errors.js';
 import { runsRetentionDays } from '../../core/run/history-key.js';
 import { ENV } from '../../core/runtime-env.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { requireEnv } from '../shared/config.js';
-import { dynamoDbClient, dynamoDbDocumentClient, eventBridgeClient, sfnClient } from './aws-clients.js';
-import { DynamoDbLineageStore } from './dynamodb-lineage-store.js';
-import { DynamoDbRunsStore } from './dynamodb-runs-store.js';
-import { EventBridgePublisher } from './eventbridge-publisher.js';
-import { SfnTaskCallbacks } from './sfn-task-callbacks.js';
+import { requireEnv } from './config.js';
 
 /**
  * Fails unless the Lambda was deployed for this pack: a bundle wired to another
