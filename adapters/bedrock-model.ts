@@ -18,14 +18,14 @@ import {
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { z } from 'zod';
+import { AwfError } from '../core/errors.js';
 import type {
   ContentBlock,
   ConverseRequest,
   ConverseResponse,
   Message,
   ModelPort,
-} from '../core/agent/model.js';
-import { AwfError } from '../core/errors.js';
+} from '../core/model/model.js';
 import { withoutDiscardedLogging } from './aws-clients.js';
 
 /** Bedrock answered with something that is not a Converse response awf can read. */

@@ -30,7 +30,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AwfError } from '../core/errors.js';
-import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/run/contracts.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -41,6 +40,7 @@ import type {
   RunStatusChange,
   RunsStore,
 } from '../core/runs/records.js';
+import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/steps/contracts.js';
 import { RUNS_TABLE_LAYOUT } from '../core/storage/table-layout.js';
 import { isConditionalCheckFailed, isTransactionConditionFailure } from './dynamodb-errors.js';
 

@@ -18,6 +18,8 @@ import { Construct } from 'constructs';
 import { durationToSeconds } from '../core/duration.js';
 import { WorkflowSpecError } from '../core/errors.js';
 import { ENV } from '../core/runtime-env.js';
+import { declaredPorts } from '../core/steps/definitions.js';
+import type { PortNeeds } from '../core/steps/ports.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
 import { loadAslDefinition } from './asl-definition.js';
@@ -169,7 +171,6 @@ export class GovernedWorkflow extends Construct {
     const { spec } = props.pack;
     validateProps(props);
     this.timeouts = workflowTimeouts(spec);
-    const stack = Stack.of(this);
     const logRetention = props.logRetention ?? logs.RetentionDays.SIX_MONTHS;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -187,13 +188,13 @@ export class GovernedWorkflow extends Construct {
         workflowId: spec.id,
         step,
         profile: STEP_PROFILES[step],
-        entry: writeStepEntry({ step, spec, packDir: props.packDir }),
+        entry: writeStepEntry({ step, spec, packDir: props.packDir, ports: declaredPorts(step) }),
         environment: {
           [ENV.workflowId]: spec.id,
           [ENV.runsTable]: props.runsTable.tableName,
           [ENV.lineageTable]: props.lineageTable.tableName,
           [ENV.eventBus]: props.eventBus.eventBusName,
-          ...(STEP_PROFILES[step].invokesModel ? { [ENV.modelId]: spec.agent.modelId } : {}),
+          ...(declaredPorts(step).model ? { [ENV.modelId]: spec.agent.modelId } : {}),
         },
         logKey: props.key,
         logRetention,
@@ -209,31 +210,12 @@ export class GovernedWorkflow extends Construct {
       iam.Role
     >;
 
-    // Grant: one explicit grant per need.
-    for (const step of STEP_NAMES) {
-      const profile = STEP_PROFILES[step];
-      const role = steps[step].role;
-      if (profile.appendsLineage) grantLineageAppend(props.lineageTable, props.key, role);
-      if (profile.runs === 'read') grantRunsRead(props.runsTable, props.key, role);
-      else grantRunsReadWrite(props.runsTable, props.key, role, profile.runs.writes);
-      if (profile.events === 'workflow')
-        grantPutWorkflowEvents(props.eventBus, role, { workflowId: spec.id });
-      if (profile.invokesModel) {
-        grantModelInvoke(role, spec.agent.modelId, {
-          partition: stack.partition,
-          region: stack.region,
-          account: stack.account,
-          destinationRegions: props.modelDestinationRegions,
-        });
-      }
-    }
-    this.grantConnectors(spec, props.eventBus, steps.act.role);
-    grantQueueDelivery(this.deadLetterQueue, props.key, steps.remind.role);
-
+    // Grant: what each step's definition declares, one explicit grant per declared port.
     this.stateMachine = this.buildStateMachine(props, steps, logRetention);
     for (const step of STEP_NAMES) {
-      if (STEP_PROFILES[step].answersTaskTokens) this.stateMachine.grantTaskResponse(steps[step].role);
+      this.grantPorts(props, declaredPorts(step), steps[step].role);
     }
+    grantQueueDelivery(this.deadLetterQueue, props.key, steps.remind.role);
 
     this.rule = new events.Rule(this, 'TriggerRule', {
       eventBus: props.eventBus,
@@ -268,15 +250,42 @@ export class GovernedWorkflow extends Construct {
     acknowledgeFindings(this, steps);
   }
 
+  /** Grants a step's role exactly the ports its definition declares. */
+  private grantPorts(props: GovernedWorkflowProps, needs: PortNeeds, role: iam.Role): void {
+    const { spec } = props.pack;
+    const stack = Stack.of(this);
+    if (needs.lineage === 'append') grantLineageAppend(props.lineageTable, props.key, role);
+    if (needs.runs === 'read') grantRunsRead(props.runsTable, props.key, role);
+    else if (needs.runs !== undefined)
+      grantRunsReadWrite(props.runsTable, props.key, role, needs.runs.writes);
+    if (needs.events === 'workflow') grantPutWorkflowEvents(props.eventBus, role, { workflowId: spec.id });
+    if (needs.events === 'connectors') this.grantConnectorEvents(spec, props.eventBus, role);
+    if (needs.items === 'connectors') this.grantConnectorItems(spec, role);
+    if (needs.model === 'invoke') {
+      grantModelInvoke(role, spec.agent.modelId, {
+        partition: stack.partition,
+        region: stack.region,
+        account: stack.account,
+        destinationRegions: props.modelDestinationRegions,
+      });
+    }
+    if (needs.callbacks === 'answer') this.stateMachine.grantTaskResponse(role);
+  }
+
   /**
    * Act reaches its workflow's connectors and nothing else: PutEvents only with
    * the workflow's source and its connectors' detail-types, UpdateItem only on
    * the named connector tables.
    */
-  private grantConnectors(spec: WorkflowSpec, bus: events.IEventBus, role: iam.IRole): void {
+  private grantConnectorEvents(spec: WorkflowSpec, bus: events.IEventBus, role: iam.IRole): void {
     const connectors = Object.values(spec.actions).map((action) => action.connector);
     const detailTypes = connectors.flatMap((c) => (c.type === 'eventbridge' ? [c.detailType] : []));
     if (detailTypes.length > 0) grantPutWorkflowEvents(bus, role, { workflowId: spec.id, detailTypes });
+  }
+
+  /** See {@link grantConnectorEvents}. */
+  private grantConnectorItems(spec: WorkflowSpec, role: iam.IRole): void {
+    const connectors = Object.values(spec.actions).map((action) => action.connector);
     const tableNames = [...new Set(connectors.flatMap((c) => (c.type === 'dynamodb' ? [c.tableName] : [])))];
     for (const tableName of tableNames.sort()) {
       const table = dynamodb.Table.fromTableName(this, `ConnectorTable-${tableName}`, tableName);

@@ -20,8 +20,11 @@ export const GOVERNED_WORKFLOW_ASL = join(PROJECT_ROOT, 'statemachines', 'govern
 /** Folder of the generated Lambda entry files, one per (workflow, step); ignored by git. */
 export const STEP_ENTRIES_DIR = join(PROJECT_ROOT, '.awf', 'build', 'entries');
 
-/** Folder of the step handlers: `lambdas/<step>/handler.ts`. */
+/** The Lambda side: the handler factory `lambdas/step-handler.ts` and the port factories `lambdas/ports/<port>.ts`. */
 export const LAMBDAS_DIR = join(PROJECT_ROOT, 'lambdas');
+
+/** The step definitions: `core/steps/<step>/<step>.ts`. */
+export const CORE_STEPS_DIR = join(PROJECT_ROOT, 'core', 'steps');
 
 /**
  * cedar-wasm's WebAssembly module, relative to the project root. Its Node.js

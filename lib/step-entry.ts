@@ -1,6 +1,9 @@
 /**
  * The generated Lambda entry of one (workflow, step): a few import lines that
- * bind the step's `createHandler` to the workflow pack.
+ * bind the step's definition (`core/steps/<step>/<step>.ts`) to the workflow
+ * pack and to the AWS factory of each port the step declares, through the one
+ * handler factory (`lambdas/step-handler.ts`). Only the declared ports'
+ * clients are imported, so a bundle carries nothing its step does not use.
  *
  * The pack's spec, prompt and Cedar policies are imported (the bundler embeds
  * the `.md` and `.cedar` files as text), so what a Lambda runs is exactly what
@@ -10,10 +13,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { stepExportName } from '../core/steps/definitions.js';
+import { PORT_NAMES, type PortNeeds } from '../core/steps/ports.js';
+import type { StepName } from '../core/steps/step-names.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
 import { InfrastructurePropsError } from './errors.js';
-import { LAMBDAS_DIR, STEP_ENTRIES_DIR } from './project-paths.js';
-import type { StepName } from './steps.js';
+import { CORE_STEPS_DIR, LAMBDAS_DIR, STEP_ENTRIES_DIR } from './project-paths.js';
 
 /** What an entry binds together. */
 export interface StepEntrySource {
@@ -21,8 +26,37 @@ export interface StepEntrySource {
   readonly spec: WorkflowSpec;
   /** Folder of the workflow pack (holds `workflow.ts`, the prompt and the policies). */
   readonly packDir: string;
+  /** The ports the step's definition declares; the entry builds these and no others. */
+  readonly ports: PortNeeds;
   /** @default - `lambdas/` of this repository */
   readonly lambdasDir?: string;
+  /** @default - `core/steps/` of this repository */
+  readonly stepsDir?: string;
+}
+
+/** `runs` -> `createRunsPort`: the factory each `lambdas/ports/<port>.ts` exports. */
+function portFactoryName(port: string): string {
+  return `create${port[0]?.toUpperCase()}${port.slice(1)}Port`;
+}
+
+/** The files an entry imports, by role. */
+function entryFiles(source: StepEntrySource) {
+  const lambdasDir = source.lambdasDir ?? LAMBDAS_DIR;
+  const stepsDir = source.stepsDir ?? CORE_STEPS_DIR;
+  const ports = PORT_NAMES.filter((port) => source.ports[port] !== undefined);
+  return {
+    factory: join(lambdasDir, 'step-handler.ts'),
+    step: join(stepsDir, source.step, `${source.step}.ts`),
+    ports: ports.map((port) => ({ port, file: join(lambdasDir, 'ports', `${port}.ts`) })),
+    workflow: join(source.packDir, 'workflow.ts'),
+    prompt: join(source.packDir, source.spec.agent.prompt),
+    policies: join(source.packDir, source.spec.policies),
+  };
+}
+
+/** `x.ts` -> `x.js`: imports name the compiled file, as Node's ESM resolution wants. */
+function asJs(file: string): string {
+  return file.replace(/\.ts$/, '.js');
 }
 
 /** An import specifier from `fromDir` to `file`, POSIX-style and explicitly relative. */
@@ -33,20 +67,22 @@ function importPath(fromDir: string, file: string): string {
 
 /** The source text of an entry file placed in `entryDir`. */
 export function renderStepEntry(source: StepEntrySource, entryDir: string): string {
-  const lambdasDir = source.lambdasDir ?? LAMBDAS_DIR;
-  const { spec, packDir, step } = source;
-  const handler = importPath(entryDir, join(lambdasDir, step, 'handler.js'));
-  const workflow = importPath(entryDir, join(packDir, 'workflow.js'));
-  const prompt = importPath(entryDir, join(packDir, spec.agent.prompt));
-  const policies = importPath(entryDir, join(packDir, spec.policies));
+  const { spec, step } = source;
+  const files = entryFiles(source);
+  const exportName = stepExportName(step);
+  const factories = files.ports.map(({ port }) => `${port}: ${portFactoryName(port)}`).join(', ');
   return [
     `// Generated at synth time for workflow "${spec.id}", step "${step}". Do not edit: it is rewritten on every synth.`,
-    `import { createHandler } from '${handler}';`,
-    `import spec from '${workflow}';`,
-    `import prompt from '${prompt}';`,
-    `import policies from '${policies}';`,
+    `import { createStepHandler } from '${importPath(entryDir, asJs(files.factory))}';`,
+    `import { ${exportName} } from '${importPath(entryDir, asJs(files.step))}';`,
+    ...files.ports.map(
+      ({ port, file }) => `import { ${portFactoryName(port)} } from '${importPath(entryDir, asJs(file))}';`,
+    ),
+    `import spec from '${importPath(entryDir, asJs(files.workflow))}';`,
+    `import prompt from '${importPath(entryDir, files.prompt)}';`,
+    `import policies from '${importPath(entryDir, files.policies)}';`,
     '',
-    'export const handler = createHandler({ spec, prompt, policies });',
+    `export const handler = createStepHandler(${exportName}, { spec, prompt, policies }, { ${factories} });`,
     '',
   ].join('\n');
 }
@@ -59,12 +95,14 @@ export function renderStepEntry(source: StepEntrySource, entryDir: string): stri
  * @throws InfrastructurePropsError when the step has no handler or the pack lacks a file the entry imports.
  */
 export function writeStepEntry(source: StepEntrySource, entriesDir: string = STEP_ENTRIES_DIR): string {
-  const lambdasDir = source.lambdasDir ?? LAMBDAS_DIR;
+  const files = entryFiles(source);
   const expected = [
-    join(lambdasDir, source.step, 'handler.ts'),
-    join(source.packDir, 'workflow.ts'),
-    join(source.packDir, source.spec.agent.prompt),
-    join(source.packDir, source.spec.policies),
+    files.factory,
+    files.step,
+    ...files.ports.map(({ file }) => file),
+    files.workflow,
+    files.prompt,
+    files.policies,
   ];
   const missing = expected.filter((file) => !existsSync(file));
   if (missing.length > 0) {

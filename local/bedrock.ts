@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { ConverseRequest, ConverseResponse, LocalModel } from '../core/agent/model.js';
 import { AwfError } from '../core/errors.js';
+import type { ConverseRequest, ConverseResponse, LocalModel } from '../core/model/model.js';
 import { discoverWorkflowPacks, WORKFLOWS_DIR } from '../workflows/discover.js';
 import {
   type LoopbackRequest,

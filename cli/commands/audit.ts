@@ -3,7 +3,7 @@
  */
 
 import { verifyChain } from '../../core/lineage/verify.js';
-import { TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
+import { TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';

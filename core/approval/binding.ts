@@ -7,7 +7,7 @@
  * an input changed by one cent after approval no longer matches.
  */
 import { hashOf } from '../hash.js';
-import type { Proposal } from '../run/contracts.js';
+import type { Proposal } from '../steps/contracts.js';
 
 /** Distinguishes binding hashes from every other hash of the same fields. */
 const BINDING_DOMAIN = 'awf.approval-binding.v1';

@@ -7,8 +7,8 @@
  */
 import { AwfError } from '../errors.js';
 import type { TaskCallbacks } from '../ports.js';
-import type { ApprovalOutcome } from '../run/contracts.js';
 import type { ApprovalRecord } from '../runs/records.js';
+import type { ApprovalOutcome } from '../steps/contracts.js';
 
 /** The error name a rejected approval fails its task with (matched by the ASL's Catch). */
 export const APPROVAL_REJECTED_ERROR = 'AWF.ApprovalRejected';

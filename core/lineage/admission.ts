@@ -7,7 +7,7 @@
  * written once, by Admit, from the run it had just created, and any change to
  * it breaks the chain's hashes.
  */
-import { z } from 'zod';
+import { asRecordOfType } from './read.js';
 import type { LineageRecord } from './record.js';
 
 /** The event as the `run.started` record holds it. */
@@ -25,25 +25,20 @@ export interface Admission {
   readonly redactedFields?: Readonly<Record<string, string>>;
 }
 
-const runStartedDataSchema = z.object({
-  eventTime: z.string().min(1).optional(),
-  redactedDetail: z.record(z.string(), z.unknown()),
-  redactedFields: z.record(z.string(), z.string()).optional(),
-});
-
 /**
  * The admission of a run from its chain, or undefined when the chain does not
- * start with a `run.started` record of that shape (the caller then reads the
- * run item).
+ * start with a `run.started` record (the caller then reads the run item).
+ *
+ * @throws MalformedLineageRecordError when the first record is `run.started` but malformed.
  */
 export function admissionOf(chain: readonly LineageRecord[]): Admission | undefined {
   const [first] = chain;
-  if (first?.type !== 'run.started' || first.seq !== 0) return undefined;
-  const parsed = runStartedDataSchema.safeParse(first.data);
-  if (!parsed.success) return undefined;
-  const { eventTime, redactedDetail, redactedFields } = parsed.data;
+  if (first?.seq !== 0) return undefined;
+  const started = asRecordOfType(first, 'run.started');
+  if (!started) return undefined;
+  const { eventTime, redactedDetail, redactedFields } = started.data;
   return {
-    entityId: first.entityId,
+    entityId: started.entityId,
     redactedDetail,
     ...(eventTime === undefined ? {} : { eventTime }),
     ...(redactedFields === undefined ? {} : { redactedFields }),

@@ -7,22 +7,9 @@
  * breaks the chain.
  */
 
-/** What a record attests. */
-export const LINEAGE_RECORD_TYPES = [
-  'event.rejected',
-  'run.started',
-  'context.grounded',
-  'model.invoked',
-  'actions.proposed',
-  'policy.evaluated',
-  'approval.requested',
-  'approval.decided',
-  'approval.expired',
-  'action.executed',
-  'run.completed',
-  'run.escalated',
-] as const;
-export type LineageRecordType = (typeof LINEAGE_RECORD_TYPES)[number];
+import type { LineageRecordType } from './registry.js';
+
+export { LINEAGE_RECORD_TYPES, type LineageRecordType } from './registry.js';
 
 /** `prevHash` of the first record of a chain. */
 export const GENESIS_HASH = '0'.repeat(64);

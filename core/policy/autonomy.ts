@@ -6,8 +6,10 @@
  * action is only recorded as what would have happened, and nothing turns a
  * DENY or a REQUIRE_APPROVAL into something looser.
  */
-import type { GateDecision } from '../run/contracts.js';
+
 import type { AutonomyRecord } from '../runs/records.js';
+import type { GateDecision } from '../steps/contracts.js';
+import { isCatalogueAction, notInCatalogue } from '../workflow/catalogue.js';
 import { AUTONOMY_LEVELS, type AutonomyLevel, type WorkflowSpec } from '../workflow/spec.js';
 import { PolicyInputError } from './errors.js';
 
@@ -52,11 +54,7 @@ export function applyAutonomy(policyDecision: GateDecision, level: AutonomyLevel
  *   stored record belongs to another workflow or action or holds an unknown level.
  */
 export function resolveAutonomy(spec: WorkflowSpec, action: string, stored?: AutonomyRecord): AutonomyLevel {
-  if (!Object.hasOwn(spec.actions, action)) {
-    throw new PolicyInputError(
-      `action: expected one of the catalogue's actions (${Object.keys(spec.actions).join(', ')}), got "${action}"`,
-    );
-  }
+  if (!isCatalogueAction(spec, action)) throw new PolicyInputError(notInCatalogue(spec, action));
   if (stored !== undefined) {
     if (stored.workflowId !== spec.id || stored.action !== action) {
       throw new PolicyInputError(

@@ -19,6 +19,7 @@
  */
 import type { Context, SchemaJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { WorkflowSpecError } from '../errors.js';
+import { isCatalogueAction, notInCatalogue } from '../workflow/catalogue.js';
 import type { AutonomyLevel, RiskLevel, WorkflowSpec } from '../workflow/spec.js';
 import {
   CEDAR_DECIMAL,
@@ -116,11 +117,7 @@ export function cedarSchemaOf(contexts: Readonly<Record<string, CedarRecordType>
  * @throws WorkflowSpecError when the action's input schema has no Cedar type.
  */
 export function toCedarContext(spec: WorkflowSpec, action: string, values: PolicyContextValues): Context {
-  if (!Object.hasOwn(spec.actions, action)) {
-    throw new PolicyInputError(
-      `action: expected one of the catalogue's actions (${Object.keys(spec.actions).join(', ')}), got "${action}"`,
-    );
-  }
+  if (!isCatalogueAction(spec, action)) throw new PolicyInputError(notInCatalogue(spec, action));
   const contextType = cedarContextTypesFor(spec)[action];
   if (contextType === undefined) throw new PolicyInputError(`action "${action}" has no Cedar context type`);
   return toCedarRecord(contextType, values, 'context');

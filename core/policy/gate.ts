@@ -22,7 +22,8 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { AwfError, WorkflowSpecError } from '../errors.js';
 import { hashOf } from '../hash.js';
-import type { GateDecision } from '../run/contracts.js';
+import type { GateDecision } from '../steps/contracts.js';
+import { catalogueAction } from '../workflow/catalogue.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import { AUTONOMY_LEVELS, type AutonomyLevel, type RiskLevel } from '../workflow/spec.js';
 import { ACTION_ENTITY_TYPE, AGENT_ENTITY_TYPE, RESOURCE_ENTITY_TYPE } from './cedar-schema.js';
@@ -140,7 +141,7 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
 
   function contextFor(request: PolicyRequest): Context {
     const { action } = request;
-    const actionSpec = spec.actions[action];
+    const actionSpec = catalogueAction(spec, action);
     const contextType = contextTypes[action];
     if (actionSpec === undefined || contextType === undefined) {
       throw new PolicyInputError(`action "${action}" has no Cedar context type`);

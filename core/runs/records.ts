@@ -9,7 +9,8 @@ import type {
   Observation,
   RunRef,
   RunStatus,
-} from '../run/contracts.js';
+} from '../steps/contracts.js';
+import type { RunsPartition } from '../storage/table-layout.js';
 import type { AutonomyLevel } from '../workflow/spec.js';
 
 /** A run as stored. The full event is kept here (encrypted at rest), never in the state machine's data. */
@@ -149,3 +150,30 @@ export interface RunsStore {
 
 /** Re-exported for ports' users. */
 export type { ApprovalOutcome };
+
+/**
+ * What each method of the runs store does to the table: reads, or writes the
+ * items of one partition. A step's declared runs access (`core/steps/ports.ts`)
+ * admits exactly the methods it covers, and `lib/` grants IAM from the same
+ * declaration, so a step that calls a method it did not declare fails in
+ * tests, not with an AccessDenied in AWS.
+ */
+export const RUNS_STORE_ACCESS = {
+  createRun: { writes: 'run' },
+  getRun: 'read',
+  setRunStatus: { writes: 'run' },
+  listRuns: 'read',
+  putApproval: { writes: 'approval' },
+  getApproval: 'read',
+  refreshApprovalToken: { writes: 'approval' },
+  decideApproval: { writes: 'approval' },
+  listPendingApprovals: 'read',
+  listApprovalsOfRun: 'read',
+  markReminded: { writes: 'approval' },
+  claimExecution: { writes: 'execution' },
+  completeExecution: { writes: 'execution' },
+  getAutonomy: 'read',
+  putAutonomy: { writes: 'workflow' },
+  recordHistory: { writes: 'history' },
+  countHistory: 'read',
+} as const satisfies Record<keyof RunsStore, 'read' | { readonly writes: RunsPartition }>;

@@ -220,9 +220,10 @@ describe('step functions', () => {
     }
   });
 
-  it('bundles each step from a generated entry that binds its handler to the pack by relative imports', () => {
+  it('bundles each step from a generated entry that binds its definition to the pack by relative imports', () => {
     const entry = readFileSync(`${STEP_ENTRIES_DIR}/order-holds/act.ts`, 'utf8');
-    expect(entry).toContain("import { createHandler } from '../../../../lambdas/act/handler.js';");
+    expect(entry).toContain("import { createStepHandler } from '../../../../lambdas/step-handler.js';");
+    expect(entry).toContain("import { actStep } from '../../../../core/steps/act/act.js';");
     expect(entry).toContain(
       "import spec from '../../../../test/infra/fixtures/packs/order-holds/workflow.js';",
     );
@@ -232,7 +233,9 @@ describe('step functions', () => {
     expect(entry).toContain(
       "import policies from '../../../../test/infra/fixtures/packs/order-holds/policies.cedar';",
     );
-    expect(entry).toContain('export const handler = createHandler({ spec, prompt, policies });');
+    expect(entry).toContain(
+      'export const handler = createStepHandler(actStep, { spec, prompt, policies }, {',
+    );
   });
 });
 

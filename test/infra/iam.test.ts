@@ -5,6 +5,9 @@
 import type { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { workflowEventSource } from '../../core/platform-events.js';
+import { declaredPorts } from '../../core/steps/definitions.js';
+import type { PortNeeds } from '../../core/steps/ports.js';
+import { RUNS_TABLE_LAYOUT, type RunsPartition } from '../../core/storage/table-layout.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
 import type { FakeCloud } from './support/fake-cloud.js';
 import {
@@ -91,6 +94,64 @@ describe('every role', () => {
         for (const action of [statement.Action ?? []].flat()) expect(action).toMatch(allowedOnAnyResource);
       }
     }
+  });
+});
+
+describe('the ports each step declares', () => {
+  // The expectation is derived from each step definition's declared ports and
+  // checked against the synthesized policies: the grants in lib/ and the list
+  // the code runs with are one list, so adding a port to a step without its
+  // grant (or a grant without the port) fails here.
+  const samplePartitionKeys: Record<RunsPartition, string> = {
+    run: `${RUNS_TABLE_LAYOUT.partitions.run}run-1`,
+    approval: `${RUNS_TABLE_LAYOUT.partitions.approval}appr-1`,
+    execution: `${RUNS_TABLE_LAYOUT.partitions.execution}exec-1`,
+    workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}refund-triage`,
+    history: `${RUNS_TABLE_LAYOUT.partitions.history}refund-triage#issueRefund#cus_1`,
+  };
+
+  it.each(STEP_NAMES)('grants the %s step exactly what its declared ports need', async (step) => {
+    const needs: PortNeeds = declaredPorts(step);
+    const role = stepRole('refund-triage', step);
+    const can = (action: string, resource: string, context?: Record<string, string[]>) =>
+      isAllowed(cloud, role, { action, resource, ...(context ? { context } : {}) });
+
+    expect(await can('dynamodb:PutItem', lineageTableArn())).toBe(needs.lineage === 'append');
+    expect(await can('dynamodb:Query', runsTableArn())).toBe(needs.runs !== undefined);
+    const writes: readonly string[] =
+      needs.runs === undefined || needs.runs === 'read' ? [] : needs.runs.writes;
+    for (const [partition, key] of Object.entries(samplePartitionKeys)) {
+      const allowed = await can('dynamodb:PutItem', runsTableArn(), { 'dynamodb:LeadingKeys': [key] });
+      expect({ step, partition, allowed }).toEqual({ step, partition, allowed: writes.includes(partition) });
+    }
+    const platformEvent = {
+      'events:source': [workflowEventSource('refund-triage')],
+      'events:detail-type': ['WorkflowCompleted'],
+    };
+    expect(await can('events:PutEvents', busArn(), platformEvent)).toBe(needs.events === 'workflow');
+    const connectorEvent = {
+      'events:source': [workflowEventSource('refund-triage')],
+      'events:detail-type': ['RefundIssued'],
+    };
+    expect(await can('events:PutEvents', busArn(), connectorEvent)).toBe(needs.events !== undefined);
+    const bedrock = statementsOf(cloud, role).some((statement) =>
+      [statement.Action ?? []].flat().includes('bedrock:InvokeModel'),
+    );
+    expect(bedrock).toBe(needs.model === 'invoke');
+    const answersTokens = statementsOf(cloud, role).some((statement) =>
+      [statement.Action ?? []].flat().includes('states:SendTaskSuccess'),
+    );
+    expect(answersTokens).toBe(needs.callbacks === 'answer');
+  });
+
+  it('lets the step that declares connector items, and only it, update a connector table', async () => {
+    const holdsTable = `arn:aws:dynamodb:${region}:${account}:table/acme-order-holds`;
+    const declaring = STEP_NAMES.filter((step) => declaredPorts(step).items === 'connectors');
+    const allowed = await rolesAllowed(cloud, stepRoles('order-holds'), {
+      action: 'dynamodb:UpdateItem',
+      resource: holdsTable,
+    });
+    expect(names(allowed)).toEqual(names(stepRoles('order-holds', declaring)));
   });
 });
 

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STEP_DEFINITIONS } from '../../core/steps/definitions.js';
 import { InfrastructurePropsError } from '../../lib/errors.js';
 import { PROJECT_ROOT, STEP_ENTRIES_DIR } from '../../lib/project-paths.js';
 import { renderStepEntry, writeStepEntry } from '../../lib/step-entry.js';
@@ -18,23 +19,57 @@ beforeAll(async () => {
   refundTriage = found;
 });
 
-it('binds the step handler to the pack spec, prompt and policies with relative imports only', () => {
+it('binds the step definition to the pack and to the factories of its declared ports only, with relative imports', () => {
   const text = renderStepEntry(
-    { step: 'gate', spec: refundTriage.pack.spec, packDir: refundTriage.dir },
+    {
+      step: 'gate',
+      spec: refundTriage.pack.spec,
+      packDir: refundTriage.dir,
+      ports: { runs: 'read', lineage: 'append' },
+    },
     join(STEP_ENTRIES_DIR, 'refund-triage'),
   );
   expect(text.split('\n').filter((line) => line.startsWith('import') || line.startsWith('export'))).toEqual([
-    "import { createHandler } from '../../../../lambdas/gate/handler.js';",
+    "import { createStepHandler } from '../../../../lambdas/step-handler.js';",
+    "import { gateStep } from '../../../../core/steps/gate/gate.js';",
+    "import { createRunsPort } from '../../../../lambdas/ports/runs.js';",
+    "import { createLineagePort } from '../../../../lambdas/ports/lineage.js';",
     "import spec from '../../../../workflows/refund-triage/workflow.js';",
     "import prompt from '../../../../workflows/refund-triage/prompt.md';",
     "import policies from '../../../../workflows/refund-triage/policies.cedar';",
-    'export const handler = createHandler({ spec, prompt, policies });',
+    'export const handler = createStepHandler(gateStep, { spec, prompt, policies }, { runs: createRunsPort, lineage: createLineagePort });',
   ]);
   expect(text).not.toContain(PROJECT_ROOT);
 });
 
+it.each(Object.values(STEP_DEFINITIONS))(
+  'imports the $name step definition under the name its entry uses',
+  async (definition) => {
+    const module = (await import(`../../core/steps/${definition.name}/${definition.name}.js`)) as Record<
+      string,
+      unknown
+    >;
+    const text = renderStepEntry(
+      {
+        step: definition.name,
+        spec: refundTriage.pack.spec,
+        packDir: refundTriage.dir,
+        ports: definition.ports,
+      },
+      join(STEP_ENTRIES_DIR, 'refund-triage'),
+    );
+    const [, exportName] = /^import \{ (\w+) \} from '[^']*core\/steps\//m.exec(text) ?? [];
+    expect(exportName && module[exportName]).toBe(definition);
+  },
+);
+
 it('writes the entry under the entries folder and leaves an unchanged file untouched', () => {
-  const source = { step: 'plan' as const, spec: refundTriage.pack.spec, packDir: refundTriage.dir };
+  const source = {
+    step: 'plan' as const,
+    spec: refundTriage.pack.spec,
+    packDir: refundTriage.dir,
+    ports: STEP_DEFINITIONS.plan.ports,
+  };
   const file = writeStepEntry(source);
   expect(file).toBe(join(STEP_ENTRIES_DIR, 'refund-triage', 'plan.ts'));
   const written = statSync(file).mtimeMs;
@@ -43,13 +78,25 @@ it('writes the entry under the entries folder and leaves an unchanged file untou
   expect(readFileSync(file, 'utf8')).toBe(renderStepEntry(source, join(STEP_ENTRIES_DIR, 'refund-triage')));
 });
 
-it('fails naming the step and workflow when the step has no handler', () => {
+it('fails naming the step, the workflow and every missing file when the step has no definition or handler factory', () => {
   const lambdasDir = mkdtempSync(join(tmpdir(), 'awf-lambdas-'));
+  const stepsDir = mkdtempSync(join(tmpdir(), 'awf-steps-'));
   expect(() =>
-    writeStepEntry({ step: 'act', spec: refundTriage.pack.spec, packDir: refundTriage.dir, lambdasDir }),
+    writeStepEntry({
+      step: 'act',
+      spec: refundTriage.pack.spec,
+      packDir: refundTriage.dir,
+      ports: { lineage: 'append' },
+      lambdasDir,
+      stepsDir,
+    }),
   ).toThrow(
     new InfrastructurePropsError(
-      `cannot build the act step of workflow "refund-triage": missing ${join(lambdasDir, 'act', 'handler.ts')}`,
+      `cannot build the act step of workflow "refund-triage": missing ${[
+        join(lambdasDir, 'step-handler.ts'),
+        join(stepsDir, 'act', 'act.ts'),
+        join(lambdasDir, 'ports', 'lineage.ts'),
+      ].join(', ')}`,
     ),
   );
 });

@@ -7,15 +7,16 @@
 import { DynamoDbLineageStore } from '../../adapters/dynamodb-lineage-store.js';
 import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { verifyChain } from '../../core/lineage/verify.js';
-import { admit } from '../../lambdas/admit/admit.js';
-import { complete } from '../../lambdas/complete/complete.js';
-import { escalate } from '../../lambdas/escalate/escalate.js';
-import { ground } from '../../lambdas/ground/ground.js';
+import { admitStep } from '../../core/steps/admit/admit.js';
+import { completeStep } from '../../core/steps/complete/complete.js';
+import { escalateStep } from '../../core/steps/escalate/escalate.js';
+import { groundStep } from '../../core/steps/ground/ground.js';
 import refundTriage from '../../workflows/refund-triage/workflow.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { RecordingEventPublisher, steppingClock } from '../support/in-memory-stores.js';
 import { anApprovalRecord } from '../support/run-builders.js';
+import { buildStep } from '../support/step-builders.js';
 
 let ddb: DynamoDbLocal;
 beforeAll(async () => {
@@ -25,14 +26,22 @@ afterAll(async () => {
   await ddb?.stop();
 });
 
+const pack = { spec: refundTriage, prompt: '', policies: '' };
+
+/** The steps on DynamoDB Local, each with the ports it declares. */
 function deps() {
-  const clock = steppingClock('2026-11-02T14:21:00.000Z', 1000);
-  return {
-    spec: refundTriage,
+  const ports = {
     runs: new DynamoDbRunsStore({ client: ddb.documentClient, tableName: ddb.runsTableName }),
     lineage: new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName }),
-    publisher: new RecordingEventPublisher(),
-    clock,
+    events: new RecordingEventPublisher(),
+    clock: steppingClock('2026-11-02T14:21:00.000Z', 1000),
+  };
+  return {
+    ...ports,
+    admit: buildStep(admitStep, pack, ports),
+    ground: buildStep(groundStep, pack, ports),
+    complete: buildStep(completeStep, pack, ports),
+    escalate: buildStep(escalateStep, pack, ports),
   };
 }
 
@@ -40,17 +49,17 @@ describe('run lifecycle on DynamoDB Local', () => {
   it('admits, grounds and completes a run; a second delivery is a duplicate; the chain verifies', async () => {
     const d = deps();
     const event = aRefundRequestedEvent({}, { id: 'evt-lifecycle-1' });
-    const admitted = await admit({ event, executionId: 'exec-1' }, d);
+    const admitted = await d.admit({ event, executionId: 'exec-1' });
     if (admitted.outcome !== 'ADMITTED') throw new Error(`expected ADMITTED, got ${admitted.outcome}`);
     const { run } = admitted;
 
     await d.runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-30T10:00:00.000Z');
-    expect(await ground({ run }, d)).toEqual({ facts: { history: { issueRefund: 1 } } });
-    expect(await complete({ run, plan: { outcome: 'FINISHED', summary: 'Refunded.' } }, d)).toEqual({
+    expect(await d.ground({ run })).toEqual({ facts: { history: { issueRefund: 1 } } });
+    expect(await d.complete({ run, plan: { outcome: 'FINISHED', summary: 'Refunded.' } })).toEqual({
       runId: run.runId,
       status: 'COMPLETED',
     });
-    expect(await admit({ event, executionId: 'exec-2' }, d)).toEqual({
+    expect(await d.admit({ event, executionId: 'exec-2' })).toEqual({
       outcome: 'DUPLICATE',
       runId: run.runId,
     });
@@ -69,8 +78,8 @@ describe('run lifecycle on DynamoDB Local', () => {
   it('rejects an invalid event once, with a verifiable one-record chain', async () => {
     const d = deps();
     const event = aRefundRequestedEvent({ amount: -5 }, { id: 'evt-lifecycle-bad' });
-    const first = await admit({ event, executionId: 'exec-1' }, d);
-    await admit({ event, executionId: 'exec-2' }, d);
+    const first = await d.admit({ event, executionId: 'exec-1' });
+    await d.admit({ event, executionId: 'exec-2' });
     if (first.outcome !== 'REJECTED') throw new Error(`expected REJECTED, got ${first.outcome}`);
     const chain = await d.lineage.chain(first.runId);
     expect(chain.map((r) => r.type)).toEqual(['event.rejected']);
@@ -79,16 +88,16 @@ describe('run lifecycle on DynamoDB Local', () => {
 
   it('escalates an expired approval wait: approvals expired, run closed, chain verifies', async () => {
     const d = deps();
-    const admitted = await admit(
-      { event: aRefundRequestedEvent({}, { id: 'evt-lifecycle-2' }), executionId: 'e' },
-      d,
-    );
+    const admitted = await d.admit({
+      event: aRefundRequestedEvent({}, { id: 'evt-lifecycle-2' }),
+      executionId: 'e',
+    });
     if (admitted.outcome !== 'ADMITTED') throw new Error(`expected ADMITTED, got ${admitted.outcome}`);
     const { run } = admitted;
     await d.runs.putApproval(anApprovalRecord({ approvalId: 'appr-lifecycle', runId: run.runId }));
 
     const timeout = { Error: 'States.Timeout', Cause: 'timed out' };
-    expect(await escalate({ run, escalation: { reason: 'APPROVAL_EXPIRED', detail: timeout } }, d)).toEqual({
+    expect(await d.escalate({ run, escalation: { reason: 'APPROVAL_EXPIRED', detail: timeout } })).toEqual({
       runId: run.runId,
       status: 'ESCALATED',
     });

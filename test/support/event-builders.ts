@@ -2,7 +2,7 @@
  * Builders for the EventBridge events that start runs, in tests.
  */
 import { join } from 'node:path';
-import type { BusEvent } from '../../core/run/contracts.js';
+import type { BusEvent } from '../../core/steps/contracts.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
 
 /** The refund-triage pack's example events (`workflows/refund-triage/events/*.json`). */

@@ -11,8 +11,6 @@
  */
 import { AwfError } from '../../core/errors.js';
 import type { LineageRecord, LineageRecordType, LineageStore } from '../../core/lineage/record.js';
-import type { Observation, RunStatus } from '../../core/run/contracts.js';
-import { TERMINAL_RUN_STATUSES } from '../../core/run/contracts.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -23,6 +21,8 @@ import type {
   RunStatusChange,
   RunsStore,
 } from '../../core/runs/records.js';
+import type { Observation, RunStatus } from '../../core/steps/contracts.js';
+import { TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
 
 export { fixedClock, type ManualClock, manualClock, steppingClock } from './clocks.js';
 export {

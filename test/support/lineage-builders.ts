@@ -8,16 +8,118 @@ import {
   type LineageRecord,
   type LineageRecordType,
 } from '../../core/lineage/record.js';
+import type { LineageData } from '../../core/lineage/registry.js';
 
-/** A valid draft; override any field. */
+/** Data of each record type with the shape the lineage registry gives it. */
+const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
+  'event.rejected': {
+    eventId: 'evt-1',
+    source: 'acme.orders',
+    detailType: 'RefundRequested',
+    executionId: 'exec-1',
+    problems: ['detail.amount: expected number'],
+  },
+  'run.started': {
+    eventId: 'evt-1',
+    source: 'acme.orders',
+    detailType: 'RefundRequested',
+    eventTime: '2026-11-02T14:20:00.000Z',
+    executionId: 'exec-1',
+    redactedDetail: { orderId: 'ord_4k8m2p', customerEmail: '[REDACTED:pii]' },
+    redactedFields: { '$.detail.customerEmail': 'pii' },
+  },
+  'context.grounded': { facts: { history: { issueRefund: 1 } } },
+  'model.invoked': { iteration: 0, attempt: 0, answer: { stopReason: 'tool_use', calls: [] }, problems: [] },
+  'actions.proposed': { iteration: 0, outcome: 'FINISHED', summary: 'Done.', proposals: [] },
+  'policy.evaluated': {
+    iteration: 0,
+    proposalId: 'p-1',
+    action: 'issueRefund',
+    input: { orderId: 'ord_4k8m2p', amount: 45.5 },
+    confidence: 0.9,
+    policyDecision: 'ALLOW',
+    decision: 'ALLOW',
+    reasons: ['refund-small-autonomous'],
+    errors: [],
+    autonomy: 'autonomous',
+    shadow: false,
+  },
+  'approval.requested': {
+    approvalId: 'appr-1',
+    proposalId: 'p-1',
+    action: 'issueRefund',
+    input: { orderId: 'ord_4k8m2p', amount: 1249 },
+    risk: 'high',
+    reasons: ['refund-up-to-limit-needs-approval'],
+    bindingHash: 'b'.repeat(64),
+    approverRoles: ['payments-approver'],
+    excludedApprovers: [],
+    expiresAt: '2026-11-03T14:21:00.000Z',
+  },
+  'approval.decided': {
+    approvalId: 'appr-1',
+    proposalId: 'p-1',
+    action: 'issueRefund',
+    decision: 'APPROVED',
+    reason: 'Checked.',
+    bindingHash: 'b'.repeat(64),
+  },
+  'approval.expired': {
+    approvalId: 'appr-1',
+    proposalId: 'p-1',
+    action: 'issueRefund',
+    bindingHash: 'b'.repeat(64),
+    requestedAt: '2026-11-02T14:21:00.000Z',
+    expiresAt: '2026-11-03T14:21:00.000Z',
+  },
+  'action.executed': {
+    iteration: 0,
+    proposalId: 'p-1',
+    action: 'issueRefund',
+    input: { orderId: 'ord_4k8m2p', amount: 45.5 },
+    connector: { type: 'eventbridge', detailType: 'RefundIssued' },
+    result: { eventId: 'evt-9' },
+    decision: 'ALLOW',
+  },
+  'run.completed': {
+    status: 'COMPLETED',
+    summary: 'Done.',
+    endedAt: '2026-11-02T14:30:00.000Z',
+    cycleTimeMs: 540_000,
+    shadow: false,
+  },
+  'run.escalated': {
+    status: 'ESCALATED',
+    endedAt: '2026-11-02T14:30:00.000Z',
+    cycleTimeMs: 540_000,
+    reason: 'POLICY_DENIED',
+    detail: null,
+    notify: ['payments-oncall'],
+  },
+};
+
+/**
+ * Registry-valid data for a record type, with `overrides` merged over it.
+ * @example
+ * aRecordData('action.executed', { proposalId: 'p-2', result: { n: 1 } })
+ */
+export function aRecordData<T extends LineageRecordType>(
+  type: T,
+  overrides: Partial<LineageData<T>> & Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { ...SAMPLE_DATA[type], ...overrides };
+}
+
+/** A valid draft (its data registry-valid for its type); override any field. */
 export function aLineageDraft(overrides: Partial<LineageDraft> = {}): LineageDraft {
+  const type = overrides.type ?? 'context.grounded';
   return {
-    type: 'context.grounded',
+    type,
     actor: 'awf:ground',
     workflowId: 'refund-triage',
     entityId: 'ord_4k8m2p',
     versions: { workflowVersion: '1.0.0' },
-    data: { facts: { history: { issueRefund: 1 } } },
+    data: aRecordData(type),
     ...overrides,
   };
 }

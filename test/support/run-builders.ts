@@ -1,8 +1,9 @@
 /**
  * Builders for runs-table records in tests: valid defaults, override what matters.
  */
-import type { GatedProposal, Proposal, RunRef } from '../../core/run/contracts.js';
+
 import type { ApprovalRecord, RunRecord } from '../../core/runs/records.js';
+import type { GatedProposal, Proposal, RunRef } from '../../core/steps/contracts.js';
 
 /** A run reference of the refund-triage workflow. */
 export function aRunRef(overrides: Partial<RunRef> = {}): RunRef {
@@ -65,10 +66,7 @@ export function aGatedProposal(overrides: Partial<GatedProposal> = {}): GatedPro
   return {
     proposal: aProposal(),
     decision: 'REQUIRE_APPROVAL',
-    policyDecision: 'REQUIRE_APPROVAL',
-    autonomy: 'autonomous',
     reasons: ['refund-up-to-limit-needs-approval'],
-    shadow: false,
     ...overrides,
   };
 }

@@ -4,8 +4,9 @@
  *
  * Each test uses ids of its own, so one table can serve the whole suite.
  */
-import type { Observation } from '../../core/run/contracts.js';
+
 import type { RunsStore } from '../../core/runs/records.js';
+import type { Observation } from '../../core/steps/contracts.js';
 import { anApprovalRecord, aRunRecord } from './run-builders.js';
 
 let counter = 0;

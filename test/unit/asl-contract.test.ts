@@ -7,11 +7,11 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ConverseResponse, LocalModel, ModelPort } from '../../core/agent/model.js';
-import { readPlanningContext } from '../../core/agent/prompt.js';
 import { runIdFor } from '../../core/ids.js';
 import { verifyChain } from '../../core/lineage/verify.js';
-import type { BusEvent } from '../../core/run/contracts.js';
+import type { ConverseResponse, LocalModel, ModelPort } from '../../core/model/model.js';
+import type { BusEvent } from '../../core/steps/contracts.js';
+import { readPlanningContext } from '../../core/steps/plan/prompt.js';
 import {
   discoverWorkflowPacks,
   type ExampleEvent,

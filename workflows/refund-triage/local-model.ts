@@ -14,9 +14,9 @@
  * - otherwise refunds the requested amount, capped at the order total, with the matching reason code.
  */
 import { z } from 'zod';
-import type { ContentBlock, ConverseResponse, LocalModel } from '../../core/agent/model.js';
-import { type PlanningContext, readPlanningContext } from '../../core/agent/prompt.js';
 import { sha256Hex } from '../../core/hash.js';
+import type { ContentBlock, ConverseResponse, LocalModel } from '../../core/model/model.js';
+import { type PlanningContext, readPlanningContext } from '../../core/steps/plan/prompt.js';
 
 /** The refund policy window, in days after the order date. */
 const POLICY_WINDOW_DAYS = 60;

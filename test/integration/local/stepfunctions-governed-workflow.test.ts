@@ -13,7 +13,7 @@ import type {
   PlanResult,
   RunRef,
   TerminalResult,
-} from '../../../core/run/contracts.js';
+} from '../../../core/steps/contracts.js';
 import { LocalStepFunctions } from '../../../local/stepfunctions/index.js';
 import {
   aslFixture,
@@ -60,10 +60,7 @@ const refund: GatedProposal = {
     confidence: 0.9,
   },
   decision: 'REQUIRE_APPROVAL',
-  policyDecision: 'REQUIRE_APPROVAL',
-  autonomy: 'supervised',
   reasons: ['large-refund-needs-approval'],
-  shadow: false,
 };
 
 const gateNeedingApproval: GateResult = {

@@ -7,7 +7,7 @@ import {
   createBedrockRuntimeClient,
   ModelResponseError,
 } from '../../../adapters/bedrock-model.js';
-import type { ConverseRequest } from '../../../core/agent/model.js';
+import type { ConverseRequest } from '../../../core/model/model.js';
 
 /** A plain HTTP/1.1 server standing in for a local Converse endpoint. */
 interface Received {

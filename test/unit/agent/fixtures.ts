@@ -3,16 +3,16 @@
  * stored run, scripted models and Converse answers.
  */
 import { join } from 'node:path';
+import { proposalIdFor } from '../../../core/ids.js';
 import type {
   ContentBlock,
   ConverseRequest,
   ConverseResponse,
   ModelPort,
-} from '../../../core/agent/model.js';
-import { proposalIdFor } from '../../../core/ids.js';
+} from '../../../core/model/model.js';
 import { redactDetail } from '../../../core/redaction.js';
-import type { GatedProposal, Proposal, RunRef } from '../../../core/run/contracts.js';
 import type { RunRecord } from '../../../core/runs/records.js';
+import type { GatedProposal, Proposal, RunRef } from '../../../core/steps/contracts.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import { loadWorkflowPack, WORKFLOWS_DIR } from '../../../workflows/discover.js';
@@ -150,10 +150,7 @@ export function aGatedProposal(proposal: Proposal, overrides: Partial<GatedPropo
   return {
     proposal,
     decision: 'ALLOW',
-    policyDecision: 'ALLOW',
-    autonomy: 'autonomous',
     reasons: ['refund-small-autonomous'],
-    shadow: false,
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
-import type { ConverseRequest } from '../../../core/agent/model.js';
-import { createPlanningPrompt, type PlanningContext } from '../../../core/agent/prompt.js';
-import { parseModelOutput } from '../../../core/agent/proposals.js';
+import type { ConverseRequest } from '../../../core/model/model.js';
 import { redactDetail } from '../../../core/redaction.js';
+import { createPlanningPrompt, type PlanningContext } from '../../../core/steps/plan/prompt.js';
+import { parseModelOutput } from '../../../core/steps/plan/proposals.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import localModel from '../../../workflows/refund-triage/local-model.js';
 import { aRefundDetail, loadRefundTriagePack, NOW } from './fixtures.js';

@@ -1,4 +1,4 @@
-import { costUsd, foundationModelOf } from '../../../core/agent/pricing.js';
+import { costUsd, foundationModelOf } from '../../../core/model/pricing.js';
 
 describe('costUsd', () => {
   it('prices input and output tokens at the per-million rates of the model', () => {

@@ -1,12 +1,12 @@
-import type { Message } from '../../../core/agent/model.js';
+import { hashOf } from '../../../core/hash.js';
+import type { Message } from '../../../core/model/model.js';
 import {
   createPlanningPrompt,
   type PlanningContext,
   PlanningContextError,
   readPlanningContext,
-} from '../../../core/agent/prompt.js';
-import { toolSpecsFor } from '../../../core/agent/tools.js';
-import { hashOf } from '../../../core/hash.js';
+} from '../../../core/steps/plan/prompt.js';
+import { toolSpecsFor } from '../../../core/steps/plan/tools.js';
 import { loadRefundTriagePack, NOW } from './fixtures.js';
 
 function aContext(overrides: Partial<PlanningContext> = {}): PlanningContext {

@@ -1,4 +1,4 @@
-import { describeProblem, parseModelOutput } from '../../../core/agent/proposals.js';
+import { describeProblem, parseModelOutput } from '../../../core/steps/plan/proposals.js';
 import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import { answer, loadRefundTriagePack, refundCall, toolUse } from './fixtures.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { toolSpecsFor } from '../../../core/agent/tools.js';
 import { WorkflowSpecError } from '../../../core/errors.js';
+import { toolSpecsFor } from '../../../core/steps/plan/tools.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 import { loadRefundTriagePack } from './fixtures.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { applyAutonomy, resolveAutonomy } from '../../../core/policy/autonomy.js';
 import { PolicyInputError } from '../../../core/policy/errors.js';
-import { GATE_DECISIONS, type GateDecision } from '../../../core/run/contracts.js';
 import type { AutonomyRecord } from '../../../core/runs/records.js';
+import { GATE_DECISIONS, type GateDecision } from '../../../core/steps/contracts.js';
 import { AUTONOMY_LEVELS } from '../../../core/workflow/spec.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 
@@ -68,7 +68,9 @@ describe('resolveAutonomy', () => {
 
   it('fails on an action outside the catalogue', () => {
     expect(() => resolveAutonomy(refundTriage, 'toString')).toThrow(PolicyInputError);
-    expect(() => resolveAutonomy(refundTriage, 'wireTransfer')).toThrow('got "wireTransfer"');
+    expect(() => resolveAutonomy(refundTriage, 'wireTransfer')).toThrow(
+      'action "wireTransfer" is not in the catalogue of refund-triage',
+    );
   });
 
   it('fails on a stored record of another action or workflow', () => {

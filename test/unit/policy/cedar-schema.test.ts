@@ -201,7 +201,7 @@ describe('toCedarContext', () => {
   it('fails on an action outside the catalogue, listing the catalogue', () => {
     const error = errorOf(() => toCedarContext(refundTriage, 'wireTransfer', values));
     expect(error).toBeInstanceOf(PolicyInputError);
-    expect(error.message).toContain('got "wireTransfer"');
+    expect(error.message).toContain('action "wireTransfer" is not in the catalogue of refund-triage');
     expect(error.message).toContain('issueRefund');
   });
 

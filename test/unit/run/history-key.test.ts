@@ -1,5 +1,5 @@
 import { redactDetailWithReport } from '../../../core/redaction.js';
-import { carriedHistoryKey, historyKeyFromAdmission } from '../../../core/run/history-key.js';
+import { carriedHistoryKey, historyKeyFromAdmission } from '../../../core/runs/history-key.js';
 import type { DataClass } from '../../../core/workflow/spec.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import { aRefundRequestedEvent } from '../../support/event-builders.js';

@@ -1,19 +1,24 @@
 import { jest } from '@jest/globals';
 import { z } from 'zod';
-import { observationsOf } from '../../../core/agent/observations.js';
-import { createPlanStep } from '../../../core/agent/plan.js';
 import { bindingHashFor } from '../../../core/approval/binding.js';
-import { GovernanceViolationError } from '../../../core/errors.js';
 import { approvalIdFor, executionKeyFor } from '../../../core/ids.js';
-import { createPolicyGate } from '../../../core/policy/gate.js';
+import { appendLineage } from '../../../core/lineage/chain.js';
 import type { ItemUpdater } from '../../../core/ports.js';
-import type { ActInput, BusEvent, GatedProposal, Proposal } from '../../../core/run/contracts.js';
 import type { RunRecord } from '../../../core/runs/records.js';
+import { actStep } from '../../../core/steps/act/act.js';
+import { admitStep } from '../../../core/steps/admit/admit.js';
+import {
+  type ActInput,
+  actInputSchema,
+  type BusEvent,
+  type GatedProposal,
+  type Proposal,
+} from '../../../core/steps/contracts.js';
+import { gateStep } from '../../../core/steps/gate/gate.js';
+import { observationsOf } from '../../../core/steps/plan/observations.js';
+import { planStep } from '../../../core/steps/plan/plan.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
-import { createActStep } from '../../../lambdas/act/act.js';
-import { admit } from '../../../lambdas/admit/admit.js';
-import { createGateStep } from '../../../lambdas/gate/gate-proposals.js';
 import {
   fixedClock,
   InMemoryLineageStore,
@@ -21,6 +26,7 @@ import {
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
+import { buildStep } from '../../support/step-builders.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 import {
   answer,
@@ -66,13 +72,18 @@ async function plannedRun(
   const events = new RecordingEventPublisher();
   const items = new RecordingItemUpdater();
   const clock = fixedClock(NOW);
+  const ports = { runs, lineage, events, items, clock, model: new ScriptedModel(answer(calls)) };
   let run: RunRecord = aRunRecord(pack.spec, detail);
   if (options.admitted) {
     // Admitted as in a real run: the run item and the chain's run.started record.
-    const admitted = await admit(
-      { event: run.event as BusEvent, executionId: run.executionId },
-      { spec: pack.spec, runs, lineage, clock },
-    );
+    const admitted = await buildStep(
+      admitStep,
+      pack,
+      ports,
+    )({
+      event: run.event as BusEvent,
+      executionId: run.executionId,
+    });
     if (admitted.outcome !== 'ADMITTED') throw new Error(`expected an admission, got ${admitted.outcome}`);
     const stored = await runs.getRun(admitted.run.runId);
     if (!stored) throw new Error('the admitted run is missing');
@@ -83,18 +94,24 @@ async function plannedRun(
   const facts = {
     history: Object.fromEntries((pack.spec.grounding.history?.actions ?? []).map((a) => [a, 0])),
   };
-  const plan = createPlanStep(pack, { model: new ScriptedModel(answer(calls)), runs, lineage, clock });
-  const planned = await plan({ run: runRefOf(run), iteration: 0, facts });
+  const planned = await buildStep(planStep, pack, ports)({ run: runRefOf(run), iteration: 0, facts });
   if (planned.outcome !== 'PROPOSED') throw new Error(`expected proposals, got ${planned.outcome}`);
-  const policyGate = createPolicyGate(pack);
-  const gate = createGateStep(pack, policyGate, { runs, lineage, clock });
-  const gated = await gate({ run: runRefOf(run), iteration: 0, facts, proposals: planned.proposals });
-  const act = createActStep(pack, policyGate, { runs, lineage, events, items, clock });
-  const inputFor = (verdict: GatedProposal): ActInput => ({
+  const gated = await buildStep(
+    gateStep,
+    pack,
+    ports,
+  )({
     run: runRefOf(run),
     iteration: 0,
     facts,
-    gated: verdict,
+    proposals: planned.proposals,
+  });
+  const act = buildStep(actStep, pack, ports);
+  // The state data names the proposal only; Act reads what it proposes from the lineage.
+  const inputFor = (verdict: GatedProposal): ActInput => ({
+    run: runRefOf(run),
+    iteration: 0,
+    proposalId: verdict.proposal.proposalId,
   });
   const verdicts = [...gated.executable, ...gated.denied, ...gated.shadowed];
   return { runs, lineage, events, items, run, act, inputFor, verdicts, gated };
@@ -364,46 +381,47 @@ describe('act step', () => {
     expect(events.events).toEqual([]);
   });
 
-  it('refuses a tampered input that the plan step never proposed', async () => {
+  it('refuses a proposal id the plan step never proposed in this iteration of this run', async () => {
     const { act, inputFor, gated, runs, run, events } = await largeRefund();
     const verdict = firstVerdict(gated.pendingApproval);
     await approve(runs, run.runId, verdict);
-    const tampered: GatedProposal = {
-      ...verdict,
-      proposal: { ...verdict.proposal, input: { ...verdict.proposal.input, amount: 9999 } },
-    };
 
-    await expect(act(inputFor(tampered))).rejects.toThrow(
-      /it differs from what the plan step proposed \(action, input or confidence\)/,
+    await expect(act({ ...inputFor(verdict), proposalId: 'p-forged' })).rejects.toThrow(
+      /refusing to run proposal "p-forged": the plan step never proposed it in iteration 0 of this run/,
+    );
+    await expect(act({ ...inputFor(verdict), iteration: 1 })).rejects.toThrow(
+      /never proposed it in iteration 1/,
     );
     expect(events.events).toEqual([]);
   });
 
-  it('refuses a raised confidence that would turn an approval into an allow', async () => {
-    const { act, inputFor, verdicts } = await plannedRun(refundPack, aRefundDetail(), [
+  it('ignores what the state data says of the proposal: action, input and confidence come from the lineage', async () => {
+    const { act, inputFor, verdicts, events } = await plannedRun(refundPack, aRefundDetail(), [
       refundCall({ confidence: 0.5 }),
     ]);
     const verdict = firstVerdict(verdicts);
     const raised: GatedProposal = {
       ...verdict,
       decision: 'ALLOW',
-      proposal: { ...verdict.proposal, confidence: 0.95 },
+      proposal: { ...verdict.proposal, confidence: 0.95, input: { ...verdict.proposal.input, amount: 9999 } },
     };
+    // What a Lambda receives is parsed with Act's schema, which keeps the proposal id only.
+    const input = actInputSchema.parse({ ...inputFor(verdict), gated: raised });
 
-    await expect(act(inputFor(raised))).rejects.toThrow(GovernanceViolationError);
+    expect(input).toEqual(inputFor(verdict));
+    await expect(act(input)).rejects.toThrow(/it needs an approval/);
+    expect(events.events).toEqual([]);
   });
 
-  it('refuses a proposal the policies deny, whatever the state data says', async () => {
+  it('refuses a proposal the policies deny, whatever the gate said', async () => {
     const { act, inputFor, gated, events } = await plannedRun(
       refundPack,
       aRefundDetail({ amount: 12_500, orderTotal: 12_500 }),
       [refundCall({ amount: 12_500, reasonCode: 'not-delivered' })],
     );
-    const denied = firstVerdict(gated.denied);
-    const relabelled: GatedProposal = { ...denied, decision: 'ALLOW', policyDecision: 'ALLOW' };
 
-    await expect(act(inputFor(relabelled))).rejects.toThrow(
-      /the policies deny it now \(refund-over-limit-forbidden\)/,
+    await expect(act(inputFor(firstVerdict(gated.denied)))).rejects.toThrow(
+      /the decision now is DENY \(refund-over-limit-forbidden\)/,
     );
     expect(events.events).toEqual([]);
   });
@@ -432,18 +450,35 @@ describe('act step', () => {
     expect(events.events).toEqual([]);
   });
 
-  it('refuses an action outside the catalogue and an input that fails its schema', async () => {
-    const { act, inputFor, verdicts } = await smallRefund();
-    const verdict = firstVerdict(verdicts);
-    const unknown = { ...verdict, proposal: { ...verdict.proposal, action: 'wireMoney' } };
-    await expect(act(inputFor(unknown))).rejects.toThrow(
-      /"wireMoney" is not in the catalogue of refund-triage/,
+  it('refuses a recorded proposal outside the catalogue or whose input fails its schema (a forged record)', async () => {
+    const { act, run, lineage, events } = await smallRefund();
+    /** An actions.proposed written past the registry's writer, as an insider with table access could. */
+    const forge = (proposal: Proposal) =>
+      appendLineage(lineage, fixedClock(NOW), run.runId, {
+        type: 'actions.proposed',
+        actor: 'model:forged',
+        workflowId: run.workflowId,
+        entityId: run.entityId,
+        versions: { workflowVersion: run.workflowVersion },
+        data: { iteration: 0, outcome: 'PROPOSED', proposals: [proposal] },
+      });
+    const base = { rationale: 'forged', confidence: 0.99 };
+    await forge({ proposalId: 'p-wire', action: 'wireMoney', input: { amount: 1 }, ...base });
+    await forge({
+      proposalId: 'p-negative',
+      action: 'issueRefund',
+      input: { orderId: 'ord_4k8m2p', amount: -1, currency: 'USD', reasonCode: 'damaged' },
+      ...base,
+    });
+    const input = (proposalId: string) => ({ run: runRefOf(run), iteration: 0, proposalId });
+
+    await expect(act(input('p-wire'))).rejects.toThrow(
+      /action "wireMoney" is not in the catalogue of refund-triage/,
     );
-    const invalid = {
-      ...verdict,
-      proposal: { ...verdict.proposal, input: { ...verdict.proposal.input, amount: -1 } },
-    };
-    await expect(act(inputFor(invalid))).rejects.toThrow(/its input fails the action's schema \(amount: /);
+    await expect(act(input('p-negative'))).rejects.toThrow(
+      /the decision now is DENY \(input fails the action's schema \(amount: /,
+    );
+    expect(events.events).toEqual([]);
   });
 
   it('updates the item a dynamodb connector names, with the key and update fields from the input', async () => {

@@ -1,10 +1,17 @@
 import { runIdFor } from '../../../core/ids.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
-import type { AdmitInput } from '../../../core/run/contracts.js';
-import { admit, admitInputSchema } from '../../../lambdas/admit/admit.js';
+import { admitStep } from '../../../core/steps/admit/admit.js';
+import type { AdmitInput } from '../../../core/steps/contracts.js';
+import { admitInputSchema } from '../../../core/steps/contracts.js';
+import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import { aRefundRequestedEvent, busEventFrom, refundTriageExamples } from '../../support/event-builders.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import { buildStep, type TestPorts } from '../../support/step-builders.js';
+
+function admit(input: AdmitInput, { spec, ...ports }: TestPorts & { readonly spec: WorkflowSpec }) {
+  return buildStep(admitStep, { spec, prompt: '', policies: '' }, ports)(input);
+}
 
 const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:awf-refund-triage:exec-1';
 

@@ -1,8 +1,11 @@
 import { jest } from '@jest/globals';
 import { appendLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
-import type { PlanResult } from '../../../core/run/contracts.js';
-import { complete, completeInputSchema } from '../../../lambdas/complete/complete.js';
+import type { EventPublisher } from '../../../core/ports.js';
+import { completeStep } from '../../../core/steps/complete/complete.js';
+import type { PlanResult } from '../../../core/steps/contracts.js';
+import { type CompleteInput, completeInputSchema } from '../../../core/steps/contracts.js';
+import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import {
   fixedClock,
   InMemoryLineageStore,
@@ -10,8 +13,20 @@ import {
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
-import { aLineageDraft } from '../../support/lineage-builders.js';
+import { aLineageDraft, aRecordData } from '../../support/lineage-builders.js';
 import { aProposal, aRunRecord, aRunRef } from '../../support/run-builders.js';
+import { buildStep, type TestPorts } from '../../support/step-builders.js';
+
+function complete(
+  input: CompleteInput,
+  { publisher, ...ports }: TestPorts & { readonly publisher: EventPublisher },
+) {
+  return buildStep(
+    completeStep,
+    { spec: refundTriage, prompt: '', policies: '' },
+    { ...ports, events: publisher },
+  )(input);
+}
 
 const finished: PlanResult = { outcome: 'FINISHED', summary: 'Refunded 45.50 USD for the damaged mug.' };
 // Run started at 14:21:00; completing at 14:30:00 is 9 minutes of cycle time.
@@ -144,7 +159,10 @@ describe('complete', () => {
       lineage,
       clock,
       run.runId,
-      aLineageDraft({ type: 'run.escalated', data: { status: 'REJECTED', reason: 'APPROVAL_REJECTED' } }),
+      aLineageDraft({
+        type: 'run.escalated',
+        data: aRecordData('run.escalated', { status: 'REJECTED', reason: 'APPROVAL_REJECTED' }),
+      }),
     );
     await runs.setRunStatus(run.runId, { status: 'REJECTED', at: '2026-11-02T14:29:00.000Z' });
 

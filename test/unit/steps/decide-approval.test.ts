@@ -1,7 +1,7 @@
-import { createDecideApprovalStep } from '../../../core/approval/decide.js';
-import { createRequestApprovalStep } from '../../../core/approval/request.js';
 import { ApprovalDecisionError } from '../../../core/errors.js';
 import { approvalIdFor } from '../../../core/ids.js';
+import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
+import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import {
   InMemoryLineageStore,
@@ -10,6 +10,7 @@ import {
   RecordingEventPublisher,
   RecordingTaskCallbacks,
 } from '../../support/in-memory-stores.js';
+import { buildStep } from '../../support/step-builders.js';
 import {
   aGatedProposal,
   aProposal,
@@ -41,16 +42,15 @@ async function setUp() {
   });
   const gated = aGatedProposal(proposal, {
     decision: 'REQUIRE_APPROVAL',
-    policyDecision: 'REQUIRE_APPROVAL',
   });
-  const request = createRequestApprovalStep(pack, {
+  const request = buildStep(requestApprovalStep, pack, {
     runs,
     lineage,
     events: new RecordingEventPublisher(),
     clock,
   });
   await request({ run: runRefOf(run), taskToken: 'token-1', gated });
-  const decide = createDecideApprovalStep(pack, { runs, lineage, callbacks, clock });
+  const decide = buildStep(decideApprovalStep, pack, { runs, lineage, callbacks, clock });
   const approvalId = approvalIdFor(run.runId, proposal.proposalId);
   return { runs, lineage, callbacks, clock, run, decide, approvalId };
 }
@@ -134,7 +134,8 @@ describe('decide-approval step', () => {
   it('fails for the requester of the case (separation of duties)', async () => {
     const { approvalId, runs } = await setUp();
     // carol filed the request; make her an approver to show the exclusion is what stops her.
-    const withCarol = createDecideApprovalStep(
+    const withCarol = buildStep(
+      decideApprovalStep,
       {
         ...pack,
         spec: {

@@ -1,7 +1,23 @@
 import { appendLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
-import type { EscalationReason, RunStatus } from '../../../core/run/contracts.js';
-import { escalate, escalateInputSchema } from '../../../lambdas/escalate/escalate.js';
+import type { EventPublisher } from '../../../core/ports.js';
+import type { EscalationReason, RunStatus } from '../../../core/steps/contracts.js';
+import { type EscalateInput, escalateInputSchema } from '../../../core/steps/contracts.js';
+import { escalateStep } from '../../../core/steps/escalate/escalate.js';
+import type { WorkflowSpec } from '../../../core/workflow/spec.js';
+import { buildStep, type TestPorts } from '../../support/step-builders.js';
+
+function escalate(
+  input: EscalateInput,
+  {
+    spec,
+    publisher,
+    ...ports
+  }: TestPorts & { readonly spec: WorkflowSpec; readonly publisher: EventPublisher },
+) {
+  return buildStep(escalateStep, { spec, prompt: '', policies: '' }, { ...ports, events: publisher })(input);
+}
+
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import {
   fixedClock,
@@ -52,9 +68,7 @@ describe('escalate', () => {
 
   it('publishes WorkflowEscalated naming the escalation ladder and carrying the detail', async () => {
     const { publisher, run, deps } = await setup();
-    const denied = [
-      aGatedProposal({ decision: 'DENY', policyDecision: 'DENY', reasons: ['refund-over-limit-forbidden'] }),
-    ];
+    const denied = [aGatedProposal({ decision: 'DENY', reasons: ['refund-over-limit-forbidden'] })];
     await escalate({ run, escalation: { reason: 'POLICY_DENIED', detail: denied } }, deps);
     expect(publisher.events).toEqual([
       {

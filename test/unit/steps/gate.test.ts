@@ -1,15 +1,16 @@
 import type { LineageRecord } from '../../../core/lineage/record.js';
 import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
-import type { Proposal } from '../../../core/run/contracts.js';
 import type { RunRecord } from '../../../core/runs/records.js';
+import type { Proposal } from '../../../core/steps/contracts.js';
+import { gateResultOf, gateStep } from '../../../core/steps/gate/gate.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
-import { createGateStep, gateResultOf } from '../../../lambdas/gate/gate-proposals.js';
 import {
   fixedClock,
   InMemoryLineageStore,
   InMemoryRunsStore,
   namedError,
 } from '../../support/in-memory-stores.js';
+import { buildStep } from '../../support/step-builders.js';
 import {
   aGatedProposal,
   aProposal,
@@ -40,7 +41,7 @@ function refund(amount: number, overrides: Partial<Proposal> = {}): Proposal {
 function setUp() {
   const runs = new InMemoryRunsStore();
   const lineage = new InMemoryLineageStore();
-  const gate = createGateStep(pack, policyGate, { runs, lineage, clock: fixedClock(NOW) });
+  const gate = buildStep(gateStep, pack, { runs, lineage, clock: fixedClock(NOW) });
   const judge = (proposals: Proposal[], facts: Record<string, unknown> = { history: { issueRefund: 0 } }) =>
     gate({ run: runRefOf(run()), iteration: 0, facts, proposals });
   return { runs, lineage, judge };
@@ -51,13 +52,7 @@ describe('gate step', () => {
     const { judge } = setUp();
     const result = await judge([refund(45.5)]);
     expect(result.counts).toEqual({ executable: 1, pendingApproval: 0, denied: 0, shadowed: 0 });
-    expect(result.executable[0]).toMatchObject({
-      decision: 'ALLOW',
-      policyDecision: 'ALLOW',
-      autonomy: 'autonomous',
-      reasons: ['refund-small-autonomous'],
-      shadow: false,
-    });
+    expect(result.executable[0]).toMatchObject({ decision: 'ALLOW', reasons: ['refund-small-autonomous'] });
     expect(result.policySetHash).toBe(policyGate.policySetHash);
   });
 
@@ -76,14 +71,15 @@ describe('gate step', () => {
   });
 
   it('makes a supervised action that the policies allow wait for an approver', async () => {
-    const { judge } = setUp();
+    const { judge, lineage } = setUp();
     const deny = aProposal(run().runId, 'denyRefund', {
       orderId: 'ord_4k8m2p',
       reasonCode: 'outside-policy-window',
       customerMessage: 'Refunds are only possible within 60 days of the order date.',
     });
     const result = await judge([deny]);
-    expect(result.pendingApproval[0]).toMatchObject({
+    expect(result.pendingApproval[0]).toMatchObject({ decision: 'REQUIRE_APPROVAL' });
+    expect(lineage.ofType('policy.evaluated')[0]?.data).toMatchObject({
       policyDecision: 'ALLOW',
       decision: 'REQUIRE_APPROVAL',
       autonomy: 'supervised',
@@ -91,7 +87,7 @@ describe('gate step', () => {
   });
 
   it('uses the stored autonomy level over the spec and never runs a shadowed action', async () => {
-    const { judge, runs } = setUp();
+    const { judge, runs, lineage } = setUp();
     await runs.putAutonomy({
       workflowId: 'refund-triage',
       action: 'issueRefund',
@@ -101,7 +97,8 @@ describe('gate step', () => {
     });
     const result = await judge([refund(45.5)]);
     expect(result.counts).toEqual({ executable: 0, pendingApproval: 0, denied: 0, shadowed: 1 });
-    expect(result.shadowed[0]).toMatchObject({ decision: 'ALLOW', autonomy: 'shadow', shadow: true });
+    expect(result.shadowed[0]).toMatchObject({ decision: 'ALLOW' });
+    expect(lineage.ofType('policy.evaluated')[0]?.data).toMatchObject({ autonomy: 'shadow', shadow: true });
   });
 
   it('requires an approval once the customer had three refunds in the window', async () => {
@@ -121,10 +118,13 @@ describe('gate step', () => {
   it('denies an action outside the catalogue instead of failing', async () => {
     const { judge, lineage } = setUp();
     const result = await judge([aProposal(run().runId, 'wireMoney', { amount: 1 })]);
-    expect(result.denied[0]).toMatchObject({ decision: 'DENY', policyDecision: 'DENY' });
-    expect(lineage.ofType('policy.evaluated')[0]?.data.errors).toEqual([
-      'action "wireMoney" is not in the catalogue of refund-triage',
-    ]);
+    expect(result.denied[0]).toMatchObject({ decision: 'DENY' });
+    expect(lineage.ofType('policy.evaluated')[0]?.data).toMatchObject({
+      policyDecision: 'DENY',
+      errors: [
+        expect.stringMatching(/^action "wireMoney" is not in the catalogue of refund-triage \(issueRefund, /),
+      ],
+    });
   });
 
   it('records one policy.evaluated per proposal, in order, with the policy-set hash', async () => {
@@ -169,7 +169,7 @@ describe('gate step, retried', () => {
   it('records one verdict per proposal when a retry follows a write that failed midway', async () => {
     const lineage = new LineageFailingOnPut(2);
     const runs = new InMemoryRunsStore();
-    const gate = createGateStep(pack, policyGate, { runs, lineage, clock: fixedClock(NOW) });
+    const gate = buildStep(gateStep, pack, { runs, lineage, clock: fixedClock(NOW) });
     const input = {
       run: runRefOf(run()),
       iteration: 0,
@@ -220,8 +220,8 @@ describe('gateResultOf', () => {
     const p = refund(1);
     const result = gateResultOf(
       [
-        aGatedProposal(p, { decision: 'DENY', shadow: true }),
-        aGatedProposal(p, { decision: 'REQUIRE_APPROVAL', shadow: true }),
+        { ...aGatedProposal(p, { decision: 'DENY' }), shadow: true },
+        { ...aGatedProposal(p, { decision: 'REQUIRE_APPROVAL' }), shadow: true },
       ],
       'h',
     );

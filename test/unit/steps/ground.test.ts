@@ -1,5 +1,13 @@
+import type { RunStepInput } from '../../../core/steps/contracts.js';
+import { groundStep } from '../../../core/steps/ground/ground.js';
+import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
-import { ground } from '../../../lambdas/ground/ground.js';
+import { buildStep, type TestPorts } from '../../support/step-builders.js';
+
+function ground(input: RunStepInput, { spec, ...ports }: TestPorts & { readonly spec: WorkflowSpec }) {
+  return buildStep(groundStep, { spec, prompt: '', policies: '' }, ports)(input);
+}
+
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import { aRefundRequestedEvent } from '../../support/event-builders.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';

@@ -5,13 +5,12 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LocalModel, ModelPort } from '../../../core/agent/model.js';
-import { createPlanStep } from '../../../core/agent/plan.js';
-import { createPolicyGate } from '../../../core/policy/gate.js';
-import type { BusEvent, GateResult } from '../../../core/run/contracts.js';
-import { admit } from '../../../lambdas/admit/admit.js';
-import { createGateStep } from '../../../lambdas/gate/gate-proposals.js';
-import { ground } from '../../../lambdas/ground/ground.js';
+import type { LocalModel, ModelPort } from '../../../core/model/model.js';
+import { admitStep } from '../../../core/steps/admit/admit.js';
+import type { BusEvent, GateResult } from '../../../core/steps/contracts.js';
+import { gateStep } from '../../../core/steps/gate/gate.js';
+import { groundStep } from '../../../core/steps/ground/ground.js';
+import { planStep } from '../../../core/steps/plan/plan.js';
 import {
   discoverWorkflowPacks,
   type ExampleEvent,
@@ -19,6 +18,7 @@ import {
   loadExampleEvents,
 } from '../../../workflows/discover.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import { buildStep } from '../../support/step-builders.js';
 
 /** A few days after the example orders, inside every example's refund window. */
 const NOW = '2026-11-20T12:00:00.000Z';
@@ -61,20 +61,19 @@ describe('example events, through admit, ground, plan and gate', () => {
   });
 
   it.each(cases)('%s ends as its author expects', async (_name, { located: { dir, pack }, example }) => {
-    const { spec } = pack;
     const runs = new InMemoryRunsStore();
     const lineage = new InMemoryLineageStore();
     const clock = fixedClock(NOW);
+    const ports = { runs, lineage, clock, model: await localModelOf(dir) };
 
-    const admitted = await admit(
-      { event: busEventOf(example), executionId: `exec-${example.name}` },
-      {
-        spec,
-        runs,
-        lineage,
-        clock,
-      },
-    );
+    const admitted = await buildStep(
+      admitStep,
+      pack,
+      ports,
+    )({
+      event: busEventOf(example),
+      executionId: `exec-${example.name}`,
+    });
     if (example.expect.outcome === 'REJECT') {
       expect(admitted.outcome).toBe('REJECTED');
       return;
@@ -83,13 +82,15 @@ describe('example events, through admit, ground, plan and gate', () => {
       throw new Error(`expected ADMITTED, got ${JSON.stringify(admitted)}`);
     const { run } = admitted;
 
-    const { facts } = await ground({ run }, { spec, runs, lineage, clock });
-    const plan = createPlanStep(pack, { model: await localModelOf(dir), runs, lineage, clock });
-    const planned = await plan({ run, iteration: 0, facts });
+    const { facts } = await buildStep(groundStep, pack, ports)({ run });
+    const planned = await buildStep(planStep, pack, ports)({ run, iteration: 0, facts });
     if (planned.outcome !== 'PROPOSED') throw new Error(`expected proposals, got ${JSON.stringify(planned)}`);
 
-    const gate = createGateStep(pack, createPolicyGate(pack), { runs, lineage, clock });
-    const gated = await gate({ run, iteration: 0, facts, proposals: planned.proposals });
+    const gated = await buildStep(
+      gateStep,
+      pack,
+      ports,
+    )({ run, iteration: 0, facts, proposals: planned.proposals });
 
     expect(outcomeOf(gated)).toBe(example.expect.outcome);
     expect(gated.executable.map((verdict) => verdict.proposal.action)).toEqual(example.expect.actions);

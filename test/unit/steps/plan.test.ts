@@ -1,11 +1,11 @@
 import { jest } from '@jest/globals';
-import { createPlanStep } from '../../../core/agent/plan.js';
-import { costUsd } from '../../../core/agent/pricing.js';
-import { readPlanningContext } from '../../../core/agent/prompt.js';
 import { proposalIdFor } from '../../../core/ids.js';
 import { appendFirstLineage, appendLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
+import { costUsd } from '../../../core/model/pricing.js';
 import type { RunRecord } from '../../../core/runs/records.js';
+import { planStep } from '../../../core/steps/plan/plan.js';
+import { readPlanningContext } from '../../../core/steps/plan/prompt.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import {
   fixedClock,
@@ -13,7 +13,8 @@ import {
   InMemoryRunsStore,
   namedError,
 } from '../../support/in-memory-stores.js';
-import { aLineageDraft } from '../../support/lineage-builders.js';
+import { aLineageDraft, aRecordData } from '../../support/lineage-builders.js';
+import { buildStep } from '../../support/step-builders.js';
 import {
   answer,
   aRunRecord,
@@ -36,7 +37,7 @@ async function setUp(...script: ConstructorParameters<typeof ScriptedModel>) {
   const model = new ScriptedModel(...script);
   const run: RunRecord = aRunRecord(pack.spec);
   await runs.createRun(run);
-  const plan = createPlanStep(pack, { model, runs, lineage, clock: fixedClock(NOW) });
+  const plan = buildStep(planStep, pack, { model, runs, lineage, clock: fixedClock(NOW) });
   const input = { run: runRefOf(run), iteration: 0, facts: { history: { issueRefund: 0 } } };
   return { runs, lineage, model, run, plan, input };
 }
@@ -47,7 +48,7 @@ async function recordExecution(lineage: InMemoryLineageStore, run: RunRecord, da
     lineage,
     fixedClock(NOW),
     run.runId,
-    aLineageDraft({ type: 'action.executed', actor: 'awf:act', data: { iteration: 0, ...data } }),
+    aLineageDraft({ type: 'action.executed', actor: 'awf:act', data: aRecordData('action.executed', data) }),
   );
 }
 
@@ -231,13 +232,11 @@ describe('plan step', () => {
     const run = aRunRecord(pack.spec);
     await runs.createRun(run);
     const model = new ScriptedModel(answer([refundCall()]));
-    const plan = createPlanStep(pack, {
-      model,
-      runs,
-      lineage,
-      clock: fixedClock(NOW),
-      modelId: 'acme.private-v1',
-    });
+    const privateModel = {
+      ...pack,
+      spec: { ...pack.spec, agent: { ...pack.spec.agent, modelId: 'acme.private-v1' } },
+    };
+    const plan = buildStep(planStep, privateModel, { model, runs, lineage, clock: fixedClock(NOW) });
 
     await plan({ run: runRefOf(run), iteration: 0, facts: {} });
 
@@ -292,10 +291,10 @@ describe('plan step', () => {
       workflowId: run.workflowId,
       entityId: run.entityId,
       versions: { workflowVersion: run.workflowVersion },
-      data: {
+      data: aRecordData('run.started', {
         eventTime: '2026-11-02T09:00:00.000Z',
         redactedDetail: { orderId: 'ord_4k8m2p', note: 'as recorded' },
-      },
+      }),
     });
     const getRun = jest.spyOn(runs, 'getRun');
 
@@ -331,10 +330,25 @@ describe('plan step', () => {
     const { plan, input, run, lineage, model } = await setUp(
       answer([toolUse('finish', { summary: 'Done.' })]),
     );
-    await recordExecution(lineage, run, { proposalId: 'prop-1', action: 'issueRefund' });
+    await appendLineage(
+      lineage,
+      fixedClock(NOW),
+      run.runId,
+      aLineageDraft({
+        type: 'action.executed',
+        data: { iteration: 0, proposalId: 'prop-1', action: 'issueRefund' },
+      }),
+    );
 
     await expect(plan({ ...input, iteration: 1 })).rejects.toThrow(
-      new RegExp(`lineage record 0 of run ${run.runId} is action.executed but its data is malformed.*result`),
+      expect.objectContaining({
+        name: 'MalformedLineageRecordError',
+        message: expect.stringMatching(
+          new RegExp(
+            `^lineage record 0 of chain ${run.runId} is action.executed but its data is malformed.*result`,
+          ),
+        ),
+      }),
     );
     expect(model.requests).toHaveLength(0);
   });

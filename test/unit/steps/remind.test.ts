@@ -1,4 +1,19 @@
-import { remind } from '../../../lambdas/remind/remind.js';
+import type { EventPublisher } from '../../../core/ports.js';
+import { remindStep } from '../../../core/steps/remind/remind.js';
+import type { WorkflowSpec } from '../../../core/workflow/spec.js';
+import { buildStep, type TestPorts } from '../../support/step-builders.js';
+
+function remind(
+  event: unknown,
+  {
+    spec,
+    publisher,
+    ...ports
+  }: TestPorts & { readonly spec: WorkflowSpec; readonly publisher: EventPublisher },
+) {
+  return buildStep(remindStep, { spec, prompt: '', policies: '' }, { ...ports, events: publisher })(event);
+}
+
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import {
   InMemoryRunsStore,

@@ -1,8 +1,8 @@
 import { bindingHashFor } from '../../../core/approval/binding.js';
-import { createRequestApprovalStep } from '../../../core/approval/request.js';
 import { GovernanceViolationError } from '../../../core/errors.js';
 import { approvalIdFor } from '../../../core/ids.js';
-import type { ApprovalRequestInput } from '../../../core/run/contracts.js';
+import type { ApprovalRequestInput } from '../../../core/steps/contracts.js';
+import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import {
   fixedClock,
@@ -10,6 +10,7 @@ import {
   InMemoryRunsStore,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
+import { buildStep } from '../../support/step-builders.js';
 import {
   aGatedProposal,
   aProposal,
@@ -39,10 +40,9 @@ async function setUp() {
   });
   const gated = aGatedProposal(proposal, {
     decision: 'REQUIRE_APPROVAL',
-    policyDecision: 'REQUIRE_APPROVAL',
     reasons: ['refund-up-to-limit-needs-approval'],
   });
-  const request = createRequestApprovalStep(pack, {
+  const request = buildStep(requestApprovalStep, pack, {
     runs,
     lineage,
     events,
@@ -141,10 +141,7 @@ describe('request-approval step', () => {
     const { request, input } = await setUp();
     const allowed = { ...input, gated: { ...input.gated, decision: 'ALLOW' as const } };
     await expect(request(allowed)).rejects.toThrow(GovernanceViolationError);
-    const shadowed = { ...input, gated: { ...input.gated, shadow: true } };
-    await expect(request(shadowed)).rejects.toThrow(
-      /does not need an approval: decision REQUIRE_APPROVAL, shadow/,
-    );
+    await expect(request(allowed)).rejects.toThrow(/does not need an approval: decision ALLOW/);
   });
 
   it('fails when a retry carries a different input than the stored approval was bound to', async () => {

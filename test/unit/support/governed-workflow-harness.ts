@@ -15,26 +15,23 @@
 import { readFileSync } from 'node:fs';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { z } from 'zod';
-import type { ModelPort } from '../../../core/agent/model.js';
-import { createPlanStep } from '../../../core/agent/plan.js';
-import {
-  actInputSchema,
-  approvalRequestInputSchema,
-  gateInputSchema,
-  planInputSchema,
-} from '../../../core/agent/step-inputs.js';
-import { createDecideApprovalStep } from '../../../core/approval/decide.js';
-import { createRequestApprovalStep } from '../../../core/approval/request.js';
-import { createPolicyGate } from '../../../core/policy/gate.js';
+import type { ModelPort } from '../../../core/model/model.js';
 import type { Clock, ItemUpdater, TaskCallbacks } from '../../../core/ports.js';
-import type { BusEvent, GatedProposal } from '../../../core/run/contracts.js';
+import { actStep } from '../../../core/steps/act/act.js';
+import { admitStep } from '../../../core/steps/admit/admit.js';
+import { completeStep } from '../../../core/steps/complete/complete.js';
+import {
+  approvalRequestInputSchema,
+  type BusEvent,
+  type GatedProposal,
+} from '../../../core/steps/contracts.js';
+import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
+import { escalateStep } from '../../../core/steps/escalate/escalate.js';
+import { gateStep } from '../../../core/steps/gate/gate.js';
+import { groundStep } from '../../../core/steps/ground/ground.js';
+import { planStep } from '../../../core/steps/plan/plan.js';
+import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
-import { createActStep } from '../../../lambdas/act/act.js';
-import { admit, admitInputSchema } from '../../../lambdas/admit/admit.js';
-import { complete, completeInputSchema } from '../../../lambdas/complete/complete.js';
-import { escalate, escalateInputSchema } from '../../../lambdas/escalate/escalate.js';
-import { createGateStep } from '../../../lambdas/gate/gate-proposals.js';
-import { ground, groundInputSchema } from '../../../lambdas/ground/ground.js';
 import { bindAslDefinition } from '../../../lib/asl-definition.js';
 import { GOVERNED_WORKFLOW_ASL } from '../../../lib/project-paths.js';
 import { applySubstitutions } from '../../infra/support/asl.js';
@@ -44,6 +41,7 @@ import {
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
+import { buildStep, buildStepHandler } from '../../support/step-builders.js';
 
 installPromiseWithResolvers();
 
@@ -240,30 +238,26 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const lineage = options.lineage ?? new InMemoryLineageStore();
   const events = new RecordingEventPublisher();
   const tasks = new WaitingTasks();
-  const policyGate = createPolicyGate(pack);
   const firstApprover = Object.keys(spec.approvals.approvers)[0] ?? 'nobody';
   const approver =
     options.approver ??
     (() => ({ decision: 'APPROVE' as const, approver: firstApprover, reason: 'Checked the case.' }));
 
-  const plan = createPlanStep(pack, { model, runs, lineage, clock });
-  const gate = createGateStep(pack, policyGate, { runs, lineage, clock });
   const items = new RecordingItemUpdater();
-  const act = createActStep(pack, policyGate, { runs, lineage, events, items, clock });
-  const requestApproval = createRequestApprovalStep(pack, { runs, lineage, events, clock });
-  const decideApproval = createDecideApprovalStep(pack, { runs, lineage, callbacks: tasks, clock });
+  // Every step gets only the ports it declares: one that reaches for another fails the run.
+  const ports = { runs, lineage, events, items, model, callbacks: tasks, clock };
+  const requestApproval = buildStep(requestApprovalStep, pack, ports);
+  const decideApproval = buildStep(decideApprovalStep, pack, ports);
   let tokens = 0;
 
   const steps: Record<string, (input: unknown) => Promise<unknown>> = {
-    'Admit event': (input) => admit(admitInputSchema.parse(input), { spec, runs, lineage, clock }),
-    'Ground context': (input) => ground(groundInputSchema.parse(input), { spec, runs, lineage, clock }),
-    'Plan actions': (input) => plan(planInputSchema.parse(input)),
-    'Gate proposals': (input) => gate(gateInputSchema.parse(input)),
-    'Execute action': (input) => act(actInputSchema.parse(input)),
-    'Complete run': (input) =>
-      complete(completeInputSchema.parse(input), { runs, lineage, publisher: events, clock }),
-    'Escalate run': (input) =>
-      escalate(escalateInputSchema.parse(input), { spec, runs, lineage, publisher: events, clock }),
+    'Admit event': buildStepHandler(admitStep, pack, ports),
+    'Ground context': buildStepHandler(groundStep, pack, ports),
+    'Plan actions': buildStepHandler(planStep, pack, ports),
+    'Gate proposals': buildStepHandler(gateStep, pack, ports),
+    'Execute action': buildStepHandler(actStep, pack, ports),
+    'Complete run': buildStepHandler(completeStep, pack, ports),
+    'Escalate run': buildStepHandler(escalateStep, pack, ports),
     'Request approval': async (input) => {
       const { Payload } = callbackParametersSchema.parse(input);
       const taskToken = `token-${++tokens}`;

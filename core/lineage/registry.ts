@@ -1,0 +1,214 @@
+/**
+ * The lineage registry: for each record type, the one step allowed to write it
+ * and the shape of its `data`.
+ *
+ * The writer owns a record's shape, not its readers: appending checks the
+ * draft against this registry (`core/lineage/writer.ts`), and reading parses
+ * against it (`core/lineage/read.ts`), so a record of the right type with the
+ * wrong shape fails loudly, naming the record and the field, instead of
+ * reading as absent. docs/AUDIT.md's record table is checked against it.
+ */
+import { z } from 'zod';
+import { ESCALATION_REASONS, GATE_DECISIONS, proposalSchema, RUN_STATUSES } from '../steps/contracts.js';
+import type { StepName } from '../steps/step-names.js';
+import { AUTONOMY_LEVELS, RISK_LEVELS } from '../workflow/spec.js';
+
+const json = z.record(z.string(), z.unknown());
+const strings = z.array(z.string());
+
+/** One record type: who writes it, what its data holds, and what it says (for auditors). */
+export interface LineageRecordEntry<S extends z.ZodType = z.ZodType> {
+  /** The only step whose code may append this type. */
+  readonly writer: StepName;
+  /** The shape of `data`. */
+  readonly data: S;
+  /** What the record attests, in one line: docs/AUDIT.md's "says" column. */
+  readonly says: string;
+}
+
+function entry<S extends z.ZodType>(writer: StepName, data: S, says: string): LineageRecordEntry<S> {
+  return { writer, data, says };
+}
+
+/**
+ * Every record type, in the order a run meets them.
+ *
+ * Object schemas are not strict: a reader of an older record with a field
+ * since dropped still reads it. The writer check is strict (see `writer.ts`).
+ */
+export const LINEAGE_REGISTRY = {
+  'event.rejected': entry(
+    'admit',
+    z.object({
+      eventId: z.string(),
+      source: z.string(),
+      detailType: z.string(),
+      executionId: z.string(),
+      problems: strings,
+    }),
+    'the event failed the trigger schema; the problems; no run was started',
+  ),
+  'run.started': entry(
+    'admit',
+    z.object({
+      eventId: z.string(),
+      source: z.string(),
+      detailType: z.string(),
+      eventTime: z.string().min(1).optional(),
+      executionId: z.string(),
+      redactedDetail: json,
+      redactedFields: z.record(z.string(), z.string()).optional(),
+    }),
+    'the event id, source and type, the detail as the model may see it, which fields were redacted',
+  ),
+  'context.grounded': entry(
+    'ground',
+    z.object({
+      facts: json,
+      history: z.object({ keyPath: z.string(), window: z.string(), since: z.string().optional() }).optional(),
+    }),
+    'the facts given to the model and the policies (history counts, their key path and window); one per iteration',
+  ),
+  'model.invoked': entry(
+    'plan',
+    z.object({
+      iteration: z.number().int().min(0),
+      attempt: z.number().int().min(0),
+      answer: z.object({
+        stopReason: z.string(),
+        calls: z.array(z.object({ toolUseId: z.string(), name: z.string(), input: z.unknown() })),
+        text: z.string().optional(),
+      }),
+      problems: strings,
+    }),
+    'one per model call: the answer, any problems found in it; `versions.modelId`, `versions.promptHash`, `usage` (tokens, latency, cost in USD)',
+  ),
+  'actions.proposed': entry(
+    'plan',
+    z.discriminatedUnion('outcome', [
+      z.object({
+        iteration: z.number().int().min(0),
+        outcome: z.literal('PROPOSED'),
+        proposals: z.array(proposalSchema),
+      }),
+      z.object({
+        iteration: z.number().int().min(0),
+        outcome: z.literal('FINISHED'),
+        summary: z.string(),
+        proposals: z.array(proposalSchema).max(0),
+      }),
+    ]),
+    'the accepted answer of an iteration: proposals (action, input, rationale, confidence) or the finish summary',
+  ),
+  'policy.evaluated': entry(
+    'gate',
+    z.object({
+      iteration: z.number().int().min(0),
+      proposalId: z.string(),
+      action: z.string(),
+      input: json,
+      confidence: z.number(),
+      policyDecision: z.enum(GATE_DECISIONS),
+      decision: z.enum(GATE_DECISIONS),
+      reasons: strings,
+      errors: strings,
+      autonomy: z.enum(AUTONOMY_LEVELS),
+      shadow: z.boolean(),
+    }),
+    'per proposal: the Cedar decision, the determining policy ids, any error, the autonomy level, the final decision; `versions.policySetHash`',
+  ),
+  'approval.requested': entry(
+    'request-approval',
+    z.object({
+      approvalId: z.string(),
+      proposalId: z.string(),
+      action: z.string(),
+      input: json,
+      risk: z.enum(RISK_LEVELS),
+      reasons: strings,
+      bindingHash: z.string(),
+      approverRoles: strings,
+      excludedApprovers: strings,
+      expiresAt: z.string(),
+    }),
+    'the exact action, its risk, the approver roles, who may not approve (separation of duties), the expiry, the binding hash',
+  ),
+  'approval.decided': entry(
+    'decide-approval',
+    z.object({
+      approvalId: z.string(),
+      proposalId: z.string(),
+      action: z.string(),
+      decision: z.enum(['APPROVED', 'REJECTED']),
+      reason: z.string(),
+      bindingHash: z.string(),
+    }),
+    'the approver (`actor`), the decision, the reason, the binding hash',
+  ),
+  'approval.expired': entry(
+    'escalate',
+    z.object({
+      approvalId: z.string(),
+      proposalId: z.string(),
+      action: z.string(),
+      bindingHash: z.string(),
+      requestedAt: z.string(),
+      expiresAt: z.string(),
+      reason: z.string().optional(),
+    }),
+    'an approval nobody decided before the run timed out or escalated',
+  ),
+  'action.executed': entry(
+    'act',
+    z.object({
+      iteration: z.number().int().min(0),
+      proposalId: z.string().min(1),
+      action: z.string().min(1),
+      input: json,
+      connector: json,
+      result: json,
+      decision: z.enum(GATE_DECISIONS),
+      approvalId: z.string().optional(),
+    }),
+    'what ran, through which connector, with what result, the decision it ran under and its approval id; `versions.policySetHash`',
+  ),
+  'run.completed': entry(
+    'complete',
+    z.object({
+      status: z.literal('COMPLETED'),
+      summary: z.string(),
+      endedAt: z.string(),
+      cycleTimeMs: z.number(),
+      shadow: z.boolean(),
+      eventId: z.string().optional(),
+    }),
+    'the summary, the end time, the cycle time',
+  ),
+  'run.escalated': entry(
+    'escalate',
+    z.object({
+      status: z.enum(RUN_STATUSES),
+      endedAt: z.string(),
+      cycleTimeMs: z.number(),
+      reason: z.enum(ESCALATION_REASONS),
+      detail: z.unknown(),
+      notify: strings,
+      eventId: z.string().optional(),
+    }),
+    'the terminal status (ESCALATED, REJECTED or FAILED), the reason and its detail, who was notified',
+  ),
+} as const satisfies Record<string, LineageRecordEntry>;
+
+/** What a record attests. */
+export type LineageRecordType = keyof typeof LINEAGE_REGISTRY;
+
+/** Every record type, in the registry's order. */
+export const LINEAGE_RECORD_TYPES = Object.keys(LINEAGE_REGISTRY) as LineageRecordType[];
+
+/** The parsed `data` of a record type. */
+export type LineageData<T extends LineageRecordType> = z.infer<(typeof LINEAGE_REGISTRY)[T]['data']>;
+
+/** Whether a string names a record type of the registry. */
+export function isLineageRecordType(type: string): type is LineageRecordType {
+  return Object.hasOwn(LINEAGE_REGISTRY, type);
+}

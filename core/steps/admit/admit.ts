@@ -1,0 +1,198 @@
+/**
+ * Admit: the first step of a run. Checks the event against the workflow's
+ * trigger, opens the run (once per event) and its lineage chain.
+ *
+ * Duplicates: the run id is derived from the event id, and the run is created
+ * with a conditional write, so a second delivery of the event finds the run and
+ * does nothing. A retry of the same execution (same execution id) is not a
+ * duplicate: it finishes what the first attempt started.
+ */
+import { AwfError } from '../../errors.js';
+import { runIdFor } from '../../ids.js';
+import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
+import type { Clock } from '../../ports.js';
+import { readEventPath, redactDetailWithReport } from '../../redaction.js';
+import { carriedHistoryKey } from '../../runs/history-key.js';
+import type { RunRecord, RunsStore } from '../../runs/records.js';
+import type { WorkflowSpec } from '../../workflow/spec.js';
+import {
+  type AdmitInput,
+  type AdmitResult,
+  admitInputSchema,
+  type BusEvent,
+  type RunRef,
+} from '../contracts.js';
+import { defineStep } from '../step-definition.js';
+
+const ACTOR = 'awf:admit';
+
+function formatPath(prefix: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : `${text}.${String(key)}`),
+    prefix,
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The entity id at the spec's entity key, or a problem naming the path and what was found. */
+function readEntityId(spec: WorkflowSpec, event: BusEvent): { entityId?: string; problem?: string } {
+  const value = readEventPath(event, spec.entityKey);
+  if (typeof value === 'string' && value.length > 0) return { entityId: value };
+  if (typeof value === 'number' && Number.isFinite(value)) return { entityId: String(value) };
+  const found = value === undefined ? 'nothing' : JSON.stringify(value);
+  return {
+    problem: `${spec.entityKey}: expected the entity id (a non-empty string or a number), got ${found}`,
+  };
+}
+
+interface Validation {
+  readonly problems: string[];
+  readonly detail?: Record<string, unknown>;
+  readonly entityId?: string;
+}
+
+function validate(spec: WorkflowSpec, event: BusEvent): Validation {
+  const problems: string[] = [];
+  if (event.source !== spec.trigger.source) {
+    problems.push(`source: expected "${spec.trigger.source}", got "${event.source}"`);
+  }
+  if (event['detail-type'] !== spec.trigger.detailType) {
+    problems.push(`detail-type: expected "${spec.trigger.detailType}", got "${event['detail-type']}"`);
+  }
+  const parsed = spec.trigger.detail.safeParse(event.detail);
+  let detail: Record<string, unknown> | undefined;
+  if (!parsed.success) {
+    problems.push(
+      ...parsed.error.issues.map((issue) => `${formatPath('detail', issue.path)}: ${issue.message}`),
+    );
+  } else if (!isRecord(parsed.data)) {
+    problems.push('detail: expected an object');
+  } else {
+    detail = parsed.data;
+  }
+  const entity = readEntityId(spec, event);
+  if (entity.problem !== undefined) problems.push(entity.problem);
+  return { problems, detail, entityId: entity.entityId };
+}
+
+function refOf(spec: WorkflowSpec, run: RunRecord): RunRef {
+  const historyKey = carriedHistoryKey(spec, run.event);
+  return {
+    runId: run.runId,
+    workflowId: run.workflowId,
+    workflowVersion: run.workflowVersion,
+    entityId: run.entityId,
+    eventId: run.eventId,
+    startedAt: run.startedAt,
+    maxIterations: run.maxIterations,
+    ...(historyKey === undefined ? {} : { historyKey }),
+  };
+}
+
+/**
+ * Admits an event: REJECTED (with `event.rejected` in the lineage, once per
+ * event) when it does not match the trigger, DUPLICATE when another execution
+ * already admitted it, else ADMITTED with a new RUNNING run and `run.started`.
+ *
+ * Only the redacted detail and the list of redacted fields reach the lineage;
+ * the full event stays in the runs table.
+ */
+async function admit(
+  input: AdmitInput,
+  spec: WorkflowSpec,
+  { runs, clock }: { readonly runs: RunsStore; readonly clock: Clock },
+  lineage: LineageWriter,
+): Promise<AdmitResult> {
+  const { event, executionId } = input;
+  const runId = runIdFor(spec.id, event.id);
+  const { problems, detail, entityId } = validate(spec, event);
+
+  if (problems.length > 0 || detail === undefined || entityId === undefined) {
+    await lineage.appendFirst(runId, {
+      type: 'event.rejected',
+      actor: ACTOR,
+      workflowId: spec.id,
+      // Lineage is indexed by entity; an event without a usable one is filed under "unknown".
+      entityId: entityId ?? 'unknown',
+      versions: { workflowVersion: spec.version },
+      data: {
+        eventId: event.id,
+        source: event.source,
+        detailType: event['detail-type'],
+        executionId,
+        problems,
+      },
+    });
+    return { outcome: 'REJECTED', runId, problems };
+  }
+
+  const startedAt = clock().toISOString();
+  const redaction = redactDetailWithReport(spec, detail);
+  const candidate: RunRecord = {
+    runId,
+    workflowId: spec.id,
+    workflowVersion: spec.version,
+    entityId,
+    eventId: event.id,
+    startedAt,
+    maxIterations: spec.agent.maxIterations,
+    status: 'RUNNING',
+    executionId,
+    event,
+    redactedDetail: redaction.detail,
+    updatedAt: startedAt,
+  };
+
+  let run = candidate;
+  if (!(await runs.createRun(candidate))) {
+    const existing = await runs.getRun(runId);
+    if (existing === undefined) {
+      throw new AwfError(`run ${runId} was refused as a duplicate, yet cannot be read back; retry the step`);
+    }
+    if (existing.executionId !== executionId) return { outcome: 'DUPLICATE', runId };
+    // The same execution retried after creating the run: finish the admission with what was stored.
+    run = existing;
+  }
+
+  await lineage.appendFirst(runId, {
+    type: 'run.started',
+    actor: ACTOR,
+    workflowId: run.workflowId,
+    entityId: run.entityId,
+    versions: { workflowVersion: run.workflowVersion },
+    data: {
+      eventId: event.id,
+      source: event.source,
+      detailType: event['detail-type'],
+      eventTime: event.time,
+      executionId,
+      redactedDetail: run.redactedDetail,
+      redactedFields: redaction.redacted,
+    },
+  });
+  return { outcome: 'ADMITTED', run: refOf(spec, run), iteration: 0 };
+}
+
+/** The metric each admission outcome counts. */
+const ADMISSION_METRICS = {
+  ADMITTED: 'EventsAdmitted',
+  DUPLICATE: 'DuplicateEvents',
+  REJECTED: 'EventsRejected',
+} as const;
+
+/** The admit step: see {@link admit}. */
+export const admitStep = defineStep({
+  name: 'admit',
+  input: admitInputSchema,
+  ports: { runs: { writes: ['run'] }, lineage: 'append' },
+  build(pack, ports) {
+    const writer = lineageWriter('admit', ports.lineage, ports.clock);
+    return (input: AdmitInput) => admit(input, pack.spec, ports, writer);
+  },
+  measure(result, metrics) {
+    metrics.count(ADMISSION_METRICS[result.outcome]);
+  },
+});

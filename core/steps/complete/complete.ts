@@ -1,0 +1,145 @@
+/**
+ * Complete: closes a run whose agent finished (or whose proposals were all in
+ * shadow mode): the `WorkflowCompleted` event, `run.completed` in the lineage,
+ * then status COMPLETED with the cycle time.
+ *
+ * A run whose chain ends with `run.escalated` already ended otherwise:
+ * Complete fails before publishing anything.
+ *
+ * Retries. The steps run in that order and each is checked before it is
+ * repeated:
+ * - the lineage is the marker: when the chain already ends with `run.completed`,
+ *   the event was published and only the status may be missing, so a retry
+ *   publishes nothing and just sets the status (a conditional write);
+ * - the status is set last, so a failure to publish or record leaves the run
+ *   open for the ASL's Catch to escalate instead of a COMPLETED run without
+ *   evidence.
+ * The one window left is a crash between PutEvents and the lineage append: the
+ * retry then publishes `WorkflowCompleted` a second time. EventBridge delivers
+ * at least once anyway; consumers dedupe on `detail.runId`.
+ */
+import { AwfError } from '../../errors.js';
+import { asRecordOfType } from '../../lineage/read.js';
+import type { LineageData } from '../../lineage/registry.js';
+import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
+import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../platform-events.js';
+import { runEnd } from '../../runs/run-end.js';
+import {
+  type CompleteInput,
+  completeInputSchema,
+  type PlanResult,
+  type TerminalResult,
+} from '../contracts.js';
+import type { PortsFor } from '../ports.js';
+import { defineStep } from '../step-definition.js';
+
+const completeNeeds = { runs: { writes: ['run'] }, lineage: 'append', events: 'workflow' } as const;
+
+/** The run's summary: the agent's own when it finished, a note on what was only recorded otherwise. */
+export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean } {
+  switch (plan.outcome) {
+    case 'FINISHED':
+      return { summary: plan.summary, shadow: false };
+    case 'PROPOSED': {
+      const actions = [...new Set(plan.proposals.map((p) => p.action))].join(', ');
+      return {
+        summary:
+          plan.proposals.length === 0
+            ? 'the agent proposed no action'
+            : `shadow mode: ${plan.proposals.length} proposal(s) (${actions}) recorded as "would", none executed`,
+        shadow: plan.proposals.length > 0,
+      };
+    }
+    case 'INVALID':
+      return { summary: `ended on invalid model output: ${plan.problems.join('; ')}`, shadow: false };
+  }
+}
+
+/**
+ * Completes a run. Safe to call again with the same input: see the module notes.
+ * @throws AwfError when the run has no lineage or already ended with another status.
+ */
+async function complete(
+  input: CompleteInput,
+  { runs, lineage, events, clock }: PortsFor<typeof completeNeeds>,
+  writer: LineageWriter,
+): Promise<TerminalResult> {
+  const { run, plan } = input;
+
+  // The chain's end tells how the run stands: every run starts it with run.started,
+  // and Escalate records run.escalated before it sets any other terminal status.
+  const head = await lineage.head(run.runId);
+  if (head === undefined || head.type === 'event.rejected') {
+    throw new AwfError(`run ${run.runId} was never admitted: its lineage holds no run.started`);
+  }
+  const escalated = asRecordOfType(head, 'run.escalated');
+  if (escalated) {
+    throw new AwfError(`run ${run.runId} already ended as ${escalated.data.status}; it cannot also complete`);
+  }
+  const recorded = asRecordOfType(head, 'run.completed');
+  let completion: Pick<LineageData<'run.completed'>, 'summary' | 'endedAt' | 'cycleTimeMs'>;
+  if (recorded) {
+    completion = recorded.data;
+  } else {
+    const { summary, shadow } = summaryOf(plan);
+    completion = { summary, ...runEnd(run.startedAt, clock()) };
+    const detail = {
+      runId: run.runId,
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      status: 'COMPLETED',
+      summary,
+    };
+    const { eventIds } = await events.publish([
+      {
+        source: workflowEventSource(run.workflowId),
+        detailType: PLATFORM_DETAIL_TYPES.workflowCompleted,
+        detail,
+      },
+    ]);
+    await writer.append(
+      run.runId,
+      {
+        type: 'run.completed',
+        actor: 'awf:complete',
+        workflowId: run.workflowId,
+        entityId: run.entityId,
+        versions: { workflowVersion: run.workflowVersion },
+        data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0] },
+      },
+      // The head read above is the chain's end unless a step still appends to it, which the append recovers from.
+      { knownHead: head },
+    );
+  }
+
+  const changed = await runs.setRunStatus(run.runId, {
+    status: 'COMPLETED',
+    at: completion.endedAt,
+    endedAt: completion.endedAt,
+    cycleTimeMs: completion.cycleTimeMs,
+    outcome: { summary: completion.summary },
+  });
+  if (!changed) {
+    const now = await runs.getRun(run.runId);
+    if (now?.status !== 'COMPLETED') {
+      throw new AwfError(
+        `run ${run.runId} ended as ${now?.status ?? 'unknown'} while it was being completed`,
+      );
+    }
+  }
+  return { runId: run.runId, status: 'COMPLETED' };
+}
+
+/** The complete step: see {@link complete}. */
+export const completeStep = defineStep({
+  name: 'complete',
+  input: completeInputSchema,
+  ports: completeNeeds,
+  build(_pack, ports) {
+    const writer = lineageWriter('complete', ports.lineage, ports.clock);
+    return (input: CompleteInput) => complete(input, ports, writer);
+  },
+  measure(_result, metrics) {
+    metrics.count('RunsCompleted');
+  },
+});

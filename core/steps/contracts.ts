@@ -1,0 +1,243 @@
+/**
+ * The data that flows between the states of `statemachines/governed-workflow.asl.json`.
+ *
+ * Each step Lambda receives the `Parameters` its state builds and returns the
+ * result its state's `ResultPath` places. Every shape is a zod schema and its
+ * type comes from `z.infer`, so there is one definition to keep in line with
+ * the ASL (`test/unit/asl-contract.test.ts` does). State data is parsed at each
+ * step's boundary, never cast: a mismatch fails with the path of the bad field.
+ *
+ * State machine data (`$`) after Admit:
+ * ```
+ * { outcome, run, iteration, grounding?, plan?, gate?, approvals?, acted? }
+ * ```
+ */
+import { z } from 'zod';
+
+/** Status of a run, as stored in the runs table and shown by `awf runs`. */
+export const RUN_STATUSES = [
+  'RUNNING',
+  'AWAITING_APPROVAL',
+  'COMPLETED',
+  'ESCALATED',
+  'REJECTED',
+  'FAILED',
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run never leaves. */
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'ESCALATED', 'REJECTED', 'FAILED'];
+
+/** The three outcomes of the policy decision. */
+export const GATE_DECISIONS = ['ALLOW', 'REQUIRE_APPROVAL', 'DENY'] as const;
+export type GateDecision = (typeof GATE_DECISIONS)[number];
+
+/** The EventBridge event a rule hands to the state machine as execution input. */
+export const busEventSchema = z.looseObject({
+  version: z.string().optional(),
+  id: z.string().min(1),
+  'detail-type': z.string(),
+  source: z.string(),
+  account: z.string().optional(),
+  time: z.string(),
+  region: z.string().optional(),
+  resources: z.array(z.string()).optional(),
+  detail: z.unknown(),
+});
+export type BusEvent = z.infer<typeof busEventSchema>;
+
+/** Identity and limits of a run, carried in every state's data. */
+export const runRefSchema = z.object({
+  runId: z.string().min(1),
+  workflowId: z.string().min(1),
+  workflowVersion: z.string().min(1),
+  entityId: z.string().min(1),
+  eventId: z.string().min(1),
+  startedAt: z.string().min(1),
+  /** From the spec, so the ASL's loop bound needs no numeric placeholder. */
+  maxIterations: z.number().int().min(1),
+  /**
+   * The run's history key (see `core/runs/history-key.ts`), set by Admit from
+   * the event it stored so Ground need not read the run back for it. Absent
+   * when the spec keeps no history, when the key's field is classified pii or
+   * secret (state data shows in execution history, so such values stay in the
+   * runs table), or when the event lacks the key; steps then read the stored event.
+   */
+  historyKey: z.string().min(1).optional(),
+});
+export type RunRef = z.infer<typeof runRefSchema>;
+
+/** Admit's input: the whole event and the execution that carries it. */
+export const admitInputSchema = z.object({ event: busEventSchema, executionId: z.string().min(1) });
+export type AdmitInput = z.infer<typeof admitInputSchema>;
+
+/** Admit's result; it replaces the state data (`ResultPath: "$"`). */
+export type AdmitResult =
+  | { readonly outcome: 'ADMITTED'; readonly run: RunRef; readonly iteration: 0 }
+  | { readonly outcome: 'DUPLICATE'; readonly runId: string }
+  | { readonly outcome: 'REJECTED'; readonly runId: string; readonly problems: readonly string[] };
+
+/** Input of Ground and the other steps that only need the run. */
+export const runStepInputSchema = z.object({ run: runRefSchema });
+export type RunStepInput = z.infer<typeof runStepInputSchema>;
+
+const factsSchema = z.record(z.string(), z.unknown());
+
+/** Ground's result, at `$.grounding`: facts for the prompt and the policy context. */
+export interface GroundResult {
+  readonly facts: Readonly<Record<string, unknown>>;
+}
+
+/** Plan's input: the run, the iteration (0-based) and the grounded facts. */
+export const planInputSchema = z.object({
+  run: runRefSchema,
+  iteration: z.number().int().min(0),
+  facts: factsSchema,
+});
+export type PlanInput = z.infer<typeof planInputSchema>;
+
+/** One action the model proposed, validated against the catalogue. */
+export const proposalSchema = z.object({
+  /** Deterministic id: the same run, iteration, position, action and input give the same id. */
+  proposalId: z.string().min(1),
+  action: z.string().min(1),
+  input: z.record(z.string(), z.unknown()),
+  rationale: z.string(),
+  /** The model's confidence, 0 to 1. */
+  confidence: z.number().min(0).max(1),
+});
+export type Proposal = z.infer<typeof proposalSchema>;
+
+/** Plan's result, at `$.plan`. */
+export const planResultSchema = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('PROPOSED'), proposals: z.array(proposalSchema) }),
+  z.object({ outcome: z.literal('FINISHED'), summary: z.string() }),
+  z.object({ outcome: z.literal('INVALID'), problems: z.array(z.string()) }),
+]);
+export type PlanResult = z.infer<typeof planResultSchema>;
+
+/** Gate's input: the run, the facts and the proposals to judge. */
+export const gateInputSchema = z.object({
+  run: runRefSchema,
+  iteration: z.number().int().min(0),
+  facts: factsSchema,
+  proposals: z.array(proposalSchema),
+});
+export type GateInput = z.infer<typeof gateInputSchema>;
+
+/**
+ * The gate's verdict on one proposal, as the state data carries it to the
+ * approval requests and the escalation. The full verdict (Cedar's decision,
+ * autonomy, errors) is in the `policy.evaluated` record; Act decides again
+ * rather than trusting any of this.
+ */
+export const gatedProposalSchema = z.object({
+  proposal: proposalSchema,
+  /** The decision after autonomy is applied; what the platform does. */
+  decision: z.enum(GATE_DECISIONS),
+  /** Ids of the policies that determined the decision. */
+  reasons: z.array(z.string()),
+});
+export type GatedProposal = z.infer<typeof gatedProposalSchema>;
+
+/**
+ * Gate's result, at `$.gate`. The Choice after it reads the counts.
+ *
+ * `executable` holds every proposal that may run once its approval (if any) is
+ * granted: decisions ALLOW and REQUIRE_APPROVAL, never shadowed ones. Act
+ * decides each again and, where needed, checks its approval.
+ */
+export interface GateResult {
+  readonly executable: readonly GatedProposal[];
+  readonly pendingApproval: readonly GatedProposal[];
+  readonly denied: readonly GatedProposal[];
+  readonly shadowed: readonly GatedProposal[];
+  readonly counts: {
+    readonly executable: number;
+    readonly pendingApproval: number;
+    readonly denied: number;
+    readonly shadowed: number;
+  };
+  readonly policySetHash: string;
+}
+
+/** Request approval's input (one per pending proposal, inside a Map, plus the task token). */
+export const approvalRequestInputSchema = z.object({
+  run: runRefSchema,
+  taskToken: z.string().min(1),
+  gated: gatedProposalSchema,
+});
+export type ApprovalRequestInput = z.infer<typeof approvalRequestInputSchema>;
+
+/** What the decide step sends back with SendTaskSuccess; the Map collects them at `$.approvals`. */
+export interface ApprovalOutcome {
+  readonly approvalId: string;
+  readonly proposalId: string;
+  readonly decision: 'APPROVED' | 'REJECTED';
+  readonly approver: string;
+  readonly bindingHash: string;
+}
+
+/**
+ * Act's input (one per proposal to execute, inside a Map): only which
+ * proposal. What it proposes is read from the run's lineage, where Plan
+ * recorded it, so state data cannot carry a different action or input.
+ */
+export const actInputSchema = z.object({
+  run: runRefSchema,
+  iteration: z.number().int().min(0),
+  proposalId: z.string().min(1),
+});
+export type ActInput = z.infer<typeof actInputSchema>;
+
+/** What one executed (or skipped) action produced; Plan reads these back as observations. */
+export const observationSchema = z.object({
+  proposalId: z.string().min(1),
+  action: z.string().min(1),
+  status: z.enum(['EXECUTED', 'ALREADY_EXECUTED']),
+  result: z.record(z.string(), z.unknown()),
+});
+export type Observation = z.infer<typeof observationSchema>;
+
+/** Why a run is escalated; decides its terminal status. */
+export const ESCALATION_REASONS = [
+  'POLICY_DENIED',
+  'APPROVAL_REJECTED',
+  'APPROVAL_EXPIRED',
+  'INVALID_MODEL_OUTPUT',
+  'MAX_ITERATIONS',
+  'STEP_FAILED',
+] as const;
+export type EscalationReason = (typeof ESCALATION_REASONS)[number];
+
+/**
+ * Escalate's input. `detail` is what the ASL's escalation Pass state picked:
+ * the denied proposals, the model output problems, or the Catch's
+ * `{ Error, Cause }` when a step failed or an approval ended badly.
+ */
+export const escalateInputSchema = z.object({
+  run: runRefSchema,
+  escalation: z.object({ reason: z.enum(ESCALATION_REASONS), detail: z.unknown().optional() }),
+});
+export type EscalateInput = z.infer<typeof escalateInputSchema>;
+
+/** Complete's input: the run and the last plan (its summary when the agent finished). */
+export const completeInputSchema = z.object({ run: runRefSchema, plan: planResultSchema });
+export type CompleteInput = z.infer<typeof completeInputSchema>;
+
+/** Complete's and Escalate's result, at `$.result`. */
+export interface TerminalResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+}
+
+/** Terminal status for each escalation reason. */
+export function statusForEscalation(reason: EscalationReason): RunStatus {
+  switch (reason) {
+    case 'APPROVAL_REJECTED':
+      return 'REJECTED';
+    case 'STEP_FAILED':
+      return 'FAILED';
+    default:
+      return 'ESCALATED';
+  }
+}

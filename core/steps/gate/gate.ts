@@ -1,0 +1,173 @@
+/**
+ * The gate step's use case: decide each proposal (`core/policy/decide.ts`)
+ * and record every verdict as `policy.evaluated`.
+ *
+ * The result sorts the verdicts into what the state machine's Choice reads.
+ */
+import { canonicalJson } from '../../canonical-json.js';
+import { recordsOfType } from '../../lineage/read.js';
+import type { LineageRecord } from '../../lineage/record.js';
+import { lineageWriter } from '../../lineage/writer.js';
+import { createDecider, type Verdict } from '../../policy/decide.js';
+import { historyFromFacts } from '../../policy/history.js';
+import { isCatalogueAction } from '../../workflow/catalogue.js';
+import {
+  type GatedProposal,
+  type GateInput,
+  type GateResult,
+  gateInputSchema,
+  type Proposal,
+} from '../contracts.js';
+import { defineStep } from '../step-definition.js';
+
+/** The action, input and confidence a verdict was given for. */
+type JudgedProposal = Pick<Proposal, 'action' | 'input' | 'confidence'>;
+
+/** A verdict as `policy.evaluated` recorded it, with what it judged. */
+interface RecordedVerdict {
+  readonly judged: JudgedProposal;
+  readonly verdict: Verdict;
+}
+
+function sameProposal(a: JudgedProposal, b: JudgedProposal): boolean {
+  const essence = (p: JudgedProposal) =>
+    canonicalJson({ action: p.action, input: p.input, confidence: p.confidence });
+  return essence(a) === essence(b);
+}
+
+/**
+ * The verdicts this iteration already recorded, by proposal id: a step retried
+ * after some of its `policy.evaluated` records landed answers those from the
+ * chain instead of judging (and recording) them a second time.
+ *
+ * @throws MalformedLineageRecordError when a `policy.evaluated` record is malformed.
+ */
+function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): Map<string, RecordedVerdict> {
+  const verdicts = new Map<string, RecordedVerdict>();
+  for (const { data } of recordsOfType(chain, 'policy.evaluated')) {
+    if (data.iteration !== iteration || verdicts.has(data.proposalId)) continue;
+    const { action, input, confidence, decision, policyDecision, autonomy, shadow, reasons, errors } = data;
+    verdicts.set(data.proposalId, {
+      judged: { action, input, confidence },
+      verdict: { decision, policyDecision, autonomy, shadow, reasons, errors },
+    });
+  }
+  return verdicts;
+}
+
+/** A proposal with the state data's view of its verdict, and whether it is shadowed. */
+export type Judged = GatedProposal & { readonly shadow: boolean };
+
+function judgedOf(proposal: Proposal, verdict: Verdict): Judged {
+  return { proposal, decision: verdict.decision, reasons: [...verdict.reasons], shadow: verdict.shadow };
+}
+
+/** Sorts verdicts into the lists and counts the state machine reads. */
+export function gateResultOf(verdicts: readonly Judged[], policySetHash: string): GateResult {
+  const strip = ({ shadow: _shadow, ...gated }: Judged): GatedProposal => gated;
+  const executable = verdicts.filter((v) => !v.shadow && v.decision !== 'DENY').map(strip);
+  const pendingApproval = verdicts.filter((v) => !v.shadow && v.decision === 'REQUIRE_APPROVAL').map(strip);
+  const denied = verdicts.filter((v) => !v.shadow && v.decision === 'DENY').map(strip);
+  const shadowed = verdicts.filter((v) => v.shadow).map(strip);
+  return {
+    executable,
+    pendingApproval,
+    denied,
+    shadowed,
+    counts: {
+      executable: executable.length,
+      pendingApproval: pendingApproval.length,
+      denied: denied.length,
+      shadowed: shadowed.length,
+    },
+    policySetHash,
+  };
+}
+
+/**
+ * The gate step.
+ *
+ * For each proposal: decides it with the run's entity, the grounded history
+ * and the action's stored autonomy, and appends `policy.evaluated`. A proposal
+ * naming an action outside the catalogue is denied, never thrown back. The
+ * policies are validated and preparsed once, when the step is built.
+ *
+ * Retry-safe: a proposal this iteration already has a `policy.evaluated` for
+ * (same id, action, input and confidence) keeps that verdict and is not
+ * recorded again, so a retry after a partial write leaves one verdict per
+ * proposal in the evidence.
+ *
+ * @throws MalformedLineageRecordError when a recorded verdict is malformed.
+ */
+export const gateStep = defineStep({
+  name: 'gate',
+  input: gateInputSchema,
+  ports: { runs: 'read', lineage: 'append' },
+  build(pack, ports) {
+    const { spec } = pack;
+    const decider = createDecider(pack);
+    const writer = lineageWriter('gate', ports.lineage, ports.clock);
+
+    async function judge(input: GateInput, proposal: Proposal): Promise<Verdict> {
+      const storedAutonomy = isCatalogueAction(spec, proposal.action)
+        ? await ports.runs.getAutonomy(spec.id, proposal.action)
+        : undefined;
+      return decider.decide({
+        proposal,
+        facts: { entityId: input.run.entityId, history: historyFromFacts(input.facts) },
+        storedAutonomy,
+      });
+    }
+
+    return async (input: GateInput): Promise<GateResult> => {
+      const { run } = input;
+      const chain = await ports.lineage.chain(run.runId);
+      const recorded = recordedVerdicts(chain, input.iteration);
+      // Each append builds on the last record this step read or wrote, saving a head read per record.
+      let head: LineageRecord | null = chain.at(-1) ?? null;
+      const verdicts: Judged[] = [];
+      // One at a time: the lineage records come out in proposal order.
+      for (const proposal of input.proposals) {
+        const earlier = recorded.get(proposal.proposalId);
+        if (earlier && sameProposal(earlier.judged, proposal)) {
+          // A retried step: the recorded verdict is the decision, and it is recorded once.
+          verdicts.push(judgedOf(proposal, earlier.verdict));
+          continue;
+        }
+        const verdict = await judge(input, proposal);
+        head = await writer.append(
+          run.runId,
+          {
+            type: 'policy.evaluated',
+            actor: 'awf:gate',
+            workflowId: run.workflowId,
+            entityId: run.entityId,
+            versions: { workflowVersion: run.workflowVersion, policySetHash: decider.policySetHash },
+            data: {
+              iteration: input.iteration,
+              proposalId: proposal.proposalId,
+              action: proposal.action,
+              input: proposal.input,
+              confidence: proposal.confidence,
+              policyDecision: verdict.policyDecision,
+              decision: verdict.decision,
+              reasons: [...verdict.reasons],
+              errors: [...verdict.errors],
+              autonomy: verdict.autonomy,
+              shadow: verdict.shadow,
+            },
+          },
+          { knownHead: head },
+        );
+        verdicts.push(judgedOf(proposal, verdict));
+      }
+      return gateResultOf(verdicts, decider.policySetHash);
+    };
+  },
+  measure({ counts }, metrics) {
+    metrics.count('ActionsAllowed', counts.executable - counts.pendingApproval);
+    metrics.count('ActionsNeedingApproval', counts.pendingApproval);
+    metrics.count('ActionsDenied', counts.denied);
+    metrics.count('ActionsShadowed', counts.shadowed);
+  },
+});

@@ -1,0 +1,230 @@
+/**
+ * The plan step's use case: ask the model what to do next, and accept only what
+ * the catalogue allows.
+ *
+ * One planning round is a short conversation: the planning request, then, while
+ * the answer is invalid and the repair budget (`spec.agent.maxRepairs`) lasts,
+ * the problems sent back as tool results. Every model call is recorded
+ * (`model.invoked`, with usage and cost) whether or not its answer was usable;
+ * the accepted answer is recorded as `actions.proposed`.
+ */
+import { z } from 'zod';
+import { proposalIdFor } from '../../ids.js';
+import { admissionOf } from '../../lineage/admission.js';
+import { recordsOfType } from '../../lineage/read.js';
+import type { LineageRecord, LineageVersions } from '../../lineage/record.js';
+import type { LineageData } from '../../lineage/registry.js';
+import { lineageWriter } from '../../lineage/writer.js';
+import type { ConverseResponse, Message } from '../../model/model.js';
+import { costUsd } from '../../model/pricing.js';
+import type { RunRecord } from '../../runs/records.js';
+import { requireRun } from '../../runs/run-lookup.js';
+import type { WorkflowPack } from '../../workflow/pack.js';
+import { type PlanInput, type PlanResult, planInputSchema, type RunRef } from '../contracts.js';
+import type { PortsFor } from '../ports.js';
+import { defineStep } from '../step-definition.js';
+import { observationsOf } from './observations.js';
+import { createPlanningPrompt, type PlanningContext } from './prompt.js';
+import {
+  describeProblem,
+  type ModelOutputProblem,
+  type ParsedModelOutput,
+  parseModelOutput,
+} from './proposals.js';
+import { assistantTurn, repairTurn } from './repair.js';
+
+/** The longest model text kept in a `model.invoked` record; tool calls are kept whole. */
+const MAX_RECORDED_TEXT = 4000;
+
+const eventTimeSchema = z.object({ time: z.string().min(1) });
+
+/** What the model is told about the run's event. */
+interface EventView {
+  readonly requestedAt: string;
+  readonly event: Readonly<Record<string, unknown>>;
+}
+
+/** When the run's event happened: its `time`, or the run's start when the event carries none. */
+function requestedAtOf(run: RunRecord): string {
+  const parsed = eventTimeSchema.safeParse(run.event);
+  return parsed.success ? parsed.data.time : run.startedAt;
+}
+
+function recordedAnswer(response: ConverseResponse): LineageData<'model.invoked'>['answer'] {
+  const content = response.output.message.content;
+  const calls = content.flatMap((block) =>
+    'toolUse' in block
+      ? [{ toolUseId: block.toolUse.toolUseId, name: block.toolUse.name, input: block.toolUse.input }]
+      : [],
+  );
+  const text = content
+    .flatMap((block) => ('text' in block ? [block.text] : []))
+    .join('\n')
+    .slice(0, MAX_RECORDED_TEXT);
+  return { stopReason: response.stopReason, calls, ...(text ? { text } : {}) };
+}
+
+/**
+ * The answer this iteration already recorded as `actions.proposed`, if any: a
+ * plan step retried after its answer landed returns it rather than asking the
+ * model again, so an iteration has one answer, the one the gate judges.
+ *
+ * @throws MalformedLineageRecordError when an `actions.proposed` record is malformed:
+ *   taking it for "not answered" would ask the model a second time.
+ */
+function recordedPlan(chain: readonly LineageRecord[], iteration: number): PlanResult | undefined {
+  const record = recordsOfType(chain, 'actions.proposed').find(({ data }) => data.iteration === iteration);
+  if (!record) return undefined;
+  const { data } = record;
+  return data.outcome === 'FINISHED'
+    ? { outcome: 'FINISHED', summary: data.summary }
+    : { outcome: 'PROPOSED', proposals: data.proposals };
+}
+
+/**
+ * Builds the plan step for a pack. The prompt and tool specs are built once,
+ * here, not per call.
+ *
+ * The returned function reads the run's event (its redacted detail, from the
+ * chain's `run.started` record) and the run's observations (the chain's
+ * `action.executed` records), converses with the model, and returns PROPOSED with
+ * deterministic proposal ids, FINISHED with the model's summary, or INVALID
+ * with the problems of the last answer once the repair budget is spent. A
+ * retry of an iteration whose answer is recorded returns that answer without
+ * calling the model.
+ *
+ * @throws RunNotFoundError when the run is missing.
+ * @throws the model port's errors unchanged (`ThrottlingException`, ...): the
+ *   state machine retries them by name.
+ * @throws LineageWriteError when a record cannot be appended.
+ * @example
+ * const plan = planStep.build(pack, ports);
+ * const result = await plan({ run, iteration: 0, facts });
+ */
+function createPlan(
+  pack: WorkflowPack,
+  deps: PortsFor<typeof planNeeds>,
+): (input: PlanInput) => Promise<PlanResult> {
+  const { spec } = pack;
+  const { modelId } = spec.agent;
+  const writer = lineageWriter('plan', deps.lineage, deps.clock);
+  const prompt = createPlanningPrompt(pack);
+  const versions = (run: RunRef): LineageVersions => ({
+    workflowVersion: run.workflowVersion,
+    modelId,
+    promptHash: prompt.promptHash,
+  });
+
+  /**
+   * The event time and redacted detail, from the chain's `run.started` record
+   * when it holds them: Admit wrote them there from the run it had just
+   * created, so the chain already read spares reading the run item (with its
+   * whole event) again. A chain without that record reads the run.
+   */
+  async function eventViewOf(run: RunRef, chain: readonly LineageRecord[]): Promise<EventView> {
+    const admission = admissionOf(chain);
+    if (admission?.eventTime !== undefined) {
+      return { requestedAt: admission.eventTime, event: admission.redactedDetail };
+    }
+    const stored = await requireRun(deps.runs, run.runId, 'plan');
+    return { requestedAt: requestedAtOf(stored), event: stored.redactedDetail };
+  }
+
+  return async ({ run, iteration, facts }) => {
+    const chain = await deps.lineage.chain(run.runId);
+    const answered = recordedPlan(chain, iteration);
+    if (answered) return answered;
+    // Each append builds on the last record this step read or wrote, saving a head read per record.
+    let head: LineageRecord | null = chain.at(-1) ?? null;
+    const { requestedAt, event } = await eventViewOf(run, chain);
+    const context: PlanningContext = {
+      objective: spec.objective,
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      iteration,
+      requestedAt,
+      event,
+      facts,
+      // What Act executed, as the chain read above records it.
+      observations: observationsOf(chain),
+    };
+    const request = prompt.requestFor(context, run.runId);
+    const messages: Message[] = [...request.messages];
+    const actor = `model:${modelId}`;
+    const draftBase = { actor, workflowId: run.workflowId, entityId: run.entityId, versions: versions(run) };
+
+    let parsed: ParsedModelOutput | undefined;
+    for (let attempt = 0; attempt <= spec.agent.maxRepairs; attempt++) {
+      const startedAt = deps.clock().getTime();
+      const response = await deps.model.converse({ ...request, modelId, messages: [...messages] });
+      const latencyMs = response.metrics?.latencyMs ?? Math.max(0, deps.clock().getTime() - startedAt);
+      parsed = parseModelOutput(spec, response);
+      const problems = parsed.outcome === 'INVALID' ? parsed.problems.map(describeProblem) : [];
+      const cost = costUsd(modelId, response.usage);
+      head = await writer.append(
+        run.runId,
+        {
+          ...draftBase,
+          type: 'model.invoked',
+          data: { iteration, attempt, answer: recordedAnswer(response), problems },
+          usage: {
+            inputTokens: response.usage.inputTokens,
+            outputTokens: response.usage.outputTokens,
+            latencyMs,
+            ...(cost === undefined ? {} : { costUsd: cost }),
+          },
+        },
+        { knownHead: head },
+      );
+      if (parsed.outcome !== 'INVALID') break;
+      messages.push(
+        assistantTurn(response.output.message),
+        repairTurn(response.output.message, parsed.problems),
+      );
+    }
+
+    if (!parsed || parsed.outcome === 'INVALID') {
+      const problems: readonly ModelOutputProblem[] = parsed?.outcome === 'INVALID' ? parsed.problems : [];
+      return { outcome: 'INVALID', problems: problems.map(describeProblem) };
+    }
+    const result: PlanResult =
+      parsed.outcome === 'FINISHED'
+        ? { outcome: 'FINISHED', summary: parsed.summary }
+        : {
+            outcome: 'PROPOSED',
+            proposals: parsed.actions.map((proposed, index) => ({
+              proposalId: proposalIdFor(run.runId, iteration, index, proposed.action, proposed.input),
+              action: proposed.action,
+              input: proposed.input,
+              rationale: proposed.rationale,
+              confidence: proposed.confidence,
+            })),
+          };
+    await writer.append(
+      run.runId,
+      {
+        ...draftBase,
+        type: 'actions.proposed',
+        // A finished plan records an empty proposal list, so every actions.proposed has one.
+        data:
+          result.outcome === 'FINISHED' ? { iteration, ...result, proposals: [] } : { iteration, ...result },
+      },
+      { knownHead: head },
+    );
+    return result;
+  };
+}
+
+const planNeeds = { model: 'invoke', runs: 'read', lineage: 'append' } as const;
+
+/** The plan step: see {@link createPlan}. */
+export const planStep = defineStep({
+  name: 'plan',
+  input: planInputSchema,
+  ports: planNeeds,
+  build: createPlan,
+  measure(plan, metrics) {
+    if (plan.outcome === 'PROPOSED') metrics.count('ActionsProposed', plan.proposals.length);
+    else metrics.count(plan.outcome === 'FINISHED' ? 'AgentFinished' : 'InvalidModelOutput');
+  },
+});

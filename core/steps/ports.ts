@@ -1,0 +1,136 @@
+/**
+ * The ports a step may declare, and how a step gets exactly the ones it declared.
+ *
+ * A step's declaration is the single list of what it may touch: the Lambda
+ * side builds only those adapters, `lib/` derives the step's IAM statements
+ * from it, and `portsFor` hands the use case an object on which every other
+ * port throws. A step that reaches for a port it did not declare therefore
+ * fails in the first test that runs it, instead of with an AccessDenied
+ * after a deploy.
+ */
+import { AwfError } from '../errors.js';
+import type { LineageStore } from '../lineage/record.js';
+import type { ModelPort } from '../model/model.js';
+import type { Clock, EventPublisher, ItemUpdater, TaskCallbacks } from '../ports.js';
+import { RUNS_STORE_ACCESS, type RunsStore } from '../runs/records.js';
+import type { RunsPartition } from '../storage/table-layout.js';
+import type { StepName } from './step-names.js';
+
+/** Every port a step can be given. */
+export interface StepPorts {
+  /** The runs table. */
+  readonly runs: RunsStore;
+  /** The lineage table (steps append through `lineageWriter`, which checks the registry). */
+  readonly lineage: LineageStore;
+  /** The platform bus. */
+  readonly events: EventPublisher;
+  /** The DynamoDB tables of the workflow's `dynamodb` connectors. */
+  readonly items: ItemUpdater;
+  /** The workflow's model (Bedrock Converse). */
+  readonly model: ModelPort;
+  /** Step Functions' task token callbacks. */
+  readonly callbacks: TaskCallbacks;
+}
+
+/** One of {@link StepPorts}' names. */
+export type PortName = keyof StepPorts;
+
+/** Every port name, for iteration. */
+export const PORT_NAMES: readonly PortName[] = ['runs', 'lineage', 'events', 'items', 'model', 'callbacks'];
+
+/**
+ * How a step uses each port it declares; `lib/` grants exactly this.
+ * - `runs`: read, or read and write the items of the partitions listed;
+ * - `lineage`: append records (the registry says which types);
+ * - `events`: put platform events of its workflow (`workflow`), or only the
+ *   detail-types of the workflow's connectors (`connectors`);
+ * - `items`: update the tables the workflow's connectors name;
+ * - `model`: invoke the workflow's model;
+ * - `callbacks`: answer task tokens (success, failure, heartbeat).
+ */
+export interface PortNeeds {
+  readonly runs?: 'read' | { readonly writes: readonly RunsPartition[] };
+  readonly lineage?: 'append';
+  readonly events?: 'workflow' | 'connectors';
+  readonly items?: 'connectors';
+  readonly model?: 'invoke';
+  readonly callbacks?: 'answer';
+}
+
+/** The ports a step with needs `N` is given: those it declared, and the clock. */
+export type PortsFor<N extends PortNeeds> = {
+  readonly [K in keyof N & PortName]-?: StepPorts[K];
+} & { readonly clock: Clock };
+
+/** A step reached for a port, or a runs store method, it did not declare. */
+export class UndeclaredPortError extends AwfError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UndeclaredPortError';
+  }
+}
+
+/** The runs store methods a declared access admits. */
+export function runsMethodsAdmitted(access: NonNullable<PortNeeds['runs']>): (keyof RunsStore)[] {
+  const writes: readonly string[] = access === 'read' ? [] : access.writes;
+  return (Object.keys(RUNS_STORE_ACCESS) as (keyof RunsStore)[]).filter((method) => {
+    const use: 'read' | { readonly writes: string } = RUNS_STORE_ACCESS[method];
+    return use === 'read' || writes.includes(use.writes);
+  });
+}
+
+function restrictRuns(step: StepName, store: RunsStore, access: NonNullable<PortNeeds['runs']>): RunsStore {
+  const admitted = new Set<string>(runsMethodsAdmitted(access));
+  const declared = access === 'read' ? 'read' : `writes ${access.writes.join(', ') || 'nothing'}`;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (
+        typeof property === 'string' &&
+        Object.hasOwn(RUNS_STORE_ACCESS, property) &&
+        !admitted.has(property)
+      ) {
+        const use = RUNS_STORE_ACCESS[property as keyof RunsStore];
+        throw new UndeclaredPortError(
+          `the ${step} step called runs.${property} (${use === 'read' ? 'read' : `writes ${use.writes}`}), but declared runs access "${declared}"`,
+        );
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The ports a step gets: the declared ones from `available`, each limited to
+ * its declared use where the port allows it (the runs store's methods), plus
+ * the clock; any other port throws UndeclaredPortError when read.
+ *
+ * @throws UndeclaredPortError naming the step and the port, on use of an
+ *   undeclared port; ConfigurationError-like AwfError when a declared port is
+ *   not available.
+ */
+export function portsFor<N extends PortNeeds>(
+  step: StepName,
+  needs: N,
+  available: Partial<StepPorts>,
+  clock: Clock,
+): PortsFor<N> {
+  const ports: Record<string, unknown> = { clock };
+  for (const name of PORT_NAMES) {
+    const need = needs[name];
+    if (need === undefined) {
+      Object.defineProperty(ports, name, {
+        enumerable: false,
+        get() {
+          throw new UndeclaredPortError(`the ${step} step used the ${name} port, which it did not declare`);
+        },
+      });
+      continue;
+    }
+    const port = available[name];
+    if (port === undefined)
+      throw new AwfError(`the ${step} step declares the ${name} port, but none was given`);
+    ports[name] = name === 'runs' ? restrictRuns(step, port as RunsStore, needs.runs ?? 'read') : port;
+  }
+  return ports as PortsFor<N>;
+}
