@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: how fast the local cloud runs governed workflows.
  *
- * Starts the local cloud in memory without the demo, then:
+ * Starts the local cloud in memory, then:
  * 1. warm-up: a fresh local cloud first compiles the same SDK and step code in
  *    each Lambda environment, and DynamoDB Local's JVM compiles its request
  *    path twice (C1, then C2 for the hot code), so the rate climbs for several
@@ -29,17 +29,22 @@
  * `--max-concurrency-per-function <n>` (Lambda worker threads).
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
-import { localClientConfig } from '../local/aws-env.js';
 import { DEFAULT_MAX_CONCURRENCY_PER_FUNCTION, type LocalCloud, startLocalCloud } from '../local/cloud.js';
+import { localClientConfig } from '../local/process/aws-env.js';
 import { executionOutcome } from '../local/progress.js';
 import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
+import { benchPackRunner } from './pack-runner.js';
+
+/** Where the figures are written, beside this file. */
+const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 const WORKFLOW = 'refund-triage';
 const BASE_EXAMPLE = 'autonomous-small-refund';
@@ -382,10 +387,10 @@ async function main(): Promise<void> {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
   const stateDir = await mkdtemp(join(tmpdir(), 'awf-bench-'));
+  let result: Awaited<ReturnType<typeof bench>>;
   try {
     const cloud = await startLocalCloud({
       inMemory: true,
-      demo: false,
       stateDir,
       log,
       ...(options.maxConcurrencyPerFunction === undefined
@@ -396,14 +401,25 @@ async function main(): Promise<void> {
       log(
         `bench: putting ${options.warmup} warm-up and then ${options.events} measured "${BASE_EXAMPLE}" events, each its own run...`,
       );
-      const result = await bench(cloud, example, options);
-      if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      else for (const line of report(result)) log(line);
+      result = await bench(cloud, example, options);
     } finally {
       await cloud.stop();
     }
   } finally {
     await rm(stateDir, { recursive: true, force: true });
+  }
+  // After the cloud has stopped, so the two figures do not share the cores.
+  log('bench: running every pack example through `awf packs test`...');
+  const packRunner = await benchPackRunner();
+  const results = { localCloud: result, packRunner };
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  else {
+    for (const line of report(result)) log(line);
+    log(
+      `pack runner             ${packRunner.examplesPerSecond} examples/s (${packRunner.examples} examples in ${packRunner.seconds} s, in process, virtual clock; ${packRunner.mismatches} not as expected)`,
+    );
+    log(`written to ${relative(process.cwd(), RESULTS_FILE)}`);
   }
 }
 

@@ -4,11 +4,12 @@
  * Synthesizes offline with no credentials: the environment is explicit and
  * falls back to placeholders when the CDK CLI provides none.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Errors } from 'aws-cdk-lib';
 import { AwfError } from '../core/errors.js';
 import { validatePolicies } from '../core/policy/validate-pack.js';
-import { addAwfStacks, addNagChecks } from '../lib/awf-app.js';
+import { addAwfStacks } from '../lib/awf-app.js';
 import { resolveDeploymentEnv } from '../lib/deployment-env.js';
+import { addNagChecks } from '../lib/nag.js';
 import { discoverWorkflowPacks } from '../workflows/discover.js';
 
 try {
@@ -24,8 +25,11 @@ try {
   addNagChecks(app);
   app.synth();
 } catch (error) {
-  // A bad pack or prop is the author's to fix: show the message, not a stack trace.
-  if (!(error instanceof AwfError)) throw error;
-  console.error(`awf: ${error.message}`);
+  // A bad pack or prop is the author's to fix: show the message and the
+  // construct it concerns, not a stack trace.
+  if (error instanceof AwfError) console.error(`awf: ${error.message}`);
+  else if (Errors.isValidationError(error)) {
+    console.error(`awf: ${error.constructPath ? `${error.constructPath}: ` : ''}${error.message}`);
+  } else throw error;
   process.exitCode = 1;
 }

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Launcher for `npx awf`: registers the TypeScript loader, then runs bin/awf.ts.
-import { register } from 'tsx/esm/api';
+// Launcher for `npx awf`. In a checkout of awf it registers the TypeScript
+// loader and runs bin/awf.ts; in the installed package, which ships no
+// TypeScript, it runs the compiled dist/bin/awf.js.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./awf.ts');
+if (existsSync(new URL('./awf.ts', import.meta.url))) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./awf.ts');
+} else {
+  await import('../dist/bin/awf.js');
+}

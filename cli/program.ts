@@ -114,5 +114,20 @@ export function buildProgram(): Command {
     audit.command('trail <run>').description("the run's lineage records in order, chain verified"),
   ).action(targeted((target, options, runId = '') => auditTrail(target, runId, options)));
 
+  const packs = program.command('packs').description('workflow packs');
+  packs
+    .command('test')
+    .description(
+      'run every example event of the packs through the real state machine and steps, in this process, on a virtual clock; exit 1 when one ends otherwise than it expects',
+    )
+    .option('--pack <id>', 'only this pack')
+    .option('--dir <dir>', 'the folder holding the packs (default: workflows/)')
+    .option('--json', 'print JSON')
+    .action(async (options: { pack?: string; dir?: string; json?: boolean }) => {
+      // Loaded on use: it brings the Step Functions emulation, which no other command needs.
+      const { testPacks } = await import('./commands/packs.js');
+      await testPacks(options);
+    });
+
   return program;
 }

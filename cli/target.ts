@@ -9,8 +9,8 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { DEFAULT_STACK_NAMES, STACK_OUTPUTS } from '../core/stack-outputs.js';
-import { LOCAL_CREDENTIALS } from '../local/aws-env.js';
-import { readLocalState } from '../local/state-file.js';
+import { LOCAL_CREDENTIALS } from '../local/process/aws-env.js';
+import { readLocalState } from '../local/process/state-file.js';
 
 /** Options that choose the target; every command accepts them. */
 export interface TargetOptions {

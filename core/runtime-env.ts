@@ -10,6 +10,8 @@ export const ENV = {
   lineageTable: 'AWF_LINEAGE_TABLE',
   eventBus: 'AWF_EVENT_BUS',
   modelId: 'AWF_MODEL_ID',
+  /** Set only by the local cloud when it runs faster than the wall clock (`core/clock-scale.ts`). */
+  localClock: 'AWF_LOCAL_CLOCK',
 } as const;
 
 /** One of the variable names in {@link ENV}. */

@@ -12,6 +12,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
+import { clockFromEnvironment } from '../core/clock-scale.js';
 import { type PortName, type PortNeeds, portsFor, type StepPorts } from '../core/steps/ports.js';
 import type { StepDefinition, StepMetrics } from '../core/steps/step-definition.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
@@ -55,7 +56,7 @@ export function createStepHandler<S extends z.ZodType, N extends PortNeeds, O>(
   }
   const useCase = definition.build(
     pack,
-    portsFor(definition.name, definition.ports, available as Partial<StepPorts>, () => new Date()),
+    portsFor(definition.name, definition.ports, available as Partial<StepPorts>, clockFromEnvironment()),
   );
   return middyHandler(definition.input, useCase, (output, counts) => definition.measure(output, counts));
 }

@@ -1,9 +1,9 @@
 /**
  * The awf stacks on an app: the stateful data stack and the workflows stack
- * beside it, checked by cdk-nag.
+ * beside it. cdk-nag's checks are added apart (`lib/nag.ts`), so an app that
+ * installs awf does not need cdk-nag.
  */
-import { type App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { App } from 'aws-cdk-lib';
 import { DEFAULT_STACK_NAMES } from '../core/stack-outputs.js';
 import { AwfDataStack } from './data-stack.js';
 import type { DeploymentEnv } from './deployment-env.js';
@@ -13,6 +13,11 @@ import { AwfWorkflowsStack, type PackAtDir } from './workflows-stack.js';
 export interface AwfStacksProps {
   readonly env: DeploymentEnv;
   readonly packs: readonly PackAtDir[];
+  /**
+   * The lock file of the app the step Lambdas are bundled in (see `GovernedWorkflowProps.depsLockFilePath`).
+   * @default - the nearest lock file at or above the awf package
+   */
+  readonly depsLockFilePath?: string;
 }
 
 /** The stacks {@link addAwfStacks} created. */
@@ -23,7 +28,12 @@ export interface AwfStacks {
 
 /**
  * Adds the data stack (`AwfData`) and the workflows stack (`AwfWorkflows`) to
- * `app`; the workflows reference the data stack's bus, tables and key.
+ * `app`; the workflows reference the data stack's bus, tables and key. These
+ * are the stack names the `awf` command line looks for by default.
+ *
+ * @example
+ * const packDir = join(import.meta.dirname, 'workflows', 'refund-triage');
+ * addAwfStacks(app, { env, packs: [{ dir: packDir, pack: await loadWorkflowPack(packDir) }] });
  */
 export function addAwfStacks(app: App, props: AwfStacksProps): AwfStacks {
   const data = new AwfDataStack(app, DEFAULT_STACK_NAMES.data, {
@@ -38,14 +48,7 @@ export function addAwfStacks(app: App, props: AwfStacksProps): AwfStacks {
     runsTable: data.runsTable,
     lineageTable: data.lineageTable,
     key: data.key,
+    depsLockFilePath: props.depsLockFilePath,
   });
   return { data, workflows };
-}
-
-/**
- * Runs the AWS Solutions and Serverless rule packs over the app at synth: an
- * unacknowledged error fails `cdk synth`.
- */
-export function addNagChecks(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 }

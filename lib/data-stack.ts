@@ -54,6 +54,7 @@ export class AwfDataStack extends Stack {
     if (!archiveRetention.isUnresolved() && archiveRetention.toDays({ integral: false }) < 1) {
       throw new InfrastructurePropsError(
         `eventArchiveRetention must be at least 1 day, got ${archiveRetention.toHumanString()}`,
+        this,
       );
     }
 
@@ -118,12 +119,26 @@ export class AwfDataStack extends Stack {
       description: 'awf auditors: read the lineage table and its indexes, nothing else',
       maxSessionDuration: Duration.hours(4),
     });
-    grantLineageAudit(this.lineageTable, this.key, this.auditorRole);
+    this.grantReadLineage(this.auditorRole);
 
     new CfnOutput(this, STACK_OUTPUTS.runsTableName, { value: this.runsTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.lineageTableName, { value: this.lineageTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.eventBusName, { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorRole.roleArn });
+  }
+
+  /**
+   * Lets `grantee` read the lineage and nothing else: `GetItem`,
+   * `BatchGetItem`, `Query`, `Scan` and `DescribeTable` on the lineage table
+   * and each of its indexes (named, not `index/*`), and `kms:Decrypt` /
+   * `kms:DescribeKey` on the key through DynamoDB only. What the auditor role
+   * holds.
+   *
+   * @example
+   * data.grantReadLineage(complianceReportFunction);
+   */
+  public grantReadLineage(grantee: iam.IGrantable): iam.Grant {
+    return grantLineageAudit(this.lineageTable, this.key, grantee);
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * The account and region the stacks are synthesized for.
  */
-import { InfrastructurePropsError } from './errors.js';
+import { InfrastructureConfigError } from './errors.js';
 
 /** Used when `CDK_DEFAULT_ACCOUNT` is unset, so `cdk synth` works offline with no credentials. */
 export const DEFAULT_ACCOUNT = '123456789012';
@@ -20,16 +20,18 @@ export interface DeploymentEnv {
  * Stacks always get an explicit environment: ARNs (Bedrock model, log groups)
  * are then concrete, and no lookup ever needs credentials.
  *
- * @throws InfrastructurePropsError naming the variable and its value when it is malformed.
+ * @throws InfrastructureConfigError naming the variable and its value when it is malformed.
  */
 export function resolveDeploymentEnv(env: NodeJS.ProcessEnv = process.env): DeploymentEnv {
   const account = env.CDK_DEFAULT_ACCOUNT || DEFAULT_ACCOUNT;
   const region = env.CDK_DEFAULT_REGION || DEFAULT_REGION;
   if (!/^\d{12}$/.test(account)) {
-    throw new InfrastructurePropsError(`CDK_DEFAULT_ACCOUNT must be a 12-digit account id, got "${account}"`);
+    throw new InfrastructureConfigError(
+      `CDK_DEFAULT_ACCOUNT must be a 12-digit account id, got "${account}"`,
+    );
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-    throw new InfrastructurePropsError(
+    throw new InfrastructureConfigError(
       `CDK_DEFAULT_REGION must be a region such as us-east-1, got "${region}"`,
     );
   }

@@ -3,6 +3,7 @@
  * state machine, the rule that starts runs from the bus and the schedule that
  * sends approval reminders.
  */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,28 +16,44 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { durationToSeconds } from '../core/duration.js';
 import { WorkflowSpecError } from '../core/errors.js';
 import { ENV } from '../core/runtime-env.js';
 import { declaredPorts } from '../core/steps/definitions.js';
 import type { PortNeeds } from '../core/steps/ports.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
+import { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
 import { loadAslDefinition } from './asl-definition.js';
 import { InfrastructurePropsError } from './errors.js';
-import { grantLineageAppend, grantRunsRead, grantRunsReadWrite } from './grants/dynamodb.js';
-import { grantPutWorkflowEvents } from './grants/events.js';
+import {
+  grantLineageAppend,
+  grantLineageAudit,
+  grantRunsRead,
+  grantRunsReadWrite,
+} from './grants/dynamodb.js';
+import { grantPutEventsMatching, grantPutWorkflowEvents } from './grants/events.js';
 import { grantModelInvoke } from './grants/model-invoke.js';
-import { GOVERNED_WORKFLOW_ASL } from './project-paths.js';
+import {
+  AWF_PACKAGE_ROOT,
+  type BundlingRoot,
+  bundlingRootOf,
+  findBundlingRoot,
+  GOVERNED_WORKFLOW_ASL,
+  LOCK_FILE_NAMES,
+  stepEntriesDir,
+} from './project-paths.js';
 import { writeStepEntry } from './step-entry.js';
 import { WorkflowStepFunction } from './step-function.js';
 import { pascalCase, STEP_NAMES, STEP_PROFILES, type StepName } from './steps.js';
 
 /** Props of {@link GovernedWorkflow}. */
 export interface GovernedWorkflowProps {
-  /** The validated pack: spec, prompt and policies. */
+  /** The validated pack: spec, prompt and policies, as `loadWorkflowPack(packDir)` returns it. */
   readonly pack: WorkflowPack;
-  /** The pack's folder (`workflows/<id>`); the Lambda entries import the pack's files from it. */
+  /**
+   * The pack's folder, anywhere on disk, named after the workflow id; the
+   * Lambda entries import the pack's `workflow.ts`, prompt and policies from it.
+   */
   readonly packDir: string;
   /** The platform bus: runs start from its events and steps put theirs on it. */
   readonly eventBus: events.IEventBus;
@@ -66,72 +83,18 @@ export interface GovernedWorkflowProps {
    * @default - the documented destination regions of the profile's geography
    */
   readonly modelDestinationRegions?: readonly string[];
+  /**
+   * The lock file of the app the step Lambdas are bundled in. Its folder is
+   * esbuild's working directory (and Docker bundling's input): it must hold
+   * awf's package, and, for Docker bundling, the pack. The generated Lambda
+   * entries are written to its `node_modules/.cache/awf/entries/`.
+   * @default - the nearest lock file at or above the awf package: your app's
+   *   when awf is installed from the registry, this repository's in its checkout
+   */
+  readonly depsLockFilePath?: string;
 }
 
-/**
- * Slack added to twice the reminder interval for the approval heartbeat: a
- * reminder run's own duration plus EventBridge's scheduling jitter. One missed
- * reminder run is tolerated; two in a row mean the reminders are broken and
- * the approval ends as expired instead of hanging until the timeout.
- */
-const HEARTBEAT_MARGIN_SECONDS = 300;
-/** Time budget of one iteration's non-approval steps (ground, plan, gate, act with their retries). */
-const ITERATION_BUDGET_SECONDS = 3600;
-/** Time budget of admission and closing (admit, complete or escalate with their retries). */
-const RUN_BUDGET_SECONDS = 3600;
-/** A Standard execution may last at most one year. */
-const MAX_EXECUTION_SECONDS = 365 * 86_400;
-
-/** Timeouts the ASL's numeric placeholders take, derived from the spec. */
-export interface WorkflowTimeouts {
-  readonly approvalTimeoutSeconds: number;
-  readonly approvalHeartbeatSeconds: number;
-  readonly reminderIntervalSeconds: number;
-  readonly executionTimeoutSeconds: number;
-}
-
-/**
- * Derives the state machine's timeouts from a spec.
- *
- * @throws WorkflowSpecError naming the workflow and field when the spec's
- *   approval timings cannot be scheduled (the reminder interval is not whole
- *   minutes, the heartbeat would not fit in the timeout, or the run could
- *   outlive a Standard execution).
- */
-export function workflowTimeouts(spec: WorkflowSpec): WorkflowTimeouts {
-  const problems: string[] = [];
-  const approvalTimeoutSeconds = durationToSeconds(spec.approvals.timeout);
-  const reminderIntervalSeconds = durationToSeconds(spec.approvals.reminderInterval);
-  const approvalHeartbeatSeconds = 2 * reminderIntervalSeconds + HEARTBEAT_MARGIN_SECONDS;
-  const executionTimeoutSeconds =
-    spec.agent.maxIterations * (approvalTimeoutSeconds + ITERATION_BUDGET_SECONDS) + RUN_BUDGET_SECONDS;
-
-  if (reminderIntervalSeconds % 60 !== 0) {
-    problems.push(
-      `approvals.reminderInterval: expected whole minutes (the reminder schedule is an EventBridge rate), got ${spec.approvals.reminderInterval}`,
-    );
-  }
-  if (approvalHeartbeatSeconds >= approvalTimeoutSeconds) {
-    problems.push(
-      `approvals.reminderInterval: expected twice the interval plus ${HEARTBEAT_MARGIN_SECONDS}s ` +
-        `(the approval heartbeat) to be less than the approval timeout (${spec.approvals.timeout}), ` +
-        `got ${spec.approvals.reminderInterval} (heartbeat ${approvalHeartbeatSeconds}s)`,
-    );
-  }
-  if (executionTimeoutSeconds > MAX_EXECUTION_SECONDS) {
-    problems.push(
-      `approvals.timeout: expected agent.maxIterations x (approval timeout + 1h) + 1h to fit in a ` +
-        `Standard execution (365d), got ${spec.agent.maxIterations} x ${spec.approvals.timeout}`,
-    );
-  }
-  if (problems.length > 0) throw new WorkflowSpecError(spec.id, problems);
-  return {
-    approvalTimeoutSeconds,
-    approvalHeartbeatSeconds,
-    reminderIntervalSeconds,
-    executionTimeoutSeconds,
-  };
-}
+export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
 
 /**
  * One governed workflow: ten step Lambdas with a role each, the Standard
@@ -142,13 +105,17 @@ export function workflowTimeouts(spec: WorkflowSpec): WorkflowTimeouts {
  * Every role holds only what its step needs; see the grants in the
  * constructor, one per need.
  *
+ * Grant access to it with {@link grantStartRuns}, {@link grantDecideApprovals}
+ * and {@link grantReadLineage}. Props it cannot build from fail with
+ * aws-cdk-lib's `ValidationError` naming this construct's path.
+ *
  * @example
- * for (const { pack, dir } of await discoverWorkflowPacks()) {
- *   new GovernedWorkflow(this, pascalCase(pack.spec.id), {
- *     pack, packDir: dir, eventBus: data.eventBus, runsTable: data.runsTable,
- *     lineageTable: data.lineageTable, key: data.key,
- *   });
- * }
+ * const packDir = join(import.meta.dirname, 'workflows', 'refund-triage');
+ * const refunds = new GovernedWorkflow(stack, 'RefundTriage', {
+ *   pack: await loadWorkflowPack(packDir), packDir,
+ *   eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
+ * });
+ * refunds.grantDecideApprovals(approverRole);
  */
 export class GovernedWorkflow extends Construct {
   /** The Standard state machine that runs the workflow. */
@@ -166,11 +133,22 @@ export class GovernedWorkflow extends Construct {
   /** The timeouts substituted into the definition. */
   public readonly timeouts: WorkflowTimeouts;
 
+  private readonly spec: WorkflowSpec;
+  private readonly eventBus: events.IEventBus;
+  private readonly lineageTable: dynamodb.ITable;
+  private readonly key: kms.IKey;
+
   constructor(scope: Construct, id: string, props: GovernedWorkflowProps) {
     super(scope, id);
     const { spec } = props.pack;
-    validateProps(props);
+    validateProps(this, props);
+    const bundlingRoot = this.bundlingRoot(props);
+    const entriesDir = stepEntriesDir(bundlingRoot.projectRoot);
     this.timeouts = workflowTimeouts(spec);
+    this.spec = spec;
+    this.eventBus = props.eventBus;
+    this.lineageTable = props.lineageTable;
+    this.key = props.key;
     const logRetention = props.logRetention ?? logs.RetentionDays.SIX_MONTHS;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -188,7 +166,12 @@ export class GovernedWorkflow extends Construct {
         workflowId: spec.id,
         step,
         profile: STEP_PROFILES[step],
-        entry: writeStepEntry({ step, spec, packDir: props.packDir, ports: declaredPorts(step) }),
+        entry: writeStepEntry(
+          this,
+          { step, spec, packDir: props.packDir, ports: declaredPorts(step) },
+          entriesDir,
+        ),
+        bundlingRoot,
         environment: {
           [ENV.workflowId]: spec.id,
           [ENV.runsTable]: props.runsTable.tableName,
@@ -250,6 +233,74 @@ export class GovernedWorkflow extends Construct {
     acknowledgeFindings(this, steps);
   }
 
+  /**
+   * Lets `grantee` start runs of this workflow the way business systems do:
+   * `events:PutEvents` on the platform bus, only when every entry of the call
+   * carries the trigger's source and detail-type.
+   *
+   * A run then starts through the trigger rule, with its retries and
+   * dead-letter queue, and Admit validates and deduplicates the event; a direct
+   * `states:StartExecution` would bypass the rule, so it is not what this
+   * grants. When the trigger has a `detailPattern`, only events that also
+   * match it start a run. The bus is shared: another workflow triggered by the
+   * same source and detail-type starts on the same events.
+   *
+   * @example
+   * refunds.grantStartRuns(supportDeskFunction); // may put acme.payments / RefundRequested only
+   */
+  public grantStartRuns(grantee: iam.IGrantable): iam.Grant {
+    return grantPutEventsMatching(this.eventBus, grantee, {
+      sources: [this.spec.trigger.source],
+      detailTypes: [this.spec.trigger.detailType],
+    });
+  }
+
+  /**
+   * Lets `grantee` approve or reject this workflow's pending approvals:
+   * `lambda:InvokeFunction` on the decide-approval function (and its versions
+   * and aliases), nothing else.
+   *
+   * The function checks the approver a request names against the spec's
+   * directory and separation of duties, but it cannot authenticate them:
+   * whoever holds this grant may decide as any approver the spec lists. Grant
+   * it to the approvers' tooling only.
+   *
+   * @example
+   * refunds.grantDecideApprovals(approvalsConsoleRole);
+   */
+  public grantDecideApprovals(grantee: iam.IGrantable): iam.Grant {
+    return this.functions['decide-approval'].grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` read the lineage, as the data stack's auditor role does:
+   * `GetItem`, `BatchGetItem`, `Query`, `Scan` and `DescribeTable` on the
+   * lineage table and each of its indexes, and `kms:Decrypt` /
+   * `kms:DescribeKey` on the key through DynamoDB only. Never a write.
+   *
+   * The lineage table is shared by the workflows of a data stack and keyed by
+   * run, so the grant reads every workflow's records, not only this one's.
+   *
+   * @example
+   * refunds.grantReadLineage(complianceReportFunction);
+   */
+  public grantReadLineage(grantee: iam.IGrantable): iam.Grant {
+    return grantLineageAudit(this.lineageTable, this.key, grantee);
+  }
+
+  /** Where the step Lambdas are bundled: the given lock file's folder, else the app awf is installed in. */
+  private bundlingRoot(props: GovernedWorkflowProps): BundlingRoot {
+    if (props.depsLockFilePath !== undefined) return bundlingRootOf(props.depsLockFilePath);
+    const found = findBundlingRoot();
+    if (found === undefined) {
+      throw new InfrastructurePropsError(
+        `depsLockFilePath must be given when no lock file (${LOCK_FILE_NAMES.join(', ')}) is found at or above ${AWF_PACKAGE_ROOT}, got none`,
+        this,
+      );
+    }
+    return found;
+  }
+
   /** Grants a step's role exactly the ports its definition declares. */
   private grantPorts(props: GovernedWorkflowProps, needs: PortNeeds, role: iam.Role): void {
     const { spec } = props.pack;
@@ -263,6 +314,7 @@ export class GovernedWorkflow extends Construct {
     if (needs.items === 'connectors') this.grantConnectorItems(spec, role);
     if (needs.model === 'invoke') {
       grantModelInvoke(role, spec.agent.modelId, {
+        construct: this,
         partition: stack.partition,
         region: stack.region,
         account: stack.account,
@@ -319,6 +371,7 @@ export class GovernedWorkflow extends Construct {
           ...Object.fromEntries(invoked.map(({ placeholder, fn }) => [placeholder, fn.functionArn])),
         },
       },
+      this,
     );
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
@@ -365,12 +418,19 @@ function grantQueueDelivery(queue: sqs.IQueue, key: kms.IKey, grantee: iam.IGran
   });
 }
 
-function validateProps(props: GovernedWorkflowProps): void {
+function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps): void {
   const { spec } = props.pack;
   const folder = basename(props.packDir);
   if (folder !== spec.id) {
     throw new InfrastructurePropsError(
       `packDir must be the folder of workflow "${spec.id}" (named after its id), got a folder named "${folder}"`,
+      workflow,
+    );
+  }
+  if (props.depsLockFilePath !== undefined && !existsSync(props.depsLockFilePath)) {
+    throw new InfrastructurePropsError(
+      `depsLockFilePath must be an existing lock file, got ${props.depsLockFilePath}`,
+      workflow,
     );
   }
   for (const [name, table] of [
@@ -380,6 +440,7 @@ function validateProps(props: GovernedWorkflowProps): void {
     if (table.encryptionKey !== undefined && table.encryptionKey !== props.key) {
       throw new InfrastructurePropsError(
         `${name} must be encrypted with the key given as props.key, got a table encrypted with ${table.encryptionKey.node.path}`,
+        workflow,
       );
     }
   }

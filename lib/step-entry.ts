@@ -7,18 +7,23 @@
  *
  * The pack's spec, prompt and Cedar policies are imported (the bundler embeds
  * the `.md` and `.cedar` files as text), so what a Lambda runs is exactly what
- * was synthesized and no file is read at run time. Paths are relative and the
- * content depends only on the repository layout, so the same sources give the
- * same bundle and the same asset hash on every machine.
+ * was synthesized and no file is read at run time.
+ *
+ * awf's own modules are imported from where awf is: its TypeScript sources in
+ * this repository, the compiled `dist/` of the installed package in an app.
+ * Paths are relative and the content depends only on the layout under the
+ * bundling root, so the same sources give the same bundle and the same asset
+ * hash on every machine.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import type { IConstruct } from 'constructs';
 import { stepExportName } from '../core/steps/definitions.js';
 import { PORT_NAMES, type PortNeeds } from '../core/steps/ports.js';
 import type { StepName } from '../core/steps/step-names.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
 import { InfrastructurePropsError } from './errors.js';
-import { CORE_STEPS_DIR, LAMBDAS_DIR, STEP_ENTRIES_DIR } from './project-paths.js';
+import { AWF_MODULE_EXTENSION, CORE_STEPS_DIR, LAMBDAS_DIR } from './project-paths.js';
 
 /** What an entry binds together. */
 export interface StepEntrySource {
@@ -28,9 +33,9 @@ export interface StepEntrySource {
   readonly packDir: string;
   /** The ports the step's definition declares; the entry builds these and no others. */
   readonly ports: PortNeeds;
-  /** @default - `lambdas/` of this repository */
+  /** @default - awf's `lambdas/` */
   readonly lambdasDir?: string;
-  /** @default - `core/steps/` of this repository */
+  /** @default - awf's `core/steps/` */
   readonly stepsDir?: string;
 }
 
@@ -43,18 +48,19 @@ function portFactoryName(port: string): string {
 function entryFiles(source: StepEntrySource) {
   const lambdasDir = source.lambdasDir ?? LAMBDAS_DIR;
   const stepsDir = source.stepsDir ?? CORE_STEPS_DIR;
+  const ext = AWF_MODULE_EXTENSION;
   const ports = PORT_NAMES.filter((port) => source.ports[port] !== undefined);
   return {
-    factory: join(lambdasDir, 'step-handler.ts'),
-    step: join(stepsDir, source.step, `${source.step}.ts`),
-    ports: ports.map((port) => ({ port, file: join(lambdasDir, 'ports', `${port}.ts`) })),
+    factory: join(lambdasDir, `step-handler${ext}`),
+    step: join(stepsDir, source.step, `${source.step}${ext}`),
+    ports: ports.map((port) => ({ port, file: join(lambdasDir, 'ports', `${port}${ext}`) })),
     workflow: join(source.packDir, 'workflow.ts'),
     prompt: join(source.packDir, source.spec.agent.prompt),
     policies: join(source.packDir, source.spec.policies),
   };
 }
 
-/** `x.ts` -> `x.js`: imports name the compiled file, as Node's ESM resolution wants. */
+/** `x.ts` -> `x.js`: imports name the compiled file, as Node's ESM resolution wants (esbuild finds the `.ts`). */
 function asJs(file: string): string {
   return file.replace(/\.ts$/, '.js');
 }
@@ -88,13 +94,15 @@ export function renderStepEntry(source: StepEntrySource, entryDir: string): stri
 }
 
 /**
- * Writes the entry file of a (workflow, step) under `.awf/build/entries/` and
- * returns its path. The file is only rewritten when its content changes, and
- * is replaced atomically, so concurrent synths never read half a file.
+ * Writes the entry file of a (workflow, step) as `<entriesDir>/<workflow>/<step>.ts`
+ * and returns its path. The file is only rewritten when its content changes,
+ * and is replaced atomically, so concurrent synths never read half a file.
  *
+ * @param scope the construct the entry is for; errors name its path.
+ * @param entriesDir the app's entries folder (see `stepEntriesDir`).
  * @throws InfrastructurePropsError when the step has no handler or the pack lacks a file the entry imports.
  */
-export function writeStepEntry(source: StepEntrySource, entriesDir: string = STEP_ENTRIES_DIR): string {
+export function writeStepEntry(scope: IConstruct, source: StepEntrySource, entriesDir: string): string {
   const files = entryFiles(source);
   const expected = [
     files.factory,
@@ -108,6 +116,7 @@ export function writeStepEntry(source: StepEntrySource, entriesDir: string = STE
   if (missing.length > 0) {
     throw new InfrastructurePropsError(
       `cannot build the ${source.step} step of workflow "${source.spec.id}": missing ${missing.join(', ')}`,
+      scope,
     );
   }
   const file = join(entriesDir, source.spec.id, `${source.step}.ts`);

@@ -1,6 +1,7 @@
 /**
  * One step Lambda of a governed workflow: bundled entry, own role, own log group.
  */
+import { relative, sep } from 'node:path';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +10,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CEDAR_WASM_RELATIVE_PATH, LOCK_FILE, PROJECT_ROOT } from './project-paths.js';
+import { type BundlingRoot, cedarWasmFile } from './project-paths.js';
 import type { StepName, StepProfile } from './steps.js';
 
 /**
@@ -46,10 +47,8 @@ export interface WorkflowStepFunctionProps {
    * @default - none: Step Functions invokes the step synchronously and owns retries and Catch
    */
   readonly deadLetterQueue?: sqs.IQueue;
-  /** @default - this repository */
-  readonly projectRoot?: string;
-  /** @default - this repository's package-lock.json */
-  readonly lockFile?: string;
+  /** The app's root and lock file the entry is bundled in; it must hold the entry. */
+  readonly bundlingRoot: BundlingRoot;
 }
 
 /**
@@ -81,10 +80,12 @@ export class WorkflowStepFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
+    // Relative to the bundling root, so the same command works for local and Docker bundling.
+    const wasm = profile.evaluatesPolicies
+      ? relative(props.bundlingRoot.projectRoot, cedarWasmFile()).split(sep).join('/')
+      : undefined;
     const wasmCopy = (inputDir: string, outputDir: string): string[] =>
-      profile.evaluatesPolicies
-        ? [`cp "${inputDir}/${CEDAR_WASM_RELATIVE_PATH}" "${outputDir}/cedar_wasm_bg.wasm"`]
-        : [];
+      wasm ? [`cp "${inputDir}/${wasm}" "${outputDir}/cedar_wasm_bg.wasm"`] : [];
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry,
@@ -100,8 +101,8 @@ export class WorkflowStepFunction extends Construct {
       description: `awf ${workflowId}: ${step} step`,
       // Lambda's own asynchronous retries (two, within six hours) come before the queue.
       deadLetterQueue: props.deadLetterQueue,
-      projectRoot: props.projectRoot ?? PROJECT_ROOT,
-      depsLockFilePath: props.lockFile ?? LOCK_FILE,
+      projectRoot: props.bundlingRoot.projectRoot,
+      depsLockFilePath: props.bundlingRoot.depsLockFilePath,
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: `awf-${workflowId}-${step}`,

@@ -33,10 +33,15 @@ export interface AwfWorkflowsStackProps extends StackProps {
    * @default logs.RetentionDays.SIX_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The lock file of the app the step Lambdas are bundled in (see `GovernedWorkflowProps.depsLockFilePath`).
+   * @default - the nearest lock file at or above the awf package
+   */
+  readonly depsLockFilePath?: string;
 }
 
 /**
- * Every workflow of the repository, each a {@link GovernedWorkflow} with
+ * One {@link GovernedWorkflow} per given workflow pack, each with
  * construct id `PascalCase(<workflow id>)`. Outputs `Workflows`: a JSON object
  * of workflow id to `{ stateMachineArn, decideApprovalFunctionName }`, which
  * the `awf` CLI reads.
@@ -53,13 +58,14 @@ export class AwfWorkflowsStack extends Stack {
   constructor(scope: Construct, id: string, props: AwfWorkflowsStackProps) {
     super(scope, id, props);
     if (props.packs.length === 0) {
-      throw new InfrastructurePropsError('packs must hold at least one workflow pack, got none');
+      throw new InfrastructurePropsError('packs must hold at least one workflow pack, got none', this);
     }
     const ids = props.packs.map(({ pack }) => pack.spec.id);
     const duplicates = ids.filter((workflowId, i) => ids.indexOf(workflowId) !== i);
     if (duplicates.length > 0) {
       throw new InfrastructurePropsError(
         `packs must have unique workflow ids, got ${[...new Set(duplicates)].join(', ')} more than once`,
+        this,
       );
     }
 
@@ -73,6 +79,7 @@ export class AwfWorkflowsStack extends Stack {
         lineageTable: props.lineageTable,
         key: props.key,
         logRetention: props.logRetention,
+        depsLockFilePath: props.depsLockFilePath,
       });
     }
     this.workflows = workflows;

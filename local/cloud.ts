@@ -7,32 +7,34 @@
  * the Lambda host and its Invoke API, Step Functions and EventBridge; wires
  * the functions to every endpoint once all ports are known; and writes
  * `.awf/local.json` for the CLI. `awf local up` (`npm start`), the end-to-end
- * tests and the benchmark all start it through here.
+ * tests and the benchmark all start it through here; the demo `awf local up`
+ * runs on it lives with that command (`cli/commands/local-demo.ts`).
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { toDocumentClient } from '../adapters/aws-clients.js';
 import { DynamoDbRunsStore } from '../adapters/dynamodb-runs-store.js';
+import { checkSpeed, formatClockScale } from '../core/clock-scale.js';
 import { AwfError } from '../core/errors.js';
+import { ENV } from '../core/runtime-env.js';
 import { discoverWorkflowPacks, type LocatedWorkflowPack, WORKFLOWS_DIR } from '../workflows/discover.js';
-import { localClientConfig } from './aws-env.js';
-import { type LocalBedrock, startLocalBedrock } from './bedrock.js';
-import { runDemo } from './demo.js';
-import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb.js';
+import { type LocalBedrock, startLocalBedrock } from './bedrock/index.js';
+import { scaledTime } from './clock/scaled-time.js';
+import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb/index.js';
 import { type EventBridgeService, eventBridgeFromTemplate, startEventBridge } from './eventbridge/index.js';
-import { openFunctionLog } from './function-log.js';
-import { type LocalLambda, startLocalLambda } from './lambda-api.js';
+import { type LocalLambda, openFunctionLog, startLocalLambda } from './lambda/index.js';
 import type { LocalService } from './ports.js';
+import { localClientConfig } from './process/aws-env.js';
+import { LOCAL_STATE_DIR, type LocalState, removeLocalState, writeLocalState } from './process/state-file.js';
+import { PROJECT_ROOT, synthesizeIfStale } from './process/synth.js';
 import { watchProgress } from './progress.js';
-import { LOCAL_STATE_DIR, type LocalState, removeLocalState, writeLocalState } from './state-file.js';
 import {
   type StepFunctionsService,
   startStepFunctions,
   stateMachinesFromTemplate,
 } from './stepfunctions/index.js';
-import { PROJECT_ROOT, synthesizeIfStale } from './synth.js';
-import { type LocalTemplate, loadCloudAssembly } from './template.js';
+import { type LocalTemplate, loadCloudAssembly } from './template/index.js';
 import { type Topology, topologyOf } from './topology.js';
 
 /** How to start the local cloud. */
@@ -42,11 +44,6 @@ export interface LocalCloudOptions {
    * @default false - data kept under `<stateDir>/dynamodb/`
    */
   readonly inMemory?: boolean;
-  /**
-   * Run the demo once ready: the example events of every pack, approvals decided by the demo approver.
-   * @default true
-   */
-  readonly demo?: boolean;
   /**
    * Factor on `Retry` intervals and EventBridge retry delays: 0 retries at once (tests), 1 as AWS.
    * @default 1
@@ -88,13 +85,20 @@ export interface LocalCloudOptions {
    */
   readonly maxConcurrencyPerFunction?: number;
   /**
-   * Receives lines for people: synthesizing, the endpoints, `ready`, progress, the demo.
+   * Receives lines for people: synthesizing, the endpoints, `ready`, progress.
    * @default - discarded
    */
   readonly log?: (line: string) => void;
   /**
+   * How much faster than the wall clock the cloud's time runs, for demos: at
+   * 60 an hour passes in a minute. Task timeouts, heartbeats, EventBridge
+   * schedules (the reminders) and the step Lambdas' clocks all follow it.
+   * @default 1
+   */
+  readonly speed?: number;
+  /**
    * Print one line per state every execution enters, and one when it ends.
-   * @default - on when the demo runs
+   * @default false
    */
   readonly progress?: boolean;
 }
@@ -112,25 +116,8 @@ export interface LocalCloud {
   readonly lambda: LocalLambda;
   readonly stepFunctions: StepFunctionsService;
   readonly eventBridge: EventBridgeService;
-  /** The demo, when it runs; resolves when every demo run has ended (never rejects). */
-  readonly demo?: Promise<DemoReport>;
   /** Stops everything that was started, removes `local.json`; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** What the demo did, for the caller that waits on it. */
-export interface DemoReport {
-  readonly runs: readonly DemoRunOutcome[];
-}
-
-/** How one example event of the demo ended. */
-export interface DemoRunOutcome {
-  readonly workflowId: string;
-  readonly example: string;
-  /** The run's terminal status, `REJECTED (no run)` for an event Admit refused, or the execution's failure. */
-  readonly outcome: string;
-  /** Whether that is what the example's `expect` block says. */
-  readonly asExpected: boolean;
 }
 
 /** Something the local cloud needs is missing or broken; the message says what to do. */
@@ -165,7 +152,7 @@ async function stopAll(services: readonly LocalService[]): Promise<void> {
  * @throws LocalDynamoDbError when Java is missing (with what to install) or DynamoDB Local does not start
  * @throws TemplateError when the template holds something the local cloud cannot run
  * @example
- * const cloud = await startLocalCloud({ inMemory: true, demo: false, retryIntervalScale: 0, stateDir });
+ * const cloud = await startLocalCloud({ inMemory: true, retryIntervalScale: 0, stateDir });
  * // SDK clients: new EventBridgeClient(localClientConfig(cloud.state.endpoints.eventbridge, cloud.state.region))
  * await cloud.stop();
  */
@@ -175,7 +162,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const stateDir = resolvePath(options.stateDir ?? LOCAL_STATE_DIR);
   const cdkOut = resolvePath(options.cdkOut ?? join(PROJECT_ROOT, 'cdk.out'));
   const retryIntervalScale = options.retryIntervalScale ?? 1;
-  const demo = options.demo ?? true;
+  const scale = { originMs: Date.now(), speed: checkSpeed(options.speed ?? 1) };
+  const time = scaledTime(scale);
 
   // Before a minute of synth: without Java nothing else matters.
   checkJavaRuntime();
@@ -206,12 +194,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       endpoints: { dynamodb: dynamodb.endpoint, 'bedrock-runtime': bedrock.endpoint },
       maxConcurrencyPerFunction: options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION,
       onLog: (line) => functionLog.write(line),
+      ...(scale.speed === 1 ? {} : { environment: { [ENV.localClock]: formatClockScale(scale) } }),
     });
     services.push(lambda);
     const stepFunctions = await startStepFunctions({
       stateMachines: stateMachinesFromTemplate(template),
       lambda: lambda.host,
       retryIntervalScale,
+      time,
     });
     services.push(stepFunctions);
     const eventBridge = await startEventBridge({
@@ -220,6 +210,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda: lambda.host,
       sinkFile,
       retryDelayScale: retryIntervalScale,
+      schedules: { intervalScale: 1 / scale.speed },
+      clock: () => time.now(),
     });
     services.push(eventBridge);
     // Every port is known only now: functions started from here on see all the endpoints.
@@ -292,8 +284,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       `ready in ${seconds} s: ${ids.length} workflow${ids.length === 1 ? '' : 's'} (${ids.join(', ') || 'none'}); state in ${join(stateDir, 'local.json')}`,
     );
 
-    if (options.progress ?? demo) watchProgress(cloud, log);
-    return demo ? { ...cloud, demo: runDemo(cloud, { log }) } : cloud;
+    if (options.progress ?? false) watchProgress(cloud, log);
+    return cloud;
   } catch (error) {
     removeLocalState(stateDir);
     await stopAll(services).catch(() => {});

@@ -14,8 +14,8 @@
  */
 import { ENV } from '../core/runtime-env.js';
 import { STACK_OUTPUTS } from '../core/stack-outputs.js';
-import type { LocalFunction } from './lambda-host.js';
-import { type LocalTemplate, TemplateError } from './template.js';
+import type { LocalFunction } from './lambda/index.js';
+import { type LocalTemplate, TemplateError } from './template/index.js';
 
 /** One workflow of the template. */
 export interface WorkflowTopology {

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { WorkflowSpecError } from '../core/errors.js';
+import { type ExampleEvent, parseExampleEvent } from '../core/workflow/example-event.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
 
@@ -22,18 +23,7 @@ export interface LocatedWorkflowPack {
   readonly pack: WorkflowPack;
 }
 
-/** An example event of a pack, with what the pack's author expects it to do. */
-export interface ExampleEvent {
-  readonly name: string;
-  readonly expect: {
-    readonly outcome: 'ALLOW' | 'REQUIRE_APPROVAL' | 'DENY' | 'REJECT';
-    readonly status: string | null;
-    readonly actions: readonly string[];
-  };
-  readonly source: string;
-  readonly 'detail-type': string;
-  readonly detail: Record<string, unknown>;
-}
+export type { ExampleEvent } from '../core/workflow/example-event.js';
 
 function readPackFile(dir: string, id: string, field: string, file: string): string {
   const path = join(dir, file);
@@ -82,15 +72,27 @@ export async function discoverWorkflowPacks(root: string = WORKFLOWS_DIR): Promi
   return packs;
 }
 
-/** Reads a pack's example events (`events/*.json`), sorted by file name. */
+/**
+ * Reads a pack's example events (`events/*.json`), sorted by file name.
+ * @throws WorkflowSpecError naming the file and each bad field when one is not valid JSON or not an example.
+ */
 export function loadExampleEvents(packDir: string): ExampleEvent[] {
   const eventsDir = join(packDir, 'events');
   if (!existsSync(eventsDir)) return [];
+  const workflowId = packDir.split(/[\\/]/).pop() ?? packDir;
   return readdirSync(eventsDir)
     .filter((file) => file.endsWith('.json'))
     .sort()
-    .map((file) => ({
-      name: file.replace(/\.json$/, ''),
-      ...(JSON.parse(readFileSync(join(eventsDir, file), 'utf8')) as Omit<ExampleEvent, 'name'>),
-    }));
+    .map((file) => {
+      const name = file.replace(/\.json$/, '');
+      let value: unknown;
+      try {
+        value = JSON.parse(readFileSync(join(eventsDir, file), 'utf8'));
+      } catch (error) {
+        throw new WorkflowSpecError(workflowId, [
+          `events/${file}: not valid JSON (${(error as Error).message})`,
+        ]);
+      }
+      return parseExampleEvent(workflowId, name, value);
+    });
 }

@@ -1,11 +1,12 @@
 /**
  * `awf local up` (what `npm start` runs): the synthesized stacks on this
- * machine, with the demo, until Ctrl+C.
+ * machine, with the demo (`local-demo.ts`), until Ctrl+C.
  */
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import { isProcessRunning } from '../../local/process-running.js';
-import { LOCAL_STATE_DIR, localStatePath, readLocalState } from '../../local/state-file.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { checkSpeed } from '../../core/clock-scale.js';
+import { isProcessRunning } from '../../local/process/process-running.js';
+import { LOCAL_STATE_DIR, localStatePath, readLocalState } from '../../local/process/state-file.js';
 
 /** Options of `awf local up`. */
 export interface LocalUpOptions {
@@ -13,6 +14,8 @@ export interface LocalUpOptions {
   readonly demo?: boolean;
   readonly inMemory?: boolean;
   readonly modelScript?: string;
+  /** How much faster than the wall clock the cloud's time runs (1 to 3600). */
+  readonly speed?: number;
   readonly stateDir?: string;
 }
 
@@ -61,10 +64,10 @@ export async function localUp(options: LocalUpOptions): Promise<void> {
     const cloud = await Promise.race([
       startLocalCloud({
         stateDir,
-        demo: options.demo ?? true,
         progress: true,
         inMemory: options.inMemory ?? false,
         ...(options.modelScript === undefined ? {} : { modelScript: options.modelScript }),
+        ...(options.speed === undefined ? {} : { speed: options.speed }),
         log,
       }),
       stopSignal.then(() => undefined),
@@ -73,6 +76,11 @@ export async function localUp(options: LocalUpOptions): Promise<void> {
       // Interrupted while starting: what has started is stopped by its own exit hooks.
       log(`${stopRequested ?? 'signal'} while starting; exiting`);
       process.exit(128 + (stopRequested === 'SIGTERM' ? 15 : 2));
+    }
+    if (options.demo ?? true) {
+      const { runDemo } = await import('./local-demo.js');
+      // Never rejects; it reports its outcome in lines. Ctrl+C may stop the cloud before it ends.
+      void runDemo(cloud, { log });
     }
     await stopSignal;
     log(`${stopRequested ?? 'signal'}: stopping the local cloud...`);
@@ -96,6 +104,17 @@ export function addLocalCommands(program: Command): Command {
     )
     .option('--no-demo', 'start without sending the example events')
     .option('--in-memory', 'keep DynamoDB in memory: nothing survives a restart')
+    .option(
+      '--speed <factor>',
+      "run the cloud's time faster than the wall clock, for demos: at 60 an hour passes in a minute (timeouts, heartbeats, reminders and the steps' clocks follow it)",
+      (value: string) => {
+        try {
+          return checkSpeed(Number(value));
+        } catch (error) {
+          throw new InvalidArgumentError((error as Error).message);
+        }
+      },
+    )
     .option(
       '--model-script <path>',
       "an ES module whose default export answers every model request (default: $AWF_MODEL_SCRIPT, else each pack's local-model.ts)",

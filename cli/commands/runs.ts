@@ -3,9 +3,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { durationToSeconds } from '../../core/duration.js';
+import { observationsOf } from '../../core/lineage/observations.js';
 import type { RunRecord } from '../../core/runs/records.js';
 import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
-import { observationsOf } from '../../core/steps/plan/observations.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';

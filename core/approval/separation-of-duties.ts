@@ -70,3 +70,18 @@ export function checkApprover(
   }
   return { allowed: true, principal };
 }
+
+/**
+ * The first principal of the workflow's approver directory that the decide
+ * step would accept for `approval` (a role it needs, not named in the case);
+ * undefined when nobody may decide it.
+ */
+export function firstAllowedApprover(
+  spec: WorkflowSpec,
+  approval: { readonly approverRoles: readonly string[]; readonly excludedApprovers: readonly string[] },
+): string | undefined {
+  for (const principal of Object.keys(spec.approvals.approvers)) {
+    if (checkApprover(spec, approval, principal).allowed) return principal;
+  }
+  return undefined;
+}

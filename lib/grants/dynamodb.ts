@@ -63,8 +63,8 @@ function indexArn(table: dynamodb.ITable, indexName: string): string {
  * Lets the grantee use the key only through DynamoDB in this region: the key
  * protects evidence, so a role must not be able to decrypt with it directly.
  */
-function grantKeyViaDynamoDb(key: kms.IKey, grantee: iam.IGrantable, actions: readonly string[]): void {
-  iam.Grant.addToPrincipal({
+function grantKeyViaDynamoDb(key: kms.IKey, grantee: iam.IGrantable, actions: readonly string[]): iam.Grant {
+  return iam.Grant.addToPrincipal({
     grantee,
     actions: [...actions],
     resourceArns: [key.keyArn],
@@ -97,14 +97,17 @@ export function grantLineageAppend(
 
 /**
  * Grants an auditor read-only access to the lineage table and each of its
- * indexes (named, not `index/*`), and decrypt through DynamoDB.
+ * indexes (named, not `index/*`), and decrypt through DynamoDB: the
+ * {@link LINEAGE_AUDIT_ACTIONS}, never a write.
+ *
+ * @returns the grant of the table and index actions combined with the key's.
  */
 export function grantLineageAudit(
   lineageTable: dynamodb.ITable,
   key: kms.IKey,
   grantee: iam.IGrantable,
-): void {
-  iam.Grant.addToPrincipal({
+): iam.Grant {
+  const read = iam.Grant.addToPrincipal({
     grantee,
     actions: [...LINEAGE_AUDIT_ACTIONS],
     resourceArns: [
@@ -112,7 +115,7 @@ export function grantLineageAudit(
       ...Object.values(LINEAGE_TABLE_LAYOUT.indexes).map((index) => indexArn(lineageTable, index.indexName)),
     ],
   });
-  grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS);
+  return read.combine(grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS));
 }
 
 /** Grants reading the runs table and its `byWorkflow` index. */
@@ -131,7 +134,7 @@ export function grantRunsRead(runsTable: dynamodb.ITable, key: kms.IKey, grantee
  * partition key prefix, so (for example) the step that runs actions cannot
  * approve them or raise an action's autonomy.
  *
- * @throws InfrastructurePropsError when `partitions` is empty (use {@link grantRunsRead}).
+ * @throws InfrastructurePropsError naming the table when `partitions` is empty (use {@link grantRunsRead}).
  * @example
  * grantRunsReadWrite(runsTable, dataKey, actFunction, ['execution', 'run', 'history']);
  */
@@ -144,6 +147,7 @@ export function grantRunsReadWrite(
   if (partitions.length === 0) {
     throw new InfrastructurePropsError(
       'partitions must name at least one kind of runs item to write, got []',
+      runsTable,
     );
   }
   iam.Grant.addToPrincipal({

@@ -11,6 +11,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
 import { InfrastructurePropsError } from '../errors.js';
 
 /**
@@ -56,13 +57,15 @@ const GEOGRAPHIES = ['us', 'eu', 'apac', 'global'] as const;
 
 /**
  * Tells a foundation model id from an inference profile id by its prefix.
+ * @param scope the construct the model is configured on; errors name its path.
  * @example
- * parseModelId('us.anthropic.claude-3-5-haiku-20241022-v1:0') // inference profile, geography us
+ * parseModelId('us.anthropic.claude-3-5-haiku-20241022-v1:0', this) // inference profile, geography us
  */
-export function parseModelId(modelId: string): ModelTarget {
+export function parseModelId(modelId: string, scope: IConstruct): ModelTarget {
   if (!/^[A-Za-z0-9][A-Za-z0-9.:_-]*$/.test(modelId)) {
     throw new InfrastructurePropsError(
       `model id must be a bedrock model or inference profile id such as "anthropic.claude-3-5-haiku-20241022-v1:0", got "${modelId}"`,
+      scope,
     );
   }
   const dot = modelId.indexOf('.');
@@ -73,6 +76,7 @@ export function parseModelId(modelId: string): ModelTarget {
   if (!foundationModelId.includes('.')) {
     throw new InfrastructurePropsError(
       `inference profile id must name a foundation model after "${prefix}.", got "${modelId}"`,
+      scope,
     );
   }
   return { kind: 'inference-profile', profileId: modelId, modelId: foundationModelId, geography };
@@ -80,6 +84,8 @@ export function parseModelId(modelId: string): ModelTarget {
 
 /** Where the grant applies. */
 export interface ModelInvokeScope {
+  /** The construct the model is configured on (the workflow); errors name its path. */
+  readonly construct: IConstruct;
   readonly partition: string;
   readonly region: string;
   readonly account: string;
@@ -103,7 +109,7 @@ function foundationModelArn(partition: string, region: string, modelId: string):
  *   from the stack's region (an `eu.` profile from `us-east-1`).
  */
 export function modelInvokeArns(modelId: string, scope: ModelInvokeScope): string[] {
-  const target = parseModelId(modelId);
+  const target = parseModelId(modelId, scope.construct);
   const { partition, region, account } = scope;
   if (target.kind === 'foundation-model') return [foundationModelArn(partition, region, target.modelId)];
 
@@ -121,6 +127,7 @@ export function modelInvokeArns(modelId: string, scope: ModelInvokeScope): strin
     throw new InfrastructurePropsError(
       `inference profile "${modelId}" routes within ${target.geography} (${destinations.join(', ')}) ` +
         `and cannot be called from region ${region}`,
+      scope.construct,
     );
   }
   return [profileArn, ...destinations.map((r) => foundationModelArn(partition, r, target.modelId))];
@@ -131,7 +138,9 @@ export function modelInvokeArns(modelId: string, scope: ModelInvokeScope): strin
  * ARNs only; never `bedrock:*`, never `Resource: *`.
  *
  * @example
- * grantModelInvoke(planFunction, spec.agent.modelId, { partition: stack.partition, region: stack.region, account: stack.account });
+ * grantModelInvoke(planFunction, spec.agent.modelId, {
+ *   construct: this, partition: stack.partition, region: stack.region, account: stack.account,
+ * });
  */
 export function grantModelInvoke(
   grantee: iam.IGrantable,

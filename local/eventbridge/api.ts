@@ -3,7 +3,7 @@
  * shapes, so the real `@aws-sdk/client-eventbridge` works against it.
  */
 import { z } from 'zod';
-import { AwsServiceError, type JsonOperation, parseRequest } from '../http-json.js';
+import { AwsServiceError, type JsonOperation, parseRequest } from '../http/json-protocol.js';
 import type { LocalEventBridge } from './engine.js';
 import type { LocalRule } from './rules.js';
 

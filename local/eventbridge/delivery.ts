@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AwfError } from '../../core/errors.js';
-import { AwsServiceError } from '../http-json.js';
+import { AwsServiceError } from '../http/json-protocol.js';
 import type { ExecutionStarter, LambdaInvoker } from '../ports.js';
 import type { LocalRule, LocalTarget } from './rules.js';
 import type { LocalBusEvent } from './sink.js';

@@ -11,7 +11,7 @@ import {
   type EventMatcher,
   InvalidEventPatternError,
 } from '../../core/event-pattern/index.js';
-import { AwsServiceError } from '../http-json.js';
+import { AwsServiceError } from '../http/json-protocol.js';
 import type { ExecutionStarter, LambdaInvoker } from '../ports.js';
 import { type DeadLetter, type DeliveryOutcome, deliver } from './delivery.js';
 import { busNameOf, type LocalRule, type LocalTarget, RuleConfigurationError } from './rules.js';

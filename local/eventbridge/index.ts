@@ -3,7 +3,7 @@
  * PutEvents-compatible HTTP endpoint, delivering to the local Step Functions
  * and Lambda host, with a sink of every accepted event.
  */
-import { startJsonProtocolServer } from '../http-json.js';
+import { startJsonProtocolServer } from '../http/json-protocol.js';
 import type { LocalService } from '../ports.js';
 import { eventBridgeOperations } from './api.js';
 import { LocalEventBridge, type LocalEventBridgeOptions } from './engine.js';

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { AwfError } from '../../core/errors.js';
-import type { LocalTemplate, TemplateResource } from '../template.js';
+import type { LocalTemplate, TemplateResource } from '../template/index.js';
 import type { TargetInputConfig } from './target-input.js';
 
 /** A rule the local EventBridge cannot serve as EventBridge would. */

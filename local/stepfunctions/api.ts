@@ -5,7 +5,7 @@
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
-import { AwsServiceError, type JsonOperation, parseRequest } from '../http-json.js';
+import { AwsServiceError, type JsonOperation, parseRequest } from '../http/json-protocol.js';
 import type { LocalStepFunctions } from './engine.js';
 import type { ExecutionDescription } from './execution.js';
 

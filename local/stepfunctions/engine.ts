@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { AwsServiceError } from '../http-json.js';
+import { systemTime, type TimeSource } from '../clock/time-source.js';
+import { AwsServiceError } from '../http/json-protocol.js';
 import type { ExecutionStarter, LambdaInvoker } from '../ports.js';
 import { type PreparedDefinition, prepareDefinition } from './definition.js';
 import { type ExecutionDescription, type ExecutionStatus, LocalExecution } from './execution.js';
@@ -38,10 +39,11 @@ export interface LocalStepFunctionsOptions {
    */
   readonly retryIntervalScale?: number;
   /**
-   * The clock for dates and history timestamps.
-   * @default - the system clock
+   * The clock for dates, history timestamps, task timeouts and heartbeats: a
+   * {@link VirtualClock} makes a 24-hour approval timeout take milliseconds.
+   * @default - the system clock and Node's timers
    */
-  readonly clock?: () => Date;
+  readonly time?: TimeSource;
 }
 
 /** What DescribeStateMachine returns. */
@@ -110,8 +112,9 @@ function parseStateMachineArn(arn: string): ParsedStateMachineArn | undefined {
 export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> implements ExecutionStarter {
   readonly #stateMachines = new Map<string, ServedStateMachine>();
   readonly #executions = new Map<string, RunningExecution>();
-  readonly #tokens = new TaskTokenRegistry();
+  readonly #tokens: TaskTokenRegistry;
   readonly #lambda: LambdaInvoker;
+  readonly #time: TimeSource;
   readonly #clock: () => Date;
   #stopped = false;
 
@@ -122,7 +125,9 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> i
   constructor(options: LocalStepFunctionsOptions) {
     super();
     this.#lambda = options.lambda;
-    this.#clock = options.clock ?? (() => new Date());
+    this.#time = options.time ?? systemTime;
+    this.#clock = () => this.#time.now();
+    this.#tokens = new TaskTokenRegistry(this.#time);
     const creationDate = this.#clock();
     for (const source of options.stateMachines) {
       const arn = parseStateMachineArn(source.arn);
@@ -214,6 +219,7 @@ export class LocalStepFunctions extends EventEmitter<LocalStepFunctionsEvents> i
       region,
       lambda: this.#lambda,
       tokens: this.#tokens,
+      time: this.#time,
     });
     this.#executions.set(executionArn, running);
     this.emit('execution', execution);

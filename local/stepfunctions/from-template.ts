@@ -1,7 +1,7 @@
 /**
  * The state machines of the synthesized stacks, as the local Step Functions serves them.
  */
-import type { LocalTemplate } from '../template.js';
+import type { LocalTemplate } from '../template/index.js';
 import type { LocalStateMachineSource } from './engine.js';
 
 /**

@@ -2,7 +2,7 @@
  * The local Step Functions: the template's state machines run by
  * aws-local-stepfunctions, behind a Step Functions-compatible HTTP endpoint.
  */
-import { startJsonProtocolServer } from '../http-json.js';
+import { startJsonProtocolServer } from '../http/json-protocol.js';
 import type { LocalService } from '../ports.js';
 import { stepFunctionsOperations } from './api.js';
 import { LocalStepFunctions, type LocalStepFunctionsOptions } from './engine.js';

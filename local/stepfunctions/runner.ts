@@ -5,6 +5,7 @@
  */
 import './promise-polyfill.js';
 import { ExecutionAbortedError, ExecutionError, ExecutionTimeoutError } from 'aws-local-stepfunctions';
+import type { TimeSource } from '../clock/time-source.js';
 import type { LambdaInvoker } from '../ports.js';
 import type { PreparedDefinition } from './definition.js';
 import type { ExecutionResult, LocalExecution } from './execution.js';
@@ -20,6 +21,7 @@ export interface RunContext {
   readonly region: string;
   readonly lambda: LambdaInvoker;
   readonly tokens: TaskTokenRegistry;
+  readonly time: TimeSource;
 }
 
 /** An execution in progress. */
@@ -96,6 +98,7 @@ export function runExecution(execution: LocalExecution, input: unknown, ctx: Run
         lambda: ctx.lambda,
         tokens: ctx.tokens,
         region: ctx.region,
+        time: ctx.time,
       }),
     },
     // The context object as AWS builds it; `$$.Task.Token` is swapped for a real token by callback tasks.

@@ -20,6 +20,7 @@ import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { RunOptions } from 'aws-local-stepfunctions';
 import { z } from 'zod';
 import { AwfError } from '../../core/errors.js';
+import type { CancelTimer, TimeSource } from '../clock/time-source.js';
 import type { LambdaInvoker } from '../ports.js';
 import type { TaskStateInfo } from './definition.js';
 import type { LocalExecution } from './execution.js';
@@ -58,6 +59,8 @@ export interface TaskHandlerContext {
   readonly lambda: LambdaInvoker;
   readonly tokens: TaskTokenRegistry;
   readonly region: string;
+  /** The clock task timeouts run on. */
+  readonly time: TimeSource;
 }
 
 const lambdaInvokeParameters = z.object({
@@ -75,12 +78,12 @@ type Settled<T> =
 
 /** The time limit of one task attempt, and the end of its execution. */
 class AttemptLimits {
-  readonly #timer?: NodeJS.Timeout;
+  readonly #cancelTimer?: CancelTimer;
   readonly #signal: AbortSignal;
   readonly #onClosed: () => void;
   readonly #ended: Promise<Settled<never>>;
 
-  constructor(timeoutSeconds: number | undefined, signal: AbortSignal) {
+  constructor(timeoutSeconds: number | undefined, signal: AbortSignal, time: TimeSource) {
     this.#signal = signal;
     let end: (settled: Settled<never>) => void = () => undefined;
     this.#ended = new Promise((resolve) => {
@@ -89,7 +92,7 @@ class AttemptLimits {
     this.#onClosed = () => end({ kind: 'closed' });
     signal.addEventListener('abort', this.#onClosed, { once: true });
     if (timeoutSeconds !== undefined)
-      this.#timer = startTimer(timeoutSeconds, () => end({ kind: 'timed-out' }));
+      this.#cancelTimer = startTimer(time, timeoutSeconds, () => end({ kind: 'timed-out' }));
   }
 
   /** Waits for `work`, unless the attempt times out or the execution ends first. */
@@ -104,7 +107,7 @@ class AttemptLimits {
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
+    this.#cancelTimer?.();
     this.#signal.removeEventListener('abort', this.#onClosed);
   }
 }
@@ -150,7 +153,7 @@ async function runLambdaFunction(
   input: JsonValue,
 ): Promise<JsonValue> {
   const { execution } = ctx;
-  const limits = new AttemptLimits(task.timeoutSeconds, execution.closedSignal);
+  const limits = new AttemptLimits(task.timeoutSeconds, execution.closedSignal, ctx.time);
   try {
     execution.record({
       type: 'LambdaFunctionScheduled',
@@ -260,7 +263,7 @@ async function runLambdaIntegration(
     return new TaskError(error, cause);
   };
 
-  const limits = new AttemptLimits(task.timeoutSeconds, execution.closedSignal);
+  const limits = new AttemptLimits(task.timeoutSeconds, execution.closedSignal, ctx.time);
   const token = callback
     ? ctx.tokens.open(
         { executionArn: execution.executionArn, stateName: task.stateName },

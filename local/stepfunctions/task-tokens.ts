@@ -8,7 +8,8 @@
  * closed, so late callers get `TaskTimedOut` as they would from AWS.
  */
 import { randomBytes } from 'node:crypto';
-import { AwsServiceError } from '../http-json.js';
+import { type CancelTimer, systemTime, type TimeSource } from '../clock/time-source.js';
+import { AwsServiceError } from '../http/json-protocol.js';
 import { startTimer } from './timers.js';
 
 /** How a waiting task ended. */
@@ -37,7 +38,7 @@ export interface TaskTokenOwner {
 interface OpenEntry {
   readonly owner: TaskTokenOwner;
   readonly heartbeatSeconds?: number;
-  heartbeatTimer?: NodeJS.Timeout;
+  cancelHeartbeat?: CancelTimer;
   settle(outcome: TaskOutcome): void;
 }
 
@@ -54,6 +55,12 @@ const MAX_OUTPUT_BYTES = 262_144;
 export class TaskTokenRegistry {
   readonly #open = new Map<string, OpenEntry>();
   readonly #closed = new Set<string>();
+  readonly #time: TimeSource;
+
+  /** @param time the clock heartbeat timeouts run on */
+  constructor(time: TimeSource = systemTime) {
+    this.#time = time;
+  }
 
   /**
    * Mints a token and starts its heartbeat clock (when `heartbeatSeconds` is set):
@@ -71,7 +78,7 @@ export class TaskTokenRegistry {
       heartbeatSeconds,
       settle: (result) => {
         if (!this.#open.delete(token)) return;
-        clearTimeout(entry.heartbeatTimer);
+        entry.cancelHeartbeat?.();
         this.#closed.add(token);
         resolveOutcome(result);
       },
@@ -143,8 +150,8 @@ export class TaskTokenRegistry {
 
   #armHeartbeat(entry: OpenEntry): void {
     if (entry.heartbeatSeconds === undefined) return;
-    clearTimeout(entry.heartbeatTimer);
-    entry.heartbeatTimer = startTimer(entry.heartbeatSeconds, () =>
+    entry.cancelHeartbeat?.();
+    entry.cancelHeartbeat = startTimer(this.#time, entry.heartbeatSeconds, () =>
       entry.settle({ kind: 'heartbeat-timed-out' }),
     );
   }

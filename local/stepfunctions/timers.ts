@@ -1,19 +1,19 @@
 /**
- * Timers for timeouts measured in seconds, as ASL writes them.
+ * Timers for timeouts measured in seconds, as ASL writes them, on the
+ * emulation's time source (the system clock, or a virtual clock in tests and
+ * `awf packs test`).
  */
+import { type CancelTimer, MAX_TIMER_MS, type TimeSource } from '../clock/time-source.js';
+
+/** The longest delay a timer supports, in seconds; longer ones never fire. */
+export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 /**
- * The longest delay a Node timer supports (2^31 - 1 ms, about 24.8 days).
- * Longer delays would fire at once instead.
+ * Calls `callback` after `seconds` of `time`'s clock; a delay beyond
+ * {@link MAX_TIMER_SECONDS} never fires (no local session lasts that long).
+ * @returns the function that cancels the timer
  */
-export const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / 1000);
-
-/**
- * Calls `callback` after `seconds`; a delay beyond {@link MAX_TIMER_SECONDS}
- * never fires (no local session lasts that long), and no timer is created.
- * @returns the timer to clear, if one was started
- */
-export function startTimer(seconds: number, callback: () => void): NodeJS.Timeout | undefined {
-  if (seconds > MAX_TIMER_SECONDS) return undefined;
-  return setTimeout(callback, seconds * 1000);
+export function startTimer(time: TimeSource, seconds: number, callback: () => void): CancelTimer {
+  if (seconds > MAX_TIMER_SECONDS) return () => undefined;
+  return time.setTimer(seconds * 1000, callback);
 }

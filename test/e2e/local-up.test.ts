@@ -9,14 +9,26 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEMO_APPROVAL_REASON } from '../../cli/commands/local-demo.js';
 import type { LineageRecord } from '../../core/lineage/record.js';
-import { DEMO_APPROVAL_REASON } from '../../local/demo.js';
-import { type LocalState, localStatePath, readLocalState } from '../../local/state-file.js';
-import { cloudAssemblyStaleness, SYNTH_SOURCES } from '../../local/synth.js';
-import { loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
+import { readEventPath } from '../../core/redaction.js';
+import { type LocalState, localStatePath, readLocalState } from '../../local/process/state-file.js';
+import { cloudAssemblyStaleness, SYNTH_SOURCES } from '../../local/process/synth.js';
+import { discoverWorkflowPacks, loadExampleEvents } from '../../workflows/discover.js';
 import { listens, runAwf, spawnAwf } from '../support/awf-process.js';
 
-const EXAMPLES = loadExampleEvents(join(WORKFLOWS_DIR, 'refund-triage'));
+/** The reference pack, whose approval the demo approver grants. */
+const WORKFLOW = 'refund-triage';
+const PACKS = await discoverWorkflowPacks();
+/** Every pack's example events, which the demo sends, each with the entity its run is about. */
+const EXAMPLES = PACKS.flatMap(({ dir, pack }) =>
+  loadExampleEvents(dir).map((example) => ({
+    ...example,
+    workflowId: pack.spec.id,
+    entityId: String(readEventPath(example, pack.spec.entityKey)),
+  })),
+);
+const WORKFLOW_IDS = PACKS.map(({ pack }) => pack.spec.id).sort();
 
 /** Runs `awf <args>` to its end and returns its stdout. @throws with its stderr when it fails */
 async function awf(args: readonly string[]): Promise<string> {
@@ -79,15 +91,16 @@ describe('awf local up', () => {
     expect(summary).toBe(
       `demo: ${EXAMPLES.length} example event(s) ended; ${EXAMPLES.length} as their examples expect`,
     );
-    const ready = lines.findIndex((line) => /^ready in [\d.]+ s: 1 workflow \(refund-triage\)/.test(line));
+    expect(WORKFLOW_IDS).toContain(WORKFLOW);
+    const readyLine = `s: ${WORKFLOW_IDS.length} workflow${WORKFLOW_IDS.length === 1 ? '' : 's'} (${WORKFLOW_IDS.join(', ')});`;
+    const ready = lines.findIndex((line) => /^ready in [\d.]+ s: /.test(line) && line.includes(readyLine));
     const firstPut = lines.findIndex((line) => line.startsWith('demo: put'));
     expect(ready).toBeGreaterThanOrEqual(0);
     expect(firstPut).toBeGreaterThan(ready);
-    for (const example of EXAMPLES) {
-      const orderId = String(example.detail.orderId);
-      expect(lines).toContain(`  refund-triage ${orderId}  Admit event`);
-      const ended = lines.find((line) => line.startsWith(`  refund-triage ${orderId}  => `)) ?? '';
-      expect(ended).toContain(example.expect.status ?? 'event rejected');
+    for (const { workflowId, entityId, expect: expected } of EXAMPLES) {
+      expect(lines).toContain(`  ${workflowId} ${entityId}  Admit event`);
+      const ended = lines.find((line) => line.startsWith(`  ${workflowId} ${entityId}  => `)) ?? '';
+      expect(ended).toContain(expected.status ?? 'event rejected');
     }
     expect(lines).toContainEqual(
       expect.stringMatching(
@@ -112,20 +125,24 @@ describe('awf local up', () => {
 
     const runs = JSON.parse(await awf(['runs', 'list', '--json', '--state-dir', stateDir])) as {
       runId: string;
+      workflowId: string;
       entityId: string;
       status: string;
     }[];
     const expected = EXAMPLES.filter((e) => e.expect.status !== null).map((e) => ({
-      entityId: String(e.detail.orderId),
+      workflowId: e.workflowId,
+      entityId: e.entityId,
       status: e.expect.status,
     }));
-    expect(runs.map(({ entityId, status }) => ({ entityId, status }))).toEqual(
+    expect(runs.map(({ workflowId, entityId, status }) => ({ workflowId, entityId, status }))).toEqual(
       expect.arrayContaining(expected),
     );
     expect(runs).toHaveLength(expected.length);
 
-    const approved = EXAMPLES.find((e) => e.expect.outcome === 'REQUIRE_APPROVAL');
-    const approvedRun = runs.find((r) => r.entityId === String(approved?.detail.orderId));
+    const approved = EXAMPLES.find(
+      (e) => e.workflowId === WORKFLOW && e.expect.outcome === 'REQUIRE_APPROVAL',
+    );
+    const approvedRun = runs.find((r) => r.workflowId === WORKFLOW && r.entityId === approved?.entityId);
     const trail = JSON.parse(
       await awf(['audit', 'trail', approvedRun?.runId ?? 'missing', '--json', '--state-dir', stateDir]),
     ) as { records: LineageRecord[]; verification: { ok: boolean } };

@@ -6,14 +6,21 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ENV } from '../../core/runtime-env.js';
 import { DEFAULT_STACK_NAMES } from '../../core/stack-outputs.js';
-import { PROJECT_ROOT } from '../../lib/project-paths.js';
+import { AWF_PACKAGE_ROOT } from '../../lib/project-paths.js';
 import { ESM_REQUIRE_BANNER } from '../../lib/step-function.js';
+import { discoverWorkflowPacks } from '../../workflows/discover.js';
 import { FakeCloud, type Json } from './support/fake-cloud.js';
+import { REFERENCE_WORKFLOW_ID, workflowIdsOf } from './support/packs.js';
 import { TEST_ENV } from './support/synth.js';
+
+/** The packs `cdk synth` deploys: every pack under workflows/. */
+const WORKFLOW_IDS = workflowIdsOf(await discoverWorkflowPacks());
 
 interface BundledFunction {
   readonly logicalId: string;
+  readonly workflowId: string;
   readonly step: string;
   readonly assetDir: string;
   readonly environment: Record<string, string>;
@@ -39,7 +46,7 @@ beforeAll(() => {
   delete env.CDK_DEFAULT_REGION;
   delete env.AWS_PROFILE;
   execFileSync('npx', ['cdk', 'synth', '--no-notices', '--quiet', '--output', outdir], {
-    cwd: PROJECT_ROOT,
+    cwd: AWF_PACKAGE_ROOT,
     env,
     stdio: 'pipe',
     timeout: 280_000,
@@ -60,10 +67,12 @@ beforeAll(() => {
         DEFAULT_STACK_NAMES.workflows,
         (resource.Properties?.Environment as { Variables: Json } | undefined)?.Variables ?? {},
       ) as Record<string, string>;
+      const workflowId = variables[ENV.workflowId] ?? '';
       const service = variables.POWERTOOLS_SERVICE_NAME ?? '';
       return {
         logicalId,
-        step: service.replace(/^awf-refund-triage-/, ''),
+        workflowId,
+        step: service.startsWith(`awf-${workflowId}-`) ? service.slice(`awf-${workflowId}-`.length) : service,
         assetDir: join(outdir, assetPath),
         environment: variables,
       };
@@ -82,20 +91,22 @@ it('synthesizes both stacks for the default offline environment', () => {
   }
 });
 
-it('bundles the ten steps of refund-triage, each with its asset path in the template', () => {
-  expect(functions.map((f) => f.step).sort()).toEqual(
-    [
-      'act',
-      'admit',
-      'complete',
-      'decide-approval',
-      'escalate',
-      'gate',
-      'ground',
-      'plan',
-      'remind',
-      'request-approval',
-    ].sort(),
+it('bundles the ten steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
+  const steps = [
+    'act',
+    'admit',
+    'complete',
+    'decide-approval',
+    'escalate',
+    'gate',
+    'ground',
+    'plan',
+    'remind',
+    'request-approval',
+  ];
+  expect(WORKFLOW_IDS).toContain(REFERENCE_WORKFLOW_ID);
+  expect(functions.map((f) => `${f.workflowId}/${f.step}`).sort()).toEqual(
+    WORKFLOW_IDS.flatMap((id) => steps.map((step) => `${id}/${step}`)).sort(),
   );
   for (const fn of functions) expect(existsSync(fn.assetDir)).toBe(true);
 });
@@ -117,8 +128,8 @@ it('emits ESM (.mjs) with a source map, the require banner, and no import left t
 it("copies cedar-wasm's module beside the bundles of the steps that evaluate policies, gate and act, only", () => {
   const withWasm = functions
     .filter((f) => existsSync(join(f.assetDir, 'cedar_wasm_bg.wasm')))
-    .map((f) => f.step);
-  expect(withWasm.sort()).toEqual(['act', 'gate']);
+    .map((f) => `${f.workflowId}/${f.step}`);
+  expect(withWasm.sort()).toEqual(WORKFLOW_IDS.flatMap((id) => [`${id}/act`, `${id}/gate`]).sort());
 });
 
 it('loads every bundle in Node with the environment its template gives it', () => {

@@ -8,11 +8,15 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../core/runtime-env.js';
 import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
 import type { GovernedWorkflow } from '../../lib/governed-workflow.js';
-import { STEP_ENTRIES_DIR } from '../../lib/project-paths.js';
+import { AWF_PACKAGE_ROOT, stepEntriesDir } from '../../lib/project-paths.js';
 import { STEP_NAMES, STEP_PROFILES } from '../../lib/steps.js';
+import type { PackAtDir } from '../../lib/workflows-stack.js';
 import type { FakeCloud } from './support/fake-cloud.js';
+import { workflowIdsOf } from './support/packs.js';
 import { fakeCloudOf, loadTestPacks, type SynthesizedAwf, synthAwf } from './support/synth.js';
 
+/** The repository's packs and the fixture packs. */
+let packs: PackAtDir[];
 let synth: SynthesizedAwf;
 let template: Template;
 let cloud: FakeCloud;
@@ -33,7 +37,8 @@ function resolvedProperties(id: string): Record<string, unknown> {
 }
 
 beforeAll(async () => {
-  synth = synthAwf({ packs: await loadTestPacks() });
+  packs = await loadTestPacks();
+  synth = synthAwf({ packs });
   template = synth.workflowsTemplate;
   cloud = fakeCloudOf(synth);
 });
@@ -58,7 +63,7 @@ describe('trigger rule', () => {
   });
 
   it('targets the STANDARD state machine with the whole event, a dead-letter queue and an explicit retry policy', () => {
-    for (const id of ['refund-triage', 'order-holds']) {
+    for (const id of workflowIdsOf(packs)) {
       const flow = workflow(id);
       const rule = resolvedProperties(logicalId(flow.rule)) as { Targets: Record<string, unknown>[] };
       expect(rule.Targets).toHaveLength(1);
@@ -96,7 +101,7 @@ describe('trigger rule', () => {
 
 describe('state machine', () => {
   it('logs every transition at level ALL without execution data, and traces with X-Ray', () => {
-    for (const id of ['refund-triage', 'order-holds']) {
+    for (const id of workflowIdsOf(packs)) {
       expect(resolvedProperties(logicalId(workflow(id).stateMachine))).toMatchObject({
         StateMachineType: 'STANDARD',
         LoggingConfiguration: {
@@ -139,8 +144,10 @@ describe('state machine', () => {
 
 describe('step functions', () => {
   it('builds the ten steps of every workflow', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 2 * STEP_NAMES.length);
-    for (const id of ['refund-triage', 'order-holds']) {
+    const ids = workflowIdsOf(packs);
+    expect(ids).toEqual(expect.arrayContaining(['refund-triage', 'order-holds']));
+    template.resourceCountIs('AWS::Lambda::Function', ids.length * STEP_NAMES.length);
+    for (const id of ids) {
       expect(Object.keys(workflow(id).functions)).toEqual([...STEP_NAMES]);
     }
   });
@@ -170,7 +177,13 @@ describe('step functions', () => {
         LoggingConfig: { LogGroup: string };
       };
       expect(properties.Role).toBe(cloud.arnOf(synth.workflows.stackName, logicalId(flow.roles[step])));
-      const logGroup = resolvedProperties(properties.LoggingConfig.LogGroup);
+      const written = cloud.resource(synth.workflows.stackName, logicalId(flow.functions[step])).Properties
+        ?.LoggingConfig as { LogGroup: { Ref: string } };
+      const logGroupId = written.LogGroup.Ref;
+      expect(properties.LoggingConfig.LogGroup).toBe(
+        cloud.physicalName(synth.workflows.stackName, logGroupId),
+      );
+      const logGroup = resolvedProperties(logGroupId);
       expect(logGroup).toMatchObject({
         RetentionInDays: 180,
         KmsKeyId: expect.stringMatching(/^arn:aws:kms:/),
@@ -180,10 +193,12 @@ describe('step functions', () => {
 
   it('gives each step the runtime environment its handler reads', () => {
     const flow = workflow('refund-triage');
+    const nameOf = (construct: { node: { defaultChild?: unknown } }) =>
+      cloud.physicalName(synth.data.stackName, synth.data.getLogicalId(construct.node.defaultChild as never));
     const tables = {
-      [ENV.runsTable]: synth.data.getLogicalId(synth.data.runsTable.node.defaultChild as never),
-      [ENV.lineageTable]: synth.data.getLogicalId(synth.data.lineageTable.node.defaultChild as never),
-      [ENV.eventBus]: synth.data.getLogicalId(synth.data.eventBus.node.defaultChild as never),
+      [ENV.runsTable]: nameOf(synth.data.runsTable),
+      [ENV.lineageTable]: nameOf(synth.data.lineageTable),
+      [ENV.eventBus]: nameOf(synth.data.eventBus),
     };
     for (const step of STEP_NAMES) {
       const { Environment } = resolvedProperties(logicalId(flow.functions[step])) as {
@@ -221,17 +236,17 @@ describe('step functions', () => {
   });
 
   it('bundles each step from a generated entry that binds its definition to the pack by relative imports', () => {
-    const entry = readFileSync(`${STEP_ENTRIES_DIR}/order-holds/act.ts`, 'utf8');
-    expect(entry).toContain("import { createStepHandler } from '../../../../lambdas/step-handler.js';");
-    expect(entry).toContain("import { actStep } from '../../../../core/steps/act/act.js';");
+    const entry = readFileSync(`${stepEntriesDir(AWF_PACKAGE_ROOT)}/order-holds/act.ts`, 'utf8');
+    expect(entry).toContain("import { createStepHandler } from '../../../../../lambdas/step-handler.js';");
+    expect(entry).toContain("import { actStep } from '../../../../../core/steps/act/act.js';");
     expect(entry).toContain(
-      "import spec from '../../../../test/infra/fixtures/packs/order-holds/workflow.js';",
+      "import spec from '../../../../../test/infra/fixtures/packs/order-holds/workflow.js';",
     );
     expect(entry).toContain(
-      "import prompt from '../../../../test/infra/fixtures/packs/order-holds/prompt.md';",
+      "import prompt from '../../../../../test/infra/fixtures/packs/order-holds/prompt.md';",
     );
     expect(entry).toContain(
-      "import policies from '../../../../test/infra/fixtures/packs/order-holds/policies.cedar';",
+      "import policies from '../../../../../test/infra/fixtures/packs/order-holds/policies.cedar';",
     );
     expect(entry).toContain(
       'export const handler = createStepHandler(actStep, { spec, prompt, policies }, {',
@@ -280,20 +295,20 @@ it('outputs each workflow state machine and decide-approval function for the awf
     { Value: string }
   >;
   const value = outputs[STACK_OUTPUTS.workflows]?.Value;
-  expect(JSON.parse(value ?? 'null')).toEqual({
-    'refund-triage': {
-      stateMachineArn: cloud.arnOf(
-        synth.workflows.stackName,
-        logicalId(workflow('refund-triage').stateMachine),
-      ),
-      decideApprovalFunctionName: logicalId(workflow('refund-triage').functions['decide-approval']),
-    },
-    'order-holds': {
-      stateMachineArn: cloud.arnOf(
-        synth.workflows.stackName,
-        logicalId(workflow('order-holds').stateMachine),
-      ),
-      decideApprovalFunctionName: logicalId(workflow('order-holds').functions['decide-approval']),
-    },
-  });
+  const ids = workflowIdsOf(packs);
+  expect(ids).toEqual(expect.arrayContaining(['refund-triage', 'order-holds']));
+  expect(JSON.parse(value ?? 'null')).toEqual(
+    Object.fromEntries(
+      ids.map((id) => [
+        id,
+        {
+          stateMachineArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).stateMachine)),
+          decideApprovalFunctionName: cloud.physicalName(
+            synth.workflows.stackName,
+            logicalId(workflow(id).functions['decide-approval']),
+          ),
+        },
+      ]),
+    ),
+  );
 });

@@ -8,7 +8,9 @@ import { workflowEventSource } from '../../core/platform-events.js';
 import { declaredPorts } from '../../core/steps/definitions.js';
 import type { PortNeeds } from '../../core/steps/ports.js';
 import { RUNS_TABLE_LAYOUT, type RunsPartition } from '../../core/storage/table-layout.js';
+import { modelInvokeArns } from '../../lib/grants/model-invoke.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
+import type { PackAtDir } from '../../lib/workflows-stack.js';
 import type { FakeCloud } from './support/fake-cloud.js';
 import {
   allRoles,
@@ -18,12 +20,14 @@ import {
   rolesAllowed,
   statementsOf,
 } from './support/iam.js';
+import { workflowIdsOf } from './support/packs.js';
 import { fakeCloudOf, loadTestPacks, type SynthesizedAwf, synthAwf, TEST_ENV } from './support/synth.js';
 
 const { account, region } = TEST_ENV;
-const WORKFLOWS = ['refund-triage', 'order-holds'] as const;
-type WorkflowId = (typeof WORKFLOWS)[number];
-
+/** The synthesized packs: the repository's and the fixture packs. */
+let packs: PackAtDir[];
+/** Their workflow ids. */
+let workflowIds: string[];
 let synth: SynthesizedAwf;
 let cloud: FakeCloud;
 let everyRole: RoleRef[];
@@ -32,13 +36,13 @@ function roleRef(stack: Stack, role: iam.Role): RoleRef {
   return { stackName: stack.stackName, logicalId: stack.getLogicalId(role.node.defaultChild as iam.CfnRole) };
 }
 
-function stepRole(workflowId: WorkflowId, step: StepName): RoleRef {
+function stepRole(workflowId: string, step: StepName): RoleRef {
   const workflow = synth.workflows.workflows[workflowId];
   if (!workflow) throw new Error(`no workflow ${workflowId}`);
   return roleRef(synth.workflows, workflow.roles[step]);
 }
 
-function stepRoles(workflowId: WorkflowId, steps: readonly StepName[] = STEP_NAMES): RoleRef[] {
+function stepRoles(workflowId: string, steps: readonly StepName[] = STEP_NAMES): RoleRef[] {
   return steps.map((step) => stepRole(workflowId, step));
 }
 
@@ -68,7 +72,9 @@ const names = (roles: readonly RoleRef[]): string[] =>
   roles.map((r) => `${r.stackName}/${r.logicalId}`).sort();
 
 beforeAll(async () => {
-  synth = synthAwf({ packs: await loadTestPacks() });
+  packs = await loadTestPacks();
+  workflowIds = workflowIdsOf(packs);
+  synth = synthAwf({ packs });
   cloud = fakeCloudOf(synth);
   everyRole = allRoles(cloud, [synth.data.stackName, synth.workflows.stackName]);
 });
@@ -164,6 +170,14 @@ describe('model access', () => {
     ),
   ];
   const orderHoldsModelArns = [`arn:aws:bedrock:${region}::foundation-model/${profileModel}`];
+  /** The ARNs a workflow's model is granted on: written out for the models above, derived for any other. */
+  const modelArnsOf = (workflowId: string, modelId: string): string[] => {
+    if (modelId === `us.${profileModel}`) return refundTriageModelArns;
+    if (modelId === profileModel) return orderHoldsModelArns;
+    const construct = synth.workflows.workflows[workflowId];
+    if (!construct) throw new Error(`no workflow ${workflowId}`);
+    return modelInvokeArns(modelId, { construct, partition: 'aws', region, account });
+  };
 
   it('grants bedrock actions to the plan roles only, on exactly the configured model ARNs', () => {
     const bedrockResources = new Map<string, string[]>();
@@ -179,10 +193,17 @@ describe('model access', () => {
         ]);
       }
     }
-    const plan = (id: WorkflowId): string => names([stepRole(id, 'plan')])[0] ?? '';
-    expect([...bedrockResources.keys()].sort()).toEqual([plan('refund-triage'), plan('order-holds')].sort());
+    const plan = (id: string): string => names([stepRole(id, 'plan')])[0] ?? '';
+    expect([...bedrockResources.keys()].sort()).toEqual(workflowIds.map(plan).sort());
     expect(bedrockResources.get(plan('refund-triage'))?.sort()).toEqual([...refundTriageModelArns].sort());
     expect(bedrockResources.get(plan('order-holds'))).toEqual(orderHoldsModelArns);
+    for (const { pack } of packs) {
+      const { id, agent } = pack.spec;
+      expect({ id, arns: bedrockResources.get(plan(id))?.sort() }).toEqual({
+        id,
+        arns: [...modelArnsOf(id, agent.modelId)].sort(),
+      });
+    }
   });
 
   it('lets the plan role invoke its inference profile and the model in each region the profile routes to', async () => {
@@ -230,8 +251,8 @@ describe('lineage table', () => {
   });
 
   it('lets every step but the reminder append to the lineage chain: GetItem, PutItem and Query on the table', async () => {
-    const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
-    const appending = WORKFLOWS.flatMap((id) =>
+    const steps = workflowIds.flatMap((id) => stepRoles(id));
+    const appending = workflowIds.flatMap((id) =>
       stepRoles(
         id,
         STEP_NAMES.filter((s) => s !== 'remind'),
@@ -244,7 +265,7 @@ describe('lineage table', () => {
   });
 
   it('refuses the steps a Scan of the lineage table and any access through its indexes', async () => {
-    const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
+    const steps = workflowIds.flatMap((id) => stepRoles(id));
     expect(
       names(await rolesAllowed(cloud, steps, { action: 'dynamodb:Scan', resource: lineageTableArn() })),
     ).toEqual([]);
@@ -292,7 +313,7 @@ describe('runs table', () => {
   const readers: StepName[] = ['ground', 'plan', 'gate'];
 
   it('lets every step read runs and query the byWorkflow index', async () => {
-    const steps = WORKFLOWS.flatMap((id) => stepRoles(id));
+    const steps = workflowIds.flatMap((id) => stepRoles(id));
     for (const resource of [runsTableArn(), `${runsTableArn()}/index/byWorkflow`]) {
       const allowed = await rolesAllowed(cloud, steps, { action: 'dynamodb:Query', resource });
       expect(names(allowed)).toEqual(names(steps));
@@ -311,7 +332,7 @@ describe('runs table', () => {
     const writersOfRuns = writers.filter((step) => step !== 'remind' && step !== 'act');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
       const allowed = await rolesAllowed(cloud, everyRole, write(action, 'RUN#run-1'));
-      expect(names(allowed)).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writersOfRuns))));
+      expect(names(allowed)).toEqual(names(workflowIds.flatMap((id) => stepRoles(id, writersOfRuns))));
       const anyItem = await Promise.all(
         ['RUN#run-1', 'APPROVAL#appr-1', 'EXEC#exec-1', 'HISTORY#refund-triage#issueRefund#cus_1'].map((pk) =>
           rolesAllowed(cloud, everyRole, write(action, pk)),
@@ -319,9 +340,9 @@ describe('runs table', () => {
       );
       expect(
         names([...new Map(anyItem.flat().map((r) => [`${r.stackName}/${r.logicalId}`, r])).values()]),
-      ).toEqual(names(WORKFLOWS.flatMap((id) => stepRoles(id, writers))));
+      ).toEqual(names(workflowIds.flatMap((id) => stepRoles(id, writers))));
     }
-    const readOnly = WORKFLOWS.flatMap((id) => stepRoles(id, readers));
+    const readOnly = workflowIds.flatMap((id) => stepRoles(id, readers));
     expect(
       names(await rolesAllowed(cloud, readOnly, { action: 'dynamodb:PutItem', resource: runsTableArn() })),
     ).toEqual([]);
@@ -396,7 +417,7 @@ describe('events', () => {
   });
 
   it('lets request-approval, complete, escalate and remind put platform events with their own workflow source only', async () => {
-    for (const id of WORKFLOWS) {
+    for (const id of workflowIds) {
       const allowed = await rolesAllowed(
         cloud,
         everyRole,
@@ -409,8 +430,15 @@ describe('events', () => {
   });
 
   it('refuses every role an event that impersonates a business system and would start a run', async () => {
-    const allowed = await rolesAllowed(cloud, everyRole, putEvents(['acme.payments', 'RefundRequested']));
-    expect(names(allowed)).toEqual([]);
+    const triggers = packs.map(({ pack }): [string, string] => [
+      pack.spec.trigger.source,
+      pack.spec.trigger.detailType,
+    ]);
+    expect(triggers).toContainEqual(['acme.payments', 'RefundRequested']);
+    for (const trigger of triggers) {
+      const allowed = await rolesAllowed(cloud, everyRole, putEvents(trigger));
+      expect({ trigger, allowed: names(allowed) }).toEqual({ trigger, allowed: [] });
+    }
   });
 
   it('refuses a call that hides an impersonating entry among legitimate ones', async () => {
@@ -483,11 +511,11 @@ describe('state machines', () => {
   ];
 
   it('lets each state machine role invoke exactly the functions its definition names', async () => {
-    for (const id of WORKFLOWS) {
+    for (const id of workflowIds) {
       const workflow = synth.workflows.workflows[id];
       if (!workflow) throw new Error(id);
       const role = roleRef(synth.workflows, workflow.stateMachine.role as iam.Role);
-      for (const other of WORKFLOWS) {
+      for (const other of workflowIds) {
         const functions = synth.workflows.workflows[other]?.functions;
         if (!functions) throw new Error(other);
         for (const step of STEP_NAMES) {
@@ -509,7 +537,7 @@ describe('state machines', () => {
   // cannot evaluate them: the statements are checked as written instead.
   it('lets only decide-approval and remind answer task tokens, of their own state machine only', () => {
     const taskActions = ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'];
-    for (const id of WORKFLOWS) {
+    for (const id of workflowIds) {
       const workflow = synth.workflows.workflows[id];
       if (!workflow) throw new Error(id);
       const ownStateMachine = arnOfConstruct(synth.workflows, workflow.stateMachine);
@@ -526,12 +554,12 @@ describe('state machines', () => {
       ),
     );
     expect(names(answering)).toEqual(
-      names(WORKFLOWS.flatMap((id) => stepRoles(id, ['decide-approval', 'remind']))),
+      names(workflowIds.flatMap((id) => stepRoles(id, ['decide-approval', 'remind']))),
     );
   });
 
   it('lets only the rule role of each workflow start its executions', async () => {
-    for (const id of WORKFLOWS) {
+    for (const id of workflowIds) {
       const workflow = synth.workflows.workflows[id];
       if (!workflow) throw new Error(id);
       const resource = arnOfConstruct(synth.workflows, workflow.stateMachine);

@@ -1,10 +1,12 @@
 /**
  * The ARNs `bedrock:InvokeModel` is granted on, for each kind of model id.
  */
+import { Stack } from 'aws-cdk-lib';
 import { InfrastructurePropsError } from '../../lib/errors.js';
 import { INFERENCE_PROFILE_REGIONS, modelInvokeArns, parseModelId } from '../../lib/grants/model-invoke.js';
 
-const scope = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
+const construct = new Stack(undefined, 'Workflows');
+const scope = { construct, partition: 'aws', region: 'us-east-1', account: '123456789012' };
 const haiku = 'anthropic.claude-3-5-haiku-20241022-v1:0';
 
 it('grants a foundation model in the stack region only', () => {
@@ -51,8 +53,8 @@ it('grants a global inference profile, the model in the stack region and the reg
 });
 
 it('tells profiles from foundation models by the geography prefix, not by any dot', () => {
-  expect(parseModelId(haiku)).toEqual({ kind: 'foundation-model', modelId: haiku });
-  expect(parseModelId(`us.${haiku}`)).toEqual({
+  expect(parseModelId(haiku, construct)).toEqual({ kind: 'foundation-model', modelId: haiku });
+  expect(parseModelId(`us.${haiku}`, construct)).toEqual({
     kind: 'inference-profile',
     profileId: `us.${haiku}`,
     modelId: haiku,
@@ -74,7 +76,7 @@ it('fails on a model id that cannot be part of an ARN, showing it', () => {
 });
 
 it('fails on a profile prefix with no model after it', () => {
-  expect(() => parseModelId('us.haiku')).toThrow(
+  expect(() => parseModelId('us.haiku', construct)).toThrow(
     'inference profile id must name a foundation model after "us.", got "us.haiku"',
   );
 });

@@ -4,19 +4,31 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { STEP_DEFINITIONS } from '../../core/steps/definitions.js';
 import { InfrastructurePropsError } from '../../lib/errors.js';
-import { PROJECT_ROOT, STEP_ENTRIES_DIR } from '../../lib/project-paths.js';
+import { AWF_PACKAGE_ROOT, findBundlingRoot, stepEntriesDir } from '../../lib/project-paths.js';
 import { renderStepEntry, writeStepEntry } from '../../lib/step-entry.js';
 import type { PackAtDir } from '../../lib/workflows-stack.js';
 import { discoverWorkflowPacks } from '../../workflows/discover.js';
 
 let refundTriage: PackAtDir;
+/** Where this repository's app writes its entries. */
+const ENTRIES_DIR = stepEntriesDir(AWF_PACKAGE_ROOT);
+const scope = new Stack(undefined, 'Workflows');
 
 beforeAll(async () => {
-  const [found] = await discoverWorkflowPacks();
+  const found = (await discoverWorkflowPacks()).find(({ pack }) => pack.spec.id === 'refund-triage');
   if (!found) throw new Error('expected the refund-triage pack');
   refundTriage = found;
+});
+
+it("writes this repository's entries to its own cache folder, which its lock file roots", () => {
+  expect(findBundlingRoot()).toEqual({
+    projectRoot: AWF_PACKAGE_ROOT,
+    depsLockFilePath: join(AWF_PACKAGE_ROOT, 'package-lock.json'),
+  });
+  expect(ENTRIES_DIR).toBe(join(AWF_PACKAGE_ROOT, 'node_modules', '.cache', 'awf', 'entries'));
 });
 
 it('binds the step definition to the pack and to the factories of its declared ports only, with relative imports', () => {
@@ -27,19 +39,19 @@ it('binds the step definition to the pack and to the factories of its declared p
       packDir: refundTriage.dir,
       ports: { runs: 'read', lineage: 'append' },
     },
-    join(STEP_ENTRIES_DIR, 'refund-triage'),
+    join(ENTRIES_DIR, 'refund-triage'),
   );
   expect(text.split('\n').filter((line) => line.startsWith('import') || line.startsWith('export'))).toEqual([
-    "import { createStepHandler } from '../../../../lambdas/step-handler.js';",
-    "import { gateStep } from '../../../../core/steps/gate/gate.js';",
-    "import { createRunsPort } from '../../../../lambdas/ports/runs.js';",
-    "import { createLineagePort } from '../../../../lambdas/ports/lineage.js';",
-    "import spec from '../../../../workflows/refund-triage/workflow.js';",
-    "import prompt from '../../../../workflows/refund-triage/prompt.md';",
-    "import policies from '../../../../workflows/refund-triage/policies.cedar';",
+    "import { createStepHandler } from '../../../../../lambdas/step-handler.js';",
+    "import { gateStep } from '../../../../../core/steps/gate/gate.js';",
+    "import { createRunsPort } from '../../../../../lambdas/ports/runs.js';",
+    "import { createLineagePort } from '../../../../../lambdas/ports/lineage.js';",
+    "import spec from '../../../../../workflows/refund-triage/workflow.js';",
+    "import prompt from '../../../../../workflows/refund-triage/prompt.md';",
+    "import policies from '../../../../../workflows/refund-triage/policies.cedar';",
     'export const handler = createStepHandler(gateStep, { spec, prompt, policies }, { runs: createRunsPort, lineage: createLineagePort });',
   ]);
-  expect(text).not.toContain(PROJECT_ROOT);
+  expect(text).not.toContain(AWF_PACKAGE_ROOT);
 });
 
 it.each(Object.values(STEP_DEFINITIONS))(
@@ -56,7 +68,7 @@ it.each(Object.values(STEP_DEFINITIONS))(
         packDir: refundTriage.dir,
         ports: definition.ports,
       },
-      join(STEP_ENTRIES_DIR, 'refund-triage'),
+      join(ENTRIES_DIR, 'refund-triage'),
     );
     const [, exportName] = /^import \{ (\w+) \} from '[^']*core\/steps\//m.exec(text) ?? [];
     expect(exportName && module[exportName]).toBe(definition);
@@ -64,39 +76,49 @@ it.each(Object.values(STEP_DEFINITIONS))(
 );
 
 it('writes the entry under the entries folder and leaves an unchanged file untouched', () => {
+  const entriesDir = mkdtempSync(join(tmpdir(), 'awf-entries-'));
   const source = {
     step: 'plan' as const,
     spec: refundTriage.pack.spec,
     packDir: refundTriage.dir,
     ports: STEP_DEFINITIONS.plan.ports,
   };
-  const file = writeStepEntry(source);
-  expect(file).toBe(join(STEP_ENTRIES_DIR, 'refund-triage', 'plan.ts'));
+  const file = writeStepEntry(scope, source, entriesDir);
+  expect(file).toBe(join(entriesDir, 'refund-triage', 'plan.ts'));
   const written = statSync(file).mtimeMs;
-  expect(writeStepEntry(source)).toBe(file);
+  expect(writeStepEntry(scope, source, entriesDir)).toBe(file);
   expect(statSync(file).mtimeMs).toBe(written);
-  expect(readFileSync(file, 'utf8')).toBe(renderStepEntry(source, join(STEP_ENTRIES_DIR, 'refund-triage')));
+  expect(readFileSync(file, 'utf8')).toBe(renderStepEntry(source, join(entriesDir, 'refund-triage')));
 });
 
-it('fails naming the step, the workflow and every missing file when the step has no definition or handler factory', () => {
+it('fails naming the construct, the step, the workflow and every missing file when the step has no definition or handler factory', () => {
   const lambdasDir = mkdtempSync(join(tmpdir(), 'awf-lambdas-'));
   const stepsDir = mkdtempSync(join(tmpdir(), 'awf-steps-'));
-  expect(() =>
-    writeStepEntry({
-      step: 'act',
-      spec: refundTriage.pack.spec,
-      packDir: refundTriage.dir,
-      ports: { lineage: 'append' },
-      lambdasDir,
-      stepsDir,
-    }),
-  ).toThrow(
-    new InfrastructurePropsError(
-      `cannot build the act step of workflow "refund-triage": missing ${[
-        join(lambdasDir, 'step-handler.ts'),
-        join(stepsDir, 'act', 'act.ts'),
-        join(lambdasDir, 'ports', 'lineage.ts'),
-      ].join(', ')}`,
-    ),
-  );
+  const entriesDir = mkdtempSync(join(tmpdir(), 'awf-entries-'));
+  let error: unknown;
+  try {
+    writeStepEntry(
+      scope,
+      {
+        step: 'act',
+        spec: refundTriage.pack.spec,
+        packDir: refundTriage.dir,
+        ports: { lineage: 'append' },
+        lambdasDir,
+        stepsDir,
+      },
+      entriesDir,
+    );
+  } catch (thrown) {
+    error = thrown;
+  }
+  expect(error).toBeInstanceOf(InfrastructurePropsError);
+  expect(error).toMatchObject({
+    constructPath: 'Workflows',
+    message: `cannot build the act step of workflow "refund-triage": missing ${[
+      join(lambdasDir, 'step-handler.ts'),
+      join(stepsDir, 'act', 'act.ts'),
+      join(lambdasDir, 'ports', 'lineage.ts'),
+    ].join(', ')}`,
+  });
 });

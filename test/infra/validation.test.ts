@@ -1,11 +1,12 @@
 /**
  * Synthesis fails early, with a message naming what was wrong and the bad
- * value, when a pack or a prop cannot be deployed.
+ * value, when a pack or a prop cannot be deployed; a prop's error is
+ * aws-cdk-lib's ValidationError and names the construct's path.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { WorkflowSpecError } from '../../core/errors.js';
@@ -25,8 +26,8 @@ import { BROKEN_PACKS_DIR, cdkJsonContext, TEST_ENV } from './support/synth.js';
 let refundTriage: PackAtDir;
 
 beforeAll(async () => {
-  const [found] = await discoverWorkflowPacks();
-  if (found?.pack.spec.id !== 'refund-triage') throw new Error('expected the refund-triage pack');
+  const found = (await discoverWorkflowPacks()).find(({ pack }) => pack.spec.id === 'refund-triage');
+  if (!found) throw new Error('expected the refund-triage pack');
   refundTriage = found;
 });
 
@@ -67,6 +68,15 @@ function thrown(action: () => unknown): Error {
     throw error;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+/** The error `action` throws, checked to be a validation error of the construct at `path`. */
+function propsError(action: () => unknown, path: string): InfrastructurePropsError {
+  const error = thrown(action);
+  expect(error).toBeInstanceOf(InfrastructurePropsError);
+  expect(Errors.isValidationError(error)).toBe(true);
+  expect((error as InfrastructurePropsError).constructPath).toBe(path);
+  return error as InfrastructurePropsError;
 }
 
 describe('workflow packs', () => {
@@ -112,39 +122,36 @@ describe('workflow packs', () => {
     expect(error.message).toContain('agent.prompt: expected a non-empty prompt in prompt.md, got ""');
   });
 
-  it('fails when the pack folder is not named after the workflow id', () => {
+  it('fails naming the construct when the pack folder is not named after the workflow id', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refunds');
     mkdirSync(dir);
-    expect(() => build({ packDir: dir })).toThrow(
-      new InfrastructurePropsError(
-        'packDir must be the folder of workflow "refund-triage" (named after its id), got a folder named "refunds"',
-      ),
+    expect(propsError(() => build({ packDir: dir }), 'Flows/Workflow').message).toBe(
+      'packDir must be the folder of workflow "refund-triage" (named after its id), got a folder named "refunds"',
     );
   });
 
-  it('fails naming the missing files when the pack folder lacks what the Lambda entries import', () => {
+  it('fails naming the construct and the missing files when the pack folder lacks what the Lambda entries import', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refund-triage');
     mkdirSync(dir);
-    const error = thrown(() => build({ packDir: dir }));
-    expect(error).toBeInstanceOf(InfrastructurePropsError);
+    const error = propsError(() => build({ packDir: dir }), 'Flows/Workflow');
     expect(error.message).toContain('cannot build the admit step of workflow "refund-triage": missing');
     expect(error.message).toContain(join(dir, 'workflow.ts'));
     expect(error.message).toContain(join(dir, 'prompt.md'));
   });
 
-  it('fails when a geographic inference profile cannot be called from the stack region', () => {
+  it('fails naming the construct when a geographic inference profile cannot be called from the stack region', () => {
     const spec = refundTriageWith((s) => ({
       agent: { ...s.agent, modelId: 'eu.anthropic.claude-3-5-haiku-20241022-v1:0' },
     }));
-    expect(() => build({ spec })).toThrow(
+    expect(propsError(() => build({ spec }), 'Flows/Workflow').message).toMatch(
       /inference profile "eu\.anthropic\.claude-3-5-haiku-20241022-v1:0" routes within eu .* and cannot be called from region us-east-1/,
     );
   });
 
-  it('fails when a table is encrypted with another key than the one given', () => {
+  it('fails naming the construct when a table is encrypted with another key than the one given', () => {
     const { data, stack } = newScope();
     const other = new AwfDataStack(data.node.scope as App, 'OtherData', { env: TEST_ENV });
-    expect(
+    const error = propsError(
       () =>
         new GovernedWorkflow(stack, 'Workflow', {
           pack: refundTriage.pack,
@@ -154,25 +161,36 @@ describe('workflow packs', () => {
           lineageTable: data.lineageTable,
           key: data.key,
         }),
-    ).toThrow(
-      /runsTable must be encrypted with the key given as props\.key, got a table encrypted with OtherData\/DataKey/,
+      'Flows/Workflow',
+    );
+    expect(error.message).toBe(
+      'runsTable must be encrypted with the key given as props.key, got a table encrypted with OtherData/DataKey',
+    );
+  });
+
+  it('fails naming the construct and the path when the given lock file does not exist', () => {
+    const lockFile = join(mkdtempSync(join(tmpdir(), 'awf-app-')), 'package-lock.json');
+    expect(propsError(() => build({ depsLockFilePath: lockFile }), 'Flows/Workflow').message).toBe(
+      `depsLockFilePath must be an existing lock file, got ${lockFile}`,
     );
   });
 });
 
 describe('data stack', () => {
-  it('fails on an event archive retention shorter than a day, showing it', () => {
+  it('fails naming the stack on an event archive retention shorter than a day, showing it', () => {
     const app = new App({ context: cdkJsonContext() });
-    expect(
+    const error = propsError(
       () => new AwfDataStack(app, 'Data', { env: TEST_ENV, eventArchiveRetention: Duration.hours(12) }),
-    ).toThrow(new InfrastructurePropsError('eventArchiveRetention must be at least 1 day, got 12 hours'));
+      'Data',
+    );
+    expect(error.message).toBe('eventArchiveRetention must be at least 1 day, got 12 hours');
   });
 });
 
 describe('workflows stack', () => {
-  it('fails without packs', () => {
+  it('fails naming the stack without packs', () => {
     const { app, data } = newScope();
-    expect(
+    const error = propsError(
       () =>
         new AwfWorkflowsStack(app, 'Workflows', {
           packs: [],
@@ -181,12 +199,14 @@ describe('workflows stack', () => {
           lineageTable: data.lineageTable,
           key: data.key,
         }),
-    ).toThrow(new InfrastructurePropsError('packs must hold at least one workflow pack, got none'));
+      'Workflows',
+    );
+    expect(error.message).toBe('packs must hold at least one workflow pack, got none');
   });
 
-  it('fails naming a workflow id given twice', () => {
+  it('fails naming the stack and a workflow id given twice', () => {
     const { app, data } = newScope();
-    expect(
+    const error = propsError(
       () =>
         new AwfWorkflowsStack(app, 'Workflows', {
           packs: [refundTriage, refundTriage],
@@ -195,18 +215,22 @@ describe('workflows stack', () => {
           lineageTable: data.lineageTable,
           key: data.key,
         }),
-    ).toThrow(
-      new InfrastructurePropsError('packs must have unique workflow ids, got refund-triage more than once'),
+      'Workflows',
     );
+    expect(error.message).toBe('packs must have unique workflow ids, got refund-triage more than once');
   });
 });
 
 describe('event grants', () => {
-  it('fails when a detail-type list is given empty', () => {
-    const stack = new Stack();
+  it('fails naming the bus when a detail-type list is given empty', () => {
+    const stack = new Stack(undefined, 'Flows');
     const bus = new events.EventBus(stack, 'Bus');
     const role = new iam.Role(stack, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    expect(() => grantPutWorkflowEvents(bus, role, { workflowId: 'refund-triage', detailTypes: [] })).toThrow(
+    const error = propsError(
+      () => grantPutWorkflowEvents(bus, role, { workflowId: 'refund-triage', detailTypes: [] }),
+      'Flows/Bus',
+    );
+    expect(error.message).toBe(
       'detailTypes must list at least one detail-type when given, got [] for workflow refund-triage',
     );
   });

@@ -4,7 +4,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { PROJECT_ROOT } from '../../local/synth.js';
+import { PROJECT_ROOT } from '../../local/process/synth.js';
 
 /** What a finished `awf` process printed and how it exited. */
 export interface CliResult {

@@ -17,9 +17,9 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toDocumentClient } from '../../adapters/aws-clients.js';
 import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+import { startLocalDynamoDb } from '../../local/dynamodb/index.js';
 /** The local cloud's dummy credentials (DynamoDB Local accepts letters and digits only). */
-import { LOCAL_CREDENTIALS } from '../../local/aws-env.js';
-import { startLocalDynamoDb } from '../../local/dynamodb.js';
+import { LOCAL_CREDENTIALS } from '../../local/process/aws-env.js';
 
 export { LOCAL_CREDENTIALS };
 export const LOCAL_REGION = 'us-east-1';
@@ -114,7 +114,7 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 
 /**
  * Starts DynamoDB Local in memory on a free port through the local cloud's own
- * launcher (`local/dynamodb.ts`), and creates the runs and lineage tables.
+ * launcher (`local/dynamodb/`), and creates the runs and lineage tables.
  * @throws Error with the engine's output when it exits or does not answer in time.
  */
 export async function startDynamoDbLocal(

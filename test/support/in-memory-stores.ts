@@ -1,29 +1,14 @@
 /**
- * In-memory fakes of the lineage and runs stores with the conditional
- * semantics of their DynamoDB adapters, for tests of the step use cases.
- *
- * Values are copied on the way in and out (as a round trip through DynamoDB
- * would), and every call yields once so concurrent callers interleave between
- * a read and the conditional write that follows it, as they do against a table.
+ * The in-memory stores (adapters/memory-*.ts) for tests of the step use
+ * cases, with a test-only way to tamper with lineage.
  *
  * The clocks and the recording fakes of the outbound ports are re-exported here
  * so one import gives a test everything.
  */
-import { AwfError } from '../../core/errors.js';
-import type { LineageRecord, LineageRecordType, LineageStore } from '../../core/lineage/record.js';
-import type {
-  ApprovalDecision,
-  ApprovalRecord,
-  AutonomyRecord,
-  ExecutionClearance,
-  IdempotencyRecord,
-  RunRecord,
-  RunStatusChange,
-  RunsStore,
-} from '../../core/runs/records.js';
-import type { Observation, RunStatus } from '../../core/steps/contracts.js';
-import { TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
+import { InMemoryLineageStore as MemoryLineageStore } from '../../adapters/memory-lineage-store.js';
+import type { LineageRecord } from '../../core/lineage/record.js';
 
+export { InMemoryRunsStore } from '../../adapters/memory-runs-store.js';
 export { fixedClock, type ManualClock, manualClock, steppingClock } from './clocks.js';
 export {
   namedError,
@@ -32,244 +17,15 @@ export {
   type TaskCallbackCall,
 } from './recording-ports.js';
 
-/** Lets other pending calls run, as the network round trip to a table would. */
-const yieldOnce = (): Promise<void> => Promise.resolve();
-
-const copy = <T>(value: T): T => structuredClone(value);
-
-/** LineageStore kept in memory: `putIfAbsent` refuses an existing `(chainId, seq)`. */
-export class InMemoryLineageStore implements LineageStore {
-  private readonly chains = new Map<string, Map<number, LineageRecord>>();
-  /** How many puts lost the race (found their `seq` taken); shows that appends retried. */
-  conflicts = 0;
-
-  async head(chainId: string): Promise<LineageRecord | undefined> {
-    await yieldOnce();
-    const records = this.chains.get(chainId);
-    if (!records || records.size === 0) return undefined;
-    const top = Math.max(...records.keys());
-    return copy(records.get(top));
-  }
-
-  async putIfAbsent(record: LineageRecord): Promise<boolean> {
-    await yieldOnce();
-    let records = this.chains.get(record.chainId);
-    if (!records) {
-      records = new Map();
-      this.chains.set(record.chainId, records);
-    }
-    if (records.has(record.seq)) {
-      this.conflicts++;
-      return false;
-    }
-    records.set(record.seq, copy(record));
-    return true;
-  }
-
-  async chain(chainId: string): Promise<LineageRecord[]> {
-    await yieldOnce();
-    return this.recordsOf(chainId);
-  }
-
-  /** Every record of a chain in `seq` order, without yielding (for assertions). */
-  recordsOf(chainId: string): LineageRecord[] {
-    const records = this.chains.get(chainId);
-    if (!records) return [];
-    return [...records.values()].sort((a, b) => a.seq - b.seq).map(copy);
-  }
-
-  /** Every record of every chain. */
-  all(): LineageRecord[] {
-    return [...this.chains.keys()].flatMap((chainId) => this.recordsOf(chainId));
-  }
-
-  /** Records of one type across all chains (or one chain). */
-  ofType(type: LineageRecordType, chainId?: string): LineageRecord[] {
-    const records = chainId === undefined ? this.all() : this.recordsOf(chainId);
-    return records.filter((record) => record.type === type);
-  }
-
+/** The in-memory lineage store, plus tampering for tests of what detects it. */
+export class InMemoryLineageStore extends MemoryLineageStore {
   /**
    * Replaces a stored record, bypassing the conditional put: simulates someone
-   * tampering with the table, for tests of what detects it.
+   * tampering with the table.
    */
   tamper(chainId: string, seq: number, change: (record: LineageRecord) => LineageRecord): void {
-    const record = this.chains.get(chainId)?.get(seq);
+    const record = this.recordsOf(chainId).find((candidate) => candidate.seq === seq);
     if (!record) throw new Error(`no lineage record ${chainId}/${seq} to tamper with`);
-    this.chains.get(chainId)?.set(seq, copy(change(copy(record))));
+    this.replace(change(record));
   }
-}
-
-interface HistoryEntry {
-  readonly workflowId: string;
-  readonly key: string;
-  readonly action: string;
-  readonly at: string;
-}
-
-const isTerminal = (status: RunStatus): boolean => TERMINAL_RUN_STATUSES.includes(status);
-
-/** Newest first, as the by-workflow index returns runs. */
-const byStartDescending = (a: RunRecord, b: RunRecord): number =>
-  a.startedAt === b.startedAt ? b.runId.localeCompare(a.runId) : b.startedAt.localeCompare(a.startedAt);
-
-const byRequestAscending = (a: ApprovalRecord, b: ApprovalRecord): number =>
-  a.requestedAt === b.requestedAt
-    ? a.approvalId.localeCompare(b.approvalId)
-    : a.requestedAt.localeCompare(b.requestedAt);
-
-/** RunsStore kept in memory, with the conditional semantics of the DynamoDB adapter. */
-export class InMemoryRunsStore implements RunsStore {
-  private readonly runs = new Map<string, RunRecord>();
-  private readonly approvals = new Map<string, ApprovalRecord>();
-  private readonly executions = new Map<string, IdempotencyRecord>();
-  private readonly autonomy = new Map<string, AutonomyRecord>();
-  private readonly history: HistoryEntry[] = [];
-
-  async createRun(run: RunRecord): Promise<boolean> {
-    await yieldOnce();
-    if (this.runs.has(run.runId)) return false;
-    this.runs.set(run.runId, copy(run));
-    return true;
-  }
-
-  async getRun(runId: string): Promise<RunRecord | undefined> {
-    await yieldOnce();
-    return copy(this.runs.get(runId));
-  }
-
-  async setRunStatus(runId: string, change: RunStatusChange): Promise<boolean> {
-    await yieldOnce();
-    const run = this.runs.get(runId);
-    if (!run || isTerminal(run.status)) return false;
-    const { at, ...fields } = copy(change);
-    this.runs.set(runId, { ...run, ...dropUndefined(fields), updatedAt: at });
-    return true;
-  }
-
-  async listRuns(query: { workflowId?: string; status?: RunStatus; limit?: number }): Promise<RunRecord[]> {
-    await yieldOnce();
-    const matching = [...this.runs.values()]
-      .filter((run) => query.workflowId === undefined || run.workflowId === query.workflowId)
-      .filter((run) => query.status === undefined || run.status === query.status)
-      .sort(byStartDescending);
-    return copy(query.limit === undefined ? matching : matching.slice(0, query.limit));
-  }
-
-  async putApproval(approval: ApprovalRecord): Promise<boolean> {
-    await yieldOnce();
-    if (this.approvals.has(approval.approvalId)) return false;
-    this.approvals.set(approval.approvalId, copy(approval));
-    return true;
-  }
-
-  async getApproval(approvalId: string): Promise<ApprovalRecord | undefined> {
-    await yieldOnce();
-    return copy(this.approvals.get(approvalId));
-  }
-
-  async refreshApprovalToken(approvalId: string, taskToken: string): Promise<boolean> {
-    await yieldOnce();
-    const approval = this.approvals.get(approvalId);
-    if (approval?.status !== 'PENDING') return false;
-    this.approvals.set(approvalId, { ...approval, taskToken });
-    return true;
-  }
-
-  async decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalRecord | undefined> {
-    await yieldOnce();
-    const approval = this.approvals.get(approvalId);
-    if (approval?.status !== 'PENDING') return undefined;
-    const decided: ApprovalRecord = {
-      ...approval,
-      status: decision.status,
-      decidedAt: decision.at,
-      decidedBy: decision.by,
-      reason: decision.reason,
-    };
-    this.approvals.set(approvalId, decided);
-    return copy(decided);
-  }
-
-  async listPendingApprovals(query: { workflowId?: string } = {}): Promise<ApprovalRecord[]> {
-    await yieldOnce();
-    return copy(
-      [...this.approvals.values()]
-        .filter((approval) => approval.status === 'PENDING')
-        .filter((approval) => query.workflowId === undefined || approval.workflowId === query.workflowId)
-        .sort(byRequestAscending),
-    );
-  }
-
-  async listApprovalsOfRun(runId: string): Promise<ApprovalRecord[]> {
-    await yieldOnce();
-    return copy([...this.approvals.values()].filter((a) => a.runId === runId).sort(byRequestAscending));
-  }
-
-  async markReminded(approvalId: string, at: string): Promise<void> {
-    await yieldOnce();
-    const approval = this.approvals.get(approvalId);
-    // Like the adapter's condition: a decided approval is not reminded about.
-    if (approval?.status !== 'PENDING') return;
-    this.approvals.set(approvalId, { ...approval, lastReminderAt: at });
-  }
-
-  async claimExecution(
-    key: string,
-    at: string,
-  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
-    await yieldOnce();
-    const existing = this.executions.get(key);
-    if (existing) return { claimed: false, record: copy(existing) };
-    this.executions.set(key, { key, status: 'IN_PROGRESS', startedAt: at });
-    return { claimed: true };
-  }
-
-  async completeExecution(
-    key: string,
-    observation: Observation,
-    clearance: ExecutionClearance,
-  ): Promise<void> {
-    await yieldOnce();
-    const existing = this.executions.get(key);
-    if (!existing) throw new AwfError(`cannot complete execution "${key}": it was never claimed`);
-    this.executions.set(key, {
-      ...existing,
-      status: 'COMPLETED',
-      observation: copy(observation),
-      clearance: copy(clearance),
-    });
-  }
-
-  async getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined> {
-    await yieldOnce();
-    return copy(this.autonomy.get(`${workflowId}#${action}`));
-  }
-
-  async putAutonomy(record: AutonomyRecord): Promise<void> {
-    await yieldOnce();
-    this.autonomy.set(`${record.workflowId}#${record.action}`, copy(record));
-  }
-
-  async recordHistory(workflowId: string, key: string, action: string, at: string): Promise<void> {
-    await yieldOnce();
-    this.history.push({ workflowId, key, action, at });
-  }
-
-  async countHistory(workflowId: string, key: string, action: string, since: string): Promise<number> {
-    await yieldOnce();
-    return this.history.filter(
-      (entry) =>
-        entry.workflowId === workflowId && entry.key === key && entry.action === action && entry.at >= since,
-    ).length;
-  }
-
-  /** The idempotency record of an execution key, for assertions. */
-  executionRecord(key: string): IdempotencyRecord | undefined {
-    return copy(this.executions.get(key));
-  }
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

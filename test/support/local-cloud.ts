@@ -20,8 +20,8 @@ import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { buildProgram } from '../../cli/program.js';
 import type { RunRecord } from '../../core/runs/records.js';
 import type { RunStatus } from '../../core/steps/contracts.js';
-import { localClientConfig } from '../../local/aws-env.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
+import { localClientConfig } from '../../local/process/aws-env.js';
 import type { ExecutionDescription, LocalExecution } from '../../local/stepfunctions/index.js';
 import type { ExampleEvent } from '../../workflows/discover.js';
 import { type CliResult, runAwf } from './awf-process.js';
@@ -72,14 +72,13 @@ async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): 
 }
 
 /**
- * Starts the local cloud in memory, without the demo, with Retry intervals
+ * Starts the local cloud in memory with Retry intervals
  * scaled to 0, in a fresh temporary state folder.
  */
 export async function startE2eCloud(options: Partial<LocalCloudOptions> = {}): Promise<E2eCloud> {
   const stateDir = mkdtempSync(join(tmpdir(), 'awf-e2e-'));
   const cloud = await startLocalCloud({
     inMemory: true,
-    demo: false,
     retryIntervalScale: 0,
     stateDir,
     ...options,

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { proposalIdFor } from '../../ids.js';
 import { admissionOf } from '../../lineage/admission.js';
+import { observationsOf } from '../../lineage/observations.js';
 import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord, LineageVersions } from '../../lineage/record.js';
 import type { LineageData } from '../../lineage/registry.js';
@@ -23,7 +24,6 @@ import type { WorkflowPack } from '../../workflow/pack.js';
 import { type PlanInput, type PlanResult, planInputSchema, type RunRef } from '../contracts.js';
 import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
-import { observationsOf } from './observations.js';
 import { createPlanningPrompt, type PlanningContext } from './prompt.js';
 import {
   describeProblem,

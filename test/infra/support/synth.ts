@@ -9,7 +9,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type AwfStacks, addAwfStacks } from '../../../lib/awf-app.js';
 import type { DeploymentEnv } from '../../../lib/deployment-env.js';
-import { PROJECT_ROOT } from '../../../lib/project-paths.js';
+import { AWF_PACKAGE_ROOT } from '../../../lib/project-paths.js';
 import type { PackAtDir } from '../../../lib/workflows-stack.js';
 import { discoverWorkflowPacks } from '../../../workflows/discover.js';
 import { FakeCloud } from './fake-cloud.js';
@@ -29,7 +29,7 @@ export const BROKEN_PACKS_DIR = join(
 
 /** The context of cdk.json (feature flags), so tests build what `cdk synth` builds. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson: unknown = JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'));
+  const cdkJson: unknown = JSON.parse(readFileSync(join(AWF_PACKAGE_ROOT, 'cdk.json'), 'utf8'));
   if (typeof cdkJson !== 'object' || cdkJson === null || !('context' in cdkJson)) return {};
   const { context } = cdkJson;
   return typeof context === 'object' && context !== null ? { ...context } : {};
@@ -54,6 +54,13 @@ export interface SynthOptions {
   /** Extra context (for example an output directory). */
   readonly context?: Record<string, unknown>;
   readonly outdir?: string;
+  /**
+   * The lock file whose folder roots the bundling and the generated Lambda
+   * entries. Give one outside the repository when the packs live outside it,
+   * so their entries do not replace the repository's own.
+   * @default - the repository's lock file
+   */
+  readonly depsLockFilePath?: string;
 }
 
 /** The app, its stacks and their templates. */
@@ -85,7 +92,11 @@ export function synthAwf(options: SynthOptions): SynthesizedAwf {
       ...options.context,
     },
   });
-  const stacks = addAwfStacks(app, { env: TEST_ENV, packs: options.packs });
+  const stacks = addAwfStacks(app, {
+    env: TEST_ENV,
+    packs: options.packs,
+    depsLockFilePath: options.depsLockFilePath,
+  });
   return {
     app,
     ...stacks,

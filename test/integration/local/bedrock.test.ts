@@ -9,8 +9,8 @@ import {
   ThrottlingException,
 } from '@aws-sdk/client-bedrock-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { localClientConfig } from '../../../local/aws-env.js';
-import { type LocalBedrock, MODEL_SCRIPT_VARIABLE, startLocalBedrock } from '../../../local/bedrock.js';
+import { type LocalBedrock, MODEL_SCRIPT_VARIABLE, startLocalBedrock } from '../../../local/bedrock/index.js';
+import { localClientConfig } from '../../../local/process/aws-env.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local');
 const MODEL_SCRIPT = join(FIXTURES, 'model-script.mjs');

@@ -11,15 +11,15 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { localClientConfig } from '../../../local/aws-env.js';
 import {
   DEFAULT_JVM_OPTIONS,
   type LocalDynamoDb,
   startLocalDynamoDb,
   templateTable,
-} from '../../../local/dynamodb.js';
-import { isProcessRunning } from '../../../local/process-running.js';
-import { loadCloudAssembly } from '../../../local/template.js';
+} from '../../../local/dynamodb/index.js';
+import { localClientConfig } from '../../../local/process/aws-env.js';
+import { isProcessRunning } from '../../../local/process/process-running.js';
+import { loadCloudAssembly } from '../../../local/template/index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local');
 const ASSEMBLY = join(FIXTURES, 'assembly');

@@ -19,7 +19,7 @@ import {
   startEventBridge,
 } from '../../../local/eventbridge/index.js';
 import { LocalStepFunctions } from '../../../local/stepfunctions/index.js';
-import { loadCloudAssembly } from '../../../local/template.js';
+import { loadCloudAssembly } from '../../../local/template/index.js';
 import { FakeExecutions } from '../../fixtures/local/events-fakes.js';
 import {
   FakeLambdas,

@@ -9,7 +9,7 @@ import {
   FUNCTION_LOG_FLUSH_MS,
   formatFunctionLogLine,
   openFunctionLog,
-} from '../../../local/function-log.js';
+} from '../../../local/lambda/index.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvokeCommand, LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
-import { localClientConfig } from '../../../local/aws-env.js';
-import { type LocalLambda, startLocalLambda } from '../../../local/lambda-api.js';
-import { loadCloudAssembly } from '../../../local/template.js';
+import { type LocalLambda, startLocalLambda } from '../../../local/lambda/index.js';
+import { localClientConfig } from '../../../local/process/aws-env.js';
+import { loadCloudAssembly } from '../../../local/template/index.js';
 
 const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local/assembly');
 const ECHO = 'awf-local-workflows-EchoFunction';

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { type FunctionLogLine, LambdaFunctionError, LambdaHost } from '../../../local/lambda-host.js';
-import { LocalTemplate, loadCloudAssembly } from '../../../local/template.js';
+import { type FunctionLogLine, LambdaFunctionError, LambdaHost } from '../../../local/lambda/index.js';
+import { LocalTemplate, loadCloudAssembly } from '../../../local/template/index.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local');
 const ASSEMBLY = join(FIXTURES, 'assembly');

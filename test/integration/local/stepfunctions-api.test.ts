@@ -22,7 +22,7 @@ import {
   type StepFunctionsService,
   stateMachinesFromTemplate,
 } from '../../../local/stepfunctions/index.js';
-import { loadCloudAssembly } from '../../../local/template.js';
+import { loadCloudAssembly } from '../../../local/template/index.js';
 import {
   aslFixture,
   FakeLambdas,

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCloudAssembly, TemplateError } from '../../../local/template.js';
+import { loadCloudAssembly, TemplateError, templateFromStacks } from '../../../local/template/index.js';
 
 const ASSEMBLY = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures/local/assembly');
 const ACCOUNT = '210987654321';
@@ -154,6 +154,40 @@ describe('loadCloudAssembly', () => {
   it('fails on an intrinsic function it does not know', () => {
     expect(() => template.resolve({ 'Fn::Cidr': ['10.0.0.0/16', 2, 8] }, WORKFLOWS)).toThrow(
       'intrinsic function Fn::Cidr is not supported locally',
+    );
+  });
+});
+
+describe('templateFromStacks', () => {
+  const assembly = loadCloudAssembly(ASSEMBLY);
+  const inMemory = templateFromStacks(
+    assembly.stacks.map((stack) => ({
+      stackName: stack.stackName,
+      template: JSON.parse(readFileSync(stack.templateFile, 'utf8')),
+      account: stack.account,
+      region: stack.region,
+      parameterValues: stack.parameterValues,
+    })),
+  );
+
+  it('resolves templates held in memory as it resolves them read from the cloud assembly', () => {
+    const echo = inMemory.resource('EchoFunction');
+    expect(inMemory.resolvedProperties(echo)).toEqual(
+      assembly.resolvedProperties(assembly.resource('EchoFunction')),
+    );
+    expect(inMemory.arnOf('DataKey')).toBe(assembly.arnOf('DataKey'));
+  });
+
+  it('fails on two stacks of one name, naming it', () => {
+    const [stack] = assembly.stacks;
+    const twice = [stack, stack].map((s) => ({
+      stackName: s?.stackName ?? '',
+      template: {},
+      account: ACCOUNT,
+      region: REGION,
+    }));
+    expect(() => templateFromStacks(twice)).toThrow(
+      'stack name "AwfLocalData" appears twice in the cloud assembly',
     );
   });
 });

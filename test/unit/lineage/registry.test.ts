@@ -11,7 +11,7 @@ import { asRecordOfType, recordsOfType } from '../../../core/lineage/read.js';
 import { LINEAGE_RECORD_TYPES, LINEAGE_REGISTRY } from '../../../core/lineage/registry.js';
 import { lineageWriter } from '../../../core/lineage/writer.js';
 import { STEP_NAMES } from '../../../core/steps/step-names.js';
-import { PROJECT_ROOT } from '../../../lib/project-paths.js';
+import { AWF_PACKAGE_ROOT } from '../../../lib/project-paths.js';
 import { fixedClock, InMemoryLineageStore } from '../../support/in-memory-stores.js';
 import { aLineageDraft, aRecordData } from '../../support/lineage-builders.js';
 
@@ -25,7 +25,7 @@ describe('the lineage registry', () => {
   });
 
   it('is the record table of docs/AUDIT.md, row for row', () => {
-    const audit = readFileSync(join(PROJECT_ROOT, 'docs', 'AUDIT.md'), 'utf8');
+    const audit = readFileSync(join(AWF_PACKAGE_ROOT, 'docs', 'AUDIT.md'), 'utf8');
     const rows = audit
       .split('\n')
       .filter((line) => /^\|\s*`[a-z]+\.[a-z]+`/.test(line))

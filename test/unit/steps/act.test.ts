@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bindingHashFor } from '../../../core/approval/binding.js';
 import { approvalIdFor, executionKeyFor } from '../../../core/ids.js';
 import { appendLineage } from '../../../core/lineage/chain.js';
+import { observationsOf } from '../../../core/lineage/observations.js';
 import type { ItemUpdater } from '../../../core/ports.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import { actStep } from '../../../core/steps/act/act.js';
@@ -15,7 +16,6 @@ import {
   type Proposal,
 } from '../../../core/steps/contracts.js';
 import { gateStep } from '../../../core/steps/gate/gate.js';
-import { observationsOf } from '../../../core/steps/plan/observations.js';
 import { planStep } from '../../../core/steps/plan/plan.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';

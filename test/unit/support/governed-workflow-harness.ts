@@ -1,68 +1,30 @@
 /**
  * Runs the real governed-workflow ASL with the real step use cases behind its
- * Task states: the state machine's paths, the steps' zod input schemas and
- * what the steps return meet exactly as they do in AWS, with in-memory stores
- * in place of the tables.
+ * Task states, on the local cloud's own Step Functions emulation (the one
+ * `awf local up` and `awf packs test` use): the state machine's paths, the
+ * steps' zod input schemas and what the steps return meet exactly as they do
+ * in AWS, with in-memory stores in place of the tables and a virtual clock for
+ * the callback wait, so an approval timeout takes no real time.
  *
- * aws-local-stepfunctions runs the definition; each Task state is answered by
- * the use case its Lambda would call, with its input parsed by the same schema
- * the handler uses and both input and result passed through JSON, as a Lambda
- * boundary would. The callback state (`.waitForTaskToken`) mints a token, calls
- * the request-approval step with it, lets the test's approver decide through
- * the real decide step, and resumes with what that step sends to the token.
+ * Each step is built from its definition with only the ports it declares; the
+ * callback state's request is decided by the test's approver through the real
+ * decide step, which answers the task token through the emulation.
  */
-
-import { readFileSync } from 'node:fs';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { z } from 'zod';
 import type { ModelPort } from '../../../core/model/model.js';
 import type { Clock, ItemUpdater, TaskCallbacks } from '../../../core/ports.js';
-import { actStep } from '../../../core/steps/act/act.js';
-import { admitStep } from '../../../core/steps/admit/admit.js';
-import { completeStep } from '../../../core/steps/complete/complete.js';
-import {
-  approvalRequestInputSchema,
-  type BusEvent,
-  type GatedProposal,
-} from '../../../core/steps/contracts.js';
-import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
-import { escalateStep } from '../../../core/steps/escalate/escalate.js';
-import { gateStep } from '../../../core/steps/gate/gate.js';
-import { groundStep } from '../../../core/steps/ground/ground.js';
-import { planStep } from '../../../core/steps/plan/plan.js';
-import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
+import type { BusEvent, GatedProposal } from '../../../core/steps/contracts.js';
+import type { StepName } from '../../../core/steps/step-names.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
-import { bindAslDefinition } from '../../../lib/asl-definition.js';
-import { GOVERNED_WORKFLOW_ASL } from '../../../lib/project-paths.js';
-import { applySubstitutions } from '../../infra/support/asl.js';
+import { VirtualClock } from '../../../local/clock/virtual-clock.js';
+import { inProcessSteps } from '../../../local/pack-test/in-process-steps.js';
+import { boundDefinition } from '../../../local/pack-test/pack-tester.js';
+import { LocalStepFunctions } from '../../../local/stepfunctions/engine.js';
 import {
   InMemoryLineageStore,
   InMemoryRunsStore,
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
-import { buildStep, buildStepHandler } from '../../support/step-builders.js';
-
-installPromiseWithResolvers();
-
-/** aws-local-stepfunctions 3 needs `Promise.withResolvers`, which Node ships from version 22 only. */
-function installPromiseWithResolvers(): void {
-  const promise: PromiseConstructor & { withResolvers?: unknown } = Promise;
-  if (typeof promise.withResolvers === 'function') return;
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value: <T>() => {
-      let resolve: (value: T) => void = () => undefined;
-      let reject: (reason?: unknown) => void = () => undefined;
-      const created = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise: created, resolve, reject };
-    },
-  });
-}
 
 /** What an approver does with a request: decide it, or leave it to time out. */
 export type ApproverDecision =
@@ -116,60 +78,6 @@ export interface HarnessResult {
   readonly items: RecordingItemUpdater;
 }
 
-const STEP_ARNS = {
-  AdmitFunctionArn: 'admit',
-  GroundFunctionArn: 'ground',
-  PlanFunctionArn: 'plan',
-  GateFunctionArn: 'gate',
-  RequestApprovalFunctionArn: 'request-approval',
-  ActFunctionArn: 'act',
-  CompleteFunctionArn: 'complete',
-  EscalateFunctionArn: 'escalate',
-} as const;
-
-const TOKEN_PLACEHOLDER = 'harness-task-token';
-
-/** The ASL file with every placeholder filled in, as a deployed state machine has it. */
-function boundGovernedWorkflowDefinition(): StateMachineDefinition {
-  const { definition, definitionSubstitutions } = bindAslDefinition(
-    JSON.parse(readFileSync(GOVERNED_WORKFLOW_ASL, 'utf8')),
-    {
-      numbers: { ApprovalTimeoutSeconds: 600, ApprovalHeartbeatSeconds: 300, ExecutionTimeoutSeconds: 3600 },
-      strings: {
-        Partition: 'aws',
-        ...Object.fromEntries(
-          Object.entries(STEP_ARNS).map(([name, fn]) => [
-            name,
-            `arn:aws:lambda:us-east-1:123456789012:function:${fn}`,
-          ]),
-        ),
-      },
-    },
-    GOVERNED_WORKFLOW_ASL,
-  );
-  return JSON.parse(applySubstitutions(definition, definitionSubstitutions)) as StateMachineDefinition;
-}
-
-/**
- * The copy the runner executes. aws-local-stepfunctions 3 stores a result
- * under a key named "$" instead of replacing the input; for AWS,
- * `"ResultPath": "$"` means the same as no ResultPath, which the runner gets right.
- */
-function runnableDefinition(definition: StateMachineDefinition): StateMachineDefinition {
-  const visit = (states: Record<string, unknown>): void => {
-    for (const state of Object.values(states)) {
-      if (typeof state !== 'object' || state === null) continue;
-      const record = state as Record<string, unknown>;
-      if (record.ResultPath === '$') delete record.ResultPath;
-      const processor = record.ItemProcessor as { States?: Record<string, unknown> } | undefined;
-      if (processor?.States) visit(processor.States);
-    }
-  };
-  const copy = json(definition);
-  visit(copy.States as Record<string, unknown>);
-  return copy;
-}
-
 /** A value as it crosses a Lambda boundary: JSON, `undefined` members gone. */
 function json<T>(value: T): T {
   return JSON.parse(JSON.stringify(value ?? null)) as T;
@@ -184,43 +92,31 @@ export class RecordingItemUpdater implements ItemUpdater {
   }
 }
 
-const callbackParametersSchema = z.object({ FunctionName: z.string(), Payload: z.unknown() });
+/** The Task state that invokes each step, for fault injection and error reports. */
+const STATE_OF_STEP: Partial<Record<StepName, string>> = {
+  admit: 'Admit event',
+  ground: 'Ground context',
+  plan: 'Plan actions',
+  gate: 'Gate proposals',
+  'request-approval': 'Request approval',
+  act: 'Execute action',
+  complete: 'Complete run',
+  escalate: 'Escalate run',
+};
 
-/**
- * Task callbacks that settle the harness's waiting callback states: success
- * resolves the wait with the output, failure rejects it with the error name.
- */
-class WaitingTasks implements TaskCallbacks {
-  private readonly waiting = new Map<
-    string,
-    { resolve: (value: unknown) => void; reject: (error: Error) => void }
-  >();
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:governed';
 
-  wait(taskToken: string): Promise<unknown> {
-    return new Promise((resolve, reject) => this.waiting.set(taskToken, { resolve, reject }));
-  }
-
+/** Task callbacks answered by the emulation, as SendTask* would. */
+class EmulatedCallbacks implements TaskCallbacks {
+  sfn?: LocalStepFunctions;
   async succeed(taskToken: string, output: unknown): Promise<void> {
-    this.take(taskToken).resolve(json(output));
+    this.sfn?.sendTaskSuccess(taskToken, JSON.stringify(output));
   }
-
   async fail(taskToken: string, error: string, cause: string): Promise<void> {
-    this.take(taskToken).reject(namedError(error, cause));
+    this.sfn?.sendTaskFailure(taskToken, error, cause);
   }
-
   async heartbeat(taskToken: string): Promise<void> {
-    if (!this.waiting.has(taskToken)) throw namedError('TaskTimedOut', `task ${taskToken} is not waiting`);
-  }
-
-  expire(taskToken: string): void {
-    this.take(taskToken).reject(namedError('States.Timeout', 'the approval wait timed out'));
-  }
-
-  private take(taskToken: string) {
-    const waiter = this.waiting.get(taskToken);
-    if (!waiter) throw namedError('TaskTimedOut', `task ${taskToken} is not waiting`);
-    this.waiting.delete(taskToken);
-    return waiter;
+    this.sfn?.sendTaskHeartbeat(taskToken);
   }
 }
 
@@ -237,89 +133,79 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const runs = options.runs ?? new InMemoryRunsStore();
   const lineage = options.lineage ?? new InMemoryLineageStore();
   const events = new RecordingEventPublisher();
-  const tasks = new WaitingTasks();
+  const items = new RecordingItemUpdater();
+  const callbacks = new EmulatedCallbacks();
+  const time = new VirtualClock(clock());
   const firstApprover = Object.keys(spec.approvals.approvers)[0] ?? 'nobody';
   const approver =
     options.approver ??
     (() => ({ decision: 'APPROVE' as const, approver: firstApprover, reason: 'Checked the case.' }));
 
-  const items = new RecordingItemUpdater();
-  // Every step gets only the ports it declares: one that reaches for another fails the run.
-  const ports = { runs, lineage, events, items, model, callbacks: tasks, clock };
-  const requestApproval = buildStep(requestApprovalStep, pack, ports);
-  const decideApproval = buildStep(decideApprovalStep, pack, ports);
-  let tokens = 0;
-
-  const steps: Record<string, (input: unknown) => Promise<unknown>> = {
-    'Admit event': buildStepHandler(admitStep, pack, ports),
-    'Ground context': buildStepHandler(groundStep, pack, ports),
-    'Plan actions': buildStepHandler(planStep, pack, ports),
-    'Gate proposals': buildStepHandler(gateStep, pack, ports),
-    'Execute action': buildStepHandler(actStep, pack, ports),
-    'Complete run': buildStepHandler(completeStep, pack, ports),
-    'Escalate run': buildStepHandler(escalateStep, pack, ports),
-    'Request approval': async (input) => {
-      const { Payload } = callbackParametersSchema.parse(input);
-      const taskToken = `token-${++tokens}`;
-      const request = approvalRequestInputSchema.parse(
-        JSON.parse(JSON.stringify(Payload).replaceAll(TOKEN_PLACEHOLDER, taskToken)),
-      );
-      const waiting = tasks.wait(taskToken);
-      const { approvalId } = await requestApproval(request);
-      const decision = approver({ approvalId, gated: request.gated });
-      if (decision === 'no-decision') tasks.expire(taskToken);
-      else await decideApproval({ approvalId, ...decision });
-      return waiting;
+  const stepErrors: StepError[] = [];
+  const faultsLeft = new Map((options.faults ?? []).map((fault) => [fault.state, { ...fault }]));
+  const steps = inProcessSteps(pack, { runs, lineage, events, items, model, callbacks, clock }, (call) => {
+    const state = STATE_OF_STEP[call.step];
+    if (call.error && state) stepErrors.push({ state, ...call.error });
+    if (call.step !== 'request-approval' || !call.output) return;
+    const { approvalId } = call.output as { approvalId: string };
+    const { gated } = call.input as { gated: GatedProposal };
+    const decision = approver({ approvalId, gated });
+    if (decision === 'no-decision') return;
+    // Decided once the request has returned, as a person would, through the real decide step.
+    time.setTimer(0, () => {
+      void steps.invokeStep('decide-approval', { approvalId, ...decision });
+    });
+  });
+  const lambda = {
+    invoke: async (functionName: string, payload: unknown): Promise<unknown> => {
+      const step = (functionName.split(':').pop() ?? functionName) as StepName;
+      const state = STATE_OF_STEP[step] ?? step;
+      const fault = faultsLeft.get(state);
+      if (fault && fault.times-- > 0) {
+        const error = namedError(fault.name, `injected ${fault.name} in ${state}`);
+        stepErrors.push({ state, name: error.name, message: error.message });
+        throw error;
+      }
+      return steps.invoke(functionName, payload);
     },
   };
 
-  const stepErrors: StepError[] = [];
-  const faultsLeft = new Map((options.faults ?? []).map((fault) => [fault.state, { ...fault }]));
-  const taskResourceLocalHandlers = Object.fromEntries(
-    Object.entries(steps).map(([state, step]) => [
-      state,
-      async (input: unknown) => {
-        try {
-          const fault = faultsLeft.get(state);
-          if (fault && fault.times-- > 0) throw namedError(fault.name, `injected ${fault.name} in ${state}`);
-          return json(await step(json(input)));
-        } catch (error) {
-          const { name, message } = error instanceof Error ? error : namedError('Error', String(error));
-          stepErrors.push({ state, name, message });
-          throw error;
-        }
-      },
-    ]),
-  );
-
-  const machine = new StateMachine(runnableDefinition(boundGovernedWorkflowDefinition()));
-  const execution = machine.run(json(event) as never, {
-    overrides: {
-      taskResourceLocalHandlers: taskResourceLocalHandlers as never,
-      retryIntervalOverrides: Object.fromEntries(Object.keys(steps).map((state) => [state, 0])),
-    },
-    context: {
-      Execution: { Id: `arn:aws:states:us-east-1:123456789012:execution:governed:${event.id}` },
-      Task: { Token: TOKEN_PLACEHOLDER },
-    },
+  const sfn = new LocalStepFunctions({
+    stateMachines: [
+      { arn: STATE_MACHINE_ARN, definition: boundDefinition(pack, { approvalTimeoutSeconds: 600 }) },
+    ],
+    lambda,
+    retryIntervalScale: 0,
+    time,
   });
-  const statesEntered: string[] = [];
-  const logged = (async () => {
-    for await (const entry of execution.eventLogs) {
-      if (entry.type === 'StateEntered') statesEntered.push(entry.state.name);
-    }
-  })();
-  const outcome = await Promise.allSettled([execution.result]);
-  await logged;
-  const [settled] = outcome;
+  callbacks.sfn = sfn;
+  const { executionArn } = await sfn.startExecution(
+    STATE_MACHINE_ARN,
+    JSON.stringify(json(event)),
+    `run-${event.id}`.slice(0, 80),
+  );
+  const execution = sfn.execution(executionArn);
+  let progress = 0;
+  execution.on('history', () => {
+    progress++;
+  });
+  const ended = await time.runUntilSettled(execution.settled, {
+    progress: () => progress + steps.started,
+    busy: () => steps.inFlight > 0,
+  });
+  await sfn.stop();
+
+  const statesEntered = execution.history.flatMap((entry) =>
+    entry.stateEnteredEventDetails?.name === undefined ? [] : [entry.stateEnteredEventDetails.name],
+  );
   const base = { statesEntered, stepErrors, runs, lineage, events, items };
-  if (settled?.status === 'fulfilled') return { status: 'SUCCEEDED', output: settled.value, ...base };
-  const reason: unknown = settled?.reason;
-  const cause = reason instanceof Error && reason.cause instanceof Error ? reason.cause : reason;
+  if (ended.status === 'SUCCEEDED') {
+    return { status: 'SUCCEEDED', output: JSON.parse(ended.output ?? 'null'), ...base };
+  }
   return {
     status: 'FAILED',
     output: undefined,
-    error: cause instanceof Error ? cause.name : String(cause),
+    ...(ended.error === undefined ? {} : { error: ended.error }),
     ...base,
   };
 }

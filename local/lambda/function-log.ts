@@ -9,7 +9,7 @@
  * main thread, which also runs every execution.
  */
 import { createWriteStream } from 'node:fs';
-import type { FunctionLogLine } from './lambda-host.js';
+import type { FunctionLogLine } from './host.js';
 
 /** Longest a printed line waits before it is in the file. */
 export const FUNCTION_LOG_FLUSH_MS = 100;

@@ -6,9 +6,10 @@
  * says was executed, nothing a store outside the chain could add or drop, and
  * no second write per action is needed to keep the two in step.
  */
-import { recordsOfType } from '../../lineage/read.js';
-import type { LineageRecord } from '../../lineage/record.js';
-import type { Observation } from '../contracts.js';
+
+import type { Observation } from '../steps/contracts.js';
+import { recordsOfType } from './read.js';
+import type { LineageRecord } from './record.js';
 
 /**
  * The observations of a run, in the order its actions were executed: one per

@@ -11,22 +11,37 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { toDocumentClient } from '../adapters/aws-clients.js';
-import { DynamoDbRunsStore } from '../adapters/dynamodb-runs-store.js';
-import { checkApprover } from '../core/approval/separation-of-duties.js';
-import { runIdFor } from '../core/ids.js';
-import type { ApprovalRecord } from '../core/runs/records.js';
-import type { WorkflowSpec } from '../core/workflow/spec.js';
-import { type ExampleEvent, loadExampleEvents } from '../workflows/discover.js';
-import { localClientConfig } from './aws-env.js';
-import type { DemoReport, DemoRunOutcome, LocalCloud } from './cloud.js';
-import { executionOutcome } from './progress.js';
-import { LOCAL_STATE_DIR } from './state-file.js';
-import type { LocalExecution } from './stepfunctions/index.js';
+import { toDocumentClient } from '../../adapters/aws-clients.js';
+import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
+import { checkApprover } from '../../core/approval/separation-of-duties.js';
+import { runIdFor } from '../../core/ids.js';
+import type { ApprovalRecord } from '../../core/runs/records.js';
+import type { WorkflowSpec } from '../../core/workflow/spec.js';
+import type { LocalCloud } from '../../local/cloud.js';
+import { localClientConfig } from '../../local/process/aws-env.js';
+import { LOCAL_STATE_DIR } from '../../local/process/state-file.js';
+import { executionOutcome } from '../../local/progress.js';
+import type { LocalExecution } from '../../local/stepfunctions/index.js';
+import { type ExampleEvent, loadExampleEvents } from '../../workflows/discover.js';
 
 /** The reason the demo approver gives; auditors see it in the lineage. */
 export const DEMO_APPROVAL_REASON =
   'Approved automatically by the local demo (awf local up), not by a person.';
+
+/** What the demo did, for the caller that waits on it. */
+export interface DemoReport {
+  readonly runs: readonly DemoRunOutcome[];
+}
+
+/** How one example event of the demo ended. */
+export interface DemoRunOutcome {
+  readonly workflowId: string;
+  readonly example: string;
+  /** The run's terminal status, `REJECTED (no run)` for an event Admit refused, or the execution's failure. */
+  readonly outcome: string;
+  /** Whether that is what the example's `expect` block says. */
+  readonly asExpected: boolean;
+}
 
 /** How long the demo waits for its runs before it reports the ones still running. */
 const DEMO_TIMEOUT_MS = 120_000;

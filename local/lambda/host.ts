@@ -23,11 +23,11 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { transformSync } from 'esbuild';
 import { z } from 'zod';
-import { AwfError } from '../core/errors.js';
-import { type LocalEndpoints, localAwsEnvironment } from './aws-env.js';
-import type { InvokeMessage, LambdaErrorPayload, WorkerInit, WorkerMessage } from './lambda-worker.js';
-import type { LambdaInvoker } from './ports.js';
-import { type LocalTemplate, TemplateError, type TemplateResource } from './template.js';
+import { AwfError } from '../../core/errors.js';
+import type { LambdaInvoker } from '../ports.js';
+import { type LocalEndpoints, localAwsEnvironment } from '../process/aws-env.js';
+import { type LocalTemplate, TemplateError, type TemplateResource } from '../template/index.js';
+import type { InvokeMessage, LambdaErrorPayload, WorkerInit, WorkerMessage } from './worker.js';
 
 /** A function failed (threw, timed out, crashed); `name` is Lambda's `errorType`. */
 export class LambdaFunctionError extends AwfError {
@@ -143,7 +143,7 @@ let workerSource: URL | undefined;
  */
 function workerUrl(): URL {
   if (!workerSource) {
-    const source = readFileSync(new URL('./lambda-worker.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('./worker.ts', import.meta.url), 'utf8');
     const { code } = transformSync(source, { loader: 'ts', format: 'esm', target: 'node20' });
     workerSource = new URL(`data:text/javascript,${encodeURIComponent(code)}`);
   }

@@ -12,20 +12,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  type InvocationOutcome,
-  LambdaHost,
-  type LambdaHostOptions,
-  LambdaServiceError,
-} from './lambda-host.js';
-import {
   type LoopbackRequest,
   type LoopbackResponse,
   type LoopbackServer,
   RequestTooLargeError,
   readBody,
   startLoopbackServer,
-} from './loopback-server.js';
-import type { LocalService } from './ports.js';
+} from '../http/loopback-server.js';
+import type { LocalService } from '../ports.js';
+import { type InvocationOutcome, LambdaHost, type LambdaHostOptions, LambdaServiceError } from './host.js';
 
 /** What the Invoke API needs of the host. */
 export interface LambdaInvocations {

@@ -12,11 +12,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { dirname, join, relative, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { AwfError } from '../core/errors.js';
+import { AwfError } from '../../core/errors.js';
 import { isProcessRunning } from './process-running.js';
 
-/** The repository root (this module lives in `local/`). */
-export const PROJECT_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository root (this module lives in `local/process/`). */
+export const PROJECT_ROOT = resolvePath(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** What the synthesized stacks are built from, relative to the project root. */
 export const SYNTH_SOURCES: readonly string[] = [

@@ -11,7 +11,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
-import { AwfError } from '../core/errors.js';
+import { AwfError } from '../../core/errors.js';
 
 /** What a handler reads of a request; both Node's HTTP/1.1 and HTTP/2 compatibility requests have it. */
 export interface LoopbackRequest extends AsyncIterable<Buffer | string> {

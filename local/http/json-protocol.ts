@@ -14,8 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { AwfError } from '../core/errors.js';
-import type { LocalService } from './ports.js';
+import { AwfError } from '../../core/errors.js';
+import type { LocalService } from '../ports.js';
 
 /**
  * An error an operation answers with, in AWS's error shape: `code` becomes the

@@ -1,0 +1,13 @@
+/**
+ * The Bedrock stand-in: a Converse endpoint (`server.ts`) answering with
+ * deterministic stand-in models (`models.ts`) in Bedrock's terms (`converse.ts`).
+ */
+export {
+  BEDROCK_ERROR_STATUS,
+  BedrockServiceError,
+  type ConverseBody,
+  type ConverseModels,
+  converseOperation,
+} from './converse.js';
+export { importModel, LocalModelLoadError, loadPackModels, MODEL_SCRIPT_VARIABLE } from './models.js';
+export { type LocalBedrock, type LocalBedrockOptions, startLocalBedrock } from './server.js';

@@ -1,0 +1,13 @@
+/**
+ * DynamoDB Local as a service of the local cloud: the Java process
+ * (`launcher.ts`) and the template's tables in it (`tables.ts`).
+ */
+export { LocalDynamoDbError } from './error.js';
+export {
+  checkJavaRuntime,
+  DEFAULT_JVM_OPTIONS,
+  type LocalDynamoDb,
+  type LocalDynamoDbOptions,
+  startLocalDynamoDb,
+} from './launcher.js';
+export { createTemplateTables, type TemplateTable, type TemplateTables, templateTable } from './tables.js';
