@@ -69,7 +69,9 @@ export function inProcessSteps(
   const { clock, ...available } = ports;
   const handlers = new Map<StepName, (input: unknown) => Promise<unknown>>();
   for (const step of STEP_NAMES) {
-    const definition: StepDefinition = STEP_DEFINITIONS[step] as unknown as StepDefinition;
+    // Each definition's input and output types differ; here every step is called with parsed JSON
+    // and returns JSON, so the common shape is all this loop needs.
+    const definition = STEP_DEFINITIONS[step] as unknown as StepDefinition;
     const useCase = definition.build(pack, portsFor(step, definition.ports, available, clock));
     handlers.set(step, (input) => useCase(definition.input.parse(input)));
   }

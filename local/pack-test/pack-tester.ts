@@ -31,6 +31,7 @@ import type { ExampleApproval, ExampleEvent } from '../../core/workflow/example-
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import { type WorkflowTimeouts, workflowTimeouts } from '../../core/workflow/timeouts.js';
 import { GOVERNED_WORKFLOW_ASL } from '../../lib/project-paths.js';
+import type { CancelTimer } from '../clock/time-source.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { LocalStepFunctions } from '../stepfunctions/engine.js';
 import { inProcessFunctionArn, inProcessSteps, type StepInvocation } from './in-process-steps.js';
@@ -194,6 +195,8 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
   let invocations: StepInvocation[] = [];
   let approvalsLeft: ExampleApproval[] = [];
   const problems: string[] = [];
+  /** Decisions scheduled for this example: one the run never waited for is cancelled at its end. */
+  const scheduledDecisions: CancelTimer[] = [];
 
   // The stores are swapped per example through these forwarding ports, so the steps are built once.
   const forward = <T extends object>(target: () => T): T =>
@@ -228,7 +231,7 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
     const planned = approvalsLeft.shift() ?? { decision: 'APPROVE' as const };
     if (planned === 'no-decision') return;
     const afterMs = planned.after === undefined ? 0 : durationToSeconds(planned.after) * 1000;
-    clock.setTimer(afterMs, () => {
+    const cancel = clock.setTimer(afterMs, () => {
       void (async () => {
         const approval = await runs.getApproval(approvalId);
         if (approval?.status !== 'PENDING') return;
@@ -249,6 +252,7 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
         }
       })();
     });
+    scheduledDecisions.push(cancel);
   }
 
   /**
@@ -327,7 +331,10 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
           progress: () => events + steps.started,
           busy: () => steps.inFlight > 0,
         })
-        .finally(stopReminders);
+        .finally(() => {
+          stopReminders();
+          for (const cancel of scheduledDecisions.splice(0)) cancel();
+        });
 
       const runId = runIdFor(spec.id, eventId);
       const chain = await lineage.chain(runId);

@@ -33,12 +33,30 @@ export interface TaskStateInfo {
   readonly heartbeatSeconds?: number;
 }
 
-/** A definition ready to run, with its Task states indexed by name. */
+/**
+ * A Wait state: how long it waits. The runner would sleep on Node's own timers,
+ * so the emulation runs each Wait itself, on its time source (the system clock,
+ * a scaled one, or a virtual clock in tests and `awf packs test`).
+ */
+export interface WaitStateInfo {
+  readonly stateName: string;
+  readonly seconds?: number;
+  readonly secondsPath?: string;
+  readonly timestamp?: string;
+  readonly timestampPath?: string;
+}
+
+/** The Resource a Wait state runs as in the runner's copy of the definition; never in AWS. */
+export const LOCAL_WAIT_RESOURCE = 'arn:aws:states:::awf-local:wait';
+
+/** A definition ready to run, with its Task and Wait states indexed by name. */
 export interface PreparedDefinition {
   /** The definition text as AWS stores it: substitutions applied. */
   readonly text: string;
   /** Every Task state, nested ones (Map, Parallel) included, by state name. */
   readonly tasks: ReadonlyMap<string, TaskStateInfo>;
+  /** Every Wait state, nested ones included, by state name. */
+  readonly waits: ReadonlyMap<string, WaitStateInfo>;
   /** The runner's state machine; build executions with `machine.run(...)`. */
   readonly machine: StateMachine;
 }
@@ -184,6 +202,15 @@ function runtimeDefinition(
     copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
   }
   walkStates(copy.States, (_name, state) => {
+    if (state.Type === 'Wait') {
+      // Run by the emulation's own handler on its time source (see WaitStateInfo); the
+      // handler returns its effective input, so InputPath and OutputPath apply as for a Wait.
+      for (const field of ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath']) delete state[field];
+      state.Type = 'Task';
+      state.Resource = LOCAL_WAIT_RESOURCE;
+      state.TimeoutSeconds = MAX_TIMER_SECONDS;
+      return;
+    }
     // The local handlers enforce TimeoutSeconds themselves (the runner would
     // otherwise stop every Task after its own 60 s default).
     if (state.Type === 'Task' && state.TimeoutSecondsPath === undefined) {
@@ -210,6 +237,17 @@ function runtimeDefinition(
     }
   });
   return copy;
+}
+
+function waitOf(name: string, state: JsonObject): WaitStateInfo {
+  const text = (field: string) => (typeof state[field] === 'string' ? (state[field] as string) : undefined);
+  return {
+    stateName: name,
+    ...(typeof state.Seconds === 'number' ? { seconds: state.Seconds } : {}),
+    ...(text('SecondsPath') === undefined ? {} : { secondsPath: text('SecondsPath') }),
+    ...(text('Timestamp') === undefined ? {} : { timestamp: text('Timestamp') }),
+    ...(text('TimestampPath') === undefined ? {} : { timestampPath: text('TimestampPath') }),
+  };
 }
 
 /**
@@ -247,6 +285,7 @@ export function prepareDefinition(
     problems.push(`QueryLanguage ${JSON.stringify(parsed.QueryLanguage)} is not supported; use JSONPath`);
   }
   const tasks = new Map<string, TaskStateInfo>();
+  const waits = new Map<string, WaitStateInfo>();
   const seen = new Set<string>();
   walkStates(parsed.States, (name, state) => {
     // The runner keys local handlers by state name alone, and AWS requires unique names anyway.
@@ -254,6 +293,7 @@ export function prepareDefinition(
     seen.add(name);
     const task = inspectState(name, state, problems);
     if (task) tasks.set(name, task);
+    if (state.Type === 'Wait') waits.set(name, waitOf(name, state));
   });
   if (problems.length > 0) throw new StateMachineDefinitionError(stateMachine, problems);
 
@@ -272,5 +312,5 @@ export function prepareDefinition(
   const machine = new StateMachine(runtimeDefinition(parsed, options.retryIntervalScale), {
     validationOptions: { noValidate: true },
   });
-  return { text, tasks, machine };
+  return { text, tasks, waits, machine };
 }

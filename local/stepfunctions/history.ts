@@ -29,11 +29,17 @@ export function historyJson(value: unknown): string {
  * no counterpart (retries and catches show as new task events in AWS) or the
  * runner records it elsewhere (execution start and end, task events).
  */
-export function historyEventFromRunner(event: RunnerEvent): HistoryEventBody | undefined {
+export function historyEventFromRunner(
+  event: RunnerEvent,
+  waits: ReadonlyMap<string, unknown> = new Map(),
+): HistoryEventBody | undefined {
+  // Wait states run as local tasks (see `wait-handler.ts`); their history says Wait, as in AWS.
+  const stateType = <T extends string>(state: { name: string; type: T }): T | 'Wait' =>
+    waits.has(state.name) ? 'Wait' : state.type;
   switch (event.type) {
     case 'StateEntered':
       return {
-        type: `${event.state.type}StateEntered`,
+        type: `${stateType(event.state)}StateEntered`,
         stateEnteredEventDetails: {
           name: event.state.name,
           input: historyJson(event.state.input),
@@ -44,7 +50,7 @@ export function historyEventFromRunner(event: RunnerEvent): HistoryEventBody | u
       // A Fail state never exits; the runner does not report one either.
       if (event.state.type === 'Fail') return undefined;
       return {
-        type: `${event.state.type}StateExited`,
+        type: `${waits.has(event.state.name) ? 'Wait' : event.state.type}StateExited`,
         stateExitedEventDetails: {
           name: event.state.name,
           output: historyJson(event.state.output),

@@ -95,6 +95,7 @@ export function runExecution(execution: LocalExecution, input: unknown, ctx: Run
       taskResourceLocalHandlers: createTaskHandlers({
         execution,
         tasks: ctx.prepared.tasks,
+        waits: ctx.prepared.waits,
         lambda: ctx.lambda,
         tokens: ctx.tokens,
         region: ctx.region,
@@ -117,7 +118,7 @@ export function runExecution(execution: LocalExecution, input: unknown, ctx: Run
 
   const historyDone = (async () => {
     for await (const event of run.eventLogs) {
-      const body = historyEventFromRunner(event);
+      const body = historyEventFromRunner(event, ctx.prepared.waits);
       if (body) execution.record(body);
     }
   })();

@@ -19,14 +19,17 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { RunOptions } from 'aws-local-stepfunctions';
 import { z } from 'zod';
-import { AwfError } from '../../core/errors.js';
 import type { CancelTimer, TimeSource } from '../clock/time-source.js';
 import type { LambdaInvoker } from '../ports.js';
-import type { TaskStateInfo } from './definition.js';
+import type { TaskStateInfo, WaitStateInfo } from './definition.js';
 import type { LocalExecution } from './execution.js';
 import { type HistoryEventBody, historyJson } from './history.js';
+import { TaskError } from './task-error.js';
 import type { TaskTokenRegistry } from './task-tokens.js';
 import { startTimer } from './timers.js';
+import { runWait } from './wait-handler.js';
+
+export { TaskError } from './task-error.js';
 
 /** The runner's handler map. */
 export type TaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
@@ -40,22 +43,12 @@ type JsonValue = Parameters<TaskHandler>[0];
  */
 export const TASK_TOKEN_PLACEHOLDER = 'awf-local-task-token-placeholder';
 
-/**
- * A Task failure as Step Functions reports it: `name` is the error name
- * (`States.Timeout`, a Lambda's `errorType`, SendTaskFailure's `error`) that
- * Retry and Catch match on, and `message` is the `Cause`.
- */
-export class TaskError extends AwfError {
-  constructor(errorName: string, cause: string) {
-    super(cause);
-    this.name = errorName;
-  }
-}
-
 /** What the handlers of one execution need. */
 export interface TaskHandlerContext {
   readonly execution: LocalExecution;
   readonly tasks: ReadonlyMap<string, TaskStateInfo>;
+  /** Wait states, which the emulation runs on its time source (see `wait-handler.ts`). */
+  readonly waits: ReadonlyMap<string, WaitStateInfo>;
   readonly lambda: LambdaInvoker;
   readonly tokens: TaskTokenRegistry;
   readonly region: string;
@@ -348,6 +341,10 @@ async function runLambdaIntegration(
  */
 export function createTaskHandlers(ctx: TaskHandlerContext): TaskHandlers {
   const handlers: TaskHandlers = {};
+  for (const wait of ctx.waits.values()) {
+    handlers[wait.stateName] = (input) =>
+      runWait(wait, input, ctx.time, ctx.execution.closedSignal) as Promise<JsonValue>;
+  }
   for (const task of ctx.tasks.values()) {
     handlers[task.stateName] = async (input) => {
       await nextMacrotask();

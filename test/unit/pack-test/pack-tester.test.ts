@@ -72,6 +72,17 @@ describe('the pack tester', () => {
     expect(decided?.data).toMatchObject({ decision: 'APPROVED', reason: 'Carrier confirmed the loss.' });
   });
 
+  it('lets a decision that comes after the timeout find the run ended, and runs the next example clean', async () => {
+    const late = await refundTriage.run({
+      ...largeRefund,
+      approvals: [{ decision: 'APPROVE', after: '30h' }],
+    });
+    expect(late.actual).toEqual({ outcome: 'REQUIRE_APPROVAL', status: 'ESCALATED', actions: [] });
+    expect(late.virtualMs).toBe(24 * 3600_000);
+    const next = await refundTriage.run(largeRefund);
+    expect(next.passed).toBe(true);
+  });
+
   it('ends a rejected approval REJECTED with nothing executed', async () => {
     const result = await refundTriage.run({ ...largeRefund, approvals: [{ decision: 'REJECT' }] });
     expect(result.actual).toEqual({ outcome: 'REQUIRE_APPROVAL', status: 'REJECTED', actions: [] });
