@@ -11,6 +11,7 @@ import { DEFAULT_STACK_NAMES } from '../../core/stack-outputs.js';
 import { AWF_PACKAGE_ROOT } from '../../lib/project-paths.js';
 import { ESM_REQUIRE_BANNER } from '../../lib/step-function.js';
 import { discoverWorkflowPacks } from '../../workflows/discover.js';
+import { bundleLoadFailures } from '../support/bundle-loader.js';
 import { FakeCloud, type Json } from './support/fake-cloud.js';
 import { REFERENCE_WORKFLOW_ID, workflowIdsOf } from './support/packs.js';
 import { TEST_ENV } from './support/synth.js';
@@ -133,33 +134,5 @@ it("copies cedar-wasm's module beside the bundles of the steps that evaluate pol
 });
 
 it('loads every bundle in Node with the environment its template gives it', () => {
-  const script = [
-    "import { pathToFileURL } from 'node:url';",
-    'const bundles = JSON.parse(process.env.AWF_TEST_BUNDLES);',
-    'const failures = [];',
-    'for (const { step, file, environment } of bundles) {',
-    '  Object.assign(process.env, environment);',
-    '  try {',
-    '    const module = await import(pathToFileURL(file).href);',
-    "    if (typeof module.handler !== 'function') failures.push(step + ': no handler export');",
-    '  } catch (error) {',
-    "    failures.push(step + ': ' + error);",
-    '  }',
-    '}',
-    'console.log(JSON.stringify(failures));',
-  ].join('\n');
-  const bundles = functions.map((f) => ({
-    step: f.step,
-    file: join(f.assetDir, 'index.mjs'),
-    environment: { ...f.environment, NODE_OPTIONS: '' },
-  }));
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: tmpdir(),
-    env: { PATH: process.env.PATH, AWS_REGION: TEST_ENV.region, AWF_TEST_BUNDLES: JSON.stringify(bundles) },
-    encoding: 'utf8',
-    // stderr carries the SDK's notices about this machine's Node version; failures come back on stdout.
-    stdio: ['ignore', 'pipe', 'ignore'],
-    timeout: 60_000,
-  });
-  expect(JSON.parse(output.trim().split('\n').pop() ?? '[]')).toEqual([]);
+  expect(bundleLoadFailures(functions, tmpdir(), TEST_ENV.region)).toEqual([]);
 });

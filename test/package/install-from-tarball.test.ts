@@ -28,6 +28,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { AWF_PACKAGE_ROOT } from '../../lib/project-paths.js';
+import { bundleLoadFailures } from '../support/bundle-loader.js';
 
 /** Build, pack, install and synth: a minute here, more on a busy machine. */
 const SETUP_TIMEOUT_MS = 600_000;
@@ -290,33 +291,7 @@ it('bundles only files of the app (its pack, the installed awf and its dependenc
 });
 
 it('loads every bundle in Node with the environment its template gives it', () => {
-  const script = [
-    "import { pathToFileURL } from 'node:url';",
-    'const failures = [];',
-    'for (const { step, file, environment } of JSON.parse(process.env.AWF_TEST_BUNDLES)) {',
-    '  Object.assign(process.env, environment);',
-    '  try {',
-    '    const module = await import(pathToFileURL(file).href);',
-    "    if (typeof module.handler !== 'function') failures.push(step + ': no handler export');",
-    '  } catch (error) {',
-    "    failures.push(step + ': ' + error);",
-    '  }',
-    '}',
-    'console.log(JSON.stringify(failures));',
-  ].join('\n');
-  const bundles = lambdas.map((l) => ({
-    step: l.step,
-    file: join(l.assetDir, 'index.mjs'),
-    environment: { ...l.environment, NODE_OPTIONS: '' },
-  }));
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: work,
-    env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', AWF_TEST_BUNDLES: JSON.stringify(bundles) },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    timeout: 60_000,
-  });
-  expect(JSON.parse(output.trim().split('\n').pop() ?? '[]')).toEqual([]);
+  expect(bundleLoadFailures(lambdas, work, 'us-east-1')).toEqual([]);
 });
 
 it('runs the awf command line from the compiled package', () => {
