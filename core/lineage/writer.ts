@@ -9,6 +9,7 @@
  */
 import type { Clock } from '../ports.js';
 import type { StepName } from '../steps/step-names.js';
+import { storabilityProblems } from '../storable.js';
 import { type AppendOptions, appendFirstLineage, appendLineage } from './chain.js';
 import { LineageRegistryError } from './errors.js';
 import type { LineageDraft, LineageRecord, LineageStore } from './record.js';
@@ -55,6 +56,10 @@ export function checkLineageDraft(step: StepName, draft: LineageDraft): void {
     throw new LineageRegistryError(
       `the ${step} step may not write "${type}" records: the registry names ${entry.writer} as their only writer`,
     );
+  }
+  const unstorable = storabilityProblems(draft.data, 'data');
+  if (unstorable.length > 0) {
+    throw new LineageRegistryError(`"${type}" draft of the ${step} step: ${unstorable.join('; ')}`);
   }
   const parsed = entry.data.safeParse(draft.data);
   if (!parsed.success) {

@@ -11,12 +11,14 @@ import { admitStep } from '../../core/steps/admit/admit.js';
 import { completeStep } from '../../core/steps/complete/complete.js';
 import { escalateStep } from '../../core/steps/escalate/escalate.js';
 import { groundStep } from '../../core/steps/ground/ground.js';
+import { planStep } from '../../core/steps/plan/plan.js';
 import refundTriage from '../../workflows/refund-triage/workflow.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { RecordingEventPublisher, steppingClock } from '../support/in-memory-stores.js';
 import { anApprovalRecord } from '../support/run-builders.js';
 import { buildStep } from '../support/step-builders.js';
+import { answer, loadRefundTriagePack, refundCall, ScriptedModel, toolUse } from '../unit/agent/fixtures.js';
 
 let ddb: DynamoDbLocal;
 beforeAll(async () => {
@@ -106,5 +108,57 @@ describe('run lifecycle on DynamoDB Local', () => {
     const chain = await d.lineage.chain(run.runId);
     expect(chain.map((r) => r.type)).toEqual(['run.started', 'approval.expired', 'run.escalated']);
     expect(verifyChain(chain, { ended: true }).ok).toBe(true);
+  });
+
+  it('records a rejection, on the real tables, for an event holding values DynamoDB cannot store', async () => {
+    const d = deps();
+    const base = aRefundRequestedEvent({}, { id: 'evt-lifecycle-hostile' });
+    const hostile = {
+      ...base,
+      detail: {
+        ...(base.detail as object),
+        ...JSON.parse('{"constructor":{"admin":true}}'),
+        amount: 2 ** 60,
+      },
+    };
+
+    const result = await d.admit({ event: hostile, executionId: 'exec-hostile' });
+
+    if (result.outcome !== 'REJECTED') throw new Error(`expected REJECTED, got ${result.outcome}`);
+    expect(result.problems).toHaveLength(2);
+    const chain = await d.lineage.chain(result.runId);
+    expect(chain.map((r) => r.type)).toEqual(['event.rejected']);
+    expect(verifyChain(chain, { ended: true }).ok).toBe(true);
+    expect(await d.runs.getRun(result.runId)).toBeUndefined();
+  });
+
+  it('records the model call, on the real lineage table, when the model answers values DynamoDB cannot store', async () => {
+    const d = deps();
+    const pack = await loadRefundTriagePack();
+    const admitted = await d.admit({
+      event: aRefundRequestedEvent({}, { id: 'evt-lifecycle-model' }),
+      executionId: 'exec-model',
+    });
+    if (admitted.outcome !== 'ADMITTED') throw new Error(`expected ADMITTED, got ${admitted.outcome}`);
+    const model = new ScriptedModel(
+      answer([
+        refundCall({ amount: 2 ** 60 }),
+        toolUse('finish', JSON.parse('{"summary":"x","constructor":1}')),
+      ]),
+      answer([refundCall()]),
+    );
+    const plan = buildStep(planStep, pack, { ...d, model });
+
+    const result = await plan({ run: admitted.run, iteration: 0, facts: { history: { issueRefund: 0 } } });
+
+    expect(result.outcome).toBe('PROPOSED');
+    const chain = await d.lineage.chain(admitted.run.runId);
+    expect(chain.map((r) => r.type)).toEqual([
+      'run.started',
+      'model.invoked',
+      'model.invoked',
+      'actions.proposed',
+    ]);
+    expect(verifyChain(chain).ok).toBe(true);
   });
 });

@@ -14,6 +14,7 @@ import type { Clock } from '../../ports.js';
 import { readEventPath, redactDetailWithReport } from '../../redaction.js';
 import { carriedHistoryKey } from '../../runs/history-key.js';
 import type { RunRecord, RunsStore } from '../../runs/records.js';
+import { storabilityProblems } from '../../storable.js';
 import type { WorkflowSpec } from '../../workflow/spec.js';
 import {
   type AdmitInput,
@@ -61,6 +62,11 @@ function validate(spec: WorkflowSpec, event: BusEvent): Validation {
   }
   if (event['detail-type'] !== spec.trigger.detailType) {
     problems.push(`detail-type: expected "${spec.trigger.detailType}", got "${event['detail-type']}"`);
+  }
+  // Checked first: a value no record can hold must end in a recorded rejection, not a failed write.
+  const unstorable = storabilityProblems(event, 'event');
+  if (unstorable.length > 0) {
+    return { problems: [...problems, ...unstorable], entityId: readEntityId(spec, event).entityId };
   }
   const parsed = spec.trigger.detail.safeParse(event.detail);
   let detail: Record<string, unknown> | undefined;

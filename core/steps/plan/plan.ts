@@ -20,6 +20,7 @@ import type { ConverseResponse, Message } from '../../model/model.js';
 import { costUsd } from '../../model/pricing.js';
 import type { RunRecord } from '../../runs/records.js';
 import { requireRun } from '../../runs/run-lookup.js';
+import { storabilityProblems } from '../../storable.js';
 import type { WorkflowPack } from '../../workflow/pack.js';
 import { type PlanInput, type PlanResult, planInputSchema, type RunRef } from '../contracts.js';
 import type { PortsFor } from '../ports.js';
@@ -50,11 +51,27 @@ function requestedAtOf(run: RunRecord): string {
   return parsed.success ? parsed.data.time : run.startedAt;
 }
 
+/**
+ * A tool call's input as `model.invoked` records it: as it came, or, when no
+ * record can hold it (see `core/storable.ts`), as its JSON text, so the call
+ * that had to be refused is still in the evidence.
+ */
+function recordableInput(input: unknown): unknown {
+  if (storabilityProblems(input, 'input').length === 0) return input;
+  return { unstorableJson: (JSON.stringify(input) ?? String(input)).slice(0, MAX_RECORDED_TEXT) };
+}
+
 function recordedAnswer(response: ConverseResponse): LineageData<'model.invoked'>['answer'] {
   const content = response.output.message.content;
   const calls = content.flatMap((block) =>
     'toolUse' in block
-      ? [{ toolUseId: block.toolUse.toolUseId, name: block.toolUse.name, input: block.toolUse.input }]
+      ? [
+          {
+            toolUseId: block.toolUse.toolUseId,
+            name: block.toolUse.name,
+            input: recordableInput(block.toolUse.input),
+          },
+        ]
       : [],
   );
   const text = content

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import { canonicalJson } from '../../canonical-json.js';
 import type { ConverseResponse } from '../../model/model.js';
+import { storabilityProblems } from '../../storable.js';
 import { catalogueAction } from '../../workflow/catalogue.js';
 import { FINISH_TOOL_NAME, type WorkflowSpec } from '../../workflow/spec.js';
 import { finishInputSchema, PROPOSAL_META_FIELDS, proposalMetaSchema } from './tools.js';
@@ -85,6 +86,11 @@ function issueProblems(
   });
 }
 
+/** Values no record can hold (see `core/storable.ts`), as problems the model is told to repair. */
+function unstorableProblems(toolUseId: string, tool: string, input: unknown): ModelOutputProblem[] {
+  return storabilityProblems(input, 'input').map((message) => ({ toolUseId, tool, message }));
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -108,6 +114,8 @@ function parseActionCall(spec: WorkflowSpec, toolUseId: string, tool: string, in
       problems: [{ toolUseId, tool, message: `input: expected a JSON object, got ${showValue(input)}` }],
     };
   }
+  const unstorable = unstorableProblems(toolUseId, tool, input);
+  if (unstorable.length > 0) return { ok: false, problems: unstorable };
   const problems: ModelOutputProblem[] = [];
   const { rationale, confidence, ...actionInput } = input;
   const meta = proposalMetaSchema.safeParse({ rationale, confidence });
@@ -149,7 +157,8 @@ function parseActionCall(spec: WorkflowSpec, toolUseId: string, tool: string, in
  * catalogue, an input that fails the action's schema (or carries fields it does
  * not declare), a missing or out-of-range `rationale` / `confidence`, a
  * text-only answer, `finish` mixed with actions, the same call proposed twice,
- * or an answer cut off by the token limit.
+ * a value no record can hold (a `constructor` key, an integer beyond 2^53), or
+ * an answer cut off by the token limit.
  */
 export function parseModelOutput(spec: WorkflowSpec, response: ConverseResponse): ParsedModelOutput {
   const problems: ModelOutputProblem[] = [];
@@ -179,6 +188,7 @@ export function parseModelOutput(spec: WorkflowSpec, response: ConverseResponse)
     }
     const [finish] = finishes;
     if (!finish) return { outcome: 'INVALID', problems };
+    problems.push(...unstorableProblems(finish.toolUseId, finish.name, finish.input));
     const parsed = finishInputSchema.safeParse(finish.input);
     if (!parsed.success) {
       problems.push(...issueProblems(finish.toolUseId, finish.name, finish.input, parsed.error));

@@ -89,6 +89,18 @@ describe('lineageWriter', () => {
     expect(await store.chain('run-1')).toEqual([]);
   });
 
+  it('refuses data no record can hold, naming the field, writing nothing', async () => {
+    const store = new InMemoryLineageStore();
+    const draft = aLineageDraft({
+      type: 'action.executed',
+      data: aRecordData('action.executed', { result: { total: 2 ** 60 } }),
+    });
+    await expect(lineageWriter('act', store, clock).append('run-1', draft as never)).rejects.toThrow(
+      /"action.executed" draft of the act step: data\.result\.total: \d+ is beyond the integers a record can hold/,
+    );
+    expect(await store.chain('run-1')).toEqual([]);
+  });
+
   it('refuses a type the registry does not know', async () => {
     const draft = aLineageDraft({ type: 'run.paused' as never, data: {} });
     await expect(

@@ -180,6 +180,30 @@ describe('admit', () => {
     expect(lineage.ofType('event.rejected')).toHaveLength(1);
   });
 
+  it('rejects an event holding values no record can hold, recorded with the field named, and opens no run', async () => {
+    const { runs, lineage, run } = setup();
+    const event = aRefundRequestedEvent();
+    const hostile = {
+      ...event,
+      id: 'evt-hostile',
+      detail: {
+        ...JSON.parse('{"constructor":{"admin":true}}'),
+        ...(event.detail as object),
+        amount: 2 ** 60,
+      },
+    };
+
+    const result = await run({ event: hostile });
+
+    expect(result.outcome).toBe('REJECTED');
+    expect(result.outcome === 'REJECTED' ? result.problems : []).toEqual([
+      'event.detail.constructor: the key "constructor" is not allowed (it names an object\'s prototype, not data)',
+      `event.detail.amount: ${2 ** 60} is beyond the integers a record can hold exactly (±${Number.MAX_SAFE_INTEGER})`,
+    ]);
+    expect(await runs.listRuns({})).toEqual([]);
+    expect(lineage.ofType('event.rejected')[0]?.data.problems).toHaveLength(2);
+  });
+
   it('rejects an event of another source or detail-type, naming what was expected', async () => {
     const { run } = setup();
     const result = await run({

@@ -140,6 +140,43 @@ describe('plan step', () => {
     expect(JSON.stringify(request)).not.toContain('jordan.lee@example.com');
   });
 
+  it('takes values no record can hold in model output as INVALID, records the call, and repairs', async () => {
+    const hostile = answer([
+      refundCall({ amount: 2 ** 60 }, 'tu-big'),
+      toolUse('issueRefund', JSON.parse('{"orderId":"ord_4k8m2p","constructor":{"x":1}}'), 'tu-proto'),
+    ]);
+    const { plan, input, model, lineage, run } = await setUp(hostile, answer([refundCall()]));
+
+    const result = await plan(input);
+
+    expect(result.outcome).toBe('PROPOSED');
+    expect(model.requests).toHaveLength(2);
+    const [first] = lineage.ofType('model.invoked', run.runId);
+    expect(first?.data.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^tool "issueRefund": input\.amount: \d+ is beyond the integers a record can hold/,
+        ),
+        expect.stringMatching(
+          /^tool "issueRefund": input\.constructor: the key "constructor" is not allowed/,
+        ),
+      ]),
+    );
+    // The refused calls are in the evidence as their JSON text.
+    expect(first?.data.answer).toMatchObject({
+      calls: [
+        {
+          toolUseId: 'tu-big',
+          input: { unstorableJson: expect.stringContaining('"amount":1152921504606847000') },
+        },
+        {
+          toolUseId: 'tu-proto',
+          input: { unstorableJson: '{"orderId":"ord_4k8m2p","constructor":{"x":1}}' },
+        },
+      ],
+    });
+  });
+
   it('rejects a model proposing an action outside the catalogue and repairs it', async () => {
     const { plan, input, model, lineage, run } = await setUp(wrongTool, answer([refundCall()]));
 
