@@ -6,6 +6,10 @@
  * Fields whose class is not in `data.modelMaySee` are replaced by
  * `[REDACTED:<class>]`, so the model and any record built from the redacted
  * detail never hold the value, yet can still see that the field exists.
+ *
+ * A pii or secret value written again into another text field (a customer's
+ * email quoted in `reason`, in another case or spacing; a phone number with
+ * other separators) is hidden there too, and that field is reported redacted.
  */
 import { AwfError } from './errors.js';
 import type { DataClass, WorkflowSpec } from './workflow/spec.js';
@@ -104,7 +108,123 @@ export function redactDetailWithReport(
       Object.entries(object).map(([key, value]) => [key, redactValue(value, `${path}.${key}`)]),
     );
 
-  return { detail: redactObject(detail, '$.detail'), redacted };
+  const redactedDetail = redactObject(detail, '$.detail');
+  const secrets = sensitiveValues(detail, redacted);
+  if (secrets.length === 0) return { detail: redactedDetail, redacted };
+  // The same values, written into free text elsewhere in the event, are hidden there too.
+  const maskText = (value: unknown, path: string): unknown => {
+    if (typeof value === 'string') {
+      const masked = maskSensitiveText(value, secrets);
+      if (masked.text !== value) {
+        redacted[path] = masked.dataClass ?? 'pii';
+        return masked.text;
+      }
+      return value;
+    }
+    if (Array.isArray(value)) return value.map((item) => maskText(item, path));
+    if (isPlainObject(value)) {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, maskText(item, `${path}.${key}`)]),
+      );
+    }
+    return value;
+  };
+  return { detail: maskText(redactedDetail, '$.detail') as Record<string, unknown>, redacted };
+}
+
+/** The classes whose values are hidden wherever they appear, not only in their own field. */
+const MASKED_EVERYWHERE: readonly DataClass[] = ['pii', 'secret'];
+
+/** Shorter values are too likely to occur by chance in ordinary text to be masked there. */
+const MIN_MASKED_LENGTH = 5;
+
+/** A value to hide in free text, with the pattern that finds it in its normalized forms. */
+interface SensitiveValue {
+  readonly dataClass: DataClass;
+  readonly pattern: RegExp;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The pattern that finds `value` in text however it is written there: an
+ * email in any case and with spaces around `@` and `.`; a phone number by
+ * its digits, whatever separators (spaces, dashes, dots, brackets) stand
+ * between them, with or without its country code; any other text in any case
+ * and with any run of whitespace for a space.
+ */
+function sensitivePattern(value: string): RegExp | undefined {
+  const trimmed = value.trim();
+  if (trimmed.length < MIN_MASKED_LENGTH) return undefined;
+  const digits = trimmed.replace(/\D/g, '');
+  if (/^[+\d\s().-]+$/.test(trimmed) && digits.length >= 7) {
+    // The national number (the last ten digits, or all of them when fewer) must appear; a country code may precede it.
+    const national = digits.slice(-10);
+    const prefix = digits.slice(0, digits.length - national.length);
+    const sep = '[\\s().+-]*';
+    const body = [...national].join(sep);
+    const code = prefix ? `(?:\\+?${[...prefix].join(sep)}${sep})?` : '';
+    return new RegExp(`(?<!\\d)${code}${body}(?!\\d)`, 'g');
+  }
+  if (trimmed.includes('@')) {
+    const parts = trimmed
+      .split(/([@.])/)
+      .map((part) => (part === '@' || part === '.' ? `\\s*${escapeRegExp(part)}\\s*` : escapeRegExp(part)));
+    return new RegExp(parts.join(''), 'gi');
+  }
+  return new RegExp(trimmed.split(/\s+/).map(escapeRegExp).join('\\s+'), 'gi');
+}
+
+/** The string values of the detail's redacted pii and secret fields. */
+function sensitiveValues(
+  detail: Readonly<Record<string, unknown>>,
+  redacted: Readonly<Record<string, DataClass>>,
+): SensitiveValue[] {
+  const values: SensitiveValue[] = [];
+  const collect = (value: unknown, dataClass: DataClass): void => {
+    if (typeof value === 'string') {
+      const pattern = sensitivePattern(value);
+      if (pattern) values.push({ dataClass, pattern });
+    } else if (Array.isArray(value)) {
+      for (const item of value) collect(item, dataClass);
+    } else if (isPlainObject(value)) for (const item of Object.values(value)) collect(item, dataClass);
+  };
+  for (const [path, dataClass] of Object.entries(redacted)) {
+    if (!MASKED_EVERYWHERE.includes(dataClass)) continue;
+    collect(readDetailPath(detail, path), dataClass);
+  }
+  return values;
+}
+
+/** Reads `$.detail.a.b` from a detail, walking arrays item by item (all matches, flattened). */
+function readDetailPath(detail: Readonly<Record<string, unknown>>, path: string): unknown {
+  let current: unknown[] = [detail];
+  for (const member of path.split('.').slice(2)) {
+    current = current.flatMap((item) => {
+      const items = Array.isArray(item) ? item : [item];
+      return items.flatMap((entry) =>
+        isPlainObject(entry) && Object.hasOwn(entry, member) ? [entry[member]] : [],
+      );
+    });
+  }
+  return current;
+}
+
+/** `text` with every occurrence of a sensitive value replaced by its placeholder. */
+function maskSensitiveText(
+  text: string,
+  secrets: readonly SensitiveValue[],
+): { text: string; dataClass?: DataClass } {
+  let masked = text;
+  let dataClass: DataClass | undefined;
+  for (const secret of secrets) {
+    const next = masked.replace(secret.pattern, redactedPlaceholder(secret.dataClass));
+    if (next !== masked) dataClass = dataClass === 'secret' ? dataClass : secret.dataClass;
+    masked = next;
+  }
+  return dataClass === undefined ? { text } : { text: masked, dataClass };
 }
 
 /**

@@ -79,6 +79,49 @@ describe('redactDetail', () => {
   });
 });
 
+describe('pii written into free text', () => {
+  it("hides the customer's email in another field, in any case and spacing, and reports that field", () => {
+    const { detail, redacted } = redactDetailWithReport(refundTriage, {
+      ...refundDetail,
+      reason: 'Please answer to Jordan.Lee @ EXAMPLE.com, not to jordan.lee@example.com.org.',
+    });
+    expect(detail.reason).toBe('Please answer to [REDACTED:pii], not to [REDACTED:pii].org.');
+    expect(redacted['$.detail.reason']).toBe('pii');
+  });
+
+  it('hides a phone number by its digits, whatever separators and with or without the country code', () => {
+    const { detail } = redactDetailWithReport(refundTriage, {
+      ...refundDetail,
+      reason: 'Call 415-555-0142 or +1 (415) 555 0142; order 41555501420 is not a phone number.',
+    });
+    expect(detail.reason).toBe(
+      'Call [REDACTED:pii] or [REDACTED:pii]; order 41555501420 is not a phone number.',
+    );
+  });
+
+  it('leaves text alone when it holds no pii value, and reports nothing more', () => {
+    const { detail, redacted } = redactDetailWithReport(refundTriage, {
+      ...refundDetail,
+      reason: 'The mug arrived broken.',
+    });
+    expect(detail.reason).toBe('The mug arrived broken.');
+    expect(Object.keys(redacted).sort()).toEqual(['$.detail.customerEmail', '$.detail.customerPhone']);
+  });
+
+  it('lets the email through in no text field, nested or in a list, however it is cased or spaced', () => {
+    const email = 'jordan.lee@example.com';
+    const casings = [email, email.toUpperCase(), 'Jordan.Lee@Example.Com', 'jordan.lee @ example . com'];
+    for (const written of casings) {
+      const { detail } = redactDetailWithReport(refundTriage, {
+        ...refundDetail,
+        reason: `x ${written} y`,
+        notes: { free: [`see ${written}`] },
+      });
+      expect(JSON.stringify(detail).toLowerCase().replace(/\s/g, '')).not.toContain(email);
+    }
+  });
+});
+
 describe('dataClassOf', () => {
   const spec = specWith({
     classification: {

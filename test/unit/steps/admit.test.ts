@@ -204,6 +204,27 @@ describe('admit', () => {
     expect(lineage.ofType('event.rejected')[0]?.data.problems).toHaveLength(2);
   });
 
+  it("keeps the customer's email out of run.started even where it is written into free text", async () => {
+    const { lineage, run } = setup();
+    const event = aRefundRequestedEvent();
+    const detail = event.detail as Record<string, unknown>;
+    const email = String(detail.customerEmail);
+    const shouted = email.toUpperCase().replace('@', ' @ ');
+
+    const result = await run({
+      event: { ...event, detail: { ...detail, reason: `Reply to ${shouted} please.` } },
+    });
+
+    expect(result.outcome).toBe('ADMITTED');
+    const [started] = lineage.ofType('run.started');
+    const recorded = JSON.stringify(started?.data).toLowerCase().replace(/\s/g, '');
+    expect(recorded).not.toContain(email.toLowerCase());
+    expect(started?.data).toMatchObject({
+      redactedDetail: { reason: 'Reply to [REDACTED:pii] please.' },
+      redactedFields: { '$.detail.reason': 'pii' },
+    });
+  });
+
   it('rejects an event of another source or detail-type, naming what was expected', async () => {
     const { run } = setup();
     const result = await run({
