@@ -65,12 +65,15 @@ export function approvalIdFor(runId: string, proposalId: string): string {
 }
 
 /**
- * The idempotency key of executing a proposal (`exec-` + 24 hex digits): Act
- * claims it before running the connector, so the action runs at most once.
+ * The idempotency key of one intent of a run (`exec-` + 24 hex digits): the
+ * action and its canonical input, whatever iteration or position proposed
+ * it. Act claims it before running the connector, so the same action with
+ * the same input has one effect per run, however often the model proposes it
+ * again; connectors pass it on for consumers to dedupe by.
  * @throws AwfError when an argument is empty.
  */
-export function executionKeyFor(runId: string, proposalId: string): string {
+export function executionKeyFor(runId: string, action: string, input: unknown): string {
   requireNonEmpty('runId', runId);
-  requireNonEmpty('proposalId', proposalId);
-  return derive('exec', [runId, proposalId]);
+  requireNonEmpty('action', action);
+  return derive('exec', [runId, action, input]);
 }

@@ -242,7 +242,7 @@ describe('the governed workflow ASL with the real steps', () => {
       expect(result.lineage.ofType('model.invoked', runId)).toHaveLength(pack.spec.agent.maxRepairs + 1);
     });
 
-    it('escalates a run that keeps acting until the iteration bound', async () => {
+    it('escalates a run that keeps proposing until the iteration bound, running its one intent once', async () => {
       const event = aRefundRequestedEvent({}, { id: 'evt-endless', time: NOW });
       const runId = runIdFor(pack.spec.id, event.id);
       const model = always('requestMoreInformation', {
@@ -260,7 +260,10 @@ describe('the governed workflow ASL with the real steps', () => {
         reasons: ['MAX_ITERATIONS'],
         verified: true,
       });
-      expect(executedActions(result, runId)).toHaveLength(pack.spec.agent.maxIterations);
+      // The same action with the same input, proposed in every iteration, has one effect.
+      expect(result.lineage.ofType('actions.proposed', runId)).toHaveLength(pack.spec.agent.maxIterations);
+      expect(executedActions(result, runId)).toEqual(['requestMoreInformation']);
+      expect(result.events.events.filter((e) => e.detailType !== 'WorkflowEscalated')).toHaveLength(1);
     });
 
     it('records a step that keeps failing as FAILED and fails the execution', async () => {

@@ -39,9 +39,17 @@ describe('deterministic ids', () => {
     expect(proposalIdFor('run-1', 0, 0, 'issueRefund', { amount: 11 })).not.toBe(base);
   });
 
-  it('gives approvals and execution keys distinct ids for the same run and proposal', () => {
+  it('gives one execution key per intent: the same action and input, in any key order', () => {
+    const key = executionKeyFor('run-1', 'issueRefund', { orderId: 'o', amount: 10 });
+    expect(executionKeyFor('run-1', 'issueRefund', { amount: 10, orderId: 'o' })).toBe(key);
+    expect(executionKeyFor('run-1', 'issueRefund', { orderId: 'o', amount: 11 })).not.toBe(key);
+    expect(executionKeyFor('run-1', 'denyRefund', { orderId: 'o', amount: 10 })).not.toBe(key);
+    expect(executionKeyFor('run-2', 'issueRefund', { orderId: 'o', amount: 10 })).not.toBe(key);
+  });
+
+  it('gives approvals and execution keys distinct ids', () => {
     const approval = approvalIdFor('run-1', 'prop-1');
-    const execution = executionKeyFor('run-1', 'prop-1');
+    const execution = executionKeyFor('run-1', 'prop-1', {});
     expect(approval).toMatch(/^appr-[0-9a-f]{24}$/);
     expect(execution).toMatch(/^exec-[0-9a-f]{24}$/);
     expect(approval.slice(5)).not.toBe(execution.slice(5));

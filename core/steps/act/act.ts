@@ -11,8 +11,10 @@
  * and proposal whose binding hash matches the exact action about to run.
  * Any failed check throws GovernanceViolationError and nothing runs.
  *
- * Exactly once: the (run, proposal) execution key is claimed with a conditional
- * write before the connector runs. A COMPLETED claim returns its observation
+ * Exactly once: the execution key of the intent (run, action, canonical input;
+ * `executionKeyFor`) is claimed with a conditional write before the connector
+ * runs, so the same action proposed again in a later iteration does not run
+ * again. A COMPLETED claim returns its observation
  * (ALREADY_EXECUTED) without running anything; an IN_PROGRESS claim left by a
  * crashed attempt re-runs the connector, which is only done for connectors that
  * are idempotent on their own.
@@ -228,7 +230,7 @@ function createAct(
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
     const subject = await subjectOf(run, chain);
 
-    const key = executionKeyFor(run.runId, proposal.proposalId);
+    const key = executionKeyFor(run.runId, proposal.action, proposal.input);
     const claim = await deps.runs.claimExecution(key, deps.clock().toISOString());
     if (!claim.claimed && claim.record.status === 'COMPLETED') {
       // Answered from the record, before the policy re-check: nothing runs, and
@@ -236,6 +238,11 @@ function createAct(
       const { observation: done, clearance: ranUnder } = claim.record;
       if (!done || !ranUnder) {
         throw new AwfError(`execution "${key}" is COMPLETED but holds no observation or clearance`);
+      }
+      if (done.proposalId !== proposal.proposalId) {
+        // The same intent proposed again (another iteration): it ran once, under the first
+        // proposal, whose action.executed the model already observes. Nothing runs or is recorded.
+        return { ...done, proposalId: proposal.proposalId, status: 'ALREADY_EXECUTED' };
       }
       await recordEvidence(
         actInput,

@@ -176,7 +176,7 @@ describe('act step', () => {
   it('runs an allowed action: one event with the idempotency key, an observation, history and lineage', async () => {
     const { act, inputFor, verdicts, events, runs, lineage, run } = await smallRefund();
     const verdict = firstVerdict(verdicts);
-    const key = executionKeyFor(run.runId, verdict.proposal.proposalId);
+    const key = executionKeyFor(run.runId, verdict.proposal.action, verdict.proposal.input);
 
     const observation = await act(inputFor(verdict));
 
@@ -228,6 +228,28 @@ describe('act step', () => {
 
     expect(events.events).toHaveLength(1);
     expect(second).toEqual({ ...first, status: 'ALREADY_EXECUTED' });
+    expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
+    expect(
+      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+    ).toBe(1);
+  });
+
+  it('runs the same intent once per run: the same refund proposed again in the next iteration does nothing', async () => {
+    const { act, inputFor, verdicts, events, lineage, run, runs } = await smallRefund();
+    const first = await act(inputFor(firstVerdict(verdicts)));
+    // The model proposes the very same refund in iteration 1; Plan and Gate record it as usual.
+    const ports = { runs, lineage, clock: fixedClock(NOW), model: new ScriptedModel(answer([refundCall()])) };
+    const facts = { history: { issueRefund: 1 } };
+    const planned = await buildStep(planStep, refundPack, ports)({ run: runRefOf(run), iteration: 1, facts });
+    if (planned.outcome !== 'PROPOSED') throw new Error(`expected proposals, got ${planned.outcome}`);
+    const again = planned.proposals[0];
+    if (!again) throw new Error('expected a proposal');
+    expect(again.proposalId).not.toBe(first.proposalId);
+
+    const second = await act({ run: runRefOf(run), iteration: 1, proposalId: again.proposalId });
+
+    expect(second).toEqual({ ...first, proposalId: again.proposalId, status: 'ALREADY_EXECUTED' });
+    expect(events.events).toHaveLength(1);
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
     expect(
       await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
@@ -301,7 +323,7 @@ describe('act step', () => {
   it('re-runs the connector with the same detail after a crashed attempt left the claim in progress', async () => {
     const { act, inputFor, verdicts, events, runs, run } = await smallRefund();
     const verdict = firstVerdict(verdicts);
-    const key = executionKeyFor(run.runId, verdict.proposal.proposalId);
+    const key = executionKeyFor(run.runId, verdict.proposal.action, verdict.proposal.input);
     await runs.claimExecution(key, NOW);
 
     const observation = await act(inputFor(verdict));
