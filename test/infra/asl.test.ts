@@ -13,8 +13,8 @@ import { StateMachineDefinitionError } from '../../lib/errors.js';
 import { GovernedWorkflow, workflowTimeouts } from '../../lib/governed-workflow.js';
 import { GOVERNED_WORKFLOW_ASL } from '../../lib/project-paths.js';
 import type { PackAtDir } from '../../lib/workflows-stack.js';
+import { workflowIdsOf } from '../support/packs.js';
 import { type AslState, allStates, applySubstitutions, validateAsl } from './support/asl.js';
-import { workflowIdsOf } from './support/packs.js';
 import { cdkJsonContext, fakeCloudOf, loadTestPacks, synthAwf, TEST_ENV } from './support/synth.js';
 
 interface SynthesizedDefinition {

@@ -12,8 +12,8 @@ import { AWF_PACKAGE_ROOT } from '../../lib/project-paths.js';
 import { ESM_REQUIRE_BANNER } from '../../lib/step-function.js';
 import { discoverWorkflowPacks } from '../../workflows/discover.js';
 import { bundleLoadFailures } from '../support/bundle-loader.js';
+import { REFERENCE_WORKFLOW_ID, workflowIdsOf } from '../support/packs.js';
 import { FakeCloud, type Json } from './support/fake-cloud.js';
-import { REFERENCE_WORKFLOW_ID, workflowIdsOf } from './support/packs.js';
 import { TEST_ENV } from './support/synth.js';
 
 /** The packs `cdk synth` deploys: every pack under workflows/. */

@@ -11,8 +11,8 @@ import type { GovernedWorkflow } from '../../lib/governed-workflow.js';
 import { AWF_PACKAGE_ROOT, stepEntriesDir } from '../../lib/project-paths.js';
 import { STEP_NAMES, STEP_PROFILES } from '../../lib/steps.js';
 import type { PackAtDir } from '../../lib/workflows-stack.js';
+import { workflowIdsOf } from '../support/packs.js';
 import type { FakeCloud } from './support/fake-cloud.js';
-import { workflowIdsOf } from './support/packs.js';
 import { fakeCloudOf, loadTestPacks, type SynthesizedAwf, synthAwf } from './support/synth.js';
 
 /** The repository's packs and the fixture packs. */

@@ -10,7 +10,7 @@ import { workflowEventSource } from '../../core/platform-events.js';
 import { AwfDataStack } from '../../lib/data-stack.js';
 import { GovernedWorkflow } from '../../lib/governed-workflow.js';
 import { STEP_NAMES } from '../../lib/steps.js';
-import { discoverWorkflowPacks } from '../../workflows/discover.js';
+import { loadReferencePack, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { FakeCloud } from './support/fake-cloud.js';
 import { type AccessRequest, isAllowed, type PolicyDocument, type RoleRef } from './support/iam.js';
 import { cdkJsonContext, TEST_ENV } from './support/synth.js';
@@ -51,8 +51,7 @@ async function whoMay(request: AccessRequest): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const found = (await discoverWorkflowPacks()).find(({ pack }) => pack.spec.id === 'refund-triage');
-  if (!found) throw new Error('expected the refund-triage pack');
+  const found = await loadReferencePack();
   const app = new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
   data = new AwfDataStack(app, 'Data', { env: TEST_ENV });
   flows = new Stack(app, 'Flows', { env: TEST_ENV });
@@ -137,7 +136,10 @@ describe('grantStartRuns', () => {
     expect(await put({ ...trigger, 'events:detail-type': ['RefundIssued'] })).toEqual([]);
     // One call carries every entry's values: an entry impersonating the workflow spoils the whole call.
     expect(
-      await put({ ...trigger, 'events:source': ['acme.payments', workflowEventSource('refund-triage')] }),
+      await put({
+        ...trigger,
+        'events:source': ['acme.payments', workflowEventSource(REFERENCE_WORKFLOW_ID)],
+      }),
     ).toEqual([]);
     expect(await put({ 'events:source': ['acme.payments'] })).toEqual([]);
   });

@@ -11,6 +11,7 @@ import { RUNS_TABLE_LAYOUT, type RunsPartition } from '../../core/storage/table-
 import { modelInvokeArns } from '../../lib/grants/model-invoke.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
 import type { PackAtDir } from '../../lib/workflows-stack.js';
+import { REFERENCE_WORKFLOW_ID, workflowIdsOf } from '../support/packs.js';
 import type { FakeCloud } from './support/fake-cloud.js';
 import {
   allRoles,
@@ -20,7 +21,6 @@ import {
   rolesAllowed,
   statementsOf,
 } from './support/iam.js';
-import { workflowIdsOf } from './support/packs.js';
 import { fakeCloudOf, loadTestPacks, type SynthesizedAwf, synthAwf, TEST_ENV } from './support/synth.js';
 
 const { account, region } = TEST_ENV;
@@ -112,13 +112,13 @@ describe('the ports each step declares', () => {
     run: `${RUNS_TABLE_LAYOUT.partitions.run}run-1`,
     approval: `${RUNS_TABLE_LAYOUT.partitions.approval}appr-1`,
     execution: `${RUNS_TABLE_LAYOUT.partitions.execution}exec-1`,
-    workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}refund-triage`,
-    history: `${RUNS_TABLE_LAYOUT.partitions.history}refund-triage#issueRefund#cus_1`,
+    workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}${REFERENCE_WORKFLOW_ID}`,
+    history: `${RUNS_TABLE_LAYOUT.partitions.history}${REFERENCE_WORKFLOW_ID}#issueRefund#cus_1`,
   };
 
   it.each(STEP_NAMES)('grants the %s step exactly what its declared ports need', async (step) => {
     const needs: PortNeeds = declaredPorts(step);
-    const role = stepRole('refund-triage', step);
+    const role = stepRole(REFERENCE_WORKFLOW_ID, step);
     const can = (action: string, resource: string, context?: Record<string, string[]>) =>
       isAllowed(cloud, role, { action, resource, ...(context ? { context } : {}) });
 
@@ -131,12 +131,12 @@ describe('the ports each step declares', () => {
       expect({ step, partition, allowed }).toEqual({ step, partition, allowed: writes.includes(partition) });
     }
     const platformEvent = {
-      'events:source': [workflowEventSource('refund-triage')],
+      'events:source': [workflowEventSource(REFERENCE_WORKFLOW_ID)],
       'events:detail-type': ['WorkflowCompleted'],
     };
     expect(await can('events:PutEvents', busArn(), platformEvent)).toBe(needs.events === 'workflow');
     const connectorEvent = {
-      'events:source': [workflowEventSource('refund-triage')],
+      'events:source': [workflowEventSource(REFERENCE_WORKFLOW_ID)],
       'events:detail-type': ['RefundIssued'],
     };
     expect(await can('events:PutEvents', busArn(), connectorEvent)).toBe(needs.events !== undefined);

@@ -7,37 +7,32 @@
  * The pack is placed as a pack of its own repository would be (a workflows
  * folder beside awf's `core/`), in the system's temporary directory.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AWF_PACKAGE_ROOT } from '../../lib/project-paths.js';
 import { STEP_NAMES } from '../../lib/steps.js';
 import { discoverWorkflowPacks, type LocatedWorkflowPack } from '../../workflows/discover.js';
+import {
+  type WorkflowsOutsideRepo,
+  withoutStdout,
+  workflowsOutsideRepo,
+} from '../support/outside-workflows.js';
 import { type SynthesizedAwf, synthAwf } from './support/synth.js';
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'packs-before-steps');
 
-let root: string;
+let outside: WorkflowsOutsideRepo;
 let packs: LocatedWorkflowPack[];
 let synth: SynthesizedAwf;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'awf-pack-compat-'));
-  writeFileSync(join(root, 'package.json'), '{ "type": "module", "private": true }\n');
-  symlinkSync(join(AWF_PACKAGE_ROOT, 'core'), join(root, 'core'), 'dir');
-  symlinkSync(join(AWF_PACKAGE_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-  cpSync(FIXTURE, join(root, 'workflows'), { recursive: true });
-  packs = await discoverWorkflowPacks(join(root, 'workflows'));
-  const appDir = join(root, 'app');
-  mkdirSync(appDir);
-  writeFileSync(join(appDir, 'package-lock.json'), '{}\n');
-  synth = synthAwf({ packs, depsLockFilePath: join(appDir, 'package-lock.json') });
+  outside = workflowsOutsideRepo('pack-compat');
+  cpSync(FIXTURE, outside.workflowsDir, { recursive: true });
+  packs = await discoverWorkflowPacks(outside.workflowsDir);
+  synth = synthAwf({ packs, depsLockFilePath: outside.lockFile });
 });
 
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => outside?.remove());
 
 it('keeps the local model importing the paths it was written against', () => {
   const localModel = readFileSync(join(FIXTURE, 'refund-triage', 'local-model.ts'), 'utf8');
@@ -53,14 +48,11 @@ it('synthesizes the pack as it was written: a rule, a state machine and the ten 
 
 it('passes `awf packs test`: every example ends as it expects', async () => {
   const { testPacks } = await import('../../cli/commands/packs.js');
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    const lines = await testPacks({ dir: join(root, 'workflows'), json: true });
+    const lines = await withoutStdout(() => testPacks({ dir: outside.workflowsDir, json: true }));
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.filter((line) => !line.passed).map((line) => [line.example, line.mismatches])).toEqual([]);
   } finally {
-    process.stdout.write = write;
     process.exitCode = undefined;
   }
 });

@@ -8,23 +8,13 @@
  * repository; its Lambda entries are written under a lock file of its own, so
  * the repository's entries stay as they are.
  */
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { compilePattern } from '../../core/event-pattern/index.js';
 import { readEventPath } from '../../core/redaction.js';
 import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
-import { AWF_PACKAGE_ROOT, stepEntriesDir } from '../../lib/project-paths.js';
+import { stepEntriesDir } from '../../lib/project-paths.js';
 import { STEP_NAMES } from '../../lib/steps.js';
 import {
   discoverWorkflowPacks,
@@ -33,7 +23,12 @@ import {
   loadExampleEvents,
   WORKFLOWS_DIR,
 } from '../../workflows/discover.js';
-import { packById, REFERENCE_WORKFLOW_ID, workflowIdsOf } from './support/packs.js';
+import {
+  type WorkflowsOutsideRepo,
+  withoutStdout,
+  workflowsOutsideRepo,
+} from '../support/outside-workflows.js';
+import { packById, REFERENCE_WORKFLOW_ID, workflowIdsOf } from '../support/packs.js';
 import { fakeCloudOf, type SynthesizedAwf, synthAwf, TEST_ENV } from './support/synth.js';
 
 /** The renamed copy: what differs from the reference pack. */
@@ -45,7 +40,7 @@ const COPY = {
   entityId: (id: string) => id.replace(/^ord_/, 'ord_pc'),
 } as const;
 
-let root: string;
+let outside: WorkflowsOutsideRepo;
 let packs: LocatedWorkflowPack[];
 let synth: SynthesizedAwf;
 
@@ -126,13 +121,8 @@ function rulePattern(workflowId: string): unknown {
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'awf-pack-plugins-'));
-  // The packs are ES modules that import awf's core and zod by the paths they have in the repository.
-  writeFileSync(join(root, 'package.json'), '{ "type": "module", "private": true }\n');
-  symlinkSync(join(AWF_PACKAGE_ROOT, 'core'), join(root, 'core'), 'dir');
-  symlinkSync(join(AWF_PACKAGE_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
-  const workflowsDir = join(root, 'workflows');
-  mkdirSync(workflowsDir);
+  outside = workflowsOutsideRepo('pack-plugins');
+  const { workflowsDir } = outside;
   cpSync(join(WORKFLOWS_DIR, REFERENCE_WORKFLOW_ID), join(workflowsDir, REFERENCE_WORKFLOW_ID), {
     recursive: true,
   });
@@ -142,15 +132,10 @@ beforeAll(async () => {
   packs = await discoverWorkflowPacks(workflowsDir);
 
   // The app's own lock file roots the generated Lambda entries, apart from the repository's.
-  const appDir = join(root, 'app');
-  mkdirSync(appDir);
-  writeFileSync(join(appDir, 'package-lock.json'), '{}\n');
-  synth = synthAwf({ packs, depsLockFilePath: join(appDir, 'package-lock.json') });
+  synth = synthAwf({ packs, depsLockFilePath: outside.lockFile });
 });
 
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+afterAll(() => outside?.remove());
 
 it('discovers the reference pack and its renamed copy, each with its own id, trigger and entities', () => {
   expect(workflowIdsOf(packs)).toEqual([COPY.id, REFERENCE_WORKFLOW_ID]);
@@ -192,13 +177,13 @@ it('synthesizes both packs side by side: a rule, a state machine and the ten ste
 });
 
 it("writes each pack's Lambda entries under the app's own lock file, outside the repository", () => {
-  const entriesDir = stepEntriesDir(join(root, 'app'));
+  const entriesDir = stepEntriesDir(dirname(outside.lockFile));
   for (const id of workflowIdsOf(packs)) {
     expect(readdirSync(join(entriesDir, id)).sort()).toEqual(STEP_NAMES.map((step) => `${step}.ts`).sort());
   }
   const copyEntry = readFileSync(join(entriesDir, COPY.id, 'admit.ts'), 'utf8');
   expect(copyEntry).toContain(`workflows/${COPY.id}/workflow.js`);
-  expect(copyEntry).not.toContain(root);
+  expect(copyEntry).not.toContain(outside.root);
 });
 
 describe.each([REFERENCE_WORKFLOW_ID, COPY.id])('the example events of %s', (workflowId) => {
@@ -239,17 +224,14 @@ describe.each([REFERENCE_WORKFLOW_ID, COPY.id])('the example events of %s', (wor
 
 it('passes `awf packs test` for both packs: every example ends as it expects', async () => {
   const { testPacks } = await import('../../cli/commands/packs.js');
-  const write = process.stdout.write;
-  process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    const lines = await testPacks({ dir: join(root, 'workflows'), json: true });
+    const lines = await withoutStdout(() => testPacks({ dir: outside.workflowsDir, json: true }));
     expect(new Set(lines.map((line) => line.pack))).toEqual(new Set(workflowIdsOf(packs)));
     expect(
       lines.filter((line) => !line.passed).map((line) => [line.pack, line.example, line.mismatches]),
     ).toEqual([]);
     expect(process.exitCode ?? 0).toBe(0);
   } finally {
-    process.stdout.write = write;
     process.exitCode = undefined;
   }
 });

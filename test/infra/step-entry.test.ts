@@ -10,7 +10,7 @@ import { InfrastructurePropsError } from '../../lib/errors.js';
 import { AWF_PACKAGE_ROOT, findBundlingRoot, stepEntriesDir } from '../../lib/project-paths.js';
 import { renderStepEntry, writeStepEntry } from '../../lib/step-entry.js';
 import type { PackAtDir } from '../../lib/workflows-stack.js';
-import { discoverWorkflowPacks } from '../../workflows/discover.js';
+import { loadReferencePack, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 
 let refundTriage: PackAtDir;
 /** Where this repository's app writes its entries. */
@@ -18,9 +18,7 @@ const ENTRIES_DIR = stepEntriesDir(AWF_PACKAGE_ROOT);
 const scope = new Stack(undefined, 'Workflows');
 
 beforeAll(async () => {
-  const found = (await discoverWorkflowPacks()).find(({ pack }) => pack.spec.id === 'refund-triage');
-  if (!found) throw new Error('expected the refund-triage pack');
-  refundTriage = found;
+  refundTriage = await loadReferencePack();
 });
 
 it("writes this repository's entries to its own cache folder, which its lock file roots", () => {
@@ -39,7 +37,7 @@ it('binds the step definition to the pack and to the factories of its declared p
       packDir: refundTriage.dir,
       ports: { runs: 'read', lineage: 'append' },
     },
-    join(ENTRIES_DIR, 'refund-triage'),
+    join(ENTRIES_DIR, REFERENCE_WORKFLOW_ID),
   );
   expect(text.split('\n').filter((line) => line.startsWith('import') || line.startsWith('export'))).toEqual([
     "import { createStepHandler } from '../../../../../lambdas/step-handler.js';",
@@ -68,7 +66,7 @@ it.each(Object.values(STEP_DEFINITIONS))(
         packDir: refundTriage.dir,
         ports: definition.ports,
       },
-      join(ENTRIES_DIR, 'refund-triage'),
+      join(ENTRIES_DIR, REFERENCE_WORKFLOW_ID),
     );
     const [, exportName] = /^import \{ (\w+) \} from '[^']*core\/steps\//m.exec(text) ?? [];
     expect(exportName && module[exportName]).toBe(definition);
@@ -84,11 +82,11 @@ it('writes the entry under the entries folder and leaves an unchanged file untou
     ports: STEP_DEFINITIONS.plan.ports,
   };
   const file = writeStepEntry(scope, source, entriesDir);
-  expect(file).toBe(join(entriesDir, 'refund-triage', 'plan.ts'));
+  expect(file).toBe(join(entriesDir, REFERENCE_WORKFLOW_ID, 'plan.ts'));
   const written = statSync(file).mtimeMs;
   expect(writeStepEntry(scope, source, entriesDir)).toBe(file);
   expect(statSync(file).mtimeMs).toBe(written);
-  expect(readFileSync(file, 'utf8')).toBe(renderStepEntry(source, join(entriesDir, 'refund-triage')));
+  expect(readFileSync(file, 'utf8')).toBe(renderStepEntry(source, join(entriesDir, REFERENCE_WORKFLOW_ID)));
 });
 
 it('fails naming the construct, the step, the workflow and every missing file when the step has no definition or handler factory', () => {

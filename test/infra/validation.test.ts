@@ -21,14 +21,13 @@ import {
 import { grantPutWorkflowEvents } from '../../lib/grants/events.js';
 import { AwfWorkflowsStack, type PackAtDir } from '../../lib/workflows-stack.js';
 import { discoverWorkflowPacks } from '../../workflows/discover.js';
+import { loadReferencePack } from '../support/packs.js';
 import { BROKEN_PACKS_DIR, cdkJsonContext, TEST_ENV } from './support/synth.js';
 
 let refundTriage: PackAtDir;
 
 beforeAll(async () => {
-  const found = (await discoverWorkflowPacks()).find(({ pack }) => pack.spec.id === 'refund-triage');
-  if (!found) throw new Error('expected the refund-triage pack');
-  refundTriage = found;
+  refundTriage = await loadReferencePack();
 });
 
 /** The refund-triage spec with some fields replaced, validated as an author's would be. */

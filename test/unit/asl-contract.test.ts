@@ -20,6 +20,7 @@ import {
 } from '../../workflows/discover.js';
 import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { fixedClock, InMemoryRunsStore } from '../support/in-memory-stores.js';
+import { packById, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
 
 /** A few days after the example orders, inside every example's refund window. */
@@ -27,11 +28,7 @@ const NOW = '2026-11-20T12:00:00.000Z';
 const clock = fixedClock(NOW);
 
 const located = await discoverWorkflowPacks();
-const refundTriage: LocatedWorkflowPack = (() => {
-  const found = located.find(({ pack }) => pack.spec.id === 'refund-triage');
-  if (!found) throw new Error('the refund-triage pack is missing');
-  return found;
-})();
+const refundTriage: LocatedWorkflowPack = packById(located, REFERENCE_WORKFLOW_ID);
 
 async function localModelOf(dir: string): Promise<ModelPort> {
   const module = (await import(pathToFileURL(join(dir, 'local-model.ts')).href)) as { default?: LocalModel };

@@ -4,8 +4,7 @@
  * approvals are decided through the real decide step; a mismatch is reported
  * and fails the command.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testPacks } from '../../../cli/commands/packs.js';
 import { WorkflowSpecError } from '../../../core/errors.js';
@@ -18,6 +17,12 @@ import {
   loadExampleEvents,
   WORKFLOWS_DIR,
 } from '../../../workflows/discover.js';
+import {
+  type WorkflowsOutsideRepo,
+  withoutStdout,
+  workflowsOutsideRepo,
+} from '../../support/outside-workflows.js';
+import { loadReferencePack, REFERENCE_WORKFLOW_ID } from '../../support/packs.js';
 
 let located: LocatedWorkflowPack[];
 let refundTriage: PackTester;
@@ -25,8 +30,7 @@ let largeRefund: ExampleEvent;
 
 beforeAll(async () => {
   located = await discoverWorkflowPacks();
-  const reference = located.find(({ pack }) => pack.spec.id === 'refund-triage');
-  if (!reference) throw new Error('expected the refund-triage pack');
+  const reference = await loadReferencePack();
   refundTriage = await createPackTester(reference.pack, reference.dir);
   const example = loadExampleEvents(reference.dir).find((e) => e.name === 'approval-large-refund');
   if (!example) throw new Error('expected the approval-large-refund example');
@@ -113,43 +117,24 @@ describe('the pack tester', () => {
 });
 
 describe('awf packs test', () => {
-  let dir: string;
+  let outside: WorkflowsOutsideRepo;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'awf-packs-'));
-    // The pack's workflow.ts is an ES module importing zod, as in the repository.
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-    symlinkSync(join(WORKFLOWS_DIR, '..', 'node_modules'), join(dir, 'node_modules'));
-    cpSync(join(WORKFLOWS_DIR, 'refund-triage'), join(dir, 'refund-triage'), { recursive: true });
-    // Outside the repository, the pack's imports of awf's own modules point at this checkout.
-    for (const file of ['workflow.ts', 'local-model.ts']) {
-      const path = join(dir, 'refund-triage', file);
-      const text = readFileSync(path, 'utf8').replace(
-        /from '\.\.\/\.\.\/([^']+)\.js'/g,
-        (_whole, module: string) => `from '${join(WORKFLOWS_DIR, '..', module)}.ts'`,
-      );
-      writeFileSync(path, text);
-    }
+    outside = workflowsOutsideRepo('packs');
+    cpSync(join(WORKFLOWS_DIR, REFERENCE_WORKFLOW_ID), join(outside.workflowsDir, REFERENCE_WORKFLOW_ID), {
+      recursive: true,
+    });
   });
   afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+    outside.remove();
     process.exitCode = undefined;
   });
-  const quietly = async <T>(run: () => Promise<T>): Promise<T> => {
-    const write = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      return await run();
-    } finally {
-      process.stdout.write = write;
-    }
-  };
 
   it('exits 1 and names what differs when an example ends otherwise than it expects', async () => {
-    const file = join(dir, 'refund-triage', 'events', 'autonomous-small-refund.json');
+    const file = join(outside.workflowsDir, REFERENCE_WORKFLOW_ID, 'events', 'autonomous-small-refund.json');
     const example = JSON.parse(readFileSync(file, 'utf8'));
     writeFileSync(file, JSON.stringify({ ...example, expect: { ...example.expect, outcome: 'DENY' } }));
 
-    const lines = await quietly(() => testPacks({ dir, json: true }));
+    const lines = await withoutStdout(() => testPacks({ dir: outside.workflowsDir, json: true }));
 
     expect(process.exitCode).toBe(1);
     expect(lines.find((l) => l.example === 'autonomous-small-refund')?.mismatches).toEqual([
@@ -159,8 +144,8 @@ describe('awf packs test', () => {
   });
 
   it('fails naming the packs there are when --pack names none of them', async () => {
-    await expect(testPacks({ dir, pack: 'refund-triag' })).rejects.toThrow(
-      'no pack "refund-triag"; the packs are: refund-triage',
+    await expect(testPacks({ dir: outside.workflowsDir, pack: 'refund-triag' })).rejects.toThrow(
+      `no pack "refund-triag"; the packs are: ${REFERENCE_WORKFLOW_ID}`,
     );
   });
 

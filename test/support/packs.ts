@@ -4,8 +4,8 @@
  * reference pack.
  */
 import { join } from 'node:path';
-import type { WorkflowPack } from '../../../core/workflow/pack.js';
-import { loadWorkflowPack, WORKFLOWS_DIR } from '../../../workflows/discover.js';
+import type { WorkflowPack } from '../../core/workflow/pack.js';
+import { loadWorkflowPack, WORKFLOWS_DIR } from '../../workflows/discover.js';
 
 /** The repository's reference pack, which the tests that pin its values are about. */
 export const REFERENCE_WORKFLOW_ID = 'refund-triage';
