@@ -22,3 +22,14 @@ export function isTransactionConditionFailure(error: unknown): boolean {
     codes.every((c) => c === 'ConditionalCheckFailed' || c === 'None')
   );
 }
+
+/**
+ * The cancellation reason code of each item of a cancelled transaction, in
+ * item order (`None` for items that did not fail), or undefined when `error`
+ * is not a cancelled transaction that failed only on conditions.
+ */
+export function transactionFailureCodes(error: unknown): string[] | undefined {
+  if (!isTransactionConditionFailure(error)) return undefined;
+  const reasons = (error as { CancellationReasons?: readonly { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.map((reason) => reason.Code ?? 'None');
+}

@@ -34,15 +34,22 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
+  ExecutionClaim,
   ExecutionClearance,
+  HistoryEntry,
   IdempotencyRecord,
+  LedgerEntry,
   RunRecord,
   RunStatusChange,
   RunsStore,
 } from '../core/runs/records.js';
 import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/steps/contracts.js';
 import { RUNS_TABLE_LAYOUT } from '../core/storage/table-layout.js';
-import { isConditionalCheckFailed, isTransactionConditionFailure } from './dynamodb-errors.js';
+import {
+  isConditionalCheckFailed,
+  isTransactionConditionFailure,
+  transactionFailureCodes,
+} from './dynamodb-errors.js';
 
 const PK = RUNS_TABLE_LAYOUT.partitionKey;
 const SK = RUNS_TABLE_LAYOUT.sortKey;
@@ -54,6 +61,8 @@ const {
   execution: EXEC,
   workflow: WORKFLOW,
   history: HISTORY,
+  request: REQUEST,
+  ledger: LEDGER,
 } = RUNS_TABLE_LAYOUT.partitions;
 const PENDING_APPROVALS = 'PENDING_APPROVALS';
 /** Attributes that are part of the layout, not of the record. */
@@ -68,6 +77,9 @@ const approvalKey = (approvalId: string) => key(`${APPROVAL}${approvalId}`, 'APP
 const executionKey = (executionKey: string) => key(`${EXEC}${executionKey}`, 'EXEC');
 const autonomyKey = (workflowId: string, action: string) =>
   key(`${WORKFLOW}${workflowId}`, `AUTONOMY#${action}`);
+const requestKey = (workflowId: string, keyHash: string) =>
+  key(`${REQUEST}${workflowId}#${keyHash}`, 'REQUEST');
+const ledgerKey = (ledger: string) => key(`${LEDGER}${ledger}`, 'LEDGER');
 const historyPartition = (workflowId: string, action: string, historyKey: string) =>
   `${HISTORY}${workflowId}#${action}#${historyKey}`;
 
@@ -345,24 +357,142 @@ export class DynamoDbRunsStore implements RunsStore {
 
   // ---- action executions ----
 
+  async getExecution(key: string): Promise<IdempotencyRecord | undefined> {
+    const item = await this.get(executionKey(key));
+    return item === undefined ? undefined : (withoutLayout(item) as unknown as IdempotencyRecord);
+  }
+
   async claimExecution(
     key: string,
     at: string,
-  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
-    const claimed = await this.putUnlessExists({
+    ledger: readonly LedgerEntry[] = [],
+  ): Promise<ExecutionClaim> {
+    const claim: Item = {
       ...executionKey(key),
       kind: 'execution',
       key,
       status: 'IN_PROGRESS',
       startedAt: at,
+      ...(ledger.length > 0 ? { ledger: ledger.map(({ cap, amount }) => ({ cap, amount })) } : {}),
       [TTL]: this.expiryFrom(Date.parse(at)),
-    });
-    if (claimed) return { claimed: true };
+    };
+    if (ledger.length === 0) {
+      if (await this.putUnlessExists(claim)) return { claimed: true };
+      return { claimed: false, record: await this.existingClaim(key) };
+    }
+    for (const entry of ledger) {
+      if (entry.amount > entry.limit) {
+        return {
+          claimed: false,
+          refused: {
+            cap: entry.cap,
+            total: await this.ledgerTotal(entry.ledgerKey),
+            amount: entry.amount,
+            limit: entry.limit,
+          },
+        };
+      }
+    }
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: claim,
+                ConditionExpression: 'attribute_not_exists(#pk)',
+                ExpressionAttributeNames: { '#pk': PK },
+              },
+            },
+            ...ledger.map((entry) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: ledgerKey(entry.ledgerKey),
+                // The entry lands only while the running total leaves room for it.
+                UpdateExpression: 'ADD #total :amount SET #kind = :kind, #cap = :cap, #updatedAt = :at',
+                ConditionExpression: 'attribute_not_exists(#total) OR #total <= :room',
+                ExpressionAttributeNames: {
+                  '#total': 'total',
+                  '#kind': 'kind',
+                  '#cap': 'cap',
+                  '#updatedAt': 'updatedAt',
+                },
+                ExpressionAttributeValues: {
+                  ':amount': entry.amount,
+                  ':room': entry.limit - entry.amount,
+                  ':kind': 'ledger',
+                  ':cap': entry.cap,
+                  ':at': at,
+                },
+              },
+            })),
+          ],
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      const codes = transactionFailureCodes(error);
+      if (codes === undefined) throw error;
+      if (codes[0] === 'ConditionalCheckFailed')
+        return { claimed: false, record: await this.existingClaim(key) };
+      const refusedAt = codes.findIndex((code, index) => index > 0 && code === 'ConditionalCheckFailed');
+      const entry = refusedAt > 0 ? ledger[refusedAt - 1] : undefined;
+      if (entry === undefined) throw error;
+      return {
+        claimed: false,
+        refused: {
+          cap: entry.cap,
+          total: await this.ledgerTotal(entry.ledgerKey),
+          amount: entry.amount,
+          limit: entry.limit,
+        },
+      };
+    }
+  }
+
+  private async existingClaim(key: string): Promise<IdempotencyRecord> {
     const item = await this.get(executionKey(key));
     if (item === undefined) {
       throw new AwfError(`execution claim "${key}" was refused, yet no claim exists; retry the step`);
     }
-    return { claimed: false, record: withoutLayout(item) as unknown as IdempotencyRecord };
+    return withoutLayout(item) as unknown as IdempotencyRecord;
+  }
+
+  async ledgerTotal(ledger: string): Promise<number> {
+    const item = await this.get(ledgerKey(ledger));
+    const total = item?.total;
+    return typeof total === 'number' ? total : 0;
+  }
+
+  // ---- business requests ----
+
+  async claimBusinessKey(
+    workflowId: string,
+    keyHash: string,
+    runId: string,
+    at: string,
+  ): Promise<{ claimed: true } | { claimed: false; runId: string }> {
+    const itemKey = requestKey(workflowId, keyHash);
+    if (
+      await this.putUnlessExists({
+        ...itemKey,
+        kind: 'request',
+        runId,
+        at,
+        [TTL]: this.expiryFrom(Date.parse(at)),
+      })
+    ) {
+      return { claimed: true };
+    }
+    const holder = (await this.get(itemKey))?.runId;
+    if (typeof holder !== 'string') {
+      throw new AwfError(
+        `business request claim of ${workflowId} was refused, yet holds no run; retry the step`,
+      );
+    }
+    // The same run claiming again (a retried admission) keeps its claim.
+    return holder === runId ? { claimed: true } : { claimed: false, runId: holder };
   }
 
   async completeExecution(
@@ -416,7 +546,13 @@ export class DynamoDbRunsStore implements RunsStore {
 
   // ---- history ----
 
-  async recordHistory(workflowId: string, key: string, action: string, at: string): Promise<void> {
+  async recordHistory(
+    workflowId: string,
+    key: string,
+    action: string,
+    at: string,
+    values: Readonly<Record<string, string | number | boolean>> = {},
+  ): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -425,6 +561,7 @@ export class DynamoDbRunsStore implements RunsStore {
           ...{ [PK]: historyPartition(workflowId, action, key), [SK]: `${at}#${randomUUID()}` },
           kind: 'history',
           at,
+          values,
           [TTL]: this.expiryFrom(Date.parse(at)),
         },
       }),
@@ -450,6 +587,21 @@ export class DynamoDbRunsStore implements RunsStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return count;
+  }
+
+  async listHistory(workflowId: string, key: string, action: string, since: string): Promise<HistoryEntry[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND #sk >= :since',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#at': 'at', '#values': 'values' },
+      ExpressionAttributeValues: { ':pk': historyPartition(workflowId, action, key), ':since': since },
+      ProjectionExpression: '#at, #values',
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      at: String(item.at),
+      values: (item.values ?? {}) as Record<string, string | number | boolean>,
+    }));
   }
 
   // ---- helpers ----

@@ -12,8 +12,11 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
+  ExecutionClaim,
   ExecutionClearance,
+  HistoryEntry,
   IdempotencyRecord,
+  LedgerEntry,
   RunRecord,
   RunStatusChange,
   RunsStore,
@@ -26,11 +29,10 @@ const yieldOnce = (): Promise<void> => Promise.resolve();
 
 const copy = <T>(value: T): T => structuredClone(value);
 
-interface HistoryEntry {
+interface StoredHistoryEntry extends HistoryEntry {
   readonly workflowId: string;
   readonly key: string;
   readonly action: string;
-  readonly at: string;
 }
 
 const isTerminal = (status: RunStatus): boolean => TERMINAL_RUN_STATUSES.includes(status);
@@ -50,7 +52,9 @@ export class InMemoryRunsStore implements RunsStore {
   private readonly approvals = new Map<string, ApprovalRecord>();
   private readonly executions = new Map<string, IdempotencyRecord>();
   private readonly autonomy = new Map<string, AutonomyRecord>();
-  private readonly history: HistoryEntry[] = [];
+  private readonly history: StoredHistoryEntry[] = [];
+  private readonly ledgers = new Map<string, number>();
+  private readonly requests = new Map<string, string>();
 
   async createRun(run: RunRecord): Promise<boolean> {
     await yieldOnce();
@@ -140,14 +144,57 @@ export class InMemoryRunsStore implements RunsStore {
     this.approvals.set(approvalId, { ...approval, lastReminderAt: at });
   }
 
+  async getExecution(key: string): Promise<IdempotencyRecord | undefined> {
+    await yieldOnce();
+    return copy(this.executions.get(key));
+  }
+
   async claimExecution(
     key: string,
     at: string,
-  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }> {
+    ledger: readonly LedgerEntry[] = [],
+  ): Promise<ExecutionClaim> {
     await yieldOnce();
+    // Checked and written with no yield in between: one transaction, as in DynamoDB.
     const existing = this.executions.get(key);
     if (existing) return { claimed: false, record: copy(existing) };
-    this.executions.set(key, { key, status: 'IN_PROGRESS', startedAt: at });
+    for (const entry of ledger) {
+      const total = this.ledgers.get(entry.ledgerKey) ?? 0;
+      if (total + entry.amount > entry.limit) {
+        return {
+          claimed: false,
+          refused: { cap: entry.cap, total, amount: entry.amount, limit: entry.limit },
+        };
+      }
+    }
+    for (const entry of ledger) {
+      this.ledgers.set(entry.ledgerKey, (this.ledgers.get(entry.ledgerKey) ?? 0) + entry.amount);
+    }
+    this.executions.set(key, {
+      key,
+      status: 'IN_PROGRESS',
+      startedAt: at,
+      ...(ledger.length > 0 ? { ledger: ledger.map(({ cap, amount }) => ({ cap, amount })) } : {}),
+    });
+    return { claimed: true };
+  }
+
+  async ledgerTotal(ledgerKey: string): Promise<number> {
+    await yieldOnce();
+    return this.ledgers.get(ledgerKey) ?? 0;
+  }
+
+  async claimBusinessKey(
+    workflowId: string,
+    keyHash: string,
+    runId: string,
+    _at: string,
+  ): Promise<{ claimed: true } | { claimed: false; runId: string }> {
+    await yieldOnce();
+    const id = `${workflowId}#${keyHash}`;
+    const holder = this.requests.get(id);
+    if (holder !== undefined && holder !== runId) return { claimed: false, runId: holder };
+    this.requests.set(id, runId);
     return { claimed: true };
   }
 
@@ -177,9 +224,23 @@ export class InMemoryRunsStore implements RunsStore {
     this.autonomy.set(`${record.workflowId}#${record.action}`, copy(record));
   }
 
-  async recordHistory(workflowId: string, key: string, action: string, at: string): Promise<void> {
+  async recordHistory(
+    workflowId: string,
+    key: string,
+    action: string,
+    at: string,
+    values: Readonly<Record<string, string | number | boolean>> = {},
+  ): Promise<void> {
     await yieldOnce();
-    this.history.push({ workflowId, key, action, at });
+    this.history.push({ workflowId, key, action, at, values: copy(values) });
+  }
+
+  async listHistory(workflowId: string, key: string, action: string, since: string): Promise<HistoryEntry[]> {
+    await yieldOnce();
+    return this.history
+      .filter((e) => e.workflowId === workflowId && e.key === key && e.action === action && e.at >= since)
+      .sort((a, b) => a.at.localeCompare(b.at))
+      .map(({ at, values }) => ({ at, values: copy(values) }));
   }
 
   async countHistory(workflowId: string, key: string, action: string, since: string): Promise<number> {

@@ -34,14 +34,19 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { DEFAULT_MAX_CONCURRENCY_PER_FUNCTION, type LocalCloud, startLocalCloud } from '../local/cloud.js';
+import { seedFactItems } from '../local/facts/tables.js';
 import { localClientConfig } from '../local/process/aws-env.js';
 import { executionOutcome } from '../local/progress.js';
 import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
 import { benchPackRunner } from './pack-runner.js';
+
+/** The reference pack's orders table (its `order` grounding fact). */
+const ORDERS_TABLE = 'acme-orders';
 
 /** Where the figures are written, beside this file. */
 const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
@@ -141,15 +146,47 @@ function seconds(fromMs: number): number {
   return Number(((performance.now() - fromMs) / 1000).toFixed(2));
 }
 
-/** The example with ids of its own: `ord_bench000042`, `cus_bench000042` (index 42). */
-function entryFor(example: ExampleEvent, index: number, eventBus: string): PutEventsRequestEntry {
+/** The example's detail with ids of its own: `ord_bench000042`, `cus_bench000042`, `req_bench000042` (index 42). */
+function detailFor(example: ExampleEvent, index: number): Record<string, unknown> {
   const id = String(index).padStart(6, '0');
+  return {
+    ...example.detail,
+    requestId: `req_bench${id}`,
+    orderId: `ord_bench${id}`,
+    customerId: `cus_bench${id}`,
+  };
+}
+
+function entryFor(example: ExampleEvent, index: number, eventBus: string): PutEventsRequestEntry {
   return {
     EventBusName: eventBus,
     Source: example.source,
     DetailType: example['detail-type'],
-    Detail: JSON.stringify({ ...example.detail, orderId: `ord_bench${id}`, customerId: `cus_bench${id}` }),
+    Detail: JSON.stringify(detailFor(example, index)),
   };
+}
+
+/**
+ * The orders the bench's events are about, as the order system would hold
+ * them (the event's total and currency, delivered): each run's grounding read
+ * finds its order, as in production.
+ */
+async function seedOrders(cloud: LocalCloud, example: ExampleEvent, count: number): Promise<void> {
+  const client = new DynamoDBClient(localClientConfig(cloud.dynamodb.endpoint, cloud.state.region));
+  try {
+    const orders = Array.from({ length: count }, (_, index) => {
+      const detail = detailFor(example, index);
+      return {
+        orderId: detail.orderId,
+        total: detail.orderTotal,
+        currency: detail.currency,
+        status: 'delivered',
+      };
+    });
+    await seedFactItems(client, ORDERS_TABLE, orders);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** One ended execution, as the bench reads it. */
@@ -245,6 +282,7 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
   }, MEMORY_SAMPLE_MS);
   const entries = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => entryFor(example, from + i, state.eventBus));
+  await seedOrders(cloud, example, options.warmup + options.events);
   try {
     const warmupBatches: WarmupBatch[] = [];
     let warmed = 0;

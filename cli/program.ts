@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { decideApproval, listApprovals } from './commands/approvals.js';
 import { auditTrail } from './commands/audit.js';
 import { putEvent, showSink } from './commands/events.js';
+import { policiesReport } from './commands/policies.js';
 import { listRuns, showRun, waitForRun } from './commands/runs.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
@@ -113,6 +114,20 @@ export function buildProgram(): Command {
   withTarget(
     audit.command('trail <run>').description("the run's lineage records in order, chain verified"),
   ).action(targeted((target, options, runId = '') => auditTrail(target, runId, options)));
+
+  const policies = program.command('policies').description("the workflows' Cedar policies");
+  withTarget(
+    policies
+      .command('report')
+      .description(
+        'per log-only policy: the recorded decisions it was evaluated with and those it would have changed, with examples',
+      )
+      .option('--workflow <id>', 'only this workflow')
+      .option(
+        '--since <time>',
+        'only decisions recorded at or after this ISO-8601 date or time, such as 2026-11-01',
+      ),
+  ).action(targeted((target, options) => policiesReport(target, options)));
 
   const packs = program.command('packs').description('workflow packs');
   packs

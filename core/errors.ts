@@ -47,6 +47,18 @@ export class GovernanceViolationError extends AwfError {
   }
 }
 
+/**
+ * An action the gate let through was not run: deciding again at the moment of
+ * the effect said DENY, or a cap's ledger had no room for it. Recorded as
+ * `action.refused`; the state machine escalates the run (never FAILED).
+ */
+export class ActionRefusedError extends GovernanceViolationError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ActionRefusedError';
+  }
+}
+
 /** An approval decision could not be accepted (unknown id, already decided, wrong approver). */
 export class ApprovalDecisionError extends AwfError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -29,6 +29,32 @@ export interface ItemUpdater {
   ): Promise<void>;
 }
 
+/**
+ * Reads one item of a customer's DynamoDB table: the grounding facts of a run
+ * (`spec.grounding.facts`). awf never writes these tables.
+ */
+export interface FactReader {
+  /**
+   * The item at `key` in `table` (a table name or ARN), or undefined when there is none.
+   * Rejects when the table cannot be read; the caller decides DENY from that.
+   */
+  getItem(
+    table: string,
+    key: Readonly<Record<string, string | number>>,
+  ): Promise<Readonly<Record<string, unknown>> | undefined>;
+}
+
+/**
+ * Keyed hashes (HMAC-SHA-256) of values that must be compared but never stored
+ * in clear, such as the history key (a customer id, an email). In AWS the key
+ * is a KMS HMAC key only the steps that hash may use; the same input always
+ * gives the same hash under one key.
+ */
+export interface KeyedHasher {
+  /** The keyed hash of `value`, as lowercase hex (or base64url); stable for the key's life. */
+  hash(value: string): Promise<string>;
+}
+
 /** Step Functions' callback API, used with the task tokens of approval requests. */
 export interface TaskCallbacks {
   succeed(taskToken: string, output: unknown): Promise<void>;

@@ -10,6 +10,8 @@ export const ENV = {
   lineageTable: 'AWF_LINEAGE_TABLE',
   eventBus: 'AWF_EVENT_BUS',
   modelId: 'AWF_MODEL_ID',
+  /** The KMS HMAC key of history keys (`keys` port); set only for steps that declare it. */
+  historyKeyId: 'AWF_HISTORY_KEY_ID',
   /** Set only by the local cloud when it runs faster than the wall clock (`core/clock-scale.ts`). */
   localClock: 'AWF_LOCAL_CLOCK',
 } as const;

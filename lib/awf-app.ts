@@ -48,6 +48,7 @@ export function addAwfStacks(app: App, props: AwfStacksProps): AwfStacks {
     runsTable: data.runsTable,
     lineageTable: data.lineageTable,
     key: data.key,
+    historyKey: data.historyKey,
     depsLockFilePath: props.depsLockFilePath,
   });
   return { data, workflows };

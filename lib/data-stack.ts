@@ -23,19 +23,28 @@ export interface AwfDataStackProps extends StackProps {
 }
 
 /**
- * The customer-managed key, the platform event bus (with an archive), the
- * runs table (state), the lineage table (evidence) and the auditor role.
+ * The customer-managed key, the history key (HMAC), the platform event bus
+ * (with an archive), the runs table (state), the lineage table (evidence) and
+ * the auditor role.
  *
  * Termination protection is always on, and the tables and key are retained
  * when the stack is deleted: losing evidence must take a deliberate act.
  *
  * @example
  * const data = new AwfDataStack(app, 'AwfData', { env });
- * new GovernedWorkflow(stack, 'RefundTriage', { ..., lineageTable: data.lineageTable, key: data.key });
+ * new GovernedWorkflow(stack, 'RefundTriage', {
+ *   ..., lineageTable: data.lineageTable, key: data.key, historyKey: data.historyKey,
+ * });
  */
 export class AwfDataStack extends Stack {
   /** Encrypts both tables, the workflows' log groups and dead-letter queues; rotated yearly. */
   public readonly key: kms.Key;
+  /**
+   * The HMAC key (`HMAC_256`, `GENERATE_VERIFY_MAC`) under which steps hash
+   * history keys (customer ids, emails) before storing them. Retained: a new
+   * key would make every stored hash unmatchable. HMAC keys do not rotate.
+   */
+  public readonly historyKey: kms.Key;
   /** The platform bus: business events in, workflow and action events out. */
   public readonly eventBus: events.EventBus;
   /** The archive of every event on the bus, for replay. */
@@ -64,6 +73,15 @@ export class AwfDataStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.allowServiceUseOfKey();
+    // Only the default statement (the account, so IAM policies decide): no
+    // service uses this key, and each step role that hashes holds
+    // `kms:GenerateMac` on it alone (`GovernedWorkflow`).
+    this.historyKey = new kms.Key(this, 'HistoryKey', {
+      description: 'awf: HMAC key of the history keys (customer ids, emails) stored as keyed hashes',
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
     this.eventBus = new events.EventBus(this, 'EventBus', {
       description: 'awf platform bus: business events start runs; workflows and actions emit theirs here',

@@ -10,7 +10,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -32,6 +32,7 @@ import {
   grantRunsReadWrite,
 } from './grants/dynamodb.js';
 import { grantPutEventsMatching, grantPutWorkflowEvents } from './grants/events.js';
+import { grantHistoryKeyMac } from './grants/keys.js';
 import { grantModelInvoke } from './grants/model-invoke.js';
 import {
   AWF_PACKAGE_ROOT,
@@ -67,6 +68,12 @@ export interface GovernedWorkflowProps {
    * and EventBridge use it (the data stack's key does).
    */
   readonly key: kms.IKey;
+  /**
+   * The HMAC key (`HMAC_256`, `GENERATE_VERIFY_MAC`) the steps that declare
+   * the `keys` port hash history keys with (`AwfDataStack.historyKey`); each
+   * such role may `kms:GenerateMac` on it, nothing else.
+   */
+  readonly historyKey: kms.IKey;
   /**
    * The state machine definition.
    * @default - statemachines/governed-workflow.asl.json
@@ -114,6 +121,7 @@ export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeou
  * const refunds = new GovernedWorkflow(stack, 'RefundTriage', {
  *   pack: await loadWorkflowPack(packDir), packDir,
  *   eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
+ *   historyKey: data.historyKey,
  * });
  * refunds.grantDecideApprovals(approverRole);
  */
@@ -178,6 +186,7 @@ export class GovernedWorkflow extends Construct {
           [ENV.lineageTable]: props.lineageTable.tableName,
           [ENV.eventBus]: props.eventBus.eventBusName,
           ...(declaredPorts(step).model ? { [ENV.modelId]: spec.agent.modelId } : {}),
+          ...(declaredPorts(step).keys ? { [ENV.historyKeyId]: props.historyKey.keyArn } : {}),
         },
         logKey: props.key,
         logRetention,
@@ -312,6 +321,7 @@ export class GovernedWorkflow extends Construct {
     if (needs.events === 'workflow') grantPutWorkflowEvents(props.eventBus, role, { workflowId: spec.id });
     if (needs.events === 'connectors') this.grantConnectorEvents(spec, props.eventBus, role);
     if (needs.items === 'connectors') this.grantConnectorItems(spec, role);
+    if (needs.facts === 'read') this.grantFactReads(spec, role);
     if (needs.model === 'invoke') {
       grantModelInvoke(role, spec.agent.modelId, {
         construct: this,
@@ -322,6 +332,7 @@ export class GovernedWorkflow extends Construct {
       });
     }
     if (needs.callbacks === 'answer') this.stateMachine.grantTaskResponse(role);
+    if (needs.keys === 'mac') grantHistoryKeyMac(props.historyKey, role);
   }
 
   /**
@@ -347,6 +358,29 @@ export class GovernedWorkflow extends Construct {
         resourceArns: [table.tableArn],
       });
     }
+  }
+
+  /**
+   * The grounding reads: `dynamodb:GetItem`, and no other action, on exactly
+   * the tables the spec's facts name (a name is the table of this stack's
+   * account and region; an ARN is taken as given). Nothing else of those
+   * tables (indexes, streams, writes) and no key: a table encrypted with a
+   * customer-managed key also needs `kms:Decrypt` on that key, which the
+   * customer grants to this role (see docs/WORKFLOWS.md).
+   */
+  private grantFactReads(spec: WorkflowSpec, role: iam.IRole): void {
+    const stack = Stack.of(this);
+    const tables = [...new Set(Object.values(spec.grounding.facts).map((fact) => fact.source.table))].sort();
+    if (tables.length === 0) return;
+    iam.Grant.addToPrincipal({
+      grantee: role,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: tables.map((table) =>
+        table.startsWith('arn:')
+          ? table
+          : stack.formatArn({ service: 'dynamodb', resource: 'table', resourceName: table }),
+      ),
+    });
   }
 
   private buildStateMachine(
@@ -444,10 +478,32 @@ function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps)
       );
     }
   }
+  validateHistoryKey(workflow, props);
   if (props.pack.prompt.trim() === '') {
     throw new WorkflowSpecError(spec.id, [
       `agent.prompt: expected a non-empty prompt in ${spec.agent.prompt}, got ""`,
     ]);
+  }
+}
+
+/** The history key must be an HMAC key of its own; checked where the key is defined in this app. */
+function validateHistoryKey(workflow: GovernedWorkflow, props: GovernedWorkflowProps): void {
+  if (props.historyKey === props.key) {
+    throw new InfrastructurePropsError(
+      `historyKey must be an HMAC key of its own, got props.key (${props.key.node.path})`,
+      workflow,
+    );
+  }
+  const cfnKey = props.historyKey.node.defaultChild;
+  if (!(cfnKey instanceof kms.CfnKey)) return;
+  const stack = Stack.of(cfnKey);
+  const keySpec: unknown = stack.resolve(cfnKey.keySpec);
+  const keyUsage: unknown = stack.resolve(cfnKey.keyUsage);
+  if (keySpec !== kms.KeySpec.HMAC_256 || keyUsage !== kms.KeyUsage.GENERATE_VERIFY_MAC) {
+    throw new InfrastructurePropsError(
+      `historyKey must have keySpec HMAC_256 and keyUsage GENERATE_VERIFY_MAC, got ${String(keySpec ?? 'SYMMETRIC_DEFAULT')} / ${String(keyUsage ?? 'ENCRYPT_DECRYPT')} (${props.historyKey.node.path})`,
+      workflow,
+    );
   }
 }
 

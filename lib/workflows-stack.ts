@@ -28,6 +28,8 @@ export interface AwfWorkflowsStackProps extends StackProps {
   readonly lineageTable: dynamodb.ITable;
   /** The key of the tables; also encrypts the workflows' logs and dead-letter queues. */
   readonly key: kms.IKey;
+  /** The HMAC key steps hash history keys with (`AwfDataStack.historyKey`). */
+  readonly historyKey: kms.IKey;
   /**
    * How long step and state machine logs are kept.
    * @default logs.RetentionDays.SIX_MONTHS
@@ -49,6 +51,7 @@ export interface AwfWorkflowsStackProps extends StackProps {
  * @example
  * new AwfWorkflowsStack(app, 'AwfWorkflows', {
  *   env, packs, eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
+ *   historyKey: data.historyKey,
  * });
  */
 export class AwfWorkflowsStack extends Stack {
@@ -78,6 +81,7 @@ export class AwfWorkflowsStack extends Stack {
         runsTable: props.runsTable,
         lineageTable: props.lineageTable,
         key: props.key,
+        historyKey: props.historyKey,
         logRetention: props.logRetention,
         depsLockFilePath: props.depsLockFilePath,
       });

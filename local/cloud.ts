@@ -23,6 +23,8 @@ import { type LocalBedrock, startLocalBedrock } from './bedrock/index.js';
 import { scaledTime } from './clock/scaled-time.js';
 import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb/index.js';
 import { type EventBridgeService, eventBridgeFromTemplate, startEventBridge } from './eventbridge/index.js';
+import { type FactTables, prepareFactTables } from './facts/tables.js';
+import { kmsFromTemplate, type LocalKmsService, startLocalKms } from './kms/index.js';
 import { type LocalLambda, openFunctionLog, startLocalLambda } from './lambda/index.js';
 import type { LocalService } from './ports.js';
 import { localClientConfig } from './process/aws-env.js';
@@ -55,7 +57,8 @@ export interface LocalCloudOptions {
    */
   readonly modelScript?: string;
   /**
-   * Folder of local state: `local.json`, the event sink, DynamoDB's data, the functions' log.
+   * Folder of local state: `local.json`, the event sink, DynamoDB's data, the
+   * functions' log, the local KMS's HMAC key material (`kms/`).
    * @default '.awf'
    */
   readonly stateDir?: string;
@@ -112,7 +115,10 @@ export interface LocalCloud {
   readonly topology: Topology;
   readonly packs: readonly LocatedWorkflowPack[];
   readonly dynamodb: LocalDynamoDb;
+  /** The packs' grounding tables in DynamoDB Local, with their fixtures put (`local/facts/`). */
+  readonly factTables: FactTables;
   readonly bedrock: LocalBedrock;
+  readonly kms: LocalKmsService;
   readonly lambda: LocalLambda;
   readonly stepFunctions: StepFunctionsService;
   readonly eventBridge: EventBridgeService;
@@ -184,14 +190,24 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       ...(options.inMemory ? {} : { dataDir: join(stateDir, 'dynamodb') }),
     });
     services.push(dynamodb);
+    // Before any function runs: a run's first grounding read finds its tables and their fixtures.
+    const factTables = await withLocalClient(dynamodb.endpoint, template, (client) =>
+      prepareFactTables(client, packs),
+    );
     const bedrock = await startLocalBedrock({
       ...(options.modelScript === undefined ? {} : { modelScript: options.modelScript }),
       ...(options.workflowsDir === undefined ? {} : { workflowsDir: options.workflowsDir }),
     });
     services.push(bedrock);
+    // An in-memory cloud forgets its tables, so its HMAC keys may be new too.
+    const kms = await startLocalKms({
+      ...kmsFromTemplate(template),
+      ...(options.inMemory ? {} : { stateDir }),
+    });
+    services.push(kms);
     const lambda = await startLocalLambda({
       template,
-      endpoints: { dynamodb: dynamodb.endpoint, 'bedrock-runtime': bedrock.endpoint },
+      endpoints: { dynamodb: dynamodb.endpoint, 'bedrock-runtime': bedrock.endpoint, kms: kms.endpoint },
       maxConcurrencyPerFunction: options.maxConcurrencyPerFunction ?? DEFAULT_MAX_CONCURRENCY_PER_FUNCTION,
       onLog: (line) => functionLog.write(line),
       ...(scale.speed === 1 ? {} : { environment: { [ENV.localClock]: formatClockScale(scale) } }),
@@ -218,6 +234,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await lambda.host.setEndpoints({
       dynamodb: dynamodb.endpoint,
       'bedrock-runtime': bedrock.endpoint,
+      kms: kms.endpoint,
       lambda: lambda.endpoint,
       sfn: stepFunctions.endpoint,
       eventbridge: eventBridge.endpoint,
@@ -235,6 +252,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         sfn: stepFunctions.endpoint,
         lambda: lambda.endpoint,
         bedrockRuntime: bedrock.endpoint,
+        kms: kms.endpoint,
       },
       tables: { runs: topology.runsTable, lineage: topology.lineageTable },
       eventBus: topology.eventBus,
@@ -256,7 +274,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       topology,
       packs,
       dynamodb,
+      factTables,
       bedrock,
+      kms,
       lambda,
       stepFunctions,
       eventBridge,
@@ -274,6 +294,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     };
 
     for (const line of describeEndpoints(cloud, options)) log(line);
+    const factTableNames = [...factTables.created, ...factTables.existing].sort();
+    if (factTableNames.length > 0) {
+      const described = factTableNames.map(
+        (name) => `${name} (${factTables.seeded[name] ?? 0} fixture items)`,
+      );
+      log(`  grounding tables: ${described.join(', ')}`);
+    }
     if (dynamodb.tables.existing.length > 0) {
       const note = await unfinishedRunsNote(state);
       if (note !== undefined) log(note);
@@ -291,6 +318,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await stopAll(services).catch(() => {});
     await closeFunctionLog();
     throw error;
+  }
+}
+
+/** Runs `work` with a DynamoDB client of the local endpoint, destroyed after. */
+async function withLocalClient<T>(
+  endpoint: string,
+  template: LocalTemplate,
+  work: (client: DynamoDBClient) => Promise<T>,
+): Promise<T> {
+  const region = template.stacks[0]?.region ?? 'us-east-1';
+  const client = new DynamoDBClient(localClientConfig(endpoint, region));
+  try {
+    return await work(client);
+  } finally {
+    client.destroy();
   }
 }
 
@@ -334,6 +376,11 @@ function describeEndpoints(cloud: LocalCloud, options: LocalCloudOptions): strin
       `${cloud.lambda.host.functions.length} functions, logs in ${join(cloud.stateDir, 'lambda.log')}`,
     ],
     ['bedrock', state.endpoints.bedrockRuntime, models],
+    [
+      'kms',
+      state.endpoints.kms,
+      `${cloud.kms.kms.keys.filter((key) => key.keyUsage === 'GENERATE_VERIFY_MAC').length} HMAC key(s)${options.inMemory ? ', in memory' : `, material in ${join(cloud.stateDir, 'kms')}`}`,
+    ],
   ];
   return rows.map(([name, endpoint, note]) => `  ${name.padEnd(12)}${endpoint.padEnd(24)}${note}`);
 }

@@ -9,6 +9,7 @@
  * reading as absent. docs/AUDIT.md's record table is checked against it.
  */
 import { z } from 'zod';
+import { logOnlyEvaluationSchema } from '../policy/log-only.js';
 import { ESCALATION_REASONS, GATE_DECISIONS, proposalSchema, RUN_STATUSES } from '../steps/contracts.js';
 import type { StepName } from '../steps/step-names.js';
 import { AUTONOMY_LEVELS, RISK_LEVELS } from '../workflow/spec.js';
@@ -47,6 +48,20 @@ export const LINEAGE_REGISTRY = {
       problems: strings,
     }),
     'the event failed the trigger schema; the problems; no run was started',
+  ),
+  'event.duplicate': entry(
+    'admit',
+    z.object({
+      eventId: z.string(),
+      source: z.string(),
+      detailType: z.string(),
+      executionId: z.string(),
+      /** The run that handles the business request this event repeats. */
+      duplicateOf: z.string(),
+      /** The paths of the spec's business key; their values are never recorded. */
+      businessKeyPaths: strings,
+    }),
+    'the event repeats a business request another run handles (same business key); which run; no run was started',
   ),
   'run.started': entry(
     'admit',
@@ -114,8 +129,10 @@ export const LINEAGE_REGISTRY = {
       errors: strings,
       autonomy: z.enum(AUTONOMY_LEVELS),
       shadow: z.boolean(),
+      /** Absent in records written before log-only policies, and when none was evaluated. */
+      logOnly: z.array(logOnlyEvaluationSchema).optional(),
     }),
-    'per proposal: the Cedar decision, the determining policy ids, any error, the autonomy level, the final decision; `versions.policySetHash`',
+    'per proposal: the Cedar decision, the determining policy ids, any error, the autonomy level, the final decision, what each log-only policy would have decided (`logOnly`); `versions.policySetHash`',
   ),
   'approval.requested': entry(
     'request-approval',
@@ -171,6 +188,22 @@ export const LINEAGE_REGISTRY = {
       approvalId: z.string().optional(),
     }),
     'what ran, through which connector, with what result, the decision it ran under and its approval id; `versions.policySetHash`',
+  ),
+  'action.refused': entry(
+    'act',
+    z.object({
+      iteration: z.number().int().min(0),
+      proposalId: z.string().min(1),
+      action: z.string().min(1),
+      input: json,
+      /** `decision`: deciding again just before the effect gave DENY; `cap`: the ledger refused the entry. */
+      refusal: z.enum(['decision', 'cap']),
+      reasons: strings,
+      cap: z
+        .object({ name: z.string(), total: z.number(), amount: z.number(), limit: z.number() })
+        .optional(),
+    }),
+    'an allowed action did not run: the decision at the moment of the effect was DENY, or a cap ledger refused its entry (amounts in ten-thousandths); the run escalates',
   ),
   'run.completed': entry(
     'complete',

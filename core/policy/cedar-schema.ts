@@ -11,17 +11,22 @@
  *     context: {
  *       input: { ...the action's zod input schema... },
  *       confidence: decimal, risk: String, autonomy: String,
- *       history: { issueRefund: Long, ... }   // spec.grounding.history.actions
+ *       history: { issueRefund: Long, refundedAmount: decimal, ... }, // counts and measures
+ *       now: { datetime: datetime, date: String, hour: Long, minute: Long, weekday: String, timezone: String },
+ *       event: { detail: { ...fields of the classes in data.policyMaySee... } },
+ *       facts: { order: { ...the fact's attributes schema... }, ... }    // spec.grounding.facts
  *     }
  *   };
  * }
  * ```
  */
 import type { Context, SchemaJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { z } from 'zod';
 import { WorkflowSpecError } from '../errors.js';
 import { isCatalogueAction, notInCatalogue } from '../workflow/catalogue.js';
 import type { AutonomyLevel, RiskLevel, WorkflowSpec } from '../workflow/spec.js';
 import {
+  CEDAR_DATETIME,
   CEDAR_DECIMAL,
   type CedarAttributeType,
   type CedarRecordType,
@@ -29,6 +34,8 @@ import {
 } from './cedar-types.js';
 import { toCedarRecord } from './cedar-values.js';
 import { PolicyInputError } from './errors.js';
+import { eventContextType } from './event-context.js';
+import type { PolicyNow } from './now.js';
 
 /** The Cedar namespace of every workflow's schema. */
 export const CEDAR_NAMESPACE = 'Awf';
@@ -47,8 +54,52 @@ export interface PolicyContextValues {
   readonly confidence: number;
   readonly risk: RiskLevel;
   readonly autonomy: AutonomyLevel;
-  /** Counts of executed actions for the history key, one per `spec.grounding.history.actions`. */
+  /** Counts and measures of executed actions for the history key (`core/policy/history.ts`). */
   readonly history: Readonly<Record<string, number>>;
+  /** The decision's time (`core/policy/now.ts`). */
+  readonly now: PolicyNow;
+  /** The admitted event; only the fields `data.policyMaySee` allows reach Cedar. */
+  readonly event: unknown;
+  /** The attributes of each grounding fact, by name. */
+  readonly facts: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** The Cedar type of `context.now`. */
+const NOW_TYPE: CedarRecordType = {
+  type: 'Record',
+  attributes: {
+    datetime: { type: 'Extension', name: CEDAR_DATETIME },
+    date: { type: 'String' },
+    hour: { type: 'Long' },
+    minute: { type: 'Long' },
+    weekday: { type: 'String' },
+    timezone: { type: 'String' },
+  },
+};
+
+/** The Cedar type of each measure: a count is a Long; a sum takes its field's type. */
+function historyAttributes(spec: WorkflowSpec): Record<string, CedarAttributeType> {
+  const attributes: Record<string, CedarAttributeType> = {};
+  const history = spec.grounding.history;
+  for (const action of history?.actions ?? []) attributes[action] = { type: 'Long' };
+  for (const [name, measure] of Object.entries(history?.measures ?? {})) {
+    const field =
+      measure.sum === undefined ? undefined : spec.actions[measure.action]?.input.shape[measure.sum];
+    const integer = field instanceof z.ZodNumber && field.isInt;
+    attributes[name] =
+      measure.sum === undefined || integer ? { type: 'Long' } : { type: 'Extension', name: CEDAR_DECIMAL };
+  }
+  return attributes;
+}
+
+/** The Cedar type of `context.facts`: one record per fact, typed by its attributes schema. */
+function factsType(spec: WorkflowSpec, problems: string[]): CedarRecordType {
+  const attributes: Record<string, CedarAttributeType> = {};
+  for (const [name, fact] of Object.entries(spec.grounding.facts)) {
+    const type = cedarRecordTypeOfZod(fact.attributes, `grounding.facts.${name}.attributes`, problems);
+    if (type !== undefined) attributes[name] = type;
+  }
+  return { type: 'Record', attributes };
 }
 
 /**
@@ -58,8 +109,9 @@ export interface PolicyContextValues {
  */
 export function cedarContextTypesFor(spec: WorkflowSpec): Readonly<Record<string, CedarRecordType>> {
   const problems: string[] = [];
-  const historyAttributes: Record<string, CedarAttributeType> = {};
-  for (const action of spec.grounding.history?.actions ?? []) historyAttributes[action] = { type: 'Long' };
+  const history: CedarRecordType = { type: 'Record', attributes: historyAttributes(spec) };
+  const event = eventContextType(spec, problems);
+  const facts = factsType(spec, problems);
   const contexts: Record<string, CedarRecordType> = {};
   for (const [action, actionSpec] of Object.entries(spec.actions)) {
     const input = cedarRecordTypeOfZod(actionSpec.input, `actions.${action}.input`, problems);
@@ -71,7 +123,10 @@ export function cedarContextTypesFor(spec: WorkflowSpec): Readonly<Record<string
         confidence: { type: 'Extension', name: CEDAR_DECIMAL },
         risk: { type: 'String' },
         autonomy: { type: 'String' },
-        history: { type: 'Record', attributes: historyAttributes },
+        history,
+        now: NOW_TYPE,
+        event,
+        facts,
       },
     };
   }

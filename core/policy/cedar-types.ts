@@ -11,6 +11,8 @@ import { z } from 'zod';
 
 /** Name of Cedar's fixed-point decimal extension type (4 fractional digits). */
 export const CEDAR_DECIMAL = 'decimal';
+/** Name of Cedar's instant-in-time extension type (`datetime("2026-12-04T09:30:00Z")`). */
+export const CEDAR_DATETIME = 'datetime';
 
 /** A Cedar record type in the schema's JSON form. */
 export interface CedarRecordType {
@@ -23,7 +25,7 @@ export type CedarType =
   | { readonly type: 'String' }
   | { readonly type: 'Long' }
   | { readonly type: 'Boolean' }
-  | { readonly type: 'Extension'; readonly name: typeof CEDAR_DECIMAL }
+  | { readonly type: 'Extension'; readonly name: typeof CEDAR_DECIMAL | typeof CEDAR_DATETIME }
   | { readonly type: 'Set'; readonly element: CedarType }
   | CedarRecordType;
 

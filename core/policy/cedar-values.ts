@@ -8,6 +8,7 @@
  */
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 import {
+  CEDAR_DATETIME,
   CEDAR_DECIMAL,
   type CedarAttributeType,
   type CedarRecordType,
@@ -77,6 +78,26 @@ export function toCedarDecimal(value: unknown, path: string): CedarDecimalJson {
   return { __extn: { fn: CEDAR_DECIMAL, arg: `${sign}${whole}.${fraction === '' ? '0' : fraction}` } };
 }
 
+/** Cedar's JSON form of a `datetime` value. */
+export interface CedarDatetimeJson {
+  readonly __extn: { readonly fn: typeof CEDAR_DATETIME; readonly arg: string };
+}
+
+/**
+ * Converts an instant (a Date, or an ISO-8601 string in UTC with a `Z`) to a
+ * Cedar datetime, at millisecond precision.
+ * @throws PolicyInputError naming the path when the value is not a valid instant.
+ */
+export function toCedarDatetime(value: unknown, path: string): CedarDatetimeJson {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (date === undefined || Number.isNaN(date.getTime())) {
+    throw new PolicyInputError(
+      `${path}: expected an instant (a date or an ISO-8601 time), got ${describe(value)}`,
+    );
+  }
+  return { __extn: { fn: CEDAR_DATETIME, arg: date.toISOString() } };
+}
+
 /**
  * Converts a value to Cedar's JSON form according to its declared Cedar type.
  *
@@ -99,7 +120,7 @@ export function toCedarValue(type: CedarType, value: unknown, path: string): Ced
       if (typeof value === 'boolean') return value;
       throw new PolicyInputError(`${path}: expected a boolean, got ${describe(value)}`);
     case 'Extension':
-      return toCedarDecimal(value, path);
+      return type.name === CEDAR_DATETIME ? toCedarDatetime(value, path) : toCedarDecimal(value, path);
     case 'Set':
       if (!Array.isArray(value))
         throw new PolicyInputError(`${path}: expected an array, got ${describe(value)}`);

@@ -10,9 +10,16 @@
  * 2. its input must parse with the action's schema, to itself (what runs is
  *    byte for byte what was judged);
  * 3. the action's autonomy level: the stored one, else the spec's;
- * 4. the Cedar policies, with the run's trusted facts (entity, history), the
- *    input, the model's confidence, the action's risk and its autonomy;
- * 5. autonomy applied to Cedar's decision, which can only make it stricter.
+ * 4. the input's bound fields must be the run's case (`bind`: each equals the
+ *    admitted event's value at its path);
+ * 5. every grounding fact must have been read and found;
+ * 6. the Cedar policies, with the trusted context awf builds (the time, the
+ *    event fields policies may see, the facts, the history), the input, the
+ *    model's confidence, the action's risk and its autonomy;
+ * 7. autonomy applied to Cedar's decision, which can only make it stricter.
+ *
+ * Nothing the model says reaches the context except the input it proposed and
+ * its confidence; the time, the event, the facts and the history are awf's.
  */
 import { canonicalJson } from '../canonical-json.js';
 import type { AutonomyRecord } from '../runs/records.js';
@@ -21,13 +28,23 @@ import { catalogueAction, notInCatalogue } from '../workflow/catalogue.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import type { AutonomyLevel } from '../workflow/spec.js';
 import { applyAutonomy, resolveAutonomy } from './autonomy.js';
+import { bindingProblems } from './bindings.js';
+import { factAttributes, type GroundedFacts, missingFactProblems } from './facts.js';
 import { createPolicyGate, type PolicyGate } from './gate.js';
+import type { LogOnlyEvaluation } from './log-only.js';
+import { policyNow } from './now.js';
 
 /** What awf knows of the run, from its own evidence and reads; never from the model. */
 export interface RunFacts {
   /** The business entity the run is about, as Admit derived it from the event. */
   readonly entityId: string;
-  /** Executions per action under the run's history key, within the spec's window. */
+  /** The admitted event, as stored in the runs table (bindings are checked against it). */
+  readonly event: unknown;
+  /** When the decision is made: the deciding step's clock. */
+  readonly now: Date;
+  /** The grounding facts as the deciding step read them (`core/policy/facts.ts`). */
+  readonly facts: GroundedFacts;
+  /** Counts and measures under the run's history key, within the spec's window. */
   readonly history: Readonly<Record<string, number>>;
 }
 
@@ -54,6 +71,13 @@ export interface Verdict {
   readonly reasons: readonly string[];
   /** Why the decision failed closed; non-empty only with DENY. */
   readonly errors: readonly string[];
+  /**
+   * What each `@mode("log-only")` policy would have made of this verdict: its
+   * would-be Cedar decision with the same autonomy applied, `changed` comparing
+   * that with `decision`. Never part of `decision`. Absent when the policy set
+   * has no log-only policy or the proposal failed before Cedar.
+   */
+  readonly logOnly?: readonly LogOnlyEvaluation[];
 }
 
 /** A workflow's decision, loaded once per cold start. */
@@ -76,7 +100,7 @@ function failedClosed(autonomy: AutonomyLevel, errors: readonly string[]): Verdi
  * const decider = createDecider(pack);
  * const verdict = decider.decide({
  *   proposal: { action: 'issueRefund', input, confidence: 0.9 },
- *   facts: { entityId: 'ord_4k8m2p', history: { issueRefund: 0 } },
+ *   facts: { entityId: 'ord_4k8m2p', event, now: new Date(), facts: { order }, history: { issueRefund: 0 } },
  *   storedAutonomy: undefined,
  * }); // { decision: 'ALLOW', reasons: ['refund-small-autonomous'], ... }
  */
@@ -106,6 +130,11 @@ export function createDecider(pack: WorkflowPack, policies: PolicyGate = createP
         return failedClosed(autonomy, ['input changes when parsed with the action schema']);
       }
 
+      const unbound = bindingProblems(action, proposal.input, facts.event);
+      if (unbound.length > 0) return failedClosed(autonomy, unbound);
+      const missing = missingFactProblems(spec, facts.facts);
+      if (missing.length > 0) return failedClosed(autonomy, missing);
+
       const evaluation = policies.evaluate({
         entityId: facts.entityId,
         action: proposal.action,
@@ -114,6 +143,9 @@ export function createDecider(pack: WorkflowPack, policies: PolicyGate = createP
         risk: action.risk,
         autonomy,
         history: facts.history,
+        now: policyNow(facts.now, spec.timezone),
+        event: facts.event,
+        facts: factAttributes(facts.facts),
       });
       const { decision, shadow } = applyAutonomy(evaluation.decision, autonomy);
       return {
@@ -123,6 +155,12 @@ export function createDecider(pack: WorkflowPack, policies: PolicyGate = createP
         shadow,
         reasons: evaluation.reasons,
         errors: evaluation.errors,
+        ...(evaluation.logOnly && {
+          logOnly: evaluation.logOnly.map((entry) => {
+            const wouldDecide = applyAutonomy(entry.wouldDecide, autonomy).decision;
+            return { ...entry, wouldDecide, changed: wouldDecide !== decision };
+          }),
+        }),
       };
     },
   };

@@ -12,6 +12,11 @@
  * an error while Cedar evaluates any policy gives DENY with the problem in
  * `errors`. (Cedar itself skips a policy that errors, so an erroring `forbid`
  * would otherwise let a permit through.)
+ *
+ * A policy annotated `@mode("log-only")` never decides: the decision is the
+ * enforced policies' alone. Each log-only policy is evaluated beside them, with
+ * the same rules, as if it were enforced, and what it would have decided is
+ * returned in `logOnly`; its errors are reported there and deny nothing.
  */
 import {
   type Context,
@@ -29,6 +34,8 @@ import { AUTONOMY_LEVELS, type AutonomyLevel, type RiskLevel } from '../workflow
 import { ACTION_ENTITY_TYPE, AGENT_ENTITY_TYPE, RESOURCE_ENTITY_TYPE } from './cedar-schema.js';
 import { toCedarRecord } from './cedar-values.js';
 import { PolicyInputError } from './errors.js';
+import type { LogOnlyEvaluation } from './log-only.js';
+import type { PolicyNow } from './now.js';
 import { formatCedarError, type ParsedPolicy } from './policy-set.js';
 import { validatePolicies } from './validate-pack.js';
 
@@ -46,8 +53,14 @@ export interface PolicyRequest {
   readonly risk: RiskLevel;
   /** The autonomy level the action currently runs at (see `resolveAutonomy`). */
   readonly autonomy: AutonomyLevel;
-  /** Counts of executed actions for the run's history key, one per `spec.grounding.history.actions`. */
+  /** Counts and measures of executed actions for the run's history key (`core/policy/history.ts`). */
   readonly history: Readonly<Record<string, number>>;
+  /** When the decision is made, from the deciding step's clock. */
+  readonly now: PolicyNow;
+  /** The admitted event; Cedar sees only the fields `data.policyMaySee` allows. */
+  readonly event: unknown;
+  /** The attributes of each grounding fact, by name (every fact found). */
+  readonly facts: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 /** What the policies decided about one request. */
@@ -62,6 +75,12 @@ export interface PolicyEvaluation {
   readonly reasons: readonly string[];
   /** Why the gate failed closed; non-empty only with DENY. */
   readonly errors: readonly string[];
+  /**
+   * What each log-only policy would have decided, in file order, `changed`
+   * comparing it with `decision`. Absent when the policy set has no log-only
+   * policy, or the request failed before Cedar evaluated it.
+   */
+  readonly logOnly?: readonly LogOnlyEvaluation[];
 }
 
 /** A workflow's policy gate, loaded once per cold start. */
@@ -126,9 +145,24 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
   // content hashes in the names keep packs (and versions of one pack) apart.
   const schemaName = `awf/${spec.id}/schema/${hashOf(schema)}`;
   const policySetId = `awf/${spec.id}/policies/${policySet.hash}`;
+  const textsOf = (list: readonly ParsedPolicy[]) => Object.fromEntries(list.map((p) => [p.id, p.text]));
+  const enforced = policySet.policies.filter((policy) => policy.mode === 'enforce');
+  // Per log-only policy, two sets: the enforced ones plus it (what enforcing it alone
+  // would decide, so each policy's "changed" is its own) and it alone (whether it held).
+  const logOnlySets = policySet.policies
+    .filter((policy) => policy.mode === 'log-only')
+    .map((policy) => ({
+      policy,
+      withEnforced: `${policySetId}/with/${policy.id}`,
+      alone: `${policySetId}/alone/${policy.id}`,
+    }));
   for (const answer of [
     preparseSchema(schemaName, schema),
-    preparsePolicySet(policySetId, { staticPolicies: { ...policySet.texts } }),
+    preparsePolicySet(policySetId, { staticPolicies: textsOf(enforced) }),
+    ...logOnlySets.flatMap(({ policy, withEnforced, alone }) => [
+      preparsePolicySet(withEnforced, { staticPolicies: textsOf([...enforced, policy]) }),
+      preparsePolicySet(alone, { staticPolicies: textsOf([policy]) }),
+    ]),
   ]) {
     if (answer.type === 'failure') {
       throw new WorkflowSpecError(
@@ -181,18 +215,16 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
         risk: request.risk,
         autonomy: request.autonomy,
         history: request.history,
+        now: request.now,
+        event: request.event,
+        facts: request.facts,
       },
       'context',
     );
   }
 
-  function evaluateOrThrow(request: PolicyRequest): PolicyEvaluation {
-    if (typeof request.action !== 'string' || !Object.hasOwn(contextTypes, request.action)) {
-      return deny([
-        `action: expected one of the catalogue's actions (${Object.keys(contextTypes).join(', ')}), got ${JSON.stringify(request.action)}`,
-      ]);
-    }
-    const context = contextFor(request);
+  /** One preparsed policy set's decision on a request, by the gate's rules: any error denies. */
+  function decideWith(setId: string, request: PolicyRequest, context: Context): PolicyEvaluation {
     const answer = statefulIsAuthorized({
       principal: { type: AGENT_ENTITY_TYPE, id: spec.id },
       action: { type: ACTION_ENTITY_TYPE, id: request.action },
@@ -200,7 +232,7 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
       context,
       preparsedSchemaName: schemaName,
       validateRequest: true,
-      preparsedPolicySetId: policySetId,
+      preparsedPolicySetId: setId,
       entities: [],
     });
     if (answer.type === 'failure') return deny(answer.errors.map(formatCedarError));
@@ -211,6 +243,45 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
       );
     }
     return { ...outcomeOf(answer.response, policies), errors: [] };
+  }
+
+  /** What one log-only policy would have decided; never throws, since it must not change the decision. */
+  function wouldBe(
+    { policy, withEnforced, alone }: (typeof logOnlySets)[number],
+    request: PolicyRequest,
+    context: Context,
+    decision: PolicyEvaluation['decision'],
+  ): LogOnlyEvaluation {
+    try {
+      const { decision: wouldDecide } = decideWith(withEnforced, request, context);
+      const own = decideWith(alone, request, context);
+      const changed = wouldDecide !== decision;
+      if (own.errors.length > 0)
+        return { policyId: policy.id, wouldDecide, changed, errors: [...own.errors] };
+      return { policyId: policy.id, wouldDecide, changed, satisfied: own.reasons.includes(policy.id) };
+    } catch (error) {
+      return {
+        policyId: policy.id,
+        wouldDecide: 'DENY',
+        changed: decision !== 'DENY',
+        errors: [messageOf(error)],
+      };
+    }
+  }
+
+  function evaluateOrThrow(request: PolicyRequest): PolicyEvaluation {
+    if (typeof request.action !== 'string' || !Object.hasOwn(contextTypes, request.action)) {
+      return deny([
+        `action: expected one of the catalogue's actions (${Object.keys(contextTypes).join(', ')}), got ${JSON.stringify(request.action)}`,
+      ]);
+    }
+    const context = contextFor(request);
+    const evaluation = decideWith(policySetId, request, context);
+    if (logOnlySets.length === 0) return evaluation;
+    return {
+      ...evaluation,
+      logOnly: logOnlySets.map((set) => wouldBe(set, request, context, evaluation.decision)),
+    };
   }
 
   return {

@@ -6,9 +6,12 @@
  * the 0-based position in the file), so the gate can hand Cedar an
  * id -> text record and get those ids back as the reasons of a decision.
  * `@approval("required")` on a permit turns its ALLOW into REQUIRE_APPROVAL.
+ * `@mode("log-only")` keeps a policy out of the decision: it is evaluated and
+ * its would-be effect recorded (see `log-only.ts`).
  */
 import { type DetailedError, policySetTextToParts, policyToJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { hashOf } from '../hash.js';
+import { MODE_ANNOTATION, POLICY_MODES, type PolicyMode } from './log-only.js';
 import { lineAt, type PolicySource, splitPolicySource } from './policy-source.js';
 
 /** Annotation naming a policy; its value becomes the policy id Cedar reports. */
@@ -24,6 +27,8 @@ export interface ParsedPolicy {
   readonly effect: 'permit' | 'forbid';
   /** True for a permit annotated `@approval("required")`. */
   readonly requiresApproval: boolean;
+  /** `log-only` for a policy annotated `@mode("log-only")`: evaluated and recorded, never deciding. */
+  readonly mode: PolicyMode;
   /** The policy as written, annotations included. */
   readonly text: string;
   /** 1-based line of the policy in the policy file. */
@@ -105,7 +110,19 @@ function readPolicy(source: PolicySource, problems: string[]): ParsedPolicy | un
       requiresApproval = true;
     }
   }
-  return { id, effect, requiresApproval, text: source.text, line: source.line };
+  let mode: PolicyMode = 'enforce';
+  if (Object.hasOwn(annotations, MODE_ANNOTATION)) {
+    const value = annotations[MODE_ANNOTATION];
+    if ((POLICY_MODES as readonly unknown[]).includes(value)) mode = value as PolicyMode;
+    else {
+      problems.push(
+        `${label}: expected ${POLICY_MODES.map((m) => `@${MODE_ANNOTATION}("${m}")`).join(' or ')}, got @${MODE_ANNOTATION}${
+          typeof value === 'string' ? `(${JSON.stringify(value)})` : ''
+        }`,
+      );
+    }
+  }
+  return { id, effect, requiresApproval, mode, text: source.text, line: source.line };
 }
 
 /** Confirms that splitting found exactly the policies Cedar's parser finds. */
@@ -136,7 +153,8 @@ function agreesWithCedar(source: string, policies: readonly ParsedPolicy[], prob
  * Reports, with file line numbers: syntax errors, templates (slots are not
  * supported), empty or duplicate ids, `@approval` with any value other than
  * `"required"` (a typo there would silently turn an approval into an ALLOW),
- * `@approval` on a forbid, and a file without any policy.
+ * `@approval` on a forbid, `@mode` with any value other than `"enforce"` or
+ * `"log-only"`, and a file without any policy or with only log-only ones.
  *
  * @example
  * const result = parsePolicySet(pack.policies);
@@ -152,6 +170,10 @@ export function parsePolicySet(source: string): PolicySetParseResult {
   }
   if (problems.length === 0 && policies.length === 0) {
     problems.push('policies: expected at least one policy, found none (every action would be denied)');
+  } else if (policies.length > 0 && policies.every((policy) => policy.mode === 'log-only')) {
+    problems.push(
+      `policies: expected at least one enforced policy, found only @${MODE_ANNOTATION}("log-only") ones (every action would be denied)`,
+    );
   }
   const linesById = new Map<string, number[]>();
   for (const policy of policies) linesById.set(policy.id, [...(linesById.get(policy.id) ?? []), policy.line]);

@@ -6,7 +6,8 @@
  */
 import { durationToSeconds } from '../duration.js';
 import { AwfError } from '../errors.js';
-import { dataClassOf, readEventPath } from '../redaction.js';
+import type { KeyedHasher } from '../ports.js';
+import { readEventPath } from '../redaction.js';
 import type { WorkflowSpec } from '../workflow/spec.js';
 
 /** The event has no usable value at the spec's history key path. */
@@ -42,56 +43,35 @@ export function historyKeyFor(spec: HistorySpec, event: unknown): string | undef
 }
 
 /**
- * The history key from what Admit recorded of the event (`run.started`), or
- * undefined when that cannot give it: no history in the spec, a record that
- * does not list what it redacted, a key field hidden by redaction (the field or
- * an object holding it), or no usable value there. The caller then derives the
- * key from the stored event with {@link historyKeyFor}, which also reports a
- * key the event truly lacks.
- *
- * The redacted detail holds every field it does not list as redacted with its
- * original value, so a key read from it is the key of the event.
+ * The key's value as the spec normalizes it (`grounding.history.normalize`):
+ * `trim` drops surrounding white space, `case-fold` folds case (Unicode
+ * normalized to NFKC first, so look-alike forms of one letter fold together),
+ * so `Frank@Acme.example` and ` frank@acme.example` are one key.
  */
-export function historyKeyFromAdmission(
-  spec: HistorySpec,
-  admission: {
-    readonly redactedDetail: Readonly<Record<string, unknown>>;
-    readonly redactedFields?: Readonly<Record<string, string>>;
-  },
-): string | undefined {
-  const history = spec.grounding.history;
-  const { redactedFields } = admission;
-  if (history === undefined || redactedFields === undefined) return undefined;
-  const hidden = Object.keys(redactedFields).some(
-    (path) => history.key === path || history.key.startsWith(`${path}.`),
-  );
-  if (hidden) return undefined;
-  try {
-    return historyKeyFor(spec, { detail: admission.redactedDetail });
-  } catch (error) {
-    if (error instanceof MissingHistoryKeyError) return undefined;
-    throw error;
+export function normalizeHistoryKey(spec: HistorySpec, value: string): string {
+  let key = value;
+  for (const step of spec.grounding.history?.normalize ?? []) {
+    key = step === 'trim' ? key.trim() : key.normalize('NFKC').toLocaleLowerCase('en-US');
   }
+  return key;
 }
 
 /**
- * The history key Admit may carry in the run's state data, or undefined when
- * it may not or cannot: no history in the spec, a key field classified pii or
- * secret (state data is visible in the execution history, so such values stay
- * in the runs table only), or an event without a usable key (the steps then
- * read the stored event and fail there with MissingHistoryKeyError, as before).
+ * The history key a run's entries are stored and counted under: the keyed
+ * hash of the normalized key value, never the value itself (a customer id or
+ * an email must not sit in clear in a table that outlives the run). Undefined
+ * when the spec keeps no history.
+ *
+ * @throws MissingHistoryKeyError when the event has no value at the key's path.
  */
-export function carriedHistoryKey(spec: HistorySpec, event: unknown): string | undefined {
-  const history = spec.grounding.history;
-  if (history === undefined) return undefined;
-  const dataClass = dataClassOf(spec, history.key);
-  if (dataClass === 'pii' || dataClass === 'secret') return undefined;
-  try {
-    return historyKeyFor(spec, event);
-  } catch (error) {
-    if (error instanceof MissingHistoryKeyError) return undefined;
-    throw error;
-  }
+export async function storedHistoryKey(
+  spec: HistorySpec,
+  event: unknown,
+  keys: KeyedHasher,
+): Promise<string | undefined> {
+  const raw = historyKeyFor(spec, event);
+  if (raw === undefined) return undefined;
+  return keys.hash(`history:${normalizeHistoryKey(spec, raw)}`);
 }
 
 /** The start of the history window ending at `now` (ISO-8601), or undefined when there is no history. */

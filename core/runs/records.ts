@@ -88,6 +88,46 @@ export interface IdempotencyRecord {
    * in the lineage records it with the clearance it ran under.
    */
   readonly clearance?: ExecutionClearance;
+  /** The ledger entries written with the claim, one per cap the execution counts against. */
+  readonly ledger?: readonly { readonly cap: string; readonly amount: number }[];
+}
+
+/**
+ * A ledger entry to write with an execution claim, in one transaction: the
+ * claim lands only if the cap's running total plus `amount` stays within
+ * `limit`. Amounts are integers in ten-thousandths (Cedar decimal precision),
+ * so sums are exact.
+ */
+export interface LedgerEntry {
+  /** The cap's ledger key: workflow, cap and the keyed hash of the bound value. */
+  readonly ledgerKey: string;
+  /** The cap's name, kept on the claim as the entry's reference. */
+  readonly cap: string;
+  /** The amount this execution adds, in ten-thousandths. */
+  readonly amount: number;
+  /** The cap's limit now, in ten-thousandths. */
+  readonly limit: number;
+}
+
+/** A ledger entry refused: the cap's total with it would pass the limit. */
+export interface CapRefusal {
+  readonly cap: string;
+  /** The running total before this entry, in ten-thousandths. */
+  readonly total: number;
+  readonly amount: number;
+  readonly limit: number;
+}
+
+/** What `claimExecution` answers. */
+export type ExecutionClaim =
+  | { readonly claimed: true }
+  | { readonly claimed: false; readonly record: IdempotencyRecord }
+  | { readonly claimed: false; readonly refused: CapRefusal };
+
+/** One history entry: when an action ran, and the input values the history measures read. */
+export interface HistoryEntry {
+  readonly at: string;
+  readonly values: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** An action's current autonomy level, when it differs from the spec's. */
@@ -127,25 +167,50 @@ export interface RunsStore {
   listApprovalsOfRun(runId: string): Promise<ApprovalRecord[]>;
   markReminded(approvalId: string, at: string): Promise<void>;
 
+  /** The idempotency record of an execution key, if it was ever claimed. */
+  getExecution(key: string): Promise<IdempotencyRecord | undefined>;
   /**
    * Claims the right to execute an action once. Returns `claimed` for the first
    * caller, or the existing record (IN_PROGRESS from a crashed attempt, or
-   * COMPLETED with its observation).
+   * COMPLETED with its observation). With ledger entries, the claim and every
+   * entry land in one transaction or not at all: `refused` names the first cap
+   * an entry would pass (and nothing is written).
    */
-  claimExecution(
-    key: string,
+  claimExecution(key: string, at: string, ledger?: readonly LedgerEntry[]): Promise<ExecutionClaim>;
+  /** A cap's running total in ten-thousandths (0 when nothing was entered). */
+  ledgerTotal(ledgerKey: string): Promise<number>;
+
+  /**
+   * Records that a business request (by its key's keyed hash) is handled by a
+   * run. Returns `claimed` for the first run, else the run that has it.
+   */
+  claimBusinessKey(
+    workflowId: string,
+    keyHash: string,
+    runId: string,
     at: string,
-  ): Promise<{ claimed: true } | { claimed: false; record: IdempotencyRecord }>;
+  ): Promise<{ claimed: true } | { claimed: false; runId: string }>;
   /** Marks a claimed execution COMPLETED with what it produced and what allowed it. */
   completeExecution(key: string, observation: Observation, clearance: ExecutionClearance): Promise<void>;
 
   getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined>;
   putAutonomy(record: AutonomyRecord): Promise<void>;
 
-  /** Records that an action ran for a history key (e.g. a customer id) at a time. */
-  recordHistory(workflowId: string, key: string, action: string, at: string): Promise<void>;
+  /**
+   * Records that an action ran for a history key (the keyed hash of e.g. a
+   * customer id) at a time, with the input values history measures read.
+   */
+  recordHistory(
+    workflowId: string,
+    key: string,
+    action: string,
+    at: string,
+    values?: Readonly<Record<string, string | number | boolean>>,
+  ): Promise<void>;
   /** How many times an action ran for a key since a time. */
   countHistory(workflowId: string, key: string, action: string, since: string): Promise<number>;
+  /** The entries of an action for a key since a time, oldest first. */
+  listHistory(workflowId: string, key: string, action: string, since: string): Promise<HistoryEntry[]>;
 }
 
 /** Re-exported for ports' users. */
@@ -170,10 +235,18 @@ export const RUNS_STORE_ACCESS = {
   listPendingApprovals: 'read',
   listApprovalsOfRun: 'read',
   markReminded: { writes: 'approval' },
-  claimExecution: { writes: 'execution' },
+  getExecution: 'read',
+  // With caps, the claim's transaction also enters the ledger.
+  claimExecution: { writes: ['execution', 'ledger'] },
   completeExecution: { writes: 'execution' },
+  ledgerTotal: 'read',
+  claimBusinessKey: { writes: 'request' },
   getAutonomy: 'read',
   putAutonomy: { writes: 'workflow' },
   recordHistory: { writes: 'history' },
   countHistory: 'read',
-} as const satisfies Record<keyof RunsStore, 'read' | { readonly writes: RunsPartition }>;
+  listHistory: 'read',
+} as const satisfies Record<
+  keyof RunsStore,
+  'read' | { readonly writes: RunsPartition | readonly RunsPartition[] }
+>;

@@ -55,14 +55,8 @@ export const runRefSchema = z.object({
   startedAt: z.string().min(1),
   /** From the spec, so the ASL's loop bound needs no numeric placeholder. */
   maxIterations: z.number().int().min(1),
-  /**
-   * The run's history key (see `core/runs/history-key.ts`), set by Admit from
-   * the event it stored so Ground need not read the run back for it. Absent
-   * when the spec keeps no history, when the key's field is classified pii or
-   * secret (state data shows in execution history, so such values stay in the
-   * runs table), or when the event lacks the key; steps then read the stored event.
-   */
-  historyKey: z.string().min(1).optional(),
+  // No history key here: the steps that count derive it from the stored event and
+  // keep only its keyed hash, so state data (visible in the execution history) never holds it.
 });
 export type RunRef = z.infer<typeof runRefSchema>;
 
@@ -206,6 +200,7 @@ export const ESCALATION_REASONS = [
   'INVALID_MODEL_OUTPUT',
   'MAX_ITERATIONS',
   'STEP_FAILED',
+  'ACTION_REFUSED',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 

@@ -11,7 +11,7 @@
 import { AwfError } from '../errors.js';
 import type { LineageStore } from '../lineage/record.js';
 import type { ModelPort } from '../model/model.js';
-import type { Clock, EventPublisher, ItemUpdater, TaskCallbacks } from '../ports.js';
+import type { Clock, EventPublisher, FactReader, ItemUpdater, KeyedHasher, TaskCallbacks } from '../ports.js';
 import { RUNS_STORE_ACCESS, type RunsStore } from '../runs/records.js';
 import type { RunsPartition } from '../storage/table-layout.js';
 import type { StepName } from './step-names.js';
@@ -30,13 +30,26 @@ export interface StepPorts {
   readonly model: ModelPort;
   /** Step Functions' task token callbacks. */
   readonly callbacks: TaskCallbacks;
+  /** The customer tables the workflow's grounding facts name (read only). */
+  readonly facts: FactReader;
+  /** The platform's keyed hash (HMAC) of history keys. */
+  readonly keys: KeyedHasher;
 }
 
 /** One of {@link StepPorts}' names. */
 export type PortName = keyof StepPorts;
 
 /** Every port name, for iteration. */
-export const PORT_NAMES: readonly PortName[] = ['runs', 'lineage', 'events', 'items', 'model', 'callbacks'];
+export const PORT_NAMES: readonly PortName[] = [
+  'runs',
+  'lineage',
+  'events',
+  'items',
+  'model',
+  'callbacks',
+  'facts',
+  'keys',
+];
 
 /**
  * How a step uses each port it declares; `lib/` grants exactly this.
@@ -46,7 +59,9 @@ export const PORT_NAMES: readonly PortName[] = ['runs', 'lineage', 'events', 'it
  *   detail-types of the workflow's connectors (`connectors`);
  * - `items`: update the tables the workflow's connectors name;
  * - `model`: invoke the workflow's model;
- * - `callbacks`: answer task tokens (success, failure, heartbeat).
+ * - `callbacks`: answer task tokens (success, failure, heartbeat);
+ * - `facts`: `GetItem` on the tables the workflow's grounding facts name;
+ * - `keys`: `GenerateMac` with the platform's history-key HMAC key.
  */
 export interface PortNeeds {
   readonly runs?: 'read' | { readonly writes: readonly RunsPartition[] };
@@ -55,6 +70,8 @@ export interface PortNeeds {
   readonly items?: 'connectors';
   readonly model?: 'invoke';
   readonly callbacks?: 'answer';
+  readonly facts?: 'read';
+  readonly keys?: 'mac';
 }
 
 /** The ports a step with needs `N` is given: those it declared, and the clock. */
@@ -70,12 +87,16 @@ export class UndeclaredPortError extends AwfError {
   }
 }
 
+function partitionsOf(writes: string | readonly string[]): readonly string[] {
+  return typeof writes === 'string' ? [writes] : writes;
+}
+
 /** The runs store methods a declared access admits. */
 export function runsMethodsAdmitted(access: NonNullable<PortNeeds['runs']>): (keyof RunsStore)[] {
   const writes: readonly string[] = access === 'read' ? [] : access.writes;
   return (Object.keys(RUNS_STORE_ACCESS) as (keyof RunsStore)[]).filter((method) => {
-    const use: 'read' | { readonly writes: string } = RUNS_STORE_ACCESS[method];
-    return use === 'read' || writes.includes(use.writes);
+    const use: 'read' | { readonly writes: string | readonly string[] } = RUNS_STORE_ACCESS[method];
+    return use === 'read' || partitionsOf(use.writes).every((partition) => writes.includes(partition));
   });
 }
 
@@ -91,7 +112,7 @@ function restrictRuns(step: StepName, store: RunsStore, access: NonNullable<Port
       ) {
         const use = RUNS_STORE_ACCESS[property as keyof RunsStore];
         throw new UndeclaredPortError(
-          `the ${step} step called runs.${property} (${use === 'read' ? 'read' : `writes ${use.writes}`}), but declared runs access "${declared}"`,
+          `the ${step} step called runs.${property} (${use === 'read' ? 'read' : `writes ${partitionsOf(use.writes).join(', ')}`}), but declared runs access "${declared}"`,
         );
       }
       const value = Reflect.get(target, property, receiver);

@@ -24,6 +24,10 @@ export const RUNS_TABLE_LAYOUT = {
     workflow: 'WORKFLOW#',
     /** History entries that temporal policies count. */
     history: 'HISTORY#',
+    /** The first run of each business request (spec `businessKey`), by keyed hash. */
+    request: 'REQUEST#',
+    /** Running totals of capped sums (spec `caps`), written with execution claims. */
+    ledger: 'LEDGER#',
   },
   indexes: {
     /** Runs of a workflow by start time; also pending approvals (sparse). */

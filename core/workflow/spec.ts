@@ -50,6 +50,29 @@ const eventPath = z
   );
 /** Action names become tool names and Cedar action ids: camelCase, no punctuation. */
 const ACTION_NAME_PATTERN = /^[a-z][A-Za-z0-9]{1,63}$/;
+/** Names of facts, history measures and caps: Cedar attribute names, camelCase. */
+const attributeName = z
+  .string()
+  .regex(/^[a-z][A-Za-z0-9]{0,63}$/, 'expected a camelCase name such as "order" or "refundedAmount"');
+/** A DynamoDB table named by its name or its ARN (a table of another stack or account). */
+const TABLE_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
+const TABLE_ARN_PATTERN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}$/;
+const tableReference = z
+  .string()
+  .refine(
+    (value) => TABLE_NAME_PATTERN.test(value) || TABLE_ARN_PATTERN.test(value),
+    'expected a DynamoDB table name or a table ARN (arn:aws:dynamodb:<region>:<account>:table/<name>)',
+  );
+
+/** True when `zone` is an IANA time zone this runtime knows (`UTC`, `Europe/Paris`). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const eventBridgeConnector = z.object({
   type: z.literal('eventbridge'),
@@ -76,176 +99,404 @@ const action = z.object({
   input: zodObjectSchema,
   risk: z.enum(RISK_LEVELS),
   connector,
+  /**
+   * Input fields bound to the run's case: each must equal the admitted event's
+   * value at its path (`{ orderId: '$.detail.orderId' }`), or the decision is
+   * DENY before any policy runs. An action needs at least one, or `unbound`.
+   */
+  bind: z.record(z.string(), eventPath).optional(),
+  /** Opts an action out of binding, saying why none of its fields names the case. */
+  unbound: z.object({ reason: z.string().min(10, 'expected a reason of at least 10 characters') }).optional(),
 });
 
-const workflowSpecSchema = z
-  .object({
-    id: identifier,
-    version: semver,
-    owner: z.object({ team: z.string().min(1), contact: z.string().min(3) }),
-    objective: z.string().min(20),
-    trigger: z.object({
-      source: z.string().min(1),
-      detailType: z.string().min(1),
-      /** Extra EventBridge pattern fields on `detail`, ANDed with source and detail-type. */
-      detailPattern: z.record(z.string(), z.unknown()).optional(),
-      /** Schema of `detail`; an event that fails it is rejected with a lineage record and no run. */
-      detail: zodSchema,
-    }),
-    /** Path of the business entity (order id, ticket id) the run is about; lineage is indexed by it. */
-    entityKey: eventPath,
-    agent: z.object({
-      /** Bedrock model id or inference-profile id (`us.anthropic...`). */
-      modelId: z.string().min(3),
-      /** File in the pack holding the system prompt. */
-      prompt: z
+/** A grounding read of one item of a customer's DynamoDB table: the trusted facts of the case. */
+const factSource = z.object({
+  type: z.literal('dynamodb'),
+  /** The table, by name or ARN; awf only ever reads it, one `GetItem` by key. */
+  table: tableReference,
+  /** The item's key: each key attribute and the event path its value comes from. */
+  key: z
+    .record(z.string().min(1), eventPath)
+    .refine(
+      (key) => Object.keys(key).length >= 1 && Object.keys(key).length <= 2,
+      'expected 1 or 2 key attributes',
+    ),
+});
+
+const fact = z.object({
+  source: factSource,
+  /** The item's attributes awf reads, parsed with this schema; policies see them as `context.facts.<name>`. */
+  attributes: zodObjectSchema,
+  /** How sensitive the fact is: the prompt gets it only when the model may see this class. */
+  dataClass: z.enum(DATA_CLASSES).default('internal'),
+  /** JSON file in the pack holding items the local cloud seeds the table with (a list of items). */
+  localFixture: z
+    .string()
+    .regex(/^[\w./-]+\.json$/, 'expected a JSON file name in the pack, such as "fixtures/orders.json"')
+    .optional(),
+});
+
+/** A figure temporal policies read as `context.history.<name>`: a count or a sum over executed actions. */
+const historyMeasure = z.object({
+  action: z.string(),
+  /** A numeric input field summed over the executions; without it the executions are counted. */
+  sum: z.string().optional(),
+  /** Only executions whose input has these values count (`{ level: 'admin' }`). */
+  where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+/** How a history key is normalized before it is hashed, so `Frank@Acme` and ` frank@acme` are one key. */
+export const KEY_NORMALIZATIONS = ['trim', 'case-fold'] as const;
+
+/**
+ * A limit on the sum of one input field of an action, per bound value, across
+ * runs: kept as a ledger entry written with the execution claim, so two
+ * concurrent runs cannot both pass it.
+ */
+const cap = z.object({
+  action: z.string(),
+  /** The numeric input field summed (`amount`). */
+  sum: z.string(),
+  /** The bound input field the cap is kept per (`orderId`). */
+  per: z.string(),
+  /** The limit: a fixed number, or a numeric fact attribute (`{ fact: 'order.total' }`). */
+  limit: z.union([
+    z.number().positive(),
+    z.object({
+      fact: z
         .string()
-        .regex(/^[\w.-]+\.md$/, 'expected a markdown file name in the pack, such as "prompt.md"'),
-      maxIterations: z.number().int().min(1).max(10),
-      maxTokens: z.number().int().min(64).max(8192),
-      temperature: z.number().min(0).max(1),
-      /** How many times invalid model output is sent back for repair before the run escalates. */
-      maxRepairs: z.number().int().min(0).max(3).default(2),
+        .regex(
+          /^[a-z][A-Za-z0-9]*\.[A-Za-z_][A-Za-z0-9_]*$/,
+          'expected "<fact>.<attribute>", such as "order.total"',
+        ),
     }),
-    actions: z
-      .record(z.string(), action)
-      .refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
-    /** File in the pack holding the Cedar policy set. */
-    policies: z
+  ]),
+});
+
+const workflowSpecObject = z.object({
+  id: identifier,
+  version: semver,
+  owner: z.object({ team: z.string().min(1), contact: z.string().min(3) }),
+  objective: z.string().min(20),
+  trigger: z.object({
+    source: z.string().min(1),
+    detailType: z.string().min(1),
+    /** Extra EventBridge pattern fields on `detail`, ANDed with source and detail-type. */
+    detailPattern: z.record(z.string(), z.unknown()).optional(),
+    /** Schema of `detail`; an event that fails it is rejected with a lineage record and no run. */
+    detail: zodSchema,
+  }),
+  /** Path of the business entity (order id, ticket id) the run is about; lineage is indexed by it. */
+  entityKey: eventPath,
+  /**
+   * What makes two events one business request (a request id, or several
+   * fields hashed together): the first starts a run, any other event with
+   * the same values is recorded as its duplicate and starts nothing.
+   */
+  businessKey: z.object({ paths: z.array(eventPath).min(1).max(8) }).optional(),
+  /** IANA time zone of `context.now`'s hour, weekday and date (`UTC`, `Europe/Paris`). */
+  timezone: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as "UTC" or "Europe/Paris"')
+    .default('UTC'),
+  agent: z.object({
+    /** Bedrock model id or inference-profile id (`us.anthropic...`). */
+    modelId: z.string().min(3),
+    /** File in the pack holding the system prompt. */
+    prompt: z
       .string()
-      .regex(/^[\w.-]+\.cedar$/, 'expected a .cedar file name in the pack, such as "policies.cedar"'),
-    grounding: z
-      .object({
-        /** Counts of this workflow's executed actions for the same key within a window, for temporal policies. */
-        history: z
-          .object({
-            key: eventPath,
-            window: duration,
-            actions: z.array(z.string()).min(1),
-          })
-          .optional(),
-      })
-      .default({}),
-    autonomy: z.object({
-      default: z.enum(AUTONOMY_LEVELS),
-      actions: z.record(z.string(), z.enum(AUTONOMY_LEVELS)).default({}),
-      /** Promote an action one level when humans agreed with at least this share of its last decisions. */
-      promotion: z
-        .object({ minDecisions: z.number().int().min(1), minAgreement: z.number().min(0).max(1) })
+      .regex(/^[\w.-]+\.md$/, 'expected a markdown file name in the pack, such as "prompt.md"'),
+    maxIterations: z.number().int().min(1).max(10),
+    maxTokens: z.number().int().min(64).max(8192),
+    temperature: z.number().min(0).max(1),
+    /** How many times invalid model output is sent back for repair before the run escalates. */
+    maxRepairs: z.number().int().min(0).max(3).default(2),
+  }),
+  actions: z
+    .record(z.string(), action)
+    .refine((a) => Object.keys(a).length > 0, 'expected at least one action'),
+  /** File in the pack holding the Cedar policy set. */
+  policies: z
+    .string()
+    .regex(/^[\w.-]+\.cedar$/, 'expected a .cedar file name in the pack, such as "policies.cedar"'),
+  grounding: z
+    .object({
+      /** Trusted business data read before planning, by name (`context.facts.order`). */
+      facts: z.record(attributeName, fact).default({}),
+      /** Counts and sums of this workflow's executed actions for the same key within a window, for temporal policies. */
+      history: z
+        .object({
+          key: eventPath,
+          /** Applied to the key's value before it is hashed and stored. */
+          normalize: z.array(z.enum(KEY_NORMALIZATIONS)).default([]),
+          window: duration,
+          /** Actions counted as `context.history.<action>`. */
+          actions: z.array(z.string()).min(1),
+          /** Filtered counts and sums as `context.history.<measure>`. */
+          measures: z.record(attributeName, historyMeasure).default({}),
+        })
         .optional(),
-      /** Demote an action one level when humans overrode more than this share of its recent decisions. */
-      demotion: z.object({ maxOverrideRate: z.number().min(0).max(1) }).optional(),
-    }),
-    approvals: z.object({
-      /** Roles allowed to decide this workflow's approvals. */
-      approverRoles: z.array(z.string().min(1)).min(1),
-      /** Principals and their roles; the decide step checks the approver against this directory. */
-      approvers: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
-      timeout: duration,
-      reminderInterval: duration,
-      /** Roles notified, in order, when an approval expires. */
-      escalation: z.array(z.string().min(1)).min(1),
-      /** Event fields naming people who may not approve their own case (e.g. who filed the request). */
-      separationOfDuties: z
-        .object({ excludeEventFields: z.array(eventPath) })
-        .default({ excludeEventFields: [] }),
-    }),
-    data: z.object({
-      /** Classification per event field path; unlisted fields take `defaultClass`. */
-      classification: z.record(eventPath, z.enum(DATA_CLASSES)),
-      defaultClass: z.enum(DATA_CLASSES).default('internal'),
-      /** Classes that may reach the model; other fields are redacted before the prompt. */
-      modelMaySee: z.array(z.enum(DATA_CLASSES)).min(1),
-      retentionDays: z.number().int().min(1).max(3650),
-    }),
-  })
-  .superRefine((spec, ctx) => {
-    const actionNames = new Set(Object.keys(spec.actions));
-    for (const name of actionNames) {
-      if (name === FINISH_TOOL_NAME) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['actions', name],
-          message: `"${name}" is reserved for the platform`,
-        });
-      } else if (!ACTION_NAME_PATTERN.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['actions', name],
-          message: `expected a camelCase name such as "issueRefund", got "${name}"`,
-        });
-      }
-    }
-    for (const [name, entry] of Object.entries(spec.actions)) {
-      for (const problem of connectorProblems(entry)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['actions', name, 'connector', problem.field],
-          message: problem.message,
-        });
-      }
-    }
-    for (const name of Object.keys(spec.autonomy.actions)) {
-      if (!actionNames.has(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['autonomy', 'actions', name],
-          message: `expected one of the catalogue's actions (${[...actionNames].join(', ')}), got "${name}"`,
-        });
-      }
-    }
-    for (const name of spec.grounding.history?.actions ?? []) {
-      if (!actionNames.has(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['grounding', 'history', 'actions'],
-          message: `expected one of the catalogue's actions, got "${name}"`,
-        });
-      }
-    }
-    if (spec.trigger.detailPattern) {
-      try {
-        validatePattern({ detail: spec.trigger.detailPattern });
-      } catch (error) {
-        if (!(error instanceof InvalidEventPatternError)) throw error;
-        for (const problem of error.problems) {
-          ctx.addIssue({ code: 'custom', path: ['trigger', 'detailPattern'], message: problem });
-        }
-      }
-    }
-    const timeout = durationToSeconds(spec.approvals.timeout);
-    if (timeout > 30 * 86_400) {
+    })
+    .default({ facts: {} }),
+  /** Limits across runs, kept in a ledger with each execution (see `cap`). */
+  caps: z.record(attributeName, cap).default({}),
+  autonomy: z.object({
+    default: z.enum(AUTONOMY_LEVELS),
+    actions: z.record(z.string(), z.enum(AUTONOMY_LEVELS)).default({}),
+    /** Promote an action one level when humans agreed with at least this share of its last decisions. */
+    promotion: z
+      .object({ minDecisions: z.number().int().min(1), minAgreement: z.number().min(0).max(1) })
+      .optional(),
+    /** Demote an action one level when humans overrode more than this share of its recent decisions. */
+    demotion: z.object({ maxOverrideRate: z.number().min(0).max(1) }).optional(),
+  }),
+  approvals: z.object({
+    /** Roles allowed to decide this workflow's approvals. */
+    approverRoles: z.array(z.string().min(1)).min(1),
+    /** Principals and their roles; the decide step checks the approver against this directory. */
+    approvers: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
+    timeout: duration,
+    reminderInterval: duration,
+    /** Roles notified, in order, when an approval expires. */
+    escalation: z.array(z.string().min(1)).min(1),
+    /** Event fields naming people who may not approve their own case (e.g. who filed the request). */
+    separationOfDuties: z
+      .object({ excludeEventFields: z.array(eventPath) })
+      .default({ excludeEventFields: [] }),
+  }),
+  data: z.object({
+    /** Classification per event field path; unlisted fields take `defaultClass`. */
+    classification: z.record(eventPath, z.enum(DATA_CLASSES)),
+    defaultClass: z.enum(DATA_CLASSES).default('internal'),
+    /** Classes that may reach the model; other fields are redacted before the prompt. */
+    modelMaySee: z.array(z.enum(DATA_CLASSES)).min(1),
+    /** Classes of event fields policies may read as `context.event`; other fields are absent there. */
+    policyMaySee: z.array(z.enum(DATA_CLASSES)).default([]),
+    retentionDays: z.number().int().min(1).max(3650),
+  }),
+});
+
+const workflowSpecSchema = workflowSpecObject.superRefine((spec, ctx) => {
+  const actionNames = new Set(Object.keys(spec.actions));
+  for (const name of actionNames) {
+    if (name === FINISH_TOOL_NAME) {
       ctx.addIssue({
         code: 'custom',
-        path: ['approvals', 'timeout'],
-        message: `expected at most 30d, got ${spec.approvals.timeout}`,
+        path: ['actions', name],
+        message: `"${name}" is reserved for the platform`,
       });
-    }
-    if (durationToSeconds(spec.approvals.reminderInterval) >= timeout) {
+    } else if (!ACTION_NAME_PATTERN.test(name)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['approvals', 'reminderInterval'],
-        message: `expected less than the approval timeout (${spec.approvals.timeout}), got ${spec.approvals.reminderInterval}`,
+        path: ['actions', name],
+        message: `expected a camelCase name such as "issueRefund", got "${name}"`,
       });
     }
-    const roles = new Set(spec.approvals.approverRoles);
-    for (const [principal, principalRoles] of Object.entries(spec.approvals.approvers)) {
-      if (!principalRoles.some((r) => roles.has(r))) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['approvals', 'approvers', principal],
-          message: `expected at least one of the approver roles (${[...roles].join(', ')}), got ${principalRoles.join(', ')}`,
+  }
+  for (const [name, entry] of Object.entries(spec.actions)) {
+    for (const problem of connectorProblems(entry)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['actions', name, 'connector', problem.field],
+        message: problem.message,
+      });
+    }
+  }
+  for (const name of Object.keys(spec.autonomy.actions)) {
+    if (!actionNames.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['autonomy', 'actions', name],
+        message: `expected one of the catalogue's actions (${[...actionNames].join(', ')}), got "${name}"`,
+      });
+    }
+  }
+  for (const name of spec.grounding.history?.actions ?? []) {
+    if (!actionNames.has(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grounding', 'history', 'actions'],
+        message: `expected one of the catalogue's actions, got "${name}"`,
+      });
+    }
+  }
+  for (const problem of governanceProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
+  if (spec.trigger.detailPattern) {
+    try {
+      validatePattern({ detail: spec.trigger.detailPattern });
+    } catch (error) {
+      if (!(error instanceof InvalidEventPatternError)) throw error;
+      for (const problem of error.problems) {
+        ctx.addIssue({ code: 'custom', path: ['trigger', 'detailPattern'], message: problem });
+      }
+    }
+  }
+  const timeout = durationToSeconds(spec.approvals.timeout);
+  if (timeout > 30 * 86_400) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approvals', 'timeout'],
+      message: `expected at most 30d, got ${spec.approvals.timeout}`,
+    });
+  }
+  if (durationToSeconds(spec.approvals.reminderInterval) >= timeout) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approvals', 'reminderInterval'],
+      message: `expected less than the approval timeout (${spec.approvals.timeout}), got ${spec.approvals.reminderInterval}`,
+    });
+  }
+  const roles = new Set(spec.approvals.approverRoles);
+  for (const [principal, principalRoles] of Object.entries(spec.approvals.approvers)) {
+    if (!principalRoles.some((r) => roles.has(r))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvals', 'approvers', principal],
+        message: `expected at least one of the approver roles (${[...roles].join(', ')}), got ${principalRoles.join(', ')}`,
+      });
+    }
+  }
+  if (spec.data.modelMaySee.includes('secret')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['data', 'modelMaySee'],
+      message: 'secret fields may never reach the model',
+    });
+  }
+});
+
+type ParsedSpec = z.output<typeof workflowSpecObject>;
+type SpecProblem = { path: PropertyKey[]; message: string };
+
+/** The zod type under optional/default wrappers, to tell numbers from other fields. */
+function baseSchemaOf(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema;
+  while (current instanceof z.ZodOptional || current instanceof z.ZodDefault) {
+    current = current.def.innerType as z.ZodType;
+  }
+  return current;
+}
+
+function isNumberField(input: z.ZodObject, field: string): boolean {
+  return baseSchemaOf(input.shape[field] as z.ZodType | undefined) instanceof z.ZodNumber;
+}
+
+/**
+ * What is wrong with the parts of a spec that bind decisions to trusted facts:
+ * action bindings, facts, history measures and caps. Each names the field and
+ * what was expected, so the author learns it from `cdk synth`.
+ */
+function governanceProblems(spec: ParsedSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const actionNames = Object.keys(spec.actions);
+  const known = (name: string) => Object.hasOwn(spec.actions, name);
+  const expectAction = (name: string, path: PropertyKey[]) => {
+    if (!known(name)) {
+      problems.push({
+        path,
+        message: `expected one of the catalogue's actions (${actionNames.join(', ')}), got "${name}"`,
+      });
+    }
+  };
+
+  for (const [name, entry] of Object.entries(spec.actions)) {
+    const fields = Object.keys(entry.input.shape);
+    const bound = Object.keys(entry.bind ?? {});
+    if (bound.length === 0 && entry.unbound === undefined) {
+      problems.push({
+        path: ['actions', name, 'bind'],
+        message: `expected the input fields that name the run's case bound to event paths (such as { orderId: '$.detail.orderId' }), or unbound: { reason } saying why ${name} names no case`,
+      });
+    }
+    if (bound.length > 0 && entry.unbound !== undefined) {
+      problems.push({
+        path: ['actions', name, 'unbound'],
+        message: 'expected either bind or unbound, not both',
+      });
+    }
+    for (const field of bound) {
+      const schema = entry.input.shape[field] as z.ZodType | undefined;
+      if (schema === undefined) {
+        problems.push({
+          path: ['actions', name, 'bind', field],
+          message: `expected a field of the action's input (${fields.join(', ')}), got "${field}"`,
+        });
+      } else if (schema.safeParse(undefined).success) {
+        problems.push({
+          path: ['actions', name, 'bind', field],
+          message: `expected a required field of the action's input, got optional "${field}"`,
         });
       }
     }
-    if (spec.data.modelMaySee.includes('secret')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['data', 'modelMaySee'],
-        message: 'secret fields may never reach the model',
+  }
+
+  const facts = spec.grounding.facts;
+  const history = spec.grounding.history;
+  for (const [name, measure] of Object.entries(history?.measures ?? {})) {
+    const path = ['grounding', 'history', 'measures', name];
+    if (history?.actions.includes(name) || known(name)) {
+      problems.push({ path, message: `"${name}" is an action's name; a measure needs a name of its own` });
+    }
+    expectAction(measure.action, [...path, 'action']);
+    const input = spec.actions[measure.action]?.input;
+    if (input === undefined) continue;
+    if (measure.sum !== undefined && !isNumberField(input, measure.sum)) {
+      problems.push({
+        path: [...path, 'sum'],
+        message: `expected a number field of ${measure.action}'s input, got "${measure.sum}"`,
       });
     }
-  });
+    for (const field of Object.keys(measure.where)) {
+      if (!Object.hasOwn(input.shape, field)) {
+        problems.push({
+          path: [...path, 'where', field],
+          message: `expected a field of ${measure.action}'s input, got "${field}"`,
+        });
+      }
+    }
+  }
+
+  for (const [name, entry] of Object.entries(spec.caps)) {
+    const path = ['caps', name];
+    expectAction(entry.action, [...path, 'action']);
+    const action = spec.actions[entry.action];
+    if (action === undefined) continue;
+    if (
+      !isNumberField(action.input, entry.sum) ||
+      action.input.shape[entry.sum]?.safeParse(undefined).success
+    ) {
+      problems.push({
+        path: [...path, 'sum'],
+        message: `expected a required number field of ${entry.action}'s input, got "${entry.sum}"`,
+      });
+    }
+    if (!Object.hasOwn(action.bind ?? {}, entry.per)) {
+      problems.push({
+        path: [...path, 'per'],
+        message: `expected a field ${entry.action} binds to the case (${Object.keys(action.bind ?? {}).join(', ') || 'none'}), got "${entry.per}"`,
+      });
+    }
+    if (typeof entry.limit === 'object') {
+      const [factName = '', attribute = ''] = entry.limit.fact.split('.');
+      const source = facts[factName];
+      if (source === undefined) {
+        problems.push({
+          path: [...path, 'limit', 'fact'],
+          message: `expected one of the grounding facts (${Object.keys(facts).join(', ') || 'none'}), got "${factName}"`,
+        });
+      } else if (
+        !isNumberField(source.attributes, attribute) ||
+        source.attributes.shape[attribute]?.safeParse(undefined).success
+      ) {
+        problems.push({
+          path: [...path, 'limit', 'fact'],
+          message: `expected a required number attribute of fact "${factName}", got "${attribute}"`,
+        });
+      }
+    }
+  }
+  return problems;
+}
 
 const platformDetailTypes: readonly string[] = Object.values(PLATFORM_DETAIL_TYPES);
 

@@ -14,6 +14,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
+import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
 import { InMemoryLineageStore } from '../../adapters/memory-lineage-store.js';
 import { InMemoryRunsStore } from '../../adapters/memory-runs-store.js';
 import { firstAllowedApprover } from '../../core/approval/separation-of-duties.js';
@@ -33,6 +35,7 @@ import { type WorkflowTimeouts, workflowTimeouts } from '../../core/workflow/tim
 import { GOVERNED_WORKFLOW_ASL } from '../../lib/project-paths.js';
 import type { CancelTimer } from '../clock/time-source.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
+import { loadFactFixtures } from '../facts/fixtures.js';
 import { LocalStepFunctions } from '../stepfunctions/engine.js';
 import { inProcessFunctionArn, inProcessSteps, type StepInvocation } from './in-process-steps.js';
 
@@ -207,6 +210,9 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
         return typeof value === 'function' ? value.bind(current) : value;
       },
     });
+  // Grounding tables are read only, so one seeding serves every example.
+  const facts = new InMemoryFactReader();
+  for (const fixture of loadFactFixtures(spec, packDir)) facts.seed(fixture.table, fixture.items);
   const steps = inProcessSteps(
     pack,
     {
@@ -214,6 +220,8 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       lineage: forward(() => lineage),
       events: bus,
       items: { update: async () => undefined },
+      facts,
+      keys: new InMemoryKeyedHasher(),
       model,
       callbacks,
       clock: () => clock.now(),

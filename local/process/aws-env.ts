@@ -16,6 +16,7 @@ export const LOCAL_ENDPOINT_SERVICES = [
   'bedrock-runtime',
   'lambda',
   'sqs',
+  'kms',
 ] as const;
 export type LocalEndpointService = (typeof LOCAL_ENDPOINT_SERVICES)[number];
 

@@ -28,6 +28,7 @@ export const localStateSchema = z.object({
     sfn: z.string(),
     lambda: z.string(),
     bedrockRuntime: z.string(),
+    kms: z.string(),
   }),
   tables: z.object({ runs: z.string(), lineage: z.string() }),
   eventBus: z.string(),

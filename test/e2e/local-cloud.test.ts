@@ -32,7 +32,7 @@ import {
   THROTTLES_PER_CASE,
 } from '../fixtures/e2e/unreliable-model.js';
 import { listens } from '../support/awf-process.js';
-import { type E2eCloud, startE2eCloud, withIds } from '../support/local-cloud.js';
+import { type E2eCloud, ORDERS_TABLE, orderOf, startE2eCloud, withIds } from '../support/local-cloud.js';
 
 const WORKFLOW = 'refund-triage';
 /** Every pack under workflows/: the local cloud runs them all, refund-triage among them. */
@@ -87,7 +87,7 @@ describe('the local cloud, end to end', () => {
   async function pendingApproval(
     event: ExampleEvent,
   ): Promise<{ runId: string; approvalId: string; eventId: string }> {
-    const eventId = await e2e.putEvent(event);
+    const eventId = await e2e.putCase(event);
     const runId = runIdFor(WORKFLOW, eventId);
     await e2e.waitForRunStatus(runId, 'AWAITING_APPROVAL');
     const [approval] = await e2e.runs.listApprovalsOfRun(runId);
@@ -135,7 +135,7 @@ describe('the local cloud, end to end', () => {
         const rejected = original.expect.outcome === 'REJECT';
         // The malformed example stays as written; the others get their own entity and history.
         const event = rejected ? original : withIds(original, freshIds());
-        const eventId = await e2e.putEvent(event);
+        const eventId = rejected ? await e2e.putEvent(event) : await e2e.putCase(event);
         const runId = runIdFor(WORKFLOW, eventId);
 
         if (original.expect.outcome === 'REQUIRE_APPROVAL') {
@@ -253,7 +253,7 @@ describe('the local cloud, end to end', () => {
 
   describe('delivery and deduplication', () => {
     it('puts the action events of a run on the sink exactly once', async () => {
-      const eventId = await e2e.putEvent(withIds(example('autonomous-small-refund'), freshIds()));
+      const eventId = await e2e.putCase(withIds(example('autonomous-small-refund'), freshIds()));
       const runId = runIdFor(WORKFLOW, eventId);
       await e2e.settledOf(eventId);
       await e2e.cloud.eventBridge.eventBridge.whenIdle();
@@ -269,6 +269,7 @@ describe('the local cloud, end to end', () => {
 
     it('starts no second run for the same event delivered twice', async () => {
       const { detail } = withIds(example('autonomous-small-refund'), freshIds());
+      await e2e.seedFacts(ORDERS_TABLE, [orderOf(detail)]);
       const event: BusEvent = {
         version: '0',
         id: randomUUID(),
@@ -337,7 +338,7 @@ describe('the local cloud, end to end', () => {
   describe('an unreliable model', () => {
     it('is retried when it throttles, and the run completes', async () => {
       const before = e2e.cloud.bedrock.requestCounts()[WORKFLOW] ?? 0;
-      const eventId = await e2e.putEvent(
+      const eventId = await e2e.putCase(
         withIds(example('autonomous-small-refund'), freshIds(THROTTLED_ORDER_PREFIX)),
       );
       const runId = runIdFor(WORKFLOW, eventId);
@@ -352,7 +353,7 @@ describe('the local cloud, end to end', () => {
     }, 90_000);
 
     it('ends ESCALATED, not FAILED or hung, when the model keeps answering invalid output', async () => {
-      const eventId = await e2e.putEvent(
+      const eventId = await e2e.putCase(
         withIds(example('autonomous-small-refund'), freshIds(GARBAGE_ORDER_PREFIX)),
       );
       const runId = runIdFor(WORKFLOW, eventId);

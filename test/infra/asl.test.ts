@@ -173,6 +173,7 @@ describe('placeholders', () => {
       runsTable: data.runsTable,
       lineageTable: data.lineageTable,
       key: data.key,
+      historyKey: data.historyKey,
       definitionFile,
     });
   };

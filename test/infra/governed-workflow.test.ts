@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../core/runtime-env.js';
 import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
+import { declaredPorts } from '../../core/steps/definitions.js';
 import type { GovernedWorkflow } from '../../lib/governed-workflow.js';
 import { AWF_PACKAGE_ROOT, stepEntriesDir } from '../../lib/project-paths.js';
 import { STEP_NAMES, STEP_PROFILES } from '../../lib/steps.js';
@@ -226,6 +227,7 @@ describe('step functions', () => {
         step,
         awf: [
           ENV.eventBus,
+          ...(declaredPorts(step).keys === 'mac' ? [ENV.historyKeyId] : []),
           ENV.lineageTable,
           ...(step === 'plan' ? [ENV.modelId] : []),
           ENV.runsTable,

@@ -62,6 +62,7 @@ beforeAll(async () => {
     runsTable: data.runsTable,
     lineageTable: data.lineageTable,
     key: data.key,
+    historyKey: data.historyKey,
   });
   // The cloud team's principals live in a stack of their own, as they would in their app.
   const people = new Stack(app, 'People', { env: TEST_ENV });

@@ -58,6 +58,7 @@ const lineageTableArn = (): string => arnOfConstruct(synth.data, synth.data.line
 const runsTableArn = (): string => arnOfConstruct(synth.data, synth.data.runsTable);
 const busArn = (): string => arnOfConstruct(synth.data, synth.data.eventBus);
 const keyArn = (): string => arnOfConstruct(synth.data, synth.data.key);
+const historyKeyArn = (): string => arnOfConstruct(synth.data, synth.data.historyKey);
 
 function keyPolicy(): PolicyDocument {
   const keyId = logicalIdOf(synth.data, synth.data.key);
@@ -114,6 +115,8 @@ describe('the ports each step declares', () => {
     execution: `${RUNS_TABLE_LAYOUT.partitions.execution}exec-1`,
     workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}${REFERENCE_WORKFLOW_ID}`,
     history: `${RUNS_TABLE_LAYOUT.partitions.history}${REFERENCE_WORKFLOW_ID}#issueRefund#cus_1`,
+    request: `${RUNS_TABLE_LAYOUT.partitions.request}${REFERENCE_WORKFLOW_ID}#0f3a`,
+    ledger: `${RUNS_TABLE_LAYOUT.partitions.ledger}${REFERENCE_WORKFLOW_ID}#refundedPerOrder#0f3a`,
   };
 
   it.each(STEP_NAMES)('grants the %s step exactly what its declared ports need', async (step) => {
@@ -148,6 +151,14 @@ describe('the ports each step declares', () => {
       [statement.Action ?? []].flat().includes('states:SendTaskSuccess'),
     );
     expect(answersTokens).toBe(needs.callbacks === 'answer');
+    // test/infra/history-key.test.ts proves what a declaring role may do with the key, and nothing more.
+    // KMS also needs the key policy, which that test hands the simulator; here, the statement's presence.
+    const macs = statementsOf(cloud, role).some(
+      (statement) =>
+        [statement.Action ?? []].flat().includes('kms:GenerateMac') &&
+        [statement.Resource ?? []].flat().includes(historyKeyArn()),
+    );
+    expect(macs).toBe(needs.keys === 'mac');
   });
 
   it('lets the step that declares connector items, and only it, update a connector table', async () => {

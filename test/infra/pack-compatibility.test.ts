@@ -1,8 +1,10 @@
 /**
  * Packs written before the step layout keep working: the refund-triage pack
- * files exactly as they were then (test/fixtures/packs-before-steps, whose
- * local model imports `core/agent/model.js` and `core/agent/prompt.js`)
- * synthesize, and `awf packs test` takes every example where it expects.
+ * files as they were then (test/fixtures/packs-before-steps, whose local
+ * model imports `core/agent/model.js` and `core/agent/prompt.js`), with the
+ * one change every pack since needs (each action's `bind`, without which
+ * synth fails by design), synthesize, and `awf packs test` takes every
+ * example where it expects.
  *
  * The pack is placed as a pack of its own repository would be (a workflows
  * folder beside awf's `core/`), in the system's temporary directory.

@@ -86,6 +86,17 @@ function copyReferencePack(reference: WorkflowSpec, workflowsDir: string): void 
     );
     writeFileSync(join(eventsDir, file), `${JSON.stringify(event, null, 2)}\n`);
   }
+  // The copy's orders, under its own ids, so its grounding reads find the cases its events name.
+  const orders = join(dir, 'fixtures', 'orders.json');
+  const items = JSON.parse(readFileSync(orders, 'utf8')) as { orderId: string }[];
+  writeFileSync(
+    orders,
+    `${JSON.stringify(
+      items.map((item) => ({ ...item, orderId: COPY.entityId(item.orderId) })),
+      null,
+      2,
+    )}\n`,
+  );
 }
 
 /** A bus event as EventBridge delivers it, from an example. */

@@ -120,3 +120,19 @@ it('fails naming the construct, the step, the workflow and every missing file wh
     ].join(', ')}`,
   });
 });
+
+it('resolves the facts port to its Lambda factory, which reads the tables the bundled spec names', async () => {
+  const text = renderStepEntry(
+    {
+      step: 'ground',
+      spec: refundTriage.pack.spec,
+      packDir: refundTriage.dir,
+      ports: { runs: 'read', lineage: 'append', facts: 'read' },
+    },
+    join(ENTRIES_DIR, REFERENCE_WORKFLOW_ID),
+  );
+  expect(text).toContain("import { createFactsPort } from '../../../../../lambdas/ports/facts.js';");
+  expect(text).toContain('facts: createFactsPort });');
+  const module = (await import('../../lambdas/ports/facts.js')) as Record<string, unknown>;
+  expect(typeof module.createFactsPort).toBe('function');
+});

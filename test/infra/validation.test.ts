@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { WorkflowSpecError } from '../../core/errors.js';
 import { defineWorkflow, type WorkflowSpec } from '../../core/workflow/spec.js';
 import { AwfDataStack } from '../../lib/data-stack.js';
@@ -55,6 +56,7 @@ function build(overrides: Partial<GovernedWorkflowProps> & { spec?: WorkflowSpec
     runsTable: data.runsTable,
     lineageTable: data.lineageTable,
     key: data.key,
+    historyKey: data.historyKey,
     ...props,
   });
 }
@@ -159,6 +161,7 @@ describe('workflow packs', () => {
           runsTable: other.runsTable,
           lineageTable: data.lineageTable,
           key: data.key,
+          historyKey: data.historyKey,
         }),
       'Flows/Workflow',
     );
@@ -171,6 +174,31 @@ describe('workflow packs', () => {
     const lockFile = join(mkdtempSync(join(tmpdir(), 'awf-app-')), 'package-lock.json');
     expect(propsError(() => build({ depsLockFilePath: lockFile }), 'Flows/Workflow').message).toBe(
       `depsLockFilePath must be an existing lock file, got ${lockFile}`,
+    );
+  });
+
+  it('fails naming the construct when the history key is the data key or not an HMAC key', () => {
+    const workflowWith = (historyKey: (data: AwfDataStack) => kms.IKey) => () => {
+      const { data, stack } = newScope();
+      new GovernedWorkflow(stack, 'Workflow', {
+        pack: refundTriage.pack,
+        packDir: refundTriage.dir,
+        eventBus: data.eventBus,
+        runsTable: data.runsTable,
+        lineageTable: data.lineageTable,
+        key: data.key,
+        historyKey: historyKey(data),
+      });
+    };
+    expect(
+      propsError(
+        workflowWith((data) => data.key),
+        'Flows/Workflow',
+      ).message,
+    ).toBe('historyKey must be an HMAC key of its own, got props.key (Data/DataKey)');
+    const symmetric = workflowWith((data) => new kms.Key(data, 'SymmetricKey', { enableKeyRotation: true }));
+    expect(propsError(symmetric, 'Flows/Workflow').message).toBe(
+      'historyKey must have keySpec HMAC_256 and keyUsage GENERATE_VERIFY_MAC, got SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT (Data/SymmetricKey)',
     );
   });
 });
@@ -197,6 +225,7 @@ describe('workflows stack', () => {
           runsTable: data.runsTable,
           lineageTable: data.lineageTable,
           key: data.key,
+          historyKey: data.historyKey,
         }),
       'Workflows',
     );
@@ -213,6 +242,7 @@ describe('workflows stack', () => {
           runsTable: data.runsTable,
           lineageTable: data.lineageTable,
           key: data.key,
+          historyKey: data.historyKey,
         }),
       'Workflows',
     );

@@ -18,6 +18,7 @@ import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { RecordingEventPublisher, steppingClock } from '../support/in-memory-stores.js';
 import { anApprovalRecord } from '../support/run-builders.js';
 import { buildStep } from '../support/step-builders.js';
+import { storedKeyOf } from '../support/trusted-ports.js';
 import { answer, loadRefundTriagePack, refundCall, ScriptedModel, toolUse } from '../unit/agent/fixtures.js';
 
 let ddb: DynamoDbLocal;
@@ -55,8 +56,21 @@ describe('run lifecycle on DynamoDB Local', () => {
     if (admitted.outcome !== 'ADMITTED') throw new Error(`expected ADMITTED, got ${admitted.outcome}`);
     const { run } = admitted;
 
-    await d.runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-30T10:00:00.000Z');
-    expect(await d.ground({ run })).toEqual({ facts: { history: { issueRefund: 1 } } });
+    await d.runs.recordHistory(
+      'refund-triage',
+      await storedKeyOf('cus_9x2b7d'),
+      'issueRefund',
+      '2026-10-30T10:00:00.000Z',
+      {
+        amount: 12.5,
+      },
+    );
+    expect(await d.ground({ run })).toEqual({
+      facts: {
+        history: { issueRefund: 1, refundedAmount: 12.5 },
+        order: { total: 45.5, currency: 'USD', status: 'delivered' },
+      },
+    });
     expect(await d.complete({ run, plan: { outcome: 'FINISHED', summary: 'Refunded.' } })).toEqual({
       runId: run.runId,
       status: 'COMPLETED',

@@ -133,6 +133,7 @@ new GovernedWorkflow(stack, 'RefundTriage', {
   runsTable: data.runsTable,
   lineageTable: data.lineageTable,
   key: data.key,
+  historyKey: data.historyKey,
 });
 app.synth();
 `;

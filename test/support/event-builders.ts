@@ -25,11 +25,16 @@ export function busEventFrom(example: ExampleEvent, id = `evt-${example.name}`):
   };
 }
 
-/** A valid `RefundRequested` event for 45.50 USD; override detail fields or top-level fields. */
+/**
+ * A valid `RefundRequested` event for 45.50 USD; override detail fields or
+ * top-level fields. Its request id follows the event id, so two events with
+ * different ids are two requests unless a test gives them one `requestId`.
+ */
 export function aRefundRequestedEvent(
   detail: Record<string, unknown> = {},
   overrides: Partial<BusEvent> = {},
 ): BusEvent {
+  const requestId = `req_${(overrides.id ?? 'evt-refund-1').replace(/[^A-Za-z0-9_-]/g, '_')}`.padEnd(10, '0');
   return {
     version: '0',
     id: 'evt-refund-1',
@@ -40,6 +45,7 @@ export function aRefundRequestedEvent(
     region: 'us-east-1',
     resources: [],
     detail: {
+      requestId,
       orderId: 'ord_4k8m2p',
       customerId: 'cus_9x2b7d',
       amount: 45.5,

@@ -19,6 +19,14 @@ const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
     executionId: 'exec-1',
     problems: ['detail.amount: expected number'],
   },
+  'event.duplicate': {
+    eventId: 'evt-2',
+    source: 'acme.orders',
+    detailType: 'RefundRequested',
+    executionId: 'exec-2',
+    duplicateOf: 'run-1',
+    businessKeyPaths: ['$.detail.requestId'],
+  },
   'run.started': {
     eventId: 'evt-1',
     source: 'acme.orders',
@@ -80,6 +88,15 @@ const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
     connector: { type: 'eventbridge', detailType: 'RefundIssued' },
     result: { eventId: 'evt-9' },
     decision: 'ALLOW',
+  },
+  'action.refused': {
+    iteration: 0,
+    proposalId: 'p-1',
+    action: 'issueRefund',
+    input: { orderId: 'ord_4k8m2p', amount: 45.5, currency: 'USD', reasonCode: 'damaged' },
+    refusal: 'cap',
+    reasons: ['cap refundedPerOrder has no room: 40 entered, 45.5 more would pass 45.5'],
+    cap: { name: 'refundedPerOrder', total: 400_000, amount: 455_000, limit: 455_000 },
   },
   'run.completed': {
     status: 'COMPLETED',

@@ -21,6 +21,7 @@ import { buildProgram } from '../../cli/program.js';
 import type { RunRecord } from '../../core/runs/records.js';
 import type { RunStatus } from '../../core/steps/contracts.js';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local/cloud.js';
+import { seedFactItems } from '../../local/facts/tables.js';
 import { localClientConfig } from '../../local/process/aws-env.js';
 import type { ExecutionDescription, LocalExecution } from '../../local/stepfunctions/index.js';
 import type { ExampleEvent } from '../../workflows/discover.js';
@@ -34,8 +35,16 @@ export interface E2eCloud {
   readonly sfn: SFNClient;
   readonly runs: DynamoDbRunsStore;
   readonly lineage: DynamoDbLineageStore;
+  /** Puts items into a grounding table (by name or ARN), such as the order an event is about. */
+  seedFacts(table: string, items: readonly Readonly<Record<string, unknown>>[]): Promise<void>;
   /** Puts an event on the platform bus through the real EventBridge client; resolves with its id. */
   putEvent(event: Pick<ExampleEvent, 'source' | 'detail-type' | 'detail'>): Promise<string>;
+  /**
+   * Puts a refund-triage case: first its order in the orders table as the
+   * order system would hold it (the event's order total and currency,
+   * delivered), then the event. Resolves with the event's id.
+   */
+  putCase(event: Pick<ExampleEvent, 'source' | 'detail-type' | 'detail'>): Promise<string>;
   /** The execution an event started (waits for it to start). */
   executionOf(eventId: string, timeoutMs?: number): Promise<LocalExecution>;
   /** How the execution an event started ended. */
@@ -111,13 +120,18 @@ export async function startE2eCloud(options: Partial<LocalCloudOptions> = {}): P
     return within(arrival, timeoutMs, `an execution for event ${eventId}`);
   };
 
-  return {
+  const e2e: E2eCloud = {
     cloud,
     stateDir,
     eventBridge,
     sfn,
     runs,
     lineage,
+    seedFacts: (table, items) => seedFactItems(dynamodb, table, items),
+    async putCase(event) {
+      await seedFactItems(dynamodb, ORDERS_TABLE, [orderOf(event.detail)]);
+      return e2e.putEvent(event);
+    },
     async putEvent(event) {
       const response = await eventBridge.send(
         new PutEventsCommand({
@@ -180,9 +194,26 @@ export async function startE2eCloud(options: Partial<LocalCloudOptions> = {}): P
       }
     },
   };
+  return e2e;
 }
 
-/** Gives an example fresh order and customer ids, so its run has its own entity and refund history. */
+/** The reference pack's orders table, which its `order` grounding fact reads. */
+export const ORDERS_TABLE = 'acme-orders';
+
+/** The order a refund request is about, as the order system would hold it: the event's total and currency, delivered. */
+export function orderOf(detail: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return {
+    orderId: detail.orderId,
+    total: detail.orderTotal,
+    currency: detail.currency,
+    status: 'delivered',
+  };
+}
+
+/**
+ * Gives an example fresh order, request and customer ids, so its run is a
+ * request of its own about an entity of its own, with its own refund history.
+ */
 export function withIds(
   example: ExampleEvent,
   ids: { readonly orderId: string; readonly customerId?: string },
@@ -191,6 +222,7 @@ export function withIds(
     ...example,
     detail: {
       ...example.detail,
+      requestId: `req_${ids.orderId}`,
       orderId: ids.orderId,
       ...(ids.customerId === undefined ? {} : { customerId: ids.customerId }),
     },

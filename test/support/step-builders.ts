@@ -10,20 +10,24 @@ import { type PortNeeds, portsFor, type StepPorts } from '../../core/steps/ports
 import type { StepDefinition, UseCase } from '../../core/steps/step-definition.js';
 import type { StepName } from '../../core/steps/step-names.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
+import { referenceFacts, testKeys } from './trusted-ports.js';
 
 /** The ports a test offers; a step takes the ones it declared. */
 export type TestPorts = Partial<StepPorts> & { readonly clock: Clock };
 
 /**
- * The step's use case, built with the declared subset of `ports`.
+ * The step's use case, built with the declared subset of `ports`. The
+ * trusted-fact ports default to the reference pack's orders and the test
+ * history key (`test/support/trusted-ports.ts`).
  * @example
  * const gate = buildStep(gateStep, pack, { runs, lineage, clock });
  */
 export function buildStep<S extends z.ZodType, N extends PortNeeds, O, K extends StepName>(
   definition: StepDefinition<S, N, O, K>,
   pack: WorkflowPack,
-  { clock, ...available }: TestPorts,
+  { clock, ...given }: TestPorts,
 ): UseCase<z.infer<S>, O> {
+  const available = { facts: referenceFacts(), keys: testKeys(), ...given };
   return definition.build(pack, portsFor(definition.name, definition.ports, available, clock));
 }
 

@@ -30,6 +30,7 @@ export function aWorkflowSpecInput(overrides: Partial<WorkflowSpecInput> = {}): 
         input: z.object({ ticketId: z.string(), team: z.enum(['billing', 'tech']) }),
         risk: 'low',
         connector: { type: 'eventbridge', detailType: 'TicketRouted' },
+        bind: { ticketId: '$.detail.ticketId' },
       },
     },
     policies: 'policies.cedar',

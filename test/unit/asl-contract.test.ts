@@ -21,6 +21,7 @@ import {
 import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { fixedClock, InMemoryRunsStore } from '../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
+import { storedKeyOf } from '../support/trusted-ports.js';
 import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
 
 /** A few days after the example orders, inside every example's refund window. */
@@ -132,7 +133,9 @@ describe('the governed workflow ASL with the real steps', () => {
     // The customer had two refunds this month: one more may run on its own, a fourth needs an approver.
     const runs = new InMemoryRunsStore();
     for (const at of ['2026-11-05T10:00:00.000Z', '2026-11-12T10:00:00.000Z']) {
-      await runs.recordHistory(pack.spec.id, 'cus_9x2b7d', 'issueRefund', at);
+      await runs.recordHistory(pack.spec.id, await storedKeyOf('cus_9x2b7d'), 'issueRefund', at, {
+        amount: 5,
+      });
     }
     const refundOf = (amount: number) => ({
       orderId: 'ord_4k8m2p',
@@ -173,10 +176,14 @@ describe('the governed workflow ASL with the real steps', () => {
       [0, 'ALLOW'],
       [1, 'REQUIRE_APPROVAL'],
     ]);
-    expect(result.lineage.ofType('context.grounded', runId).map((r) => r.data.facts)).toEqual([
-      { history: { issueRefund: 2 } },
-      { history: { issueRefund: 3 } },
-      { history: { issueRefund: 4 } },
+    expect(
+      result.lineage
+        .ofType('context.grounded', runId)
+        .map((r) => (r.data.facts as { history: unknown }).history),
+    ).toEqual([
+      { issueRefund: 2, refundedAmount: 10 },
+      { issueRefund: 3, refundedAmount: 40 },
+      { issueRefund: 4, refundedAmount: 55.5 },
     ]);
     expect(executedActions(result, runId)).toEqual(['issueRefund', 'issueRefund']);
   });

@@ -15,6 +15,7 @@ const specWith = (data: Partial<RedactionSpec['data']>): RedactionSpec => ({
     classification: {},
     defaultClass: 'internal',
     modelMaySee: ['public', 'internal'],
+    policyMaySee: [],
     retentionDays: 30,
     ...data,
   },

@@ -4,6 +4,12 @@
  * Small, clear-cut refunds are issued by the agent on its own; larger ones wait
  * for a payments approver; anything above the hard limit is forbidden and
  * escalated. Customer contact details are PII and never reach the model.
+ *
+ * Every decision rests on facts awf trusts: each action is bound to the
+ * request's order, the order itself (total, status) is read from the orders
+ * table before planning, refunds per order can never add up past the order's
+ * total (a ledger kept with each execution), and one refund request, by its
+ * request id, starts one run however often it is sent.
  */
 import { z } from 'zod';
 import { defineWorkflow } from '../../core/workflow/spec.js';
@@ -15,6 +21,8 @@ const money = z.number().positive().max(1_000_000).multipleOf(0.01);
 
 /** The `detail` of an `acme.payments` / `RefundRequested` event. */
 export const refundRequestedDetail = z.object({
+  /** The support desk's id of this refund request: one request, one run. */
+  requestId: z.string().regex(/^req_[A-Za-z0-9_-]{6,64}$/, 'expected a request id such as "req_2k9d7f3a"'),
   orderId,
   customerId: z.string().regex(/^cus_[A-Za-z0-9]{6,32}$/, 'expected a customer id such as "cus_7d2k9q"'),
   amount: money,
@@ -41,6 +49,8 @@ export default defineWorkflow({
     detail: refundRequestedDetail,
   },
   entityKey: '$.detail.orderId',
+  businessKey: { paths: ['$.detail.requestId'] },
+  timezone: 'UTC',
   agent: {
     modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
     prompt: 'prompt.md',
@@ -60,6 +70,7 @@ export default defineWorkflow({
       }),
       risk: 'high',
       connector: { type: 'eventbridge', detailType: 'RefundIssued' },
+      bind: { orderId: '$.detail.orderId' },
     },
     denyRefund: {
       description: 'Decline the refund and tell the customer why, citing the refund policy.',
@@ -75,6 +86,7 @@ export default defineWorkflow({
       }),
       risk: 'medium',
       connector: { type: 'eventbridge', detailType: 'RefundDenied' },
+      bind: { orderId: '$.detail.orderId' },
     },
     requestMoreInformation: {
       description: 'Ask the customer for what is missing to decide (photos, tracking number, order details).',
@@ -84,17 +96,47 @@ export default defineWorkflow({
       }),
       risk: 'low',
       connector: { type: 'eventbridge', detailType: 'MoreInformationRequested' },
+      bind: { orderId: '$.detail.orderId' },
     },
     escalateToHuman: {
       description: 'Hand the case to the payments operations team with a summary of what is known.',
       input: z.object({ orderId, summary: z.string().min(20).max(2000) }),
       risk: 'low',
       connector: { type: 'eventbridge', detailType: 'RefundEscalated' },
+      bind: { orderId: '$.detail.orderId' },
     },
   },
   policies: 'policies.cedar',
   grounding: {
-    history: { key: '$.detail.customerId', window: '30d', actions: ['issueRefund'] },
+    facts: {
+      // The order as the order system knows it: policies compare the refund with its total and status.
+      order: {
+        source: { type: 'dynamodb', table: 'acme-orders', key: { orderId: '$.detail.orderId' } },
+        attributes: z.object({
+          total: money,
+          currency,
+          status: z.enum(['placed', 'shipped', 'delivered', 'cancelled']),
+        }),
+        dataClass: 'internal',
+        localFixture: 'fixtures/orders.json',
+      },
+    },
+    history: {
+      key: '$.detail.customerId',
+      normalize: ['trim', 'case-fold'],
+      window: '30d',
+      actions: ['issueRefund'],
+      measures: { refundedAmount: { action: 'issueRefund', sum: 'amount' } },
+    },
+  },
+  caps: {
+    // Refunds of one order never add up past what the order system says it cost.
+    refundedPerOrder: {
+      action: 'issueRefund',
+      sum: 'amount',
+      per: 'orderId',
+      limit: { fact: 'order.total' },
+    },
   },
   autonomy: {
     default: 'autonomous',
@@ -124,6 +166,7 @@ export default defineWorkflow({
     },
     defaultClass: 'internal',
     modelMaySee: ['public', 'internal'],
+    policyMaySee: ['public', 'internal'],
     retentionDays: 400,
   },
 });

@@ -6,10 +6,13 @@
  * what it proposes (action, input, confidence) is read from the run's lineage,
  * where Plan recorded it, so state data cannot smuggle in another action.
  * Before any side effect Act decides again (`core/policy/decide.ts`: the
- * catalogue, the input schema, autonomy, the policies with the current
- * history), and for REQUIRE_APPROVAL checks an APPROVED approval of this run
- * and proposal whose binding hash matches the exact action about to run.
- * Any failed check throws GovernanceViolationError and nothing runs.
+ * catalogue, the input schema, the case binding, autonomy, the policies with
+ * the facts of this moment: its clock, the grounding facts read now, the
+ * current history), and for REQUIRE_APPROVAL checks an APPROVED approval of
+ * this run and proposal whose binding hash matches the exact action about to
+ * run. A DENY now is recorded as `action.refused` and throws
+ * ActionRefusedError (the run escalates); a broken approval or a proposal the
+ * plan never made throws GovernanceViolationError. Either way nothing runs.
  *
  * Exactly once: the execution key of the intent (run, action, canonical input;
  * `executionKeyFor`) is claimed with a conditional write before the connector
@@ -18,18 +21,24 @@
  * (ALREADY_EXECUTED) without running anything; an IN_PROGRESS claim left by a
  * crashed attempt re-runs the connector, which is only done for connectors that
  * are idempotent on their own.
+ *
+ * Caps (`spec.caps`): the claim carries one ledger entry per cap the action
+ * counts against, written in the same transaction, conditioned on the cap's
+ * running total leaving room. Two concurrent runs on one order cannot both
+ * pass; the one refused records `action.refused` and escalates.
  */
 import { bindingHashFor } from '../../approval/binding.js';
-import { AwfError, GovernanceViolationError } from '../../errors.js';
+import { ActionRefusedError, AwfError, GovernanceViolationError } from '../../errors.js';
 import { approvalIdFor, executionKeyFor } from '../../ids.js';
-import { admissionOf } from '../../lineage/admission.js';
 import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
+import type { LineageData } from '../../lineage/registry.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
 import { createDecider, type Decider } from '../../policy/decide.js';
-import { currentHistory } from '../../policy/history.js';
-import { historyKeyFor, historyKeyFromAdmission } from '../../runs/history-key.js';
-import type { ExecutionClearance } from '../../runs/records.js';
+import { type GroundedFacts, readGroundingFacts } from '../../policy/facts.js';
+import { currentHistory, historyActions, historyValuesOf } from '../../policy/history.js';
+import { storedHistoryKey } from '../../runs/history-key.js';
+import type { CapRefusal, ExecutionClearance, IdempotencyRecord, LedgerEntry } from '../../runs/records.js';
 import { requireRun } from '../../runs/run-lookup.js';
 import { catalogueAction, notInCatalogue } from '../../workflow/catalogue.js';
 import type { WorkflowPack } from '../../workflow/pack.js';
@@ -40,14 +49,19 @@ import { defineStep } from '../step-definition.js';
 import { describeConnector, isIdempotentConnector, runConnector } from './connectors.js';
 
 const actNeeds = {
-  runs: { writes: ['execution', 'history'] },
+  runs: { writes: ['execution', 'ledger', 'history'] },
   lineage: 'append',
   events: 'connectors',
   items: 'connectors',
+  facts: 'read',
+  keys: 'mac',
 } as const;
 
 /** What Act works with. */
 type ActPorts = PortsFor<typeof actNeeds>;
+
+/** Cedar decimal precision: ledger amounts are integers in ten-thousandths. */
+const LEDGER_SCALE = 10_000;
 
 /**
  * An earlier attempt may have run a connector that is not idempotent on its
@@ -60,11 +74,13 @@ export class ExecutionInDoubtError extends AwfError {
   }
 }
 
-/** What the re-checks need to know of the run, from evidence rather than state data. */
+/** What the re-checks need to know of the run, from the runs table rather than state data. */
 interface RunSubject {
   readonly runId: string;
   readonly entityId: string;
-  /** The key history is counted and recorded under; undefined when the spec keeps no history. */
+  /** The admitted event. */
+  readonly event: unknown;
+  /** The keyed hash history is counted and recorded under; undefined when the spec keeps no history. */
   readonly historyKey: string | undefined;
 }
 
@@ -92,11 +108,22 @@ function recordedProposal(chain: readonly LineageRecord[], input: ActInput): Pro
   return proposal;
 }
 
+/** A number in ten-thousandths, or undefined when it has more precision than a Cedar decimal. */
+function scaled(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
+  const units = Math.round(value * LEDGER_SCALE);
+  return Math.abs(units / LEDGER_SCALE - value) < 1e-9 && Number.isSafeInteger(units) ? units : undefined;
+}
+
+/** What a clearance check concluded: run under a clearance, or refused (already recorded). */
+type Clearance = { readonly cleared: ExecutionClearance; readonly facts: GroundedFacts };
+
 /**
  * Builds the act step's use case for a pack.
  *
  * @returns the observation: EXECUTED, or ALREADY_EXECUTED for a repeated call.
- * @throws GovernanceViolationError when a check fails (see the module comment).
+ * @throws ActionRefusedError when deciding again gives DENY or a cap has no room (recorded first).
+ * @throws GovernanceViolationError when another check fails (see the module comment).
  * @throws ExecutionInDoubtError when a crashed attempt may have run a
  *   connector that cannot safely run twice.
  * @throws the connectors' and stores' errors unchanged, for the state machine's Retry.
@@ -109,47 +136,87 @@ function createAct(
 ): (input: ActInput) => Promise<Observation> {
   const { spec } = pack;
 
-  /**
-   * The run's entity and history key, never from state data: from the chain's
-   * `run.started` record (already read for the proposal) when it
-   * shows the key's field unredacted, else from the stored run.
-   *
-   * @throws RunNotFoundError when the stored run is needed and missing.
-   * @throws MissingHistoryKeyError when the event has no value at the history key.
-   */
-  async function subjectOf(run: RunRef, chain: readonly LineageRecord[]): Promise<RunSubject> {
-    const admission = admissionOf(chain);
-    if (admission !== undefined) {
-      if (spec.grounding.history === undefined) {
-        return { runId: run.runId, entityId: admission.entityId, historyKey: undefined };
-      }
-      const historyKey = historyKeyFromAdmission(spec, admission);
-      if (historyKey !== undefined) return { runId: run.runId, entityId: admission.entityId, historyKey };
-    }
+  /** The run's entity, event and history key, from the stored run (never state data). */
+  async function subjectOf(run: RunRef): Promise<RunSubject> {
     const stored = await requireRun(deps.runs, run.runId, 'act');
-    return { runId: stored.runId, entityId: stored.entityId, historyKey: historyKeyFor(spec, stored.event) };
+    return {
+      runId: stored.runId,
+      entityId: stored.entityId,
+      event: stored.event,
+      historyKey: await storedHistoryKey(spec, stored.event, deps.keys),
+    };
+  }
+
+  /** Records why an allowed action did not run, then throws ActionRefusedError. */
+  async function refuseAndRecord(
+    input: ActInput,
+    proposal: Proposal,
+    chain: readonly LineageRecord[],
+    refusal: LineageData<'action.refused'>['refusal'],
+    reasons: readonly string[],
+    cap?: CapRefusal,
+  ): Promise<never> {
+    const { run, iteration } = input;
+    await writer.append(
+      run.runId,
+      {
+        type: 'action.refused',
+        actor: 'awf:act',
+        workflowId: run.workflowId,
+        entityId: run.entityId,
+        versions: { workflowVersion: run.workflowVersion, policySetHash: decider.policySetHash },
+        data: {
+          iteration,
+          proposalId: proposal.proposalId,
+          action: proposal.action,
+          input: proposal.input,
+          refusal,
+          reasons: [...reasons],
+          ...(cap ? { cap: { name: cap.cap, total: cap.total, amount: cap.amount, limit: cap.limit } } : {}),
+        },
+      },
+      { knownHead: chain.at(-1) ?? null },
+    );
+    throw new ActionRefusedError(
+      `refusing to run ${proposal.action} (proposal "${proposal.proposalId}"): ${reasons.join('; ')}`,
+    );
   }
 
   /** Decides again, now, and for REQUIRE_APPROVAL checks the approval. */
-  async function clearanceFor(subject: RunSubject, proposal: Proposal): Promise<ExecutionClearance> {
+  async function clearanceFor(
+    input: ActInput,
+    chain: readonly LineageRecord[],
+    subject: RunSubject,
+    proposal: Proposal,
+  ): Promise<Clearance> {
+    const now = deps.clock();
+    const [facts, history, storedAutonomy] = await Promise.all([
+      readGroundingFacts(spec, subject.event, deps.facts),
+      currentHistory(spec, deps.runs, subject.historyKey, now),
+      deps.runs.getAutonomy(spec.id, proposal.action),
+    ]);
     const verdict = decider.decide({
       proposal,
-      facts: {
-        entityId: subject.entityId,
-        history: await currentHistory(spec, deps.runs, subject.historyKey, deps.clock()),
-      },
-      storedAutonomy: await deps.runs.getAutonomy(spec.id, proposal.action),
+      facts: { entityId: subject.entityId, event: subject.event, now, facts, history },
+      storedAutonomy,
     });
     if (verdict.shadow) return refuse(proposal, 'the action is in shadow mode; it is recorded, never run');
     if (verdict.decision === 'DENY') {
       const why = [...verdict.reasons, ...verdict.errors].join('; ') || 'no policy permits it';
-      return refuse(proposal, `the decision now is DENY (${why})`);
+      return refuseAndRecord(input, proposal, chain, 'decision', [`the decision now is DENY (${why})`]);
     }
-    if (verdict.decision === 'ALLOW') return { decision: 'ALLOW' };
+    if (verdict.decision === 'ALLOW') return { cleared: { decision: 'ALLOW' }, facts };
 
     const approvalId = approvalIdFor(subject.runId, proposal.proposalId);
     const approval = await deps.runs.getApproval(approvalId);
-    if (!approval) return refuse(proposal, `it needs an approval and "${approvalId}" does not exist`);
+    if (!approval) {
+      // The gate let it run on its own, and the facts moved since (history, a stored autonomy
+      // level): a decision that changed is refused and escalated, never run unapproved.
+      const why = verdict.reasons.join(', ') || 'autonomy';
+      return refuseAndRecord(input, proposal, chain, 'decision', [
+        `the decision now is REQUIRE_APPROVAL (${why}): it needs an approval and "${approvalId}" does not exist`,
+      ]);
+    }
     if (approval.runId !== subject.runId || approval.proposalId !== proposal.proposalId) {
       return refuse(proposal, `approval "${approvalId}" is for another run or proposal`);
     }
@@ -163,7 +230,46 @@ function createAct(
         `approval "${approvalId}" was given for ${approval.bindingHash}, but this action hashes to ${expected}`,
       );
     }
-    return { decision: 'REQUIRE_APPROVAL', approvalId };
+    return { cleared: { decision: 'REQUIRE_APPROVAL', approvalId }, facts };
+  }
+
+  /**
+   * The ledger entries of the caps this action counts against, with their
+   * limits as they stand now. A value that cannot be entered exactly (no
+   * bound value, an amount or a limit beyond decimal precision, a limit fact
+   * not found) refuses the action: a cap that cannot be kept must not be skipped.
+   */
+  async function ledgerEntriesFor(
+    input: ActInput,
+    chain: readonly LineageRecord[],
+    proposal: Proposal,
+    facts: GroundedFacts,
+  ): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    for (const [name, cap] of Object.entries(spec.caps)) {
+      if (cap.action !== proposal.action) continue;
+      const amount = scaled(proposal.input[cap.sum]);
+      const per = proposal.input[cap.per];
+      let limitValue: unknown = cap.limit;
+      if (typeof cap.limit === 'object') {
+        const [factName = '', attribute = ''] = cap.limit.fact.split('.');
+        const fact = facts[factName];
+        limitValue = fact?.found ? fact.attributes[attribute] : undefined;
+      }
+      const limit = scaled(limitValue);
+      if (
+        amount === undefined ||
+        limit === undefined ||
+        (typeof per !== 'string' && typeof per !== 'number')
+      ) {
+        return refuseAndRecord(input, proposal, chain, 'cap', [
+          `cap ${name} cannot be kept: ${cap.sum}, ${cap.per} or the limit has no exact value`,
+        ]);
+      }
+      const perKey = await deps.keys.hash(`cap:${spec.id}:${name}:${String(per)}`);
+      entries.push({ ledgerKey: `${spec.id}#${name}#${perKey}`, cap: name, amount, limit });
+    }
+    return entries;
   }
 
   /**
@@ -194,10 +300,15 @@ function createAct(
     if (executed) return;
     // History before lineage: a crash between the two counts the action twice,
     // which makes temporal limits stricter, never looser.
-    const history = spec.grounding.history;
     const key = subject.historyKey;
-    if (history && key !== undefined && history.actions.includes(proposal.action)) {
-      await deps.runs.recordHistory(spec.id, key, proposal.action, deps.clock().toISOString());
+    if (key !== undefined && historyActions(spec).includes(proposal.action)) {
+      await deps.runs.recordHistory(
+        spec.id,
+        key,
+        proposal.action,
+        deps.clock().toISOString(),
+        historyValuesOf(spec, proposal.action, proposal.input),
+      );
     }
     await writer.append(
       run.runId,
@@ -222,46 +333,88 @@ function createAct(
     );
   }
 
+  /** The answer for an execution already COMPLETED: nothing runs again. */
+  async function alreadyDone(
+    actInput: ActInput,
+    proposal: Proposal,
+    chain: readonly LineageRecord[],
+    subject: RunSubject,
+    action: ActionSpec,
+    record: IdempotencyRecord,
+  ): Promise<Observation> {
+    const { observation: done, clearance: ranUnder } = record;
+    if (!done || !ranUnder) {
+      throw new AwfError(`execution "${record.key}" is COMPLETED but holds no observation or clearance`);
+    }
+    if (done.proposalId !== proposal.proposalId) {
+      // The same intent proposed again (another iteration): it ran once, under the first
+      // proposal, whose action.executed the model already observes. Nothing runs or is recorded.
+      return { ...done, proposalId: proposal.proposalId, status: 'ALREADY_EXECUTED' };
+    }
+    await recordEvidence(
+      actInput,
+      proposal,
+      chain,
+      subject,
+      action,
+      { ...done, status: 'EXECUTED' },
+      ranUnder,
+    );
+    return { ...done, status: 'ALREADY_EXECUTED' };
+  }
+
+  function inDoubt(key: string, proposal: Proposal, action: ActionSpec, record: IdempotencyRecord): never {
+    throw new ExecutionInDoubtError(
+      `execution "${key}" of ${proposal.action} was started at ${record.startedAt} and did not finish; its ${action.connector.type} connector cannot safely run twice`,
+    );
+  }
+
   return async (actInput) => {
     const { run } = actInput;
     const chain = await deps.lineage.chain(run.runId);
     const proposal = recordedProposal(chain, actInput);
     const action = catalogueAction(spec, proposal.action);
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
-    const subject = await subjectOf(run, chain);
+    const subject = await subjectOf(run);
 
     const key = executionKeyFor(run.runId, proposal.action, proposal.input);
-    const claim = await deps.runs.claimExecution(key, deps.clock().toISOString());
-    if (!claim.claimed && claim.record.status === 'COMPLETED') {
-      // Answered from the record, before the policy re-check: nothing runs, and
-      // the re-check would count this very execution against temporal limits.
-      const { observation: done, clearance: ranUnder } = claim.record;
-      if (!done || !ranUnder) {
-        throw new AwfError(`execution "${key}" is COMPLETED but holds no observation or clearance`);
-      }
-      if (done.proposalId !== proposal.proposalId) {
-        // The same intent proposed again (another iteration): it ran once, under the first
-        // proposal, whose action.executed the model already observes. Nothing runs or is recorded.
-        return { ...done, proposalId: proposal.proposalId, status: 'ALREADY_EXECUTED' };
-      }
-      await recordEvidence(
-        actInput,
-        proposal,
-        chain,
-        subject,
-        action,
-        { ...done, status: 'EXECUTED' },
-        ranUnder,
+    // Answered from the record before the policy re-check: nothing runs, and
+    // the re-check would count this very execution against temporal limits.
+    let existing = await deps.runs.getExecution(key);
+    if (existing?.status === 'COMPLETED')
+      return alreadyDone(actInput, proposal, chain, subject, action, existing);
+    if (existing && !isIdempotentConnector(action.connector)) return inDoubt(key, proposal, action, existing);
+
+    const { cleared, facts } = await clearanceFor(actInput, chain, subject, proposal);
+    if (existing === undefined) {
+      // The claim and its ledger entries land together, or not at all.
+      const claim = await deps.runs.claimExecution(
+        key,
+        deps.clock().toISOString(),
+        await ledgerEntriesFor(actInput, chain, proposal, facts),
       );
-      return { ...done, status: 'ALREADY_EXECUTED' };
-    }
-    if (!claim.claimed && !isIdempotentConnector(action.connector)) {
-      throw new ExecutionInDoubtError(
-        `execution "${key}" of ${proposal.action} was started at ${claim.record.startedAt} and did not finish; its ${action.connector.type} connector cannot safely run twice`,
-      );
+      if (!claim.claimed && 'refused' in claim) {
+        const { cap, total, amount, limit } = claim.refused;
+        return refuseAndRecord(
+          actInput,
+          proposal,
+          chain,
+          'cap',
+          [
+            `cap ${cap} has no room: ${total / LEDGER_SCALE} entered, ${amount / LEDGER_SCALE} more would pass ${limit / LEDGER_SCALE}`,
+          ],
+          claim.refused,
+        );
+      }
+      if (!claim.claimed) {
+        // Another attempt claimed it between our read and our claim.
+        existing = claim.record;
+        if (existing.status === 'COMPLETED')
+          return alreadyDone(actInput, proposal, chain, subject, action, existing);
+        if (!isIdempotentConnector(action.connector)) return inDoubt(key, proposal, action, existing);
+      }
     }
 
-    const clearance = await clearanceFor(subject, proposal);
     // The decision above parsed the input with the action's schema and found it unchanged: it runs as judged.
     const { input } = proposal;
     const result = await runConnector(
@@ -275,8 +428,8 @@ function createAct(
       status: 'EXECUTED',
       result,
     };
-    await deps.runs.completeExecution(key, observation, clearance);
-    await recordEvidence(actInput, proposal, chain, subject, action, observation, clearance);
+    await deps.runs.completeExecution(key, observation, cleared);
+    await recordEvidence(actInput, proposal, chain, subject, action, observation, cleared);
     return observation;
   };
 }

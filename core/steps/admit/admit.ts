@@ -5,14 +5,18 @@
  * Duplicates: the run id is derived from the event id, and the run is created
  * with a conditional write, so a second delivery of the event finds the run and
  * does nothing. A retry of the same execution (same execution id) is not a
- * duplicate: it finishes what the first attempt started.
+ * duplicate: it finishes what the first attempt started. With a spec
+ * `businessKey`, one business request starts one run however many events
+ * carry it: the keyed hash of the key's values is claimed first, and an event
+ * whose request another run holds is recorded as `event.duplicate` of it.
  */
+
+import { canonicalJson } from '../../canonical-json.js';
 import { AwfError } from '../../errors.js';
 import { runIdFor } from '../../ids.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
-import type { Clock } from '../../ports.js';
+import type { Clock, KeyedHasher } from '../../ports.js';
 import { readEventPath, redactDetailWithReport } from '../../redaction.js';
-import { carriedHistoryKey } from '../../runs/history-key.js';
 import type { RunRecord, RunsStore } from '../../runs/records.js';
 import { storabilityProblems } from '../../storable.js';
 import type { WorkflowSpec } from '../../workflow/spec.js';
@@ -81,11 +85,19 @@ function validate(spec: WorkflowSpec, event: BusEvent): Validation {
   }
   const entity = readEntityId(spec, event);
   if (entity.problem !== undefined) problems.push(entity.problem);
+  for (const path of spec.businessKey?.paths ?? []) {
+    const value = readEventPath(event, path);
+    // Events without a key value would all be one request: each must carry it.
+    if (value === undefined || value === null || value === '') {
+      problems.push(
+        `${path}: expected a value of the business key, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`,
+      );
+    }
+  }
   return { problems, detail, entityId: entity.entityId };
 }
 
-function refOf(spec: WorkflowSpec, run: RunRecord): RunRef {
-  const historyKey = carriedHistoryKey(spec, run.event);
+function refOf(run: RunRecord): RunRef {
   return {
     runId: run.runId,
     workflowId: run.workflowId,
@@ -94,7 +106,6 @@ function refOf(spec: WorkflowSpec, run: RunRecord): RunRef {
     eventId: run.eventId,
     startedAt: run.startedAt,
     maxIterations: run.maxIterations,
-    ...(historyKey === undefined ? {} : { historyKey }),
   };
 }
 
@@ -109,7 +120,7 @@ function refOf(spec: WorkflowSpec, run: RunRecord): RunRef {
 async function admit(
   input: AdmitInput,
   spec: WorkflowSpec,
-  { runs, clock }: { readonly runs: RunsStore; readonly clock: Clock },
+  { runs, keys, clock }: { readonly runs: RunsStore; readonly keys: KeyedHasher; readonly clock: Clock },
   lineage: LineageWriter,
 ): Promise<AdmitResult> {
   const { event, executionId } = input;
@@ -152,6 +163,33 @@ async function admit(
     updatedAt: startedAt,
   };
 
+  if (spec.businessKey !== undefined) {
+    // One business request, one run: a second event carrying the same request
+    // (another EventBridge id, a resend) is recorded as its duplicate.
+    const keyHash = await keys.hash(
+      `request:${canonicalJson(spec.businessKey.paths.map((path) => readEventPath(event, path) ?? null))}`,
+    );
+    const claim = await runs.claimBusinessKey(spec.id, keyHash, runId, startedAt);
+    if (!claim.claimed) {
+      await lineage.appendFirst(runId, {
+        type: 'event.duplicate',
+        actor: ACTOR,
+        workflowId: spec.id,
+        entityId,
+        versions: { workflowVersion: spec.version },
+        data: {
+          eventId: event.id,
+          source: event.source,
+          detailType: event['detail-type'],
+          executionId,
+          duplicateOf: claim.runId,
+          businessKeyPaths: [...spec.businessKey.paths],
+        },
+      });
+      return { outcome: 'DUPLICATE', runId: claim.runId };
+    }
+  }
+
   let run = candidate;
   if (!(await runs.createRun(candidate))) {
     const existing = await runs.getRun(runId);
@@ -179,7 +217,7 @@ async function admit(
       redactedFields: redaction.redacted,
     },
   });
-  return { outcome: 'ADMITTED', run: refOf(spec, run), iteration: 0 };
+  return { outcome: 'ADMITTED', run: refOf(run), iteration: 0 };
 }
 
 /** The metric each admission outcome counts. */
@@ -193,7 +231,7 @@ const ADMISSION_METRICS = {
 export const admitStep = defineStep({
   name: 'admit',
   input: admitInputSchema,
-  ports: { runs: { writes: ['run'] }, lineage: 'append' },
+  ports: { runs: { writes: ['run', 'request'] }, lineage: 'append', keys: 'mac' },
   build(pack, ports) {
     const writer = lineageWriter('admit', ports.lineage, ports.clock);
     return (input: AdmitInput) => admit(input, pack.spec, ports, writer);

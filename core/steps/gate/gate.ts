@@ -8,8 +8,10 @@ import { canonicalJson } from '../../canonical-json.js';
 import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
 import { lineageWriter } from '../../lineage/writer.js';
-import { createDecider, type Verdict } from '../../policy/decide.js';
+import { createDecider, type RunFacts, type Verdict } from '../../policy/decide.js';
+import { readGroundingFacts } from '../../policy/facts.js';
 import { historyFromFacts } from '../../policy/history.js';
+import { requireRun } from '../../runs/run-lookup.js';
 import { isCatalogueAction } from '../../workflow/catalogue.js';
 import {
   type GatedProposal,
@@ -46,13 +48,34 @@ function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): M
   const verdicts = new Map<string, RecordedVerdict>();
   for (const { data } of recordsOfType(chain, 'policy.evaluated')) {
     if (data.iteration !== iteration || verdicts.has(data.proposalId)) continue;
-    const { action, input, confidence, decision, policyDecision, autonomy, shadow, reasons, errors } = data;
+    const {
+      action,
+      input,
+      confidence,
+      decision,
+      policyDecision,
+      autonomy,
+      shadow,
+      reasons,
+      errors,
+      logOnly,
+    } = data;
     verdicts.set(data.proposalId, {
       judged: { action, input, confidence },
-      verdict: { decision, policyDecision, autonomy, shadow, reasons, errors },
+      verdict: { decision, policyDecision, autonomy, shadow, reasons, errors, ...(logOnly && { logOnly }) },
     });
   }
   return verdicts;
+}
+
+/**
+ * The history figures of the run's latest `context.grounded` record: what
+ * Ground counted for this iteration. None (so policies that need them deny)
+ * when the run was never grounded.
+ */
+function groundedHistory(chain: readonly LineageRecord[]): Record<string, number> {
+  const grounded = recordsOfType(chain, 'context.grounded').at(-1);
+  return grounded === undefined ? {} : historyFromFacts(grounded.data.facts as Record<string, unknown>);
 }
 
 /** A proposal with the state data's view of its verdict, and whether it is shadowed. */
@@ -87,8 +110,9 @@ export function gateResultOf(verdicts: readonly Judged[], policySetHash: string)
 /**
  * The gate step.
  *
- * For each proposal: decides it with the run's entity, the grounded history
- * and the action's stored autonomy, and appends `policy.evaluated`. A proposal
+ * For each proposal: decides it with the run's trusted facts (the admitted
+ * event, the grounding facts read now, the history Ground recorded, the
+ * time) and the action's stored autonomy, and appends `policy.evaluated`. A proposal
  * naming an action outside the catalogue is denied, never thrown back. The
  * policies are validated and preparsed once, when the step is built.
  *
@@ -102,21 +126,34 @@ export function gateResultOf(verdicts: readonly Judged[], policySetHash: string)
 export const gateStep = defineStep({
   name: 'gate',
   input: gateInputSchema,
-  ports: { runs: 'read', lineage: 'append' },
+  ports: { runs: 'read', lineage: 'append', facts: 'read' },
   build(pack, ports) {
     const { spec } = pack;
     const decider = createDecider(pack);
     const writer = lineageWriter('gate', ports.lineage, ports.clock);
 
-    async function judge(input: GateInput, proposal: Proposal): Promise<Verdict> {
+    /**
+     * What the decisions of this call rest on, read once: the admitted event
+     * (runs table), the grounding facts (read now), the history figures Ground
+     * recorded for this run (the chain, not state data) and the time.
+     */
+    async function runFactsOf(input: GateInput, chain: readonly LineageRecord[]): Promise<RunFacts> {
+      const { event } = await requireRun(ports.runs, input.run.runId, 'gate');
+      const facts = await readGroundingFacts(spec, event, ports.facts);
+      return {
+        entityId: input.run.entityId,
+        event,
+        now: ports.clock(),
+        facts,
+        history: groundedHistory(chain),
+      };
+    }
+
+    async function judge(proposal: Proposal, facts: RunFacts): Promise<Verdict> {
       const storedAutonomy = isCatalogueAction(spec, proposal.action)
         ? await ports.runs.getAutonomy(spec.id, proposal.action)
         : undefined;
-      return decider.decide({
-        proposal,
-        facts: { entityId: input.run.entityId, history: historyFromFacts(input.facts) },
-        storedAutonomy,
-      });
+      return decider.decide({ proposal, facts, storedAutonomy });
     }
 
     return async (input: GateInput): Promise<GateResult> => {
@@ -126,6 +163,7 @@ export const gateStep = defineStep({
       // Each append builds on the last record this step read or wrote, saving a head read per record.
       let head: LineageRecord | null = chain.at(-1) ?? null;
       const verdicts: Judged[] = [];
+      let facts: RunFacts | undefined;
       // One at a time: the lineage records come out in proposal order.
       for (const proposal of input.proposals) {
         const earlier = recorded.get(proposal.proposalId);
@@ -134,7 +172,8 @@ export const gateStep = defineStep({
           verdicts.push(judgedOf(proposal, earlier.verdict));
           continue;
         }
-        const verdict = await judge(input, proposal);
+        facts ??= await runFactsOf(input, chain);
+        const verdict = await judge(proposal, facts);
         head = await writer.append(
           run.runId,
           {
@@ -155,6 +194,8 @@ export const gateStep = defineStep({
               errors: [...verdict.errors],
               autonomy: verdict.autonomy,
               shadow: verdict.shadow,
+              // Evidence only: what each log-only policy would have decided; it decided nothing.
+              ...(verdict.logOnly && verdict.logOnly.length > 0 && { logOnly: [...verdict.logOnly] }),
             },
           },
           { knownHead: head },

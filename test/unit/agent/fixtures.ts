@@ -28,6 +28,7 @@ export const NOW = '2026-11-20T12:00:00.000Z';
 /** A valid RefundRequested detail (45.50 USD, damaged mug); override any field. */
 export function aRefundDetail(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
+    requestId: 'req_2k9d7f3a',
     orderId: 'ord_4k8m2p',
     customerId: 'cus_9x2b7d',
     amount: 45.5,

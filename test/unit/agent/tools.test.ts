@@ -62,6 +62,7 @@ describe('toolSpecsFor', () => {
             input: z.object({ ticketId: z.string(), confidence: z.number() }),
             risk: 'low',
             connector: { type: 'eventbridge', detailType: 'TicketRouted' },
+            bind: { ticketId: '$.detail.ticketId' },
           },
         },
       }),

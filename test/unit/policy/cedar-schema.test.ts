@@ -4,9 +4,11 @@ import { WorkflowSpecError } from '../../../core/errors.js';
 import { cedarSchemaFor, toCedarContext } from '../../../core/policy/cedar-schema.js';
 import { toCedarDecimal } from '../../../core/policy/cedar-values.js';
 import { PolicyInputError } from '../../../core/policy/errors.js';
+import { policyNow } from '../../../core/policy/now.js';
 import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
+import { aRefundRequestedEvent } from '../../support/event-builders.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 
 const decimal = { type: 'Extension', name: 'decimal' };
@@ -20,6 +22,7 @@ function aTicketSpecWithInput(input: z.ZodObject): WorkflowSpec {
           input,
           risk: 'low',
           connector: { type: 'eventbridge', detailType: 'TicketRouted' },
+          bind: { ticketId: '$.detail.ticketId' },
         },
       },
     }),
@@ -69,7 +72,47 @@ describe('cedarSchemaFor', () => {
         confidence: decimal,
         risk: { type: 'String' },
         autonomy: { type: 'String' },
-        history: { type: 'Record', attributes: { issueRefund: { type: 'Long' } } },
+        history: { type: 'Record', attributes: { issueRefund: { type: 'Long' }, refundedAmount: decimal } },
+        now: {
+          type: 'Record',
+          attributes: {
+            datetime: { type: 'Extension', name: 'datetime' },
+            date: { type: 'String' },
+            hour: { type: 'Long' },
+            minute: { type: 'Long' },
+            weekday: { type: 'String' },
+            timezone: { type: 'String' },
+          },
+        },
+        event: {
+          type: 'Record',
+          attributes: {
+            detail: {
+              type: 'Record',
+              // policyMaySee is public and internal: customerEmail and customerPhone (pii) are absent.
+              attributes: {
+                requestId: { type: 'String' },
+                orderId: { type: 'String' },
+                customerId: { type: 'String' },
+                amount: decimal,
+                currency: { type: 'String' },
+                orderTotal: decimal,
+                orderDate: { type: 'String' },
+                reason: { type: 'String' },
+                requestedBy: { type: 'String' },
+              },
+            },
+          },
+        },
+        facts: {
+          type: 'Record',
+          attributes: {
+            order: {
+              type: 'Record',
+              attributes: { total: decimal, currency: { type: 'String' }, status: { type: 'String' } },
+            },
+          },
+        },
       },
     });
   });
@@ -159,7 +202,10 @@ describe('toCedarContext', () => {
     confidence: 0.9,
     risk: 'high' as const,
     autonomy: 'autonomous' as const,
-    history: { issueRefund: 2 },
+    history: { issueRefund: 2, refundedAmount: 80.25 },
+    now: policyNow(new Date('2026-11-02T14:22:00Z'), 'Europe/Paris'),
+    event: aRefundRequestedEvent(),
+    facts: { order: { total: 45.5, currency: 'USD', status: 'delivered' } },
   };
 
   it('turns amounts and confidence into decimals and counts into Longs', () => {
@@ -173,7 +219,32 @@ describe('toCedarContext', () => {
       confidence: { __extn: { fn: 'decimal', arg: '0.9' } },
       risk: 'high',
       autonomy: 'autonomous',
-      history: { issueRefund: 2 },
+      history: { issueRefund: 2, refundedAmount: { __extn: { fn: 'decimal', arg: '80.25' } } },
+      now: {
+        datetime: { __extn: { fn: 'datetime', arg: '2026-11-02T14:22:00.000Z' } },
+        date: '2026-11-02',
+        hour: 15,
+        minute: 22,
+        weekday: 'monday',
+        timezone: 'Europe/Paris',
+      },
+      // Every detail field refund-triage classifies public or internal, and no PII.
+      event: {
+        detail: {
+          requestId: 'req_evt-refund-1',
+          orderId: 'ord_4k8m2p',
+          customerId: 'cus_9x2b7d',
+          amount: { __extn: { fn: 'decimal', arg: '45.5' } },
+          currency: 'USD',
+          orderTotal: { __extn: { fn: 'decimal', arg: '45.5' } },
+          orderDate: '2026-11-02T14:21:00Z',
+          reason: 'The ceramic mug arrived damaged: the handle was broken off in the box.',
+          requestedBy: 'carol@acme.example',
+        },
+      },
+      facts: {
+        order: { total: { __extn: { fn: 'decimal', arg: '45.5' } }, currency: 'USD', status: 'delivered' },
+      },
     });
   });
 
@@ -193,6 +264,7 @@ describe('toCedarContext', () => {
       ...values,
       risk: 'low',
       history: {},
+      facts: {},
       input: { ticketId: 'T-1', tags: ['vip', 'eu'], extra: 'ignored' },
     });
     expect(context.input).toEqual({ ticketId: 'T-1', tags: ['vip', 'eu'] });

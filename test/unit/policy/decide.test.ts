@@ -5,7 +5,7 @@
  */
 import { createDecider, type Decider, type DecisionRequest } from '../../../core/policy/decide.js';
 import type { AutonomyRecord } from '../../../core/runs/records.js';
-import { loadRefundTriagePack } from './builders.js';
+import { aRefundRunFacts, loadRefundTriagePack } from './builders.js';
 
 let decider: Decider;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ const refundInput = { orderId: 'ord_4k8m2p', amount: 45.5, currency: 'USD', reas
 function aDecisionRequest(overrides: Partial<DecisionRequest> = {}): DecisionRequest {
   return {
     proposal: { action: 'issueRefund', input: refundInput, confidence: 0.9 },
-    facts: { entityId: 'ord_4k8m2p', history: { issueRefund: 0 } },
+    facts: aRefundRunFacts(),
     storedAutonomy: undefined,
     ...overrides,
   };
@@ -41,7 +41,7 @@ describe('decide', () => {
 
   it('takes the history from the trusted facts: a fourth refund in the window needs an approval', () => {
     const verdict = decider.decide(
-      aDecisionRequest({ facts: { entityId: 'ord_4k8m2p', history: { issueRefund: 3 } } }),
+      aDecisionRequest({ facts: aRefundRunFacts({ history: { issueRefund: 3, refundedAmount: 120 } }) }),
     );
     expect(verdict.decision).toBe('REQUIRE_APPROVAL');
   });
@@ -109,6 +109,9 @@ describe('decide', () => {
         storedAutonomy: storedLevel('autonomous'),
       }),
     );
-    expect(verdict).toMatchObject({ decision: 'DENY', reasons: ['refund-over-limit-forbidden'] });
+    expect(verdict).toMatchObject({
+      decision: 'DENY',
+      reasons: ['refund-over-limit-forbidden', 'refund-beyond-order-total-forbidden'],
+    });
   });
 });

@@ -84,7 +84,7 @@ describe('the policy gate (properties)', () => {
               aRefundRequest({
                 input: { amount: cents / 100, currency: cur },
                 confidence: c,
-                history: { issueRefund: h },
+                history: { issueRefund: h, refundedAmount: 0 },
               }),
             );
             expect(evaluation).toEqual({
@@ -109,7 +109,7 @@ describe('the policy gate (properties)', () => {
               aRefundRequest({
                 input: { amount: cents / 100, currency: cur },
                 confidence: c,
-                history: { issueRefund: h },
+                history: { issueRefund: h, refundedAmount: 0 },
               }),
             );
             const mayRunAlone = cents <= 10_000 && cur === 'USD' && c >= 0.8 && h < 3;

@@ -8,6 +8,7 @@ import {
   aRefundRequest,
   aTicketRequest,
   loadRefundTriagePack,
+  refundContext,
 } from './builders.js';
 
 let refundGate: PolicyGate;
@@ -36,11 +37,13 @@ describe('the refund-triage policies', () => {
   });
 
   it('require approval for 45.50 USD when the customer had 3 refunds in the window', () => {
-    expect(refundGate.evaluate(aRefundRequest({ history: { issueRefund: 3 } }))).toEqual({
-      decision: 'REQUIRE_APPROVAL',
-      reasons: ['refund-up-to-limit-needs-approval'],
-      errors: [],
-    });
+    expect(refundGate.evaluate(aRefundRequest({ history: { issueRefund: 3, refundedAmount: 150 } }))).toEqual(
+      {
+        decision: 'REQUIRE_APPROVAL',
+        reasons: ['refund-up-to-limit-needs-approval'],
+        errors: [],
+      },
+    );
   });
 
   it('require approval for 45.50 USD at confidence 0.5', () => {
@@ -99,7 +102,8 @@ describe('the refund-triage policies', () => {
       confidence: 0.6,
       risk: 'low',
       autonomy: 'autonomous',
-      history: { issueRefund: 0 },
+      history: { issueRefund: 0, refundedAmount: 0 },
+      ...refundContext(),
     });
     expect(evaluation).toEqual({ decision: 'ALLOW', reasons: ['request-information'], errors: [] });
   });
@@ -110,6 +114,9 @@ describe('the refund-triage policies', () => {
       'refund-small-autonomous',
       'refund-up-to-limit-needs-approval',
       'refund-over-limit-forbidden',
+      'refund-beyond-order-total-forbidden',
+      'refund-in-order-currency-only',
+      'refund-of-cancelled-order-forbidden',
       'deny-confident-autonomous',
       'deny-needs-approval',
       'request-information',

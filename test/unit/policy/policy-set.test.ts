@@ -23,13 +23,16 @@ describe('parsePolicySet', () => {
     expect(
       policies.map(({ id, effect, requiresApproval, line }) => ({ id, effect, requiresApproval, line })),
     ).toEqual([
-      { id: 'refund-small-autonomous', effect: 'permit', requiresApproval: false, line: 8 },
-      { id: 'refund-up-to-limit-needs-approval', effect: 'permit', requiresApproval: true, line: 17 },
-      { id: 'refund-over-limit-forbidden', effect: 'forbid', requiresApproval: false, line: 22 },
-      { id: 'deny-confident-autonomous', effect: 'permit', requiresApproval: false, line: 26 },
-      { id: 'deny-needs-approval', effect: 'permit', requiresApproval: true, line: 30 },
-      { id: 'request-information', effect: 'permit', requiresApproval: false, line: 34 },
-      { id: 'escalate-to-human', effect: 'permit', requiresApproval: false, line: 37 },
+      { id: 'refund-small-autonomous', effect: 'permit', requiresApproval: false, line: 15 },
+      { id: 'refund-up-to-limit-needs-approval', effect: 'permit', requiresApproval: true, line: 25 },
+      { id: 'refund-over-limit-forbidden', effect: 'forbid', requiresApproval: false, line: 30 },
+      { id: 'refund-beyond-order-total-forbidden', effect: 'forbid', requiresApproval: false, line: 34 },
+      { id: 'refund-in-order-currency-only', effect: 'forbid', requiresApproval: false, line: 38 },
+      { id: 'refund-of-cancelled-order-forbidden', effect: 'forbid', requiresApproval: false, line: 42 },
+      { id: 'deny-confident-autonomous', effect: 'permit', requiresApproval: false, line: 46 },
+      { id: 'deny-needs-approval', effect: 'permit', requiresApproval: true, line: 50 },
+      { id: 'request-information', effect: 'permit', requiresApproval: false, line: 54 },
+      { id: 'escalate-to-human', effect: 'permit', requiresApproval: false, line: 57 },
     ]);
   });
 

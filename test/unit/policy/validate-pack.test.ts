@@ -18,7 +18,7 @@ const route = 'permit (principal, action == Awf::Action::"routeTicket", resource
 describe('validatePolicies', () => {
   it('accepts the refund-triage policies without warnings', async () => {
     const validated = validatePolicies(await loadRefundTriagePack());
-    expect(validated.policySet.policies).toHaveLength(7);
+    expect(validated.policySet.policies).toHaveLength(10);
     expect(validated.warnings).toEqual([]);
     expect(Object.keys(validated.contextTypes)).toEqual([
       'issueRefund',
@@ -76,6 +76,7 @@ describe('validatePolicies', () => {
               input: z.object({ ticketId: z.string(), note: z.string().optional() }),
               risk: 'low',
               connector: { type: 'eventbridge', detailType: 'TicketRouted' },
+              bind: { ticketId: '$.detail.ticketId' },
             },
           },
         }),
@@ -94,6 +95,7 @@ describe('validatePolicies', () => {
               input: z.object({ ticketId: z.string(), openedAt: z.date() }),
               risk: 'low',
               connector: { type: 'eventbridge', detailType: 'TicketRouted' },
+              bind: { ticketId: '$.detail.ticketId' },
             },
           },
         }),

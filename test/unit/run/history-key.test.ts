@@ -1,108 +1,97 @@
-import { redactDetailWithReport } from '../../../core/redaction.js';
-import { carriedHistoryKey, historyKeyFromAdmission } from '../../../core/runs/history-key.js';
-import type { DataClass } from '../../../core/workflow/spec.js';
+/**
+ * The history key: which customer (or other key) a run's executed actions are
+ * counted under. It is normalized as the spec says and stored only as a keyed
+ * hash, so `Frank@Acme.example` and ` frank@acme.example` are one key, and no
+ * table holds the value itself.
+ */
+import { InMemoryKeyedHasher } from '../../../adapters/memory-keyed-hasher.js';
+import {
+  MissingHistoryKeyError,
+  normalizeHistoryKey,
+  storedHistoryKey,
+} from '../../../core/runs/history-key.js';
+import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import { aRefundRequestedEvent } from '../../support/event-builders.js';
 
-function withClassification(classification: Record<string, DataClass>, defaultClass?: DataClass) {
-  return {
-    ...refundTriage,
-    data: {
-      ...refundTriage.data,
-      classification,
-      defaultClass: defaultClass ?? refundTriage.data.defaultClass,
-    },
-  };
-}
+type HistorySpec = Pick<WorkflowSpec, 'grounding' | 'data'>;
 
-describe('carriedHistoryKey', () => {
-  it('carries the customer id, which the refund spec classifies internal', () => {
-    expect(carriedHistoryKey(refundTriage, aRefundRequestedEvent())).toBe('cus_9x2b7d');
+/** A spec counting grants per requester email, normalized as given. */
+const byEmail = (normalize: ('trim' | 'case-fold')[]): HistorySpec => ({
+  data: refundTriage.data,
+  grounding: {
+    facts: {},
+    history: { key: '$.detail.requester', normalize, window: '30d', actions: ['grantAccess'], measures: {} },
+  },
+});
+
+const event = (requester: unknown) => ({ detail: { requester } });
+
+describe('normalizeHistoryKey', () => {
+  it('trims and folds case when the spec says so, in that order', () => {
+    expect(normalizeHistoryKey(byEmail(['trim', 'case-fold']), '  Frank@Acme.Example ')).toBe(
+      'frank@acme.example',
+    );
   });
 
-  it('carries nothing when the key field is classified pii', () => {
-    const spec = withClassification({ '$.detail.customerId': 'pii' });
-    expect(carriedHistoryKey(spec, aRefundRequestedEvent())).toBeUndefined();
+  it('folds compatibility forms of one letter together (NFKC) before lowering case', () => {
+    // A fullwidth "Ｆ" is the same letter as "F" to a person reading the email.
+    expect(normalizeHistoryKey(byEmail(['case-fold']), 'Ｆrank@acme.example')).toBe('frank@acme.example');
   });
 
-  it('carries nothing when the key field is classified secret', () => {
-    const spec = withClassification({ '$.detail.customerId': 'secret' });
-    expect(carriedHistoryKey(spec, aRefundRequestedEvent())).toBeUndefined();
-  });
-
-  it('carries nothing when an enclosing object of the key field is classified pii', () => {
-    const spec = {
-      ...withClassification({ '$.detail.customer': 'pii' }, 'internal'),
-      grounding: { history: { key: '$.detail.customer.id', window: '30d', actions: ['issueRefund'] } },
-    };
-    const event = { detail: { customer: { id: 'cus_1' } } };
-    expect(carriedHistoryKey(spec, event)).toBeUndefined();
-  });
-
-  it('carries nothing when an enclosing object is pii, whatever the key field itself is classified', () => {
-    // Redaction hides the whole object, inner entries notwithstanding; state data must not show more.
-    const spec = {
-      ...withClassification({ '$.detail.customer': 'pii', '$.detail.customer.id': 'internal' }, 'internal'),
-      grounding: { history: { key: '$.detail.customer.id', window: '30d', actions: ['issueRefund'] } },
-    };
-    const event = { detail: { customer: { id: 'cus_1' } } };
-    expect(carriedHistoryKey(spec, event)).toBeUndefined();
-  });
-
-  it('carries nothing when the key field is unclassified and the default class is pii', () => {
-    const spec = withClassification({}, 'pii');
-    expect(carriedHistoryKey(spec, aRefundRequestedEvent())).toBeUndefined();
-  });
-
-  it('carries nothing when the event has no value at the key, leaving the failure to the steps', () => {
-    expect(carriedHistoryKey(refundTriage, aRefundRequestedEvent({ customerId: undefined }))).toBeUndefined();
-  });
-
-  it('carries nothing for a spec that keeps no history', () => {
-    expect(carriedHistoryKey({ ...refundTriage, grounding: {} }, aRefundRequestedEvent())).toBeUndefined();
+  it('keeps the value as it is without normalization steps', () => {
+    expect(normalizeHistoryKey(byEmail([]), ' Frank@Acme ')).toBe(' Frank@Acme ');
   });
 });
 
-describe('historyKeyFromAdmission', () => {
-  const refundDetail = () => aRefundRequestedEvent().detail as Record<string, unknown>;
-  /** What Admit records of an event in run.started: the redacted detail and what it redacted. */
-  const admissionOf = (spec: typeof refundTriage, detail: Record<string, unknown>) => {
-    const { detail: redactedDetail, redacted } = redactDetailWithReport(spec, detail);
-    return { redactedDetail, redactedFields: redacted };
-  };
+describe('storedHistoryKey', () => {
+  const keys = new InMemoryKeyedHasher('history-key-test');
 
-  it('reads the customer id from the redacted detail, where the refund spec leaves it visible', () => {
-    const detail = refundDetail();
-    expect(historyKeyFromAdmission(refundTriage, admissionOf(refundTriage, detail))).toBe('cus_9x2b7d');
+  it('gives one key for Frank@Acme and frank@acme when the spec folds case', async () => {
+    const spec = byEmail(['trim', 'case-fold']);
+    const upper = await storedHistoryKey(spec, event('Frank@Acme.example'), keys);
+    expect(upper).toBeDefined();
+    expect(await storedHistoryKey(spec, event(' frank@acme.example'), keys)).toBe(upper);
+    expect(await storedHistoryKey(spec, event('frank@other.example'), keys)).not.toBe(upper);
   });
 
-  it('gives nothing when the key field was redacted, never the placeholder', () => {
-    const spec = withClassification({ '$.detail.customerId': 'pii' });
-    const admission = admissionOf(spec, refundDetail());
-    expect(admission.redactedDetail.customerId).toBe('[REDACTED:pii]');
-    expect(historyKeyFromAdmission(spec, admission)).toBeUndefined();
+  it('tells Frank@Acme and frank@acme apart when the spec does not normalize', async () => {
+    const spec = byEmail([]);
+    expect(await storedHistoryKey(spec, event('Frank@Acme.example'), keys)).not.toBe(
+      await storedHistoryKey(spec, event('frank@acme.example'), keys),
+    );
   });
 
-  it('gives nothing when an enclosing object of the key field was redacted', () => {
-    const spec = {
-      ...withClassification({ '$.detail.customer': 'secret' }, 'internal'),
-      grounding: { history: { key: '$.detail.customer.id', window: '30d', actions: ['issueRefund'] } },
-    };
-    expect(historyKeyFromAdmission(spec, admissionOf(spec, { customer: { id: 'cus_1' } }))).toBeUndefined();
+  it('is a keyed hash: never the value, and another key gives another hash', async () => {
+    const spec = byEmail(['case-fold']);
+    const stored = await storedHistoryKey(spec, event('frank@acme.example'), keys);
+    expect(stored).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored).not.toContain('frank');
+    expect(
+      await storedHistoryKey(spec, event('frank@acme.example'), new InMemoryKeyedHasher('another')),
+    ).not.toBe(stored);
   });
 
-  it('gives nothing when the record does not list what it redacted, so nothing is known to be visible', () => {
-    const detail = refundDetail();
-    expect(historyKeyFromAdmission(refundTriage, { redactedDetail: detail })).toBeUndefined();
+  it('hashes a numeric key by its decimal text', async () => {
+    const spec = byEmail([]);
+    expect(await storedHistoryKey(spec, event(42), keys)).toBe(
+      await storedHistoryKey(spec, event('42'), keys),
+    );
   });
 
-  it('gives nothing for a detail without the key, leaving the failure to the stored event', () => {
-    const { customerId: _, ...detail } = refundDetail();
-    expect(historyKeyFromAdmission(refundTriage, admissionOf(refundTriage, detail))).toBeUndefined();
+  it('fails naming the path when the event has no key value, rather than counting under none', async () => {
+    for (const missing of [undefined, '', null, { id: 1 }]) {
+      await expect(
+        storedHistoryKey(refundTriage, aRefundRequestedEvent({ customerId: missing }), keys),
+      ).rejects.toThrow(MissingHistoryKeyError);
+    }
+    await expect(
+      storedHistoryKey(refundTriage, aRefundRequestedEvent({ customerId: undefined }), keys),
+    ).rejects.toThrow('history key $.detail.customerId must be a non-empty string or a number, got nothing');
   });
 
-  it('gives nothing for a spec that keeps no history', () => {
-    const spec = { ...refundTriage, grounding: {} };
-    expect(historyKeyFromAdmission(spec, admissionOf(spec, refundDetail()))).toBeUndefined();
+  it('gives nothing for a spec that keeps no history', async () => {
+    const spec: HistorySpec = { ...refundTriage, grounding: { facts: {} } };
+    expect(await storedHistoryKey(spec, aRefundRequestedEvent(), keys)).toBeUndefined();
   });
 });

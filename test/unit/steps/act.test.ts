@@ -16,6 +16,7 @@ import {
   type Proposal,
 } from '../../../core/steps/contracts.js';
 import { gateStep } from '../../../core/steps/gate/gate.js';
+import { groundStep } from '../../../core/steps/ground/ground.js';
 import { planStep } from '../../../core/steps/plan/plan.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
@@ -27,6 +28,7 @@ import {
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
+import { storedKeyOf } from '../../support/trusted-ports.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 import {
   answer,
@@ -91,9 +93,8 @@ async function plannedRun(
   } else {
     await runs.createRun(run);
   }
-  const facts = {
-    history: Object.fromEntries((pack.spec.grounding.history?.actions ?? []).map((a) => [a, 0])),
-  };
+  // Grounded as in a real run: the facts Plan and the gate read come from Ground's record.
+  const { facts } = await buildStep(groundStep, pack, ports)({ run: runRefOf(run) });
   const planned = await buildStep(planStep, pack, ports)({ run: runRefOf(run), iteration: 0, facts });
   if (planned.outcome !== 'PROPOSED') throw new Error(`expected proposals, got ${planned.outcome}`);
   const gated = await buildStep(
@@ -124,9 +125,10 @@ function firstVerdict(verdicts: readonly GatedProposal[]): GatedProposal {
 }
 
 const smallRefund = () => plannedRun(refundPack, aRefundDetail(), [refundCall()]);
+/** A 1,249 USD refund of order ord_7h3n9q, whose total it is. */
 const largeRefund = () =>
-  plannedRun(refundPack, aRefundDetail({ amount: 1249, orderTotal: 1249 }), [
-    refundCall({ amount: 1249, reasonCode: 'not-delivered' }),
+  plannedRun(refundPack, aRefundDetail({ orderId: 'ord_7h3n9q', amount: 1249, orderTotal: 1249 }), [
+    refundCall({ orderId: 'ord_7h3n9q', amount: 1249, reasonCode: 'not-delivered' }),
   ]);
 
 /** Stores a pending approval of `verdict`, bound to `proposal` (the verdict's own by default). */
@@ -204,7 +206,12 @@ describe('act step', () => {
     expect(runs.executionRecord(key)).toMatchObject({ status: 'COMPLETED', observation });
     expect(observationsOf(lineage.recordsOf(run.runId))).toEqual([observation]);
     expect(
-      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+      await runs.countHistory(
+        'refund-triage',
+        await storedKeyOf('cus_9x2b7d'),
+        'issueRefund',
+        '2026-01-01T00:00:00Z',
+      ),
     ).toBe(1);
     expect(lineage.ofType('action.executed', run.runId)[0]).toMatchObject({
       actor: 'awf:act',
@@ -230,7 +237,12 @@ describe('act step', () => {
     expect(second).toEqual({ ...first, status: 'ALREADY_EXECUTED' });
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
     expect(
-      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+      await runs.countHistory(
+        'refund-triage',
+        await storedKeyOf('cus_9x2b7d'),
+        'issueRefund',
+        '2026-01-01T00:00:00Z',
+      ),
     ).toBe(1);
   });
 
@@ -252,7 +264,12 @@ describe('act step', () => {
     expect(events.events).toHaveLength(1);
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
     expect(
-      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
+      await runs.countHistory(
+        'refund-triage',
+        await storedKeyOf('cus_9x2b7d'),
+        'issueRefund',
+        '2026-01-01T00:00:00Z',
+      ),
     ).toBe(1);
   });
 
@@ -268,26 +285,7 @@ describe('act step', () => {
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
   });
 
-  it("takes the entity and history key from the chain's run.started record, reading no run item", async () => {
-    const { act, inputFor, verdicts, runs, run, lineage } = await plannedRun(
-      refundPack,
-      aRefundDetail(),
-      [refundCall()],
-      { admitted: true },
-    );
-    const getRun = jest.spyOn(runs, 'getRun');
-
-    const observation = await act(inputFor(firstVerdict(verdicts)));
-
-    expect(observation.status).toBe('EXECUTED');
-    expect(getRun).not.toHaveBeenCalled();
-    expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
-    expect(
-      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
-    ).toBe(1);
-  });
-
-  it('reads the stored run for the history key when run.started shows the key field redacted', async () => {
+  it('records history under the keyed hash of the customer, never the customer id, even when it is pii', async () => {
     const piiKeyPack: WorkflowPack = {
       ...refundPack,
       spec: {
@@ -298,26 +296,27 @@ describe('act step', () => {
         },
       },
     };
-    const { act, inputFor, verdicts, runs, run, lineage } = await plannedRun(
+    const { act, inputFor, verdicts, runs, run } = await plannedRun(
       piiKeyPack,
       aRefundDetail(),
       [refundCall()],
-      { admitted: true },
+      {
+        admitted: true,
+      },
     );
-    expect(lineage.ofType('run.started', run.runId)[0]?.data.redactedDetail).toMatchObject({
-      customerId: '[REDACTED:pii]',
-    });
     const getRun = jest.spyOn(runs, 'getRun');
 
     await act(inputFor(firstVerdict(verdicts)));
 
+    // The event, the entity and the key come from the stored run, never from state data.
     expect(getRun).toHaveBeenCalledWith(run.runId);
+    const since = '2026-01-01T00:00:00Z';
     expect(
-      await runs.countHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-01-01T00:00:00Z'),
-    ).toBe(1);
-    expect(
-      await runs.countHistory('refund-triage', '[REDACTED:pii]', 'issueRefund', '2026-01-01T00:00:00Z'),
-    ).toBe(0);
+      await runs.listHistory('refund-triage', await storedKeyOf('cus_9x2b7d'), 'issueRefund', since),
+    ).toEqual([{ at: NOW, values: { amount: 45.5 } }]);
+    for (const clear of ['cus_9x2b7d', '[REDACTED:pii]']) {
+      expect(await runs.countHistory('refund-triage', clear, 'issueRefund', since)).toBe(0);
+    }
   });
 
   it('re-runs the connector with the same detail after a crashed attempt left the claim in progress', async () => {
@@ -438,8 +437,8 @@ describe('act step', () => {
   it('refuses a proposal the policies deny, whatever the gate said', async () => {
     const { act, inputFor, gated, events } = await plannedRun(
       refundPack,
-      aRefundDetail({ amount: 12_500, orderTotal: 12_500 }),
-      [refundCall({ amount: 12_500, reasonCode: 'not-delivered' })],
+      aRefundDetail({ orderId: 'ord_2v6c8r', amount: 12_500, orderTotal: 12_500 }),
+      [refundCall({ orderId: 'ord_2v6c8r', amount: 12_500, reasonCode: 'not-delivered' })],
     );
 
     await expect(act(inputFor(firstVerdict(gated.denied)))).rejects.toThrow(
@@ -465,7 +464,9 @@ describe('act step', () => {
   it('re-evaluates with the history as it is now: a fourth refund in the window needs an approval', async () => {
     const { act, inputFor, verdicts, runs, events } = await smallRefund();
     for (const at of ['2026-11-01T00:00:00Z', '2026-11-05T00:00:00Z', '2026-11-10T00:00:00Z']) {
-      await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', at);
+      await runs.recordHistory('refund-triage', await storedKeyOf('cus_9x2b7d'), 'issueRefund', at, {
+        amount: 1,
+      });
     }
 
     await expect(act(inputFor(firstVerdict(verdicts)))).rejects.toThrow(/it needs an approval/);
@@ -518,6 +519,7 @@ describe('act step', () => {
                 keyFields: ['ticketId'],
                 updateFields: ['priority'],
               },
+              bind: { ticketId: '$.detail.ticketId' },
             },
           },
           autonomy: { default: 'autonomous' },

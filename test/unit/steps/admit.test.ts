@@ -40,7 +40,6 @@ describe('admit', () => {
         eventId: 'evt-refund-1',
         startedAt: '2026-11-02T14:21:00.000Z',
         maxIterations: 3,
-        historyKey: 'cus_9x2b7d',
       },
     });
     expect(await runs.getRun(runId)).toMatchObject({

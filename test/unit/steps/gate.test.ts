@@ -1,4 +1,6 @@
+import { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
 import type { LineageRecord } from '../../../core/lineage/record.js';
+import { lineageWriter } from '../../../core/lineage/writer.js';
 import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import type { Proposal } from '../../../core/steps/contracts.js';
@@ -38,13 +40,53 @@ function refund(amount: number, overrides: Partial<Proposal> = {}): Proposal {
   );
 }
 
-function setUp() {
+/**
+ * A gate over a stored run whose chain holds Ground's record of `facts` (the
+ * first judge call grounds the run): the gate reads the event from the runs
+ * table and the history from the chain, never from state data.
+ */
+function setUp(withPack: WorkflowPack = pack) {
   const runs = new InMemoryRunsStore();
   const lineage = new InMemoryLineageStore();
-  const gate = buildStep(gateStep, pack, { runs, lineage, clock: fixedClock(NOW) });
-  const judge = (proposals: Proposal[], facts: Record<string, unknown> = { history: { issueRefund: 0 } }) =>
-    gate({ run: runRefOf(run()), iteration: 0, facts, proposals });
+  const gate = buildStep(gateStep, withPack, { runs, lineage, clock: fixedClock(NOW), facts: largeOrder() });
+  let grounded = false;
+  const judge = async (
+    proposals: Proposal[],
+    facts: Record<string, unknown> = { history: { issueRefund: 0, refundedAmount: 0 } },
+  ) => {
+    const ref = runRefOf(run());
+    if (!grounded) {
+      grounded = true;
+      await groundRun(runs, lineage, facts);
+    }
+    return gate({ run: ref, iteration: 0, facts, proposals });
+  };
   return { runs, lineage, judge };
+}
+
+/** Stores the run and appends Ground's record of `facts`, as the steps before the gate do. */
+async function groundRun(
+  runs: InMemoryRunsStore,
+  lineage: InMemoryLineageStore,
+  facts: Record<string, unknown>,
+) {
+  const ref = runRefOf(run());
+  await runs.createRun(run());
+  await lineageWriter('ground', lineage, fixedClock(NOW)).append(ref.runId, {
+    type: 'context.grounded',
+    actor: 'awf:ground',
+    workflowId: ref.workflowId,
+    entityId: ref.entityId,
+    versions: { workflowVersion: ref.workflowVersion },
+    data: { facts },
+  });
+}
+
+/** The orders table with ord_4k8m2p larger than any refund here, so the thresholds under test decide. */
+function largeOrder(): InMemoryFactReader {
+  return new InMemoryFactReader().seed('acme-orders', [
+    { orderId: 'ord_4k8m2p', total: 20_000, currency: 'USD', status: 'delivered' },
+  ]);
 }
 
 describe('gate step', () => {
@@ -103,7 +145,7 @@ describe('gate step', () => {
 
   it('requires an approval once the customer had three refunds in the window', async () => {
     const { judge } = setUp();
-    const result = await judge([refund(45.5)], { history: { issueRefund: 3 } });
+    const result = await judge([refund(45.5)], { history: { issueRefund: 3, refundedAmount: 120 } });
     expect(result.pendingApproval).toHaveLength(1);
   });
 
@@ -167,13 +209,15 @@ describe('gate step, retried', () => {
   }
 
   it('records one verdict per proposal when a retry follows a write that failed midway', async () => {
-    const lineage = new LineageFailingOnPut(2);
+    // Put 1 is Ground's record; put 3 is the gate's second verdict.
+    const lineage = new LineageFailingOnPut(3);
     const runs = new InMemoryRunsStore();
-    const gate = buildStep(gateStep, pack, { runs, lineage, clock: fixedClock(NOW) });
+    await groundRun(runs, lineage, { history: { issueRefund: 0, refundedAmount: 0 } });
+    const gate = buildStep(gateStep, pack, { runs, lineage, clock: fixedClock(NOW), facts: largeOrder() });
     const input = {
       run: runRefOf(run()),
       iteration: 0,
-      facts: { history: { issueRefund: 0 } },
+      facts: { history: { issueRefund: 0, refundedAmount: 0 } },
       proposals: [refund(45.5), refund(1249)],
     };
 
@@ -212,6 +256,88 @@ describe('gate step, retried', () => {
       'ALLOW',
       'REQUIRE_APPROVAL',
     ]);
+  });
+});
+
+describe('gate step, with a log-only policy', () => {
+  const logOnly = (id: string, body: string) => ({
+    ...pack,
+    policies: `${pack.policies}\n@id("${id}")\n@mode("log-only")\n${body}\n`,
+  });
+  const forbidOver40 = () =>
+    logOnly(
+      'refund-over-40-forbidden',
+      'forbid (principal, action == Awf::Action::"issueRefund", resource)\nwhen { context.input.amount.greaterThan(decimal("40.00")) };',
+    );
+
+  it('decides without it and records in policy.evaluated what it would have decided', async () => {
+    const { judge, lineage } = setUp(forbidOver40());
+    const result = await judge([refund(45.5)]);
+    expect(result.executable.map((v) => v.decision)).toEqual(['ALLOW']);
+    expect(lineage.ofType('policy.evaluated').map((r) => r.data)).toEqual([
+      expect.objectContaining({
+        policyDecision: 'ALLOW',
+        decision: 'ALLOW',
+        reasons: ['refund-small-autonomous'],
+        logOnly: [
+          { policyId: 'refund-over-40-forbidden', wouldDecide: 'DENY', changed: true, satisfied: true },
+        ],
+      }),
+    ]);
+  });
+
+  it('compares with the decision autonomy made: a would-be ALLOW of a supervised action changes nothing', async () => {
+    const { judge, runs, lineage } = setUp(
+      logOnly(
+        'refund-confident-autonomous',
+        'permit (principal, action == Awf::Action::"issueRefund", resource)\nwhen { context.confidence.greaterThanOrEqual(decimal("0.8")) };',
+      ),
+    );
+    await judge([refund(250)]);
+    await runs.putAutonomy({
+      workflowId: 'refund-triage',
+      action: 'issueRefund',
+      level: 'supervised',
+      since: NOW,
+      reason: 'operator',
+    });
+    await judge([refund(260)]);
+    expect(lineage.ofType('policy.evaluated').map((r) => [r.data.decision, r.data.logOnly])).toEqual([
+      [
+        'REQUIRE_APPROVAL',
+        [{ policyId: 'refund-confident-autonomous', wouldDecide: 'ALLOW', changed: true, satisfied: true }],
+      ],
+      [
+        'REQUIRE_APPROVAL',
+        [
+          {
+            policyId: 'refund-confident-autonomous',
+            wouldDecide: 'REQUIRE_APPROVAL',
+            changed: false,
+            satisfied: true,
+          },
+        ],
+      ],
+    ]);
+  });
+
+  it('records the verdict of a retried proposal once, its log-only part included', async () => {
+    const { judge, lineage } = setUp(forbidOver40());
+    const proposal = refund(45.5);
+    await judge([proposal]);
+    const result = await judge([proposal]);
+    expect(result.executable.map((v) => v.decision)).toEqual(['ALLOW']);
+    const records = lineage.ofType('policy.evaluated');
+    expect(records).toHaveLength(1);
+    expect(records[0]?.data.logOnly).toEqual([
+      { policyId: 'refund-over-40-forbidden', wouldDecide: 'DENY', changed: true, satisfied: true },
+    ]);
+  });
+
+  it('leaves logOnly out of the records of a policy set without log-only policies', async () => {
+    const { judge, lineage } = setUp();
+    await judge([refund(45.5)]);
+    expect(lineage.ofType('policy.evaluated')[0]?.data).not.toHaveProperty('logOnly');
   });
 });
 

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
 import type { RunStepInput } from '../../../core/steps/contracts.js';
 import { groundStep } from '../../../core/steps/ground/ground.js';
 import type { WorkflowSpec } from '../../../core/workflow/spec.js';
@@ -12,6 +14,7 @@ import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import { aRefundRequestedEvent } from '../../support/event-builders.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
 import { aRunRecord, aRunRef } from '../../support/run-builders.js';
+import { storedKeyOf } from '../../support/trusted-ports.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 
 const NOW = '2026-11-02T14:22:00.000Z';
@@ -24,32 +27,91 @@ async function setup(spec = refundTriage, event: unknown = aRefundRequestedEvent
   return { runs, lineage, run, deps: { spec, runs, lineage, clock: fixedClock(NOW) } };
 }
 
+/** The order fact of ord_4k8m2p, as the reference fixture holds it. */
+const ORDER = { total: 45.5, currency: 'USD', status: 'delivered' };
+
 describe('ground', () => {
-  it('counts the customer refunds executed within the 30-day window', async () => {
+  it('counts and sums the customer refunds executed within the 30-day window, under the hashed key', async () => {
     const { runs, run, deps } = await setup();
-    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-03T14:22:00.000Z'); // exactly 30d ago
+    const customer = await storedKeyOf('cus_9x2b7d');
+    await runs.recordHistory('refund-triage', customer, 'issueRefund', '2026-10-03T14:22:00.000Z', {
+      amount: 10.1,
+    }); // exactly 30d ago
+    await runs.recordHistory('refund-triage', customer, 'issueRefund', '2026-10-20T09:00:00.000Z', {
+      amount: 20.2,
+    });
+    await runs.recordHistory('refund-triage', customer, 'issueRefund', '2026-09-01T09:00:00.000Z', {
+      amount: 99,
+    }); // outside
+    await runs.recordHistory(
+      'refund-triage',
+      await storedKeyOf('cus_other'),
+      'issueRefund',
+      '2026-10-20T09:00:00.000Z',
+    );
+    await runs.recordHistory('refund-triage', customer, 'denyRefund', '2026-10-20T09:00:00.000Z');
+    await runs.recordHistory('ticket-triage', customer, 'issueRefund', '2026-10-20T09:00:00.000Z');
+    // Stored in clear, as before keyed hashes: never counted.
     await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-20T09:00:00.000Z');
-    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-09-01T09:00:00.000Z'); // outside
-    await runs.recordHistory('refund-triage', 'cus_other', 'issueRefund', '2026-10-20T09:00:00.000Z');
-    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'denyRefund', '2026-10-20T09:00:00.000Z');
-    await runs.recordHistory('ticket-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-20T09:00:00.000Z');
 
-    expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 2 } } });
+    expect(await ground({ run }, deps)).toEqual({
+      facts: { history: { issueRefund: 2, refundedAmount: 30.3 }, order: ORDER },
+    });
   });
 
-  it('counts under the history key the run reference carries, without reading the run', async () => {
-    const runs = new InMemoryRunsStore();
-    const lineage = new InMemoryLineageStore();
-    await runs.recordHistory('refund-triage', 'cus_carried', 'issueRefund', '2026-10-20T09:00:00.000Z');
-    const run = aRunRef({ historyKey: 'cus_carried' });
-    const deps = { spec: refundTriage, runs, lineage, clock: fixedClock(NOW) };
-    // The run is not in the runs table: a read would fail the step.
-    expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 1 } } });
+  it('counts one customer under one key whatever the case and spacing of the key value', async () => {
+    const { runs, run, deps } = await setup(
+      refundTriage,
+      aRefundRequestedEvent({ customerId: ' CUS_9X2B7D ' }),
+    );
+    await runs.recordHistory(
+      'refund-triage',
+      await storedKeyOf('cus_9x2b7d'),
+      'issueRefund',
+      '2026-10-20T09:00:00.000Z',
+      {
+        amount: 5,
+      },
+    );
+    expect(await ground({ run }, deps)).toMatchObject({
+      facts: { history: { issueRefund: 1, refundedAmount: 5 } },
+    });
   });
 
-  it('gives zero counts to a customer without history', async () => {
+  it('gives zero figures to a customer without history, and the order as the orders table holds it', async () => {
     const { run, deps } = await setup();
-    expect(await ground({ run }, deps)).toEqual({ facts: { history: { issueRefund: 0 } } });
+    expect(await ground({ run }, deps)).toEqual({
+      facts: { history: { issueRefund: 0, refundedAmount: 0 }, order: ORDER },
+    });
+  });
+
+  it('tells the model why a fact is unavailable instead of inventing it', async () => {
+    const { run, deps } = await setup(refundTriage, aRefundRequestedEvent({ orderId: 'ord_unknown1' }));
+    const { facts } = await ground({ run }, deps);
+    expect(facts.order).toEqual({ unavailable: expect.stringContaining('acme-orders holds no item') });
+  });
+
+  it('keeps a fact of a class the model may not see out of the facts it is given', async () => {
+    const spec = defineWorkflow({
+      ...aWorkflowSpecInput(),
+      grounding: {
+        facts: {
+          customer: {
+            source: { type: 'dynamodb', table: 'acme-customers', key: { ticketId: '$.detail.ticketId' } },
+            attributes: z.object({ phone: z.string() }),
+            dataClass: 'pii',
+          },
+        },
+      },
+    });
+    const facts = new InMemoryFactReader().seed('acme-customers', [
+      { ticketId: 'T-1', phone: '+14155550142' },
+    ]);
+    const { lineage, run, deps } = await setup(spec, { detail: { ticketId: 'T-1' } });
+    expect(await ground({ run }, { ...deps, facts })).toEqual({
+      facts: { history: {}, customer: '[REDACTED:pii]' },
+    });
+    expect(JSON.stringify(lineage.all())).not.toContain('4155550142');
   });
 
   it('records context.grounded with the facts and the key path, never the key value', async () => {
@@ -61,7 +123,7 @@ describe('ground', () => {
       actor: 'awf:ground',
       entityKey: 'refund-triage#ord_4k8m2p',
       data: {
-        facts: { history: { issueRefund: 0 } },
+        facts: { history: { issueRefund: 0, refundedAmount: 0 }, order: ORDER },
         history: { keyPath: '$.detail.customerId', window: '30d', since: '2026-10-03T14:22:00.000Z' },
       },
     });
@@ -78,7 +140,12 @@ describe('ground', () => {
   it('returns the recorded facts on retry, without a second record, even if history moved on', async () => {
     const { runs, lineage, run, deps } = await setup();
     const first = await ground({ run }, deps);
-    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-11-02T14:21:30.000Z');
+    await runs.recordHistory(
+      'refund-triage',
+      await storedKeyOf('cus_9x2b7d'),
+      'issueRefund',
+      '2026-11-02T14:21:30.000Z',
+    );
     expect(await ground({ run }, deps)).toEqual(first);
     expect(lineage.ofType('context.grounded')).toHaveLength(1);
   });

@@ -10,6 +10,7 @@
  * callback state's request is decided by the test's approver through the real
  * decide step, which answers the task token through the emulation.
  */
+import type { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
 import type { ModelPort } from '../../../core/model/model.js';
 import type { Clock, ItemUpdater, TaskCallbacks } from '../../../core/ports.js';
 import type { BusEvent, GatedProposal } from '../../../core/steps/contracts.js';
@@ -25,6 +26,7 @@ import {
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
+import { referenceFacts, testKeys } from '../../support/trusted-ports.js';
 
 /** What an approver does with a request: decide it, or leave it to time out. */
 export type ApproverDecision =
@@ -44,6 +46,8 @@ export interface HarnessOptions {
   readonly clock: Clock;
   readonly runs?: InMemoryRunsStore;
   readonly lineage?: InMemoryLineageStore;
+  /** The customer tables grounding facts read. @default - empty tables */
+  readonly facts?: InMemoryFactReader;
   /** @default - approves every request as the first approver of the spec's directory */
   readonly approver?: (request: ApprovalRequestSeen) => ApproverDecision;
   /**
@@ -143,19 +147,25 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
 
   const stepErrors: StepError[] = [];
   const faultsLeft = new Map((options.faults ?? []).map((fault) => [fault.state, { ...fault }]));
-  const steps = inProcessSteps(pack, { runs, lineage, events, items, model, callbacks, clock }, (call) => {
-    const state = STATE_OF_STEP[call.step];
-    if (call.error && state) stepErrors.push({ state, ...call.error });
-    if (call.step !== 'request-approval' || !call.output) return;
-    const { approvalId } = call.output as { approvalId: string };
-    const { gated } = call.input as { gated: GatedProposal };
-    const decision = approver({ approvalId, gated });
-    if (decision === 'no-decision') return;
-    // Decided once the request has returned, as a person would, through the real decide step.
-    time.setTimer(0, () => {
-      void steps.invokeStep('decide-approval', { approvalId, ...decision });
-    });
-  });
+  const facts = options.facts ?? referenceFacts();
+  const keys = testKeys();
+  const steps = inProcessSteps(
+    pack,
+    { runs, lineage, events, items, model, callbacks, facts, keys, clock },
+    (call) => {
+      const state = STATE_OF_STEP[call.step];
+      if (call.error && state) stepErrors.push({ state, ...call.error });
+      if (call.step !== 'request-approval' || !call.output) return;
+      const { approvalId } = call.output as { approvalId: string };
+      const { gated } = call.input as { gated: GatedProposal };
+      const decision = approver({ approvalId, gated });
+      if (decision === 'no-decision') return;
+      // Decided once the request has returned, as a person would, through the real decide step.
+      time.setTimer(0, () => {
+        void steps.invokeStep('decide-approval', { approvalId, ...decision });
+      });
+    },
+  );
   const lambda = {
     invoke: async (functionName: string, payload: unknown): Promise<unknown> => {
       const step = (functionName.split(':').pop() ?? functionName) as StepName;

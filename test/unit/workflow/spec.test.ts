@@ -30,7 +30,10 @@ describe('defineWorkflow', () => {
   it('defaults the repair budget, grounding and separation of duties', () => {
     const spec = defineWorkflow(aWorkflowSpecInput());
     expect(spec.agent.maxRepairs).toBe(2);
-    expect(spec.grounding).toEqual({});
+    expect(spec.grounding).toEqual({ facts: {} });
+    expect(spec.caps).toEqual({});
+    expect(spec.timezone).toBe('UTC');
+    expect(spec.data.policyMaySee).toEqual([]);
     expect(spec.approvals.separationOfDuties.excludeEventFields).toEqual([]);
     expect(spec.autonomy.actions).toEqual({});
   });
@@ -162,6 +165,7 @@ describe('defineWorkflow', () => {
             input: z.object({ ticketId: z.string(), note: z.string(), label: z.string().optional() }),
             risk: 'low' as const,
             connector: { type: 'dynamodb' as const, tableName: 'ticket-queue', keyFields, updateFields },
+            bind: { ticketId: '$.detail.ticketId' },
           },
         },
       };

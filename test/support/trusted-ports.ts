@@ -1,0 +1,42 @@
+/**
+ * The trusted-fact ports tests run steps with: the reference pack's orders
+ * table (its local fixture) and a keyed hasher under a fixed test key, so a
+ * test can name the stored history key of a customer.
+ */
+import { join } from 'node:path';
+import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
+import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
+import { normalizeHistoryKey } from '../../core/runs/history-key.js';
+import type { WorkflowSpec } from '../../core/workflow/spec.js';
+import { loadFactFixtures } from '../../local/facts/fixtures.js';
+import { WORKFLOWS_DIR } from '../../workflows/discover.js';
+import refundTriage from '../../workflows/refund-triage/workflow.js';
+import { REFERENCE_WORKFLOW_ID } from './packs.js';
+
+/** The key every test hasher uses. */
+export const TEST_HISTORY_KEY = 'awf-test-history-key';
+
+/** A keyed hasher under {@link TEST_HISTORY_KEY}. */
+export function testKeys(): InMemoryKeyedHasher {
+  return new InMemoryKeyedHasher(TEST_HISTORY_KEY);
+}
+
+/** A fact reader holding the reference pack's fixture orders (and whatever a test seeds next). */
+export function referenceFacts(): InMemoryFactReader {
+  const reader = new InMemoryFactReader();
+  for (const fixture of loadFactFixtures(refundTriage, join(WORKFLOWS_DIR, REFERENCE_WORKFLOW_ID))) {
+    reader.seed(fixture.table, fixture.items);
+  }
+  return reader;
+}
+
+/**
+ * The key history entries of `value` (a customer id) are stored under, as
+ * the steps derive it with {@link testKeys}.
+ */
+export async function storedKeyOf(
+  value: string,
+  spec: Pick<WorkflowSpec, 'grounding' | 'data'> = refundTriage,
+): Promise<string> {
+  return testKeys().hash(`history:${normalizeHistoryKey(spec, value)}`);
+}
