@@ -82,7 +82,7 @@ export const LINEAGE_REGISTRY = {
       facts: json,
       history: z.object({ keyPath: z.string(), window: z.string(), since: z.string().optional() }).optional(),
     }),
-    'the facts given to the model and the policies (history counts, their key path and window); one per iteration',
+    'the facts given to the model as it may see them (grounding facts, history counts and measures) and the history key path and window, never its value; one per iteration',
   ),
   'model.invoked': entry(
     'plan',

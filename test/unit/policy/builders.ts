@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { RunFacts } from '../../../core/policy/decide.js';
 import type { PolicyRequest } from '../../../core/policy/gate.js';
 import { policyNow } from '../../../core/policy/now.js';
+import { parsePolicySet } from '../../../core/policy/policy-set.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow, type WorkflowSpecInput } from '../../../core/workflow/spec.js';
 import { loadWorkflowPack, WORKFLOWS_DIR } from '../../../workflows/discover.js';
@@ -15,6 +16,19 @@ import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 /** The refund-triage pack exactly as `bin/app.ts` loads it. */
 export function loadRefundTriagePack(): Promise<WorkflowPack> {
   return loadWorkflowPack(join(WORKFLOWS_DIR, 'refund-triage'));
+}
+
+/**
+ * The pack with its log-only policies left out: for tests of log-only
+ * mechanics that add policies of their own and expect only theirs reported.
+ */
+export function withoutLogOnlyPolicies(pack: WorkflowPack): WorkflowPack {
+  const parsed = parsePolicySet(pack.policies);
+  if (!parsed.ok) throw new Error(`the pack's policies do not parse: ${parsed.problems.join('; ')}`);
+  const enforced = parsed.policySet.policies
+    .filter((policy) => policy.mode === 'enforce')
+    .map((policy) => policy.text);
+  return { ...pack, policies: `${enforced.join('\n\n')}\n` };
 }
 
 /** A pack of the small ticket workflow (or an override of its spec) with the given policy text. */

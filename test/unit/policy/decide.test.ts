@@ -36,6 +36,15 @@ describe('decide', () => {
       shadow: false,
       reasons: ['refund-small-autonomous'],
       errors: [],
+      // The pack's log-only policy is evaluated, and would not have changed this one.
+      logOnly: [
+        {
+          policyId: 'damaged-but-undelivered-forbidden',
+          wouldDecide: 'ALLOW',
+          changed: false,
+          satisfied: false,
+        },
+      ],
     });
   });
 

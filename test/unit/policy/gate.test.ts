@@ -29,7 +29,7 @@ function specErrorOf(fn: () => unknown): WorkflowSpecError {
 
 describe('the refund-triage policies', () => {
   it('allow a 45.50 USD refund at confidence 0.9 with no earlier refunds', () => {
-    expect(refundGate.evaluate(aRefundRequest())).toEqual({
+    expect(refundGate.evaluate(aRefundRequest())).toMatchObject({
       decision: 'ALLOW',
       reasons: ['refund-small-autonomous'],
       errors: [],
@@ -37,13 +37,13 @@ describe('the refund-triage policies', () => {
   });
 
   it('require approval for 45.50 USD when the customer had 3 refunds in the window', () => {
-    expect(refundGate.evaluate(aRefundRequest({ history: { issueRefund: 3, refundedAmount: 150 } }))).toEqual(
-      {
-        decision: 'REQUIRE_APPROVAL',
-        reasons: ['refund-up-to-limit-needs-approval'],
-        errors: [],
-      },
-    );
+    expect(
+      refundGate.evaluate(aRefundRequest({ history: { issueRefund: 3, refundedAmount: 150 } })),
+    ).toMatchObject({
+      decision: 'REQUIRE_APPROVAL',
+      reasons: ['refund-up-to-limit-needs-approval'],
+      errors: [],
+    });
   });
 
   it('require approval for 45.50 USD at confidence 0.5', () => {
@@ -74,7 +74,7 @@ describe('the refund-triage policies', () => {
   });
 
   it('deny a 12,500 USD refund by the over-limit forbid', () => {
-    expect(refundGate.evaluate(aRefundRequest({ input: { amount: 12_500 } }))).toEqual({
+    expect(refundGate.evaluate(aRefundRequest({ input: { amount: 12_500 } }))).toMatchObject({
       decision: 'DENY',
       reasons: ['refund-over-limit-forbidden'],
       errors: [],
@@ -82,12 +82,12 @@ describe('the refund-triage policies', () => {
   });
 
   it('allow denying a refund at confidence 0.95 and require approval at 0.7', () => {
-    expect(refundGate.evaluate(aDenyRefundRequest(0.95))).toEqual({
+    expect(refundGate.evaluate(aDenyRefundRequest(0.95))).toMatchObject({
       decision: 'ALLOW',
       reasons: ['deny-confident-autonomous'],
       errors: [],
     });
-    expect(refundGate.evaluate(aDenyRefundRequest(0.7))).toEqual({
+    expect(refundGate.evaluate(aDenyRefundRequest(0.7))).toMatchObject({
       decision: 'REQUIRE_APPROVAL',
       reasons: ['deny-needs-approval'],
       errors: [],
@@ -105,7 +105,32 @@ describe('the refund-triage policies', () => {
       history: { issueRefund: 0, refundedAmount: 0 },
       ...refundContext(),
     });
-    expect(evaluation).toEqual({ decision: 'ALLOW', reasons: ['request-information'], errors: [] });
+    expect(evaluation).toMatchObject({ decision: 'ALLOW', reasons: ['request-information'], errors: [] });
+  });
+
+  it('try out their log-only policy: a damaged-item refund of an order not delivered runs, and the record says it would not have', () => {
+    const shipped = { order: { total: 2_000_000, currency: 'USD', status: 'shipped' } };
+    expect(refundGate.evaluate(aRefundRequest({ facts: shipped }))).toEqual({
+      decision: 'ALLOW',
+      reasons: ['refund-small-autonomous'],
+      errors: [],
+      logOnly: [
+        {
+          policyId: 'damaged-but-undelivered-forbidden',
+          wouldDecide: 'DENY',
+          changed: true,
+          satisfied: true,
+        },
+      ],
+    });
+    expect(refundGate.evaluate(aRefundRequest()).logOnly).toEqual([
+      {
+        policyId: 'damaged-but-undelivered-forbidden',
+        wouldDecide: 'ALLOW',
+        changed: false,
+        satisfied: false,
+      },
+    ]);
   });
 
   it('publish the hash of the policy set and its ids in file order', () => {
@@ -121,6 +146,7 @@ describe('the refund-triage policies', () => {
       'deny-needs-approval',
       'request-information',
       'escalate-to-human',
+      'damaged-but-undelivered-forbidden',
     ]);
   });
 });

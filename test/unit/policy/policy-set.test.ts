@@ -33,6 +33,7 @@ describe('parsePolicySet', () => {
       { id: 'deny-needs-approval', effect: 'permit', requiresApproval: true, line: 50 },
       { id: 'request-information', effect: 'permit', requiresApproval: false, line: 54 },
       { id: 'escalate-to-human', effect: 'permit', requiresApproval: false, line: 57 },
+      { id: 'damaged-but-undelivered-forbidden', effect: 'forbid', requiresApproval: false, line: 63 },
     ]);
   });
 

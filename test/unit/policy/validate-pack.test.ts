@@ -18,7 +18,7 @@ const route = 'permit (principal, action == Awf::Action::"routeTicket", resource
 describe('validatePolicies', () => {
   it('accepts the refund-triage policies without warnings', async () => {
     const validated = validatePolicies(await loadRefundTriagePack());
-    expect(validated.policySet.policies).toHaveLength(10);
+    expect(validated.policySet.policies).toHaveLength(11);
     expect(validated.warnings).toEqual([]);
     expect(Object.keys(validated.contextTypes)).toEqual([
       'issueRefund',

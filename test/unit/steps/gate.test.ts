@@ -21,6 +21,7 @@ import {
   NOW,
   runRefOf,
 } from '../agent/fixtures.js';
+import { withoutLogOnlyPolicies } from '../policy/builders.js';
 
 let pack: WorkflowPack;
 let policyGate: PolicyGate;
@@ -260,10 +261,11 @@ describe('gate step, retried', () => {
 });
 
 describe('gate step, with a log-only policy', () => {
-  const logOnly = (id: string, body: string) => ({
-    ...pack,
-    policies: `${pack.policies}\n@id("${id}")\n@mode("log-only")\n${body}\n`,
-  });
+  // The pack's own log-only policy is left out: each test names the one it adds.
+  const logOnly = (id: string, body: string) => {
+    const base = withoutLogOnlyPolicies(pack);
+    return { ...base, policies: `${base.policies}\n@id("${id}")\n@mode("log-only")\n${body}\n` };
+  };
   const forbidOver40 = () =>
     logOnly(
       'refund-over-40-forbidden',
@@ -335,7 +337,7 @@ describe('gate step, with a log-only policy', () => {
   });
 
   it('leaves logOnly out of the records of a policy set without log-only policies', async () => {
-    const { judge, lineage } = setUp();
+    const { judge, lineage } = setUp(withoutLogOnlyPolicies(pack));
     await judge([refund(45.5)]);
     expect(lineage.ofType('policy.evaluated')[0]?.data).not.toHaveProperty('logOnly');
   });
