@@ -6,13 +6,16 @@
  * | run                 | `RUN#<runId>`                   | `RUN`                       | `RUNS#<workflowId>` / `<startedAt>#<runId>`    |
  * | approval            | `APPROVAL#<approvalId>`         | `APPROVAL`                  | while PENDING only: `PENDING_APPROVALS` / `<workflowId>#<requestedAt>#<approvalId>` |
  * | approval of a run   | `RUN#<runId>`                   | `APPROVAL#<approvalId>`     | -                                              |
+ * | last reminder       | `REMINDER#<approvalId>`         | `REMINDER`                  | -                                              |
  * | execution claim     | `EXEC#<key>`                    | `EXEC`                      | -                                              |
  * | autonomy level      | `WORKFLOW#<workflowId>`         | `AUTONOMY#<action>`         | -                                              |
  * | history entry       | `HISTORY#<workflowId>#<action>#<key>` | `<at>#<uuid>`         | -                                              |
  *
  * The index is sparse: a decided approval drops its index keys, so the
- * pending-approvals query reads only what is still pending. Execution claims
- * and history entries carry `expiresAt` (epoch seconds) for TTL;
+ * pending-approvals query reads only what is still pending. The time of an
+ * approval's last reminder is an item of its own, so the remind step writes
+ * reminders and never approvals. Execution claims, history entries and
+ * reminders carry `expiresAt` (epoch seconds) for TTL;
  * the approval's own expiry is stored as `approvalExpiresAt` so it can never
  * be mistaken for a TTL. Every "unless it exists" and "only while" of the port
  * is a condition expression, so concurrent callers cannot both win.
@@ -58,6 +61,7 @@ const INDEX = RUNS_TABLE_LAYOUT.indexes.byWorkflow;
 const {
   run: RUN,
   approval: APPROVAL,
+  reminder: REMINDER,
   execution: EXEC,
   workflow: WORKFLOW,
   history: HISTORY,
@@ -74,6 +78,7 @@ const key = (pk: string, sk: string): Item => ({ [PK]: pk, [SK]: sk });
 const runPartition = (runId: string) => `${RUN}${runId}`;
 const runKey = (runId: string) => key(runPartition(runId), 'RUN');
 const approvalKey = (approvalId: string) => key(`${APPROVAL}${approvalId}`, 'APPROVAL');
+const reminderKey = (approvalId: string) => key(`${REMINDER}${approvalId}`, 'REMINDER');
 const executionKey = (executionKey: string) => key(`${EXEC}${executionKey}`, 'EXEC');
 const autonomyKey = (workflowId: string, action: string) =>
   key(`${WORKFLOW}${workflowId}`, `AUTONOMY#${action}`);
@@ -340,19 +345,30 @@ export class DynamoDbRunsStore implements RunsStore {
   async markReminded(approvalId: string, at: string): Promise<void> {
     try {
       await this.client.send(
-        new UpdateCommand({
+        new PutCommand({
           TableName: this.tableName,
-          Key: approvalKey(approvalId),
-          UpdateExpression: 'SET #lastReminderAt = :at',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status', '#lastReminderAt': 'lastReminderAt' },
-          ExpressionAttributeValues: { ':at': at, ':pending': 'PENDING' },
+          Item: {
+            ...reminderKey(approvalId),
+            kind: 'reminder',
+            approvalId,
+            lastReminderAt: at,
+            [TTL]: this.expiryFrom(Date.parse(at)),
+          },
+          // ISO times of one format order as strings: never move the time back.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #lastReminderAt < :at',
+          ExpressionAttributeNames: { '#pk': PK, '#lastReminderAt': 'lastReminderAt' },
+          ExpressionAttributeValues: { ':at': at },
         }),
       );
     } catch (error) {
-      // Decided (or gone) in the meantime: there is nobody left to remind.
+      // A later reminder was noted in the meantime.
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+
+  async lastReminderAt(approvalId: string): Promise<string | undefined> {
+    const item = await this.get(reminderKey(approvalId));
+    return typeof item?.lastReminderAt === 'string' ? item.lastReminderAt : undefined;
   }
 
   // ---- action executions ----

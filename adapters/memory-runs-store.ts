@@ -50,6 +50,8 @@ const byRequestAscending = (a: ApprovalRecord, b: ApprovalRecord): number =>
 export class InMemoryRunsStore implements RunsStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly approvals = new Map<string, ApprovalRecord>();
+  /** The last reminder of each approval, kept apart from it as the table does. */
+  private readonly reminders = new Map<string, string>();
   private readonly executions = new Map<string, IdempotencyRecord>();
   private readonly autonomy = new Map<string, AutonomyRecord>();
   private readonly history: StoredHistoryEntry[] = [];
@@ -138,10 +140,14 @@ export class InMemoryRunsStore implements RunsStore {
 
   async markReminded(approvalId: string, at: string): Promise<void> {
     await yieldOnce();
-    const approval = this.approvals.get(approvalId);
-    // Like the adapter's condition: a decided approval is not reminded about.
-    if (approval?.status !== 'PENDING') return;
-    this.approvals.set(approvalId, { ...approval, lastReminderAt: at });
+    // Like the adapter's condition: the time never moves back.
+    const noted = this.reminders.get(approvalId);
+    if (noted === undefined || noted < at) this.reminders.set(approvalId, at);
+  }
+
+  async lastReminderAt(approvalId: string): Promise<string | undefined> {
+    await yieldOnce();
+    return this.reminders.get(approvalId);
   }
 
   async getExecution(key: string): Promise<IdempotencyRecord | undefined> {

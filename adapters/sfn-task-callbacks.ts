@@ -1,12 +1,7 @@
 /**
  * TaskCallbacks on Step Functions' callback API.
  */
-import {
-  SendTaskFailureCommand,
-  SendTaskHeartbeatCommand,
-  SendTaskSuccessCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { TaskCallbacks } from '../core/ports.js';
 
 /** Step Functions caps `cause` at 32,768 characters and `error` at 256. */
@@ -14,7 +9,7 @@ const MAX_CAUSE = 32_768;
 const MAX_ERROR = 256;
 
 /**
- * Sends task success, failure and heartbeats. Errors keep the SDK's names
+ * Sends task success and failure. Errors keep the SDK's names
  * (`TaskTimedOut`, `TaskDoesNotExist`, `InvalidToken`) so callers can tell a
  * task that is gone from a failure worth retrying.
  */
@@ -33,9 +28,5 @@ export class SfnTaskCallbacks implements TaskCallbacks {
         cause: cause.slice(0, MAX_CAUSE),
       }),
     );
-  }
-
-  async heartbeat(taskToken: string): Promise<void> {
-    await this.client.send(new SendTaskHeartbeatCommand({ taskToken }));
   }
 }

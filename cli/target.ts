@@ -5,9 +5,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { createKmsClient } from '../adapters/kms-keyed-hasher.js';
+import { type RecordKeyIds, recordKeyIdsSchema } from '../adapters/kms-record-keys.js';
 import { DEFAULT_STACK_NAMES, STACK_OUTPUTS } from '../core/stack-outputs.js';
 import { LOCAL_CREDENTIALS } from '../local/process/aws-env.js';
 import { readLocalState } from '../local/process/state-file.js';
@@ -35,6 +38,11 @@ export interface Target {
   readonly lineageTable: string;
   readonly eventBus: string;
   readonly workflows: Readonly<Record<string, TargetWorkflow>>;
+  /**
+   * Writer step -> its lineage record key: what records' MACs are verified with.
+   * Empty for a data stack deployed before records were authenticated.
+   */
+  readonly recordKeys: RecordKeyIds;
   /** The local bus's log of accepted events; only the local cloud has one. */
   readonly sinkFile?: string;
   readonly clients: {
@@ -42,6 +50,7 @@ export interface Target {
     readonly eventbridge: EventBridgeClient;
     readonly sfn: SFNClient;
     readonly lambda: LambdaClient;
+    readonly kms: KMSClient;
   };
 }
 
@@ -60,6 +69,7 @@ function localTarget(options: TargetOptions): Target {
     lineageTable: state.tables.lineage,
     eventBus: state.eventBus,
     sinkFile: state.sinkFile,
+    recordKeys: recordKeyIdsSchema.parse(state.recordKeys),
     workflows: Object.fromEntries(
       Object.entries(state.workflows).map(([id, w]) => [
         id,
@@ -71,6 +81,7 @@ function localTarget(options: TargetOptions): Target {
       eventbridge: new EventBridgeClient({ ...common, endpoint: state.endpoints.eventbridge }),
       sfn: new SFNClient({ ...common, endpoint: state.endpoints.sfn }),
       lambda: new LambdaClient({ ...common, endpoint: state.endpoints.lambda }),
+      kms: createKmsClient({ ...common, endpoint: state.endpoints.kms }),
     },
   };
 }
@@ -104,6 +115,7 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
     runsTable: requireOutput(data, STACK_OUTPUTS.runsTableName, dataStack),
     lineageTable: requireOutput(data, STACK_OUTPUTS.lineageTableName, dataStack),
     eventBus: requireOutput(data, STACK_OUTPUTS.eventBusName, dataStack),
+    recordKeys: recordKeyIdsSchema.parse(JSON.parse(data[STACK_OUTPUTS.recordKeys] || '{}')),
     workflows: Object.fromEntries(
       Object.entries(workflows).map(([id, w]) => [
         id,
@@ -115,6 +127,7 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
       eventbridge: new EventBridgeClient({ region }),
       sfn: new SFNClient({ region }),
       lambda: new LambdaClient({ region }),
+      kms: createKmsClient({ region }),
     },
   };
 }

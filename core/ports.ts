@@ -55,9 +55,28 @@ export interface KeyedHasher {
   hash(value: string): Promise<string>;
 }
 
+/**
+ * Seals the task token of an approval before it is stored, and opens it to
+ * answer the waiting run. A sealed token is bound to its approval id: one
+ * moved to another approval's item does not open. In AWS it is encrypted
+ * under a KMS key that only the request step may encrypt with and only the
+ * decide step may decrypt with, the approval id as encryption context.
+ *
+ * A sealed token is text, `<scheme>:v<version>:<base64>` (see
+ * `core/approval/task-token.ts`), never the token itself.
+ */
+export interface TaskTokenSeal {
+  /** The sealed form of `token`, bound to `approvalId`. */
+  seal(approvalId: string, token: string): Promise<string>;
+  /**
+   * The token `sealed` holds.
+   * @throws when it was sealed for another approval, under another key, or was altered.
+   */
+  open(approvalId: string, sealed: string): Promise<string>;
+}
+
 /** Step Functions' callback API, used with the task tokens of approval requests. */
 export interface TaskCallbacks {
   succeed(taskToken: string, output: unknown): Promise<void>;
   fail(taskToken: string, error: string, cause: string): Promise<void>;
-  heartbeat(taskToken: string): Promise<void>;
 }

@@ -12,6 +12,13 @@ export const ENV = {
   modelId: 'AWF_MODEL_ID',
   /** The KMS HMAC key of history keys (`keys` port); set only for steps that declare it. */
   historyKeyId: 'AWF_HISTORY_KEY_ID',
+  /**
+   * JSON object, writer step -> KMS key ARN: the step's own record key and those of the
+   * writers it verifies (`recordKeys` port); set only for steps that declare it.
+   */
+  recordKeys: 'AWF_RECORD_KEYS',
+  /** The KMS symmetric key approval task tokens are sealed with (`tokens` port); set only for steps that declare it. */
+  tokenKeyId: 'AWF_TOKEN_KEY_ID',
   /** Set only by the local cloud when it runs faster than the wall clock (`core/clock-scale.ts`). */
   localClock: 'AWF_LOCAL_CLOCK',
 } as const;

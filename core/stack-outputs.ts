@@ -6,6 +6,8 @@ export const STACK_OUTPUTS = {
   runsTableName: 'RunsTableName',
   lineageTableName: 'LineageTableName',
   eventBusName: 'EventBusName',
+  /** JSON object: writer step -> ARN of its lineage record key (KMS HMAC), for verifying records' MACs. */
+  recordKeys: 'RecordKeys',
   /** JSON object: workflow id -> { stateMachineArn, decideApprovalFunctionName }. */
   workflows: 'Workflows',
 } as const;

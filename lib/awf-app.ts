@@ -49,6 +49,8 @@ export function addAwfStacks(app: App, props: AwfStacksProps): AwfStacks {
     lineageTable: data.lineageTable,
     key: data.key,
     historyKey: data.historyKey,
+    recordKeys: data.recordKeys,
+    tokenKey: data.tokenKey,
     depsLockFilePath: props.depsLockFilePath,
   });
   return { data, workflows };

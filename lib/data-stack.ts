@@ -7,10 +7,13 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
+import { RECORD_WRITERS } from '../core/lineage/record-keys.js';
 import { STACK_OUTPUTS } from '../core/stack-outputs.js';
 import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../core/storage/table-layout.js';
 import { InfrastructurePropsError } from './errors.js';
 import { grantLineageAudit } from './grants/dynamodb.js';
+import { grantRecordKeysVerify, type RecordKeysByWriter } from './grants/keys.js';
+import { pascalCase } from './steps.js';
 
 /** Props of {@link AwfDataStack}. */
 export interface AwfDataStackProps extends StackProps {
@@ -23,9 +26,9 @@ export interface AwfDataStackProps extends StackProps {
 }
 
 /**
- * The customer-managed key, the history key (HMAC), the platform event bus
- * (with an archive), the runs table (state), the lineage table (evidence) and
- * the auditor role.
+ * The customer-managed key, the history key (HMAC), a lineage record key
+ * (HMAC) per writing step, the task token key, the platform event bus (with an archive), the runs
+ * table (state), the lineage table (evidence) and the auditor role.
  *
  * Termination protection is always on, and the tables and key are retained
  * when the stack is deleted: losing evidence must take a deliberate act.
@@ -34,6 +37,7 @@ export interface AwfDataStackProps extends StackProps {
  * const data = new AwfDataStack(app, 'AwfData', { env });
  * new GovernedWorkflow(stack, 'RefundTriage', {
  *   ..., lineageTable: data.lineageTable, key: data.key, historyKey: data.historyKey,
+ *   recordKeys: data.recordKeys, tokenKey: data.tokenKey,
  * });
  */
 export class AwfDataStack extends Stack {
@@ -45,6 +49,22 @@ export class AwfDataStack extends Stack {
    * key would make every stored hash unmatchable. HMAC keys do not rotate.
    */
   public readonly historyKey: kms.Key;
+  /**
+   * The lineage record keys: one HMAC key (`HMAC_256`, `GENERATE_VERIFY_MAC`)
+   * per step the lineage registry names as a writer (`AwfData/RecordKey<Step>`).
+   * Each record carries a MAC of its hash under its writer's key; only that
+   * step's role may `GenerateMac` with it. Retained: without a key, the MACs
+   * of its records could no longer be checked.
+   */
+  public readonly recordKeys: RecordKeysByWriter<kms.Key>;
+  /**
+   * The task token key (symmetric, `ENCRYPT_DECRYPT`, rotated yearly) under
+   * which approval task tokens are stored sealed, the approval id as
+   * encryption context: the request step's role may only `kms:Encrypt` with
+   * it, the decide step's only `kms:Decrypt`. Retained: without it, the runs
+   * waiting on an approval could no longer resume.
+   */
+  public readonly tokenKey: kms.Key;
   /** The platform bus: business events in, workflow and action events out. */
   public readonly eventBus: events.EventBus;
   /** The archive of every event on the bus, for replay. */
@@ -80,6 +100,26 @@ export class AwfDataStack extends Stack {
       description: 'awf: HMAC key of the history keys (customer ids, emails) stored as keyed hashes',
       keySpec: kms.KeySpec.HMAC_256,
       keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Like the history key: the account statement only; each role's use is an identity grant.
+    this.recordKeys = Object.fromEntries(
+      RECORD_WRITERS.map((step) => [
+        step,
+        new kms.Key(this, `RecordKey${pascalCase(step)}`, {
+          description: `awf: MACs of the lineage records the ${step} step writes`,
+          keySpec: kms.KeySpec.HMAC_256,
+          keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+          removalPolicy: RemovalPolicy.RETAIN,
+        }),
+      ]),
+    );
+
+    // Like the history key: the account statement only; the two steps' uses are identity grants.
+    this.tokenKey = new kms.Key(this, 'TaskTokenKey', {
+      description: 'awf: seals the Step Functions task tokens of pending approvals in the runs table',
+      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -134,7 +174,8 @@ export class AwfDataStack extends Stack {
 
     this.auditorRole = new iam.Role(this, 'AuditorRole', {
       assumedBy: new iam.AccountRootPrincipal(),
-      description: 'awf auditors: read the lineage table and its indexes, nothing else',
+      description:
+        "awf auditors: read the lineage table and its indexes, verify its records' MACs, nothing else",
       maxSessionDuration: Duration.hours(4),
     });
     this.grantReadLineage(this.auditorRole);
@@ -143,20 +184,29 @@ export class AwfDataStack extends Stack {
     new CfnOutput(this, STACK_OUTPUTS.lineageTableName, { value: this.lineageTable.tableName });
     new CfnOutput(this, STACK_OUTPUTS.eventBusName, { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'AuditorRoleArn', { value: this.auditorRole.roleArn });
+    new CfnOutput(this, STACK_OUTPUTS.recordKeys, {
+      description: 'writer step -> ARN of its lineage record key (kms:VerifyMac checks a record)',
+      value: this.toJsonString(
+        Object.fromEntries(Object.entries(this.recordKeys).map(([step, key]) => [step, key.keyArn])),
+      ),
+    });
   }
 
   /**
    * Lets `grantee` read the lineage and nothing else: `GetItem`,
    * `BatchGetItem`, `Query`, `Scan` and `DescribeTable` on the lineage table
-   * and each of its indexes (named, not `index/*`), and `kms:Decrypt` /
-   * `kms:DescribeKey` on the key through DynamoDB only. What the auditor role
+   * and each of its indexes (named, not `index/*`), `kms:Decrypt` /
+   * `kms:DescribeKey` on the key through DynamoDB only, and `kms:VerifyMac` on
+   * every record key (to check who wrote each record). What the auditor role
    * holds.
    *
    * @example
    * data.grantReadLineage(complianceReportFunction);
    */
   public grantReadLineage(grantee: iam.IGrantable): iam.Grant {
-    return grantLineageAudit(this.lineageTable, this.key, grantee);
+    return grantLineageAudit(this.lineageTable, this.key, grantee).combine(
+      grantRecordKeysVerify(Object.values(this.recordKeys), grantee),
+    );
   }
 
   /**

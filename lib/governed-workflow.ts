@@ -17,9 +17,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowSpecError } from '../core/errors.js';
+import { RECORD_WRITERS } from '../core/lineage/record-keys.js';
 import { ENV } from '../core/runtime-env.js';
 import { declaredPorts } from '../core/steps/definitions.js';
-import type { PortNeeds } from '../core/steps/ports.js';
+import { type PortNeeds, recordKeysVerified } from '../core/steps/ports.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
 import { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
@@ -32,7 +33,14 @@ import {
   grantRunsReadWrite,
 } from './grants/dynamodb.js';
 import { grantPutEventsMatching, grantPutWorkflowEvents } from './grants/events.js';
-import { grantHistoryKeyMac } from './grants/keys.js';
+import {
+  grantHistoryKeyMac,
+  grantRecordKeySign,
+  grantRecordKeysVerify,
+  grantTaskTokenOpen,
+  grantTaskTokenSeal,
+  type RecordKeysByWriter,
+} from './grants/keys.js';
 import { grantModelInvoke } from './grants/model-invoke.js';
 import {
   AWF_PACKAGE_ROOT,
@@ -74,6 +82,21 @@ export interface GovernedWorkflowProps {
    * such role may `kms:GenerateMac` on it, nothing else.
    */
   readonly historyKey: kms.IKey;
+  /**
+   * The lineage record keys (`AwfDataStack.recordKeys`): an HMAC key per step
+   * the lineage registry names as a writer. Each step role may
+   * `kms:GenerateMac` with its own key only, and `kms:VerifyMac` with the keys
+   * of the writers its definition declares it verifies.
+   */
+  readonly recordKeys: RecordKeysByWriter;
+  /**
+   * The symmetric key (`ENCRYPT_DECRYPT`) approval task tokens are stored
+   * sealed with (`AwfDataStack.tokenKey`): the step that declares
+   * `tokens: 'seal'` may only `kms:Encrypt` with it, the one that declares
+   * `tokens: 'open'` only `kms:Decrypt`, each only with an `approvalId`
+   * encryption context.
+   */
+  readonly tokenKey: kms.IKey;
   /**
    * The state machine definition.
    * @default - statemachines/governed-workflow.asl.json
@@ -121,7 +144,7 @@ export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeou
  * const refunds = new GovernedWorkflow(stack, 'RefundTriage', {
  *   pack: await loadWorkflowPack(packDir), packDir,
  *   eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
- *   historyKey: data.historyKey,
+ *   historyKey: data.historyKey, recordKeys: data.recordKeys, tokenKey: data.tokenKey,
  * });
  * refunds.grantDecideApprovals(approverRole);
  */
@@ -145,6 +168,7 @@ export class GovernedWorkflow extends Construct {
   private readonly eventBus: events.IEventBus;
   private readonly lineageTable: dynamodb.ITable;
   private readonly key: kms.IKey;
+  private readonly recordKeys: RecordKeysByWriter;
 
   constructor(scope: Construct, id: string, props: GovernedWorkflowProps) {
     super(scope, id);
@@ -157,6 +181,7 @@ export class GovernedWorkflow extends Construct {
     this.eventBus = props.eventBus;
     this.lineageTable = props.lineageTable;
     this.key = props.key;
+    this.recordKeys = props.recordKeys;
     const logRetention = props.logRetention ?? logs.RetentionDays.SIX_MONTHS;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -187,6 +212,8 @@ export class GovernedWorkflow extends Construct {
           [ENV.eventBus]: props.eventBus.eventBusName,
           ...(declaredPorts(step).model ? { [ENV.modelId]: spec.agent.modelId } : {}),
           ...(declaredPorts(step).keys ? { [ENV.historyKeyId]: props.historyKey.keyArn } : {}),
+          ...(declaredPorts(step).recordKeys ? { [ENV.recordKeys]: this.recordKeyIdsOf(step) } : {}),
+          ...(declaredPorts(step).tokens ? { [ENV.tokenKeyId]: props.tokenKey.keyArn } : {}),
         },
         logKey: props.key,
         logRetention,
@@ -205,7 +232,7 @@ export class GovernedWorkflow extends Construct {
     // Grant: what each step's definition declares, one explicit grant per declared port.
     this.stateMachine = this.buildStateMachine(props, steps, logRetention);
     for (const step of STEP_NAMES) {
-      this.grantPorts(props, declaredPorts(step), steps[step].role);
+      this.grantPorts(props, step, declaredPorts(step), steps[step].role);
     }
     grantQueueDelivery(this.deadLetterQueue, props.key, steps.remind.role);
 
@@ -228,7 +255,7 @@ export class GovernedWorkflow extends Construct {
     );
 
     this.reminderSchedule = new events.Rule(this, 'ReminderSchedule', {
-      description: `awf ${spec.id}: remind approvers and heartbeat pending approvals`,
+      description: `awf ${spec.id}: remind approvers of pending approvals`,
       schedule: events.Schedule.rate(Duration.seconds(this.timeouts.reminderIntervalSeconds)),
     });
     this.reminderSchedule.addTarget(
@@ -284,8 +311,9 @@ export class GovernedWorkflow extends Construct {
   /**
    * Lets `grantee` read the lineage, as the data stack's auditor role does:
    * `GetItem`, `BatchGetItem`, `Query`, `Scan` and `DescribeTable` on the
-   * lineage table and each of its indexes, and `kms:Decrypt` /
-   * `kms:DescribeKey` on the key through DynamoDB only. Never a write.
+   * lineage table and each of its indexes, `kms:Decrypt` /
+   * `kms:DescribeKey` on the key through DynamoDB only, and `kms:VerifyMac`
+   * on every record key. Never a write, never a MAC.
    *
    * The lineage table is shared by the workflows of a data stack and keyed by
    * run, so the grant reads every workflow's records, not only this one's.
@@ -294,7 +322,30 @@ export class GovernedWorkflow extends Construct {
    * refunds.grantReadLineage(complianceReportFunction);
    */
   public grantReadLineage(grantee: iam.IGrantable): iam.Grant {
-    return grantLineageAudit(this.lineageTable, this.key, grantee);
+    return grantLineageAudit(this.lineageTable, this.key, grantee).combine(
+      grantRecordKeysVerify(Object.values(this.recordKeys), grantee),
+    );
+  }
+
+  /** The record key of a writer step. @throws InfrastructurePropsError when recordKeys lacks it. */
+  private recordKeyOf(step: StepName): kms.IKey {
+    const key = this.recordKeys[step];
+    if (key === undefined) {
+      throw new InfrastructurePropsError(
+        `recordKeys must hold a key for the ${step} step, got keys for ${Object.keys(this.recordKeys).join(', ') || 'no step'}`,
+        this,
+      );
+    }
+    return key;
+  }
+
+  /** `AWF_RECORD_KEYS` of a step: its own record key, and those of the writers it verifies, by step. */
+  private recordKeyIdsOf(step: StepName): string {
+    const need = declaredPorts(step).recordKeys;
+    const steps = [...new Set([...(need === undefined ? [] : [step]), ...recordKeysVerified(need)])];
+    return Stack.of(this).toJsonString(
+      Object.fromEntries(steps.map((writer) => [writer, this.recordKeyOf(writer).keyArn])),
+    );
   }
 
   /** Where the step Lambdas are bundled: the given lock file's folder, else the app awf is installed in. */
@@ -311,7 +362,7 @@ export class GovernedWorkflow extends Construct {
   }
 
   /** Grants a step's role exactly the ports its definition declares. */
-  private grantPorts(props: GovernedWorkflowProps, needs: PortNeeds, role: iam.Role): void {
+  private grantPorts(props: GovernedWorkflowProps, step: StepName, needs: PortNeeds, role: iam.Role): void {
     const { spec } = props.pack;
     const stack = Stack.of(this);
     if (needs.lineage === 'append') grantLineageAppend(props.lineageTable, props.key, role);
@@ -331,8 +382,22 @@ export class GovernedWorkflow extends Construct {
         destinationRegions: props.modelDestinationRegions,
       });
     }
-    if (needs.callbacks === 'answer') this.stateMachine.grantTaskResponse(role);
+    // Success and failure only: no step heartbeats an approval wait (it ends at its own TimeoutSeconds).
+    if (needs.callbacks === 'answer') {
+      this.stateMachine.grant(role, 'states:SendTaskSuccess', 'states:SendTaskFailure');
+    }
     if (needs.keys === 'mac') grantHistoryKeyMac(props.historyKey, role);
+    if (needs.tokens === 'seal') grantTaskTokenSeal(props.tokenKey, role);
+    if (needs.tokens === 'open') grantTaskTokenOpen(props.tokenKey, role);
+    if (needs.recordKeys !== undefined) {
+      grantRecordKeySign(this.recordKeyOf(step), role);
+      const verified = recordKeysVerified(needs.recordKeys);
+      if (verified.length > 0)
+        grantRecordKeysVerify(
+          verified.map((writer) => this.recordKeyOf(writer)),
+          role,
+        );
+    }
   }
 
   /**
@@ -397,7 +462,6 @@ export class GovernedWorkflow extends Construct {
       {
         numbers: {
           ApprovalTimeoutSeconds: this.timeouts.approvalTimeoutSeconds,
-          ApprovalHeartbeatSeconds: this.timeouts.approvalHeartbeatSeconds,
           ExecutionTimeoutSeconds: this.timeouts.executionTimeoutSeconds,
         },
         strings: {
@@ -479,6 +543,8 @@ function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps)
     }
   }
   validateHistoryKey(workflow, props);
+  validateRecordKeys(workflow, props);
+  validateTokenKey(workflow, props);
   if (props.pack.prompt.trim() === '') {
     throw new WorkflowSpecError(spec.id, [
       `agent.prompt: expected a non-empty prompt in ${spec.agent.prompt}, got ""`,
@@ -502,6 +568,59 @@ function validateHistoryKey(workflow: GovernedWorkflow, props: GovernedWorkflowP
   if (keySpec !== kms.KeySpec.HMAC_256 || keyUsage !== kms.KeyUsage.GENERATE_VERIFY_MAC) {
     throw new InfrastructurePropsError(
       `historyKey must have keySpec HMAC_256 and keyUsage GENERATE_VERIFY_MAC, got ${String(keySpec ?? 'SYMMETRIC_DEFAULT')} / ${String(keyUsage ?? 'ENCRYPT_DECRYPT')} (${props.historyKey.node.path})`,
+      workflow,
+    );
+  }
+}
+
+/** A record key per writer of the lineage registry, each its own HMAC key. */
+function validateRecordKeys(workflow: GovernedWorkflow, props: GovernedWorkflowProps): void {
+  const missing = RECORD_WRITERS.filter((step) => props.recordKeys[step] === undefined);
+  if (missing.length > 0) {
+    throw new InfrastructurePropsError(
+      `recordKeys must hold a key for every lineage writer (${RECORD_WRITERS.join(', ')}), got none for ${missing.join(', ')}`,
+      workflow,
+    );
+  }
+  const keys = Object.entries(props.recordKeys).filter(([, key]) => key !== undefined) as [
+    string,
+    kms.IKey,
+  ][];
+  for (const [step, key] of keys) {
+    const shared = keys.find(([other, otherKey]) => other !== step && otherKey === key);
+    if (key === props.key || key === props.historyKey || shared !== undefined) {
+      throw new InfrastructurePropsError(
+        `recordKeys.${step} must be an HMAC key of its own, got a key also used as ${shared ? `recordKeys.${shared[0]}` : key === props.key ? 'props.key' : 'props.historyKey'} (${key.node.path})`,
+        workflow,
+      );
+    }
+  }
+}
+
+/** The task token key must be a symmetric encryption key of its own; checked where the key is defined in this app. */
+function validateTokenKey(workflow: GovernedWorkflow, props: GovernedWorkflowProps): void {
+  const shared: [string, kms.IKey][] = [
+    ['props.key', props.key],
+    ['props.historyKey', props.historyKey],
+    ...Object.entries(props.recordKeys)
+      .map(([step, key]): [string, kms.IKey | undefined] => [`recordKeys.${step}`, key])
+      .filter((entry): entry is [string, kms.IKey] => entry[1] !== undefined),
+  ];
+  const same = shared.find(([, key]) => key === props.tokenKey);
+  if (same !== undefined) {
+    throw new InfrastructurePropsError(
+      `tokenKey must be a key of its own, got the key also used as ${same[0]} (${props.tokenKey.node.path})`,
+      workflow,
+    );
+  }
+  const cfnKey = props.tokenKey.node.defaultChild;
+  if (!(cfnKey instanceof kms.CfnKey)) return;
+  const stack = Stack.of(cfnKey);
+  const keySpec: unknown = stack.resolve(cfnKey.keySpec) ?? kms.KeySpec.SYMMETRIC_DEFAULT;
+  const keyUsage: unknown = stack.resolve(cfnKey.keyUsage) ?? kms.KeyUsage.ENCRYPT_DECRYPT;
+  if (keySpec !== kms.KeySpec.SYMMETRIC_DEFAULT || keyUsage !== kms.KeyUsage.ENCRYPT_DECRYPT) {
+    throw new InfrastructurePropsError(
+      `tokenKey must have keySpec SYMMETRIC_DEFAULT and keyUsage ENCRYPT_DECRYPT, got ${String(keySpec)} / ${String(keyUsage)} (${props.tokenKey.node.path})`,
       workflow,
     );
   }

@@ -21,6 +21,7 @@
  * const refunds = new GovernedWorkflow(stack, 'RefundTriage', {
  *   pack: await loadWorkflowPack(packDir), packDir,
  *   eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
+ *   historyKey: data.historyKey, recordKeys: data.recordKeys,
  * });
  * refunds.grantDecideApprovals(approversRole);
  */
@@ -56,4 +57,5 @@ export {
   type WorkflowTimeouts,
   workflowTimeouts,
 } from './governed-workflow.js';
+export type { RecordKeysByWriter } from './grants/keys.js';
 export { AwfWorkflowsStack, type AwfWorkflowsStackProps, type PackAtDir } from './workflows-stack.js';

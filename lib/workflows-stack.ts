@@ -11,6 +11,7 @@ import { STACK_OUTPUTS } from '../core/stack-outputs.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
 import { InfrastructurePropsError } from './errors.js';
 import { GovernedWorkflow } from './governed-workflow.js';
+import type { RecordKeysByWriter } from './grants/keys.js';
 import { pascalCase } from './steps.js';
 
 /** A workflow pack and the folder it was loaded from. */
@@ -30,6 +31,10 @@ export interface AwfWorkflowsStackProps extends StackProps {
   readonly key: kms.IKey;
   /** The HMAC key steps hash history keys with (`AwfDataStack.historyKey`). */
   readonly historyKey: kms.IKey;
+  /** The lineage record keys, one per writing step (`AwfDataStack.recordKeys`). */
+  readonly recordKeys: RecordKeysByWriter;
+  /** The key approval task tokens are sealed with (`AwfDataStack.tokenKey`). */
+  readonly tokenKey: kms.IKey;
   /**
    * How long step and state machine logs are kept.
    * @default logs.RetentionDays.SIX_MONTHS
@@ -51,7 +56,7 @@ export interface AwfWorkflowsStackProps extends StackProps {
  * @example
  * new AwfWorkflowsStack(app, 'AwfWorkflows', {
  *   env, packs, eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
- *   historyKey: data.historyKey,
+ *   historyKey: data.historyKey, recordKeys: data.recordKeys, tokenKey: data.tokenKey,
  * });
  */
 export class AwfWorkflowsStack extends Stack {
@@ -82,6 +87,8 @@ export class AwfWorkflowsStack extends Stack {
         lineageTable: props.lineageTable,
         key: props.key,
         historyKey: props.historyKey,
+        recordKeys: props.recordKeys,
+        tokenKey: props.tokenKey,
         logRetention: props.logRetention,
         depsLockFilePath: props.depsLockFilePath,
       });

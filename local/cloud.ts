@@ -255,6 +255,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         kms: kms.endpoint,
       },
       tables: { runs: topology.runsTable, lineage: topology.lineageTable },
+      recordKeys: { ...topology.recordKeys },
       eventBus: topology.eventBus,
       workflows: Object.fromEntries(
         Object.values(topology.workflows).map((w) => [
@@ -379,7 +380,7 @@ function describeEndpoints(cloud: LocalCloud, options: LocalCloudOptions): strin
     [
       'kms',
       state.endpoints.kms,
-      `${cloud.kms.kms.keys.filter((key) => key.keyUsage === 'GENERATE_VERIFY_MAC').length} HMAC key(s)${options.inMemory ? ', in memory' : `, material in ${join(cloud.stateDir, 'kms')}`}`,
+      `${cloud.kms.kms.keys.filter((key) => key.keyUsage === 'GENERATE_VERIFY_MAC').length} HMAC key(s), ${cloud.kms.kms.keys.filter((key) => key.keyUsage === 'ENCRYPT_DECRYPT').length} encryption key(s)${options.inMemory ? ', in memory' : `, material in ${join(cloud.stateDir, 'kms')}`}`,
     ],
   ];
   return rows.map(([name, endpoint, note]) => `  ${name.padEnd(12)}${endpoint.padEnd(24)}${note}`);

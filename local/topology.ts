@@ -4,8 +4,8 @@
  * machine and step functions. `.awf/local.json` carries it to the CLI.
  *
  * Everything is read from the template, never from a second description:
- * - tables and bus from the data stack's outputs (the same outputs the CLI
- *   reads from a deployed stack);
+ * - tables, bus and lineage record keys from the data stack's outputs (the
+ *   same outputs the CLI reads from a deployed stack);
  * - a workflow's state machine names its step functions in its
  *   `DefinitionSubstitutions` (`AdmitFunctionArn`, ...); the functions carry
  *   the workflow id in `AWF_WORKFLOW_ID`;
@@ -33,6 +33,8 @@ export interface Topology {
   readonly lineageTable: string;
   readonly eventBus: string;
   readonly workflows: Readonly<Record<string, WorkflowTopology>>;
+  /** Writer step -> ARN of its lineage record key, from the data stack's `RecordKeys` output. */
+  readonly recordKeys: Readonly<Record<string, string>>;
 }
 
 const FUNCTION_ARN_SUBSTITUTION = /^(.+)FunctionArn$/;
@@ -58,6 +60,18 @@ function outputValue(template: LocalTemplate, outputName: string): string {
   throw new TemplateError(
     `no stack of the cloud assembly has the output "${outputName}" (stacks: ${template.stacks.map((s) => s.stackName).join(', ')})`,
   );
+}
+
+/** The `RecordKeys` output: writer step -> record key ARN. @throws TemplateError when it is not such an object. */
+function recordKeysOf(template: LocalTemplate): Record<string, string> {
+  const text = outputValue(template, STACK_OUTPUTS.recordKeys);
+  const parsed: unknown = JSON.parse(text);
+  if (!isRecord(parsed) || !Object.values(parsed).every((value) => typeof value === 'string')) {
+    throw new TemplateError(
+      `the output "${STACK_OUTPUTS.recordKeys}" must map steps to key ARNs, got ${text}`,
+    );
+  }
+  return parsed as Record<string, string>;
 }
 
 /** The step name a function's construct path gives it: the folder before `Function`, in kebab case. */
@@ -130,5 +144,6 @@ export function topologyOf(template: LocalTemplate, functions: readonly LocalFun
     lineageTable: outputValue(template, STACK_OUTPUTS.lineageTableName),
     eventBus: outputValue(template, STACK_OUTPUTS.eventBusName),
     workflows,
+    recordKeys: recordKeysOf(template),
   };
 }

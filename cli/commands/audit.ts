@@ -1,8 +1,12 @@
 /**
- * `awf audit trail RUN`: the run's lineage records in order, with the chain verified.
+ * `awf audit trail RUN`: the run's lineage records in order, with the chain
+ * verified and each record's MAC checked against the key of the step the
+ * lineage registry names as its writer.
  */
 
-import { verifyChain } from '../../core/lineage/verify.js';
+import { KmsRecordKeys } from '../../adapters/kms-record-keys.js';
+import { verifyChain, verifyRecordMacs } from '../../core/lineage/verify.js';
+import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
 import { TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
@@ -28,22 +32,40 @@ async function runEnded(target: Target, runId: string): Promise<boolean | undefi
   }
 }
 
-/** Prints a run's lineage chain and whether it verifies. */
+/**
+ * Prints a run's lineage chain, whether it verifies, and the records whose MAC
+ * does not verify under their registry writer's key (forged). Exit code 2
+ * when the chain is broken or any record is forged.
+ *
+ * @throws Error when the target names no record keys (a data stack deployed
+ *   before records were authenticated), or when a key cannot be used.
+ */
 export async function auditTrail(target: Target, runId: string, options: OutputOptions): Promise<void> {
+  if (Object.keys(target.recordKeys).length === 0) {
+    throw new Error(
+      `no lineage record keys: the data stack has no ${STACK_OUTPUTS.recordKeys} output, so no record's MAC can be checked`,
+    );
+  }
   const [records, ended] = await Promise.all([
     storesOf(target).lineage.chain(runId),
     runEnded(target, runId),
   ]);
   if (records.length === 0) throw new Error(`no lineage records for ${runId}`);
   const verification = verifyChain(records, { ended: ended ?? false });
+  const macs = await verifyRecordMacs(
+    records,
+    new KmsRecordKeys({ client: target.clients.kms, keyIds: target.recordKeys }),
+  );
+  const forgedSeqs = new Set(macs.forged.map((forged) => forged.seq));
   const endChecked = ended !== undefined;
-  print({ runId, records, verification, endChecked }, options, (r) =>
+  print({ runId, records, verification, forged: macs.forged, endChecked }, options, (r) =>
     [
       renderTable(r.records, [
         { heading: 'seq', value: (x) => x.seq },
         { heading: 'at', value: (x) => x.at },
         { heading: 'type', value: (x) => x.type },
         { heading: 'actor', value: (x) => x.actor },
+        { heading: 'mac', value: (x) => (forgedSeqs.has(x.seq) ? 'FORGED' : 'ok') },
         { heading: 'data', value: (x) => summarize(x.data) },
       ]),
       '',
@@ -52,7 +74,12 @@ export async function auditTrail(target: Target, runId: string, options: OutputO
             r.endChecked ? '' : ' (run status unreadable: the end of the chain was not checked)'
           }`
         : `CHAIN BROKEN:\n${r.verification.problems.map((p) => `  seq ${p.seq}: ${p.problem}`).join('\n')}`,
+      r.forged.length === 0
+        ? "records authenticated: every record's MAC verifies under the key of its writer in the lineage registry"
+        : `FORGED RECORDS:\n${r.forged
+            .map((f) => `  seq ${f.seq} ${f.type} (writer: ${f.expectedWriter ?? 'none'}): ${f.problem}`)
+            .join('\n')}`,
     ].join('\n'),
   );
-  if (!verification.ok) process.exitCode = 2;
+  if (!verification.ok || !macs.ok) process.exitCode = 2;
 }

@@ -12,17 +12,24 @@ import { hashOf } from '../hash.js';
 import type { Clock } from '../ports.js';
 import { GENESIS_HASH, type LineageDraft, type LineageRecord, type LineageStore } from './record.js';
 
-/** A lineage record before its hash is computed (a stored record's `hash` is ignored if present). */
-export type UnhashedLineageRecord = Omit<LineageRecord, 'hash'> & { readonly hash?: string };
+/** A lineage record before its hash is computed (a stored record's `hash` and `mac` are ignored if present). */
+export type UnhashedLineageRecord = Omit<LineageRecord, 'hash' | 'mac'> & {
+  readonly hash?: string;
+  readonly mac?: string;
+};
+
+/** Makes a record's MAC from its hash, under the writing step's key (see `RecordKeys`). */
+export type RecordSigner = (hash: string) => Promise<string>;
 
 /**
- * The hash of a record: SHA-256 of the canonical JSON of every field except `hash`.
+ * The hash of a record: SHA-256 of the canonical JSON of every field except
+ * `hash` and `mac` (the MAC is made over the hash, so it cannot be inside it).
  *
  * @example
  * const record = { ...unhashed, hash: computeRecordHash(unhashed) };
  */
 export function computeRecordHash(record: UnhashedLineageRecord): string {
-  const { hash: _ignored, ...rest } = record;
+  const { hash: _ignored, mac: _mac, ...rest } = record;
   return hashOf(rest);
 }
 
@@ -47,6 +54,12 @@ export interface AppendOptions {
    * @default - the head is read before each attempt
    */
   readonly knownHead?: LineageRecord | null;
+  /**
+   * Makes the record's `mac` from its hash; the writer step's key signs
+   * (`lineageWriter` always passes it).
+   * @default - no `mac`: the record verifies as unauthenticated
+   */
+  readonly sign?: RecordSigner;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 10;
@@ -90,12 +103,13 @@ function assertHeadIntact(chainId: string, head: LineageRecord): void {
   }
 }
 
-function buildRecord(
+async function buildRecord(
   chainId: string,
   draft: LineageDraft,
   head: LineageRecord | undefined,
   at: string,
-): LineageRecord {
+  sign: RecordSigner | undefined,
+): Promise<LineageRecord> {
   const unhashed: UnhashedLineageRecord = {
     ...draft,
     chainId,
@@ -104,7 +118,8 @@ function buildRecord(
     entityKey: `${draft.workflowId}#${draft.entityId}`,
     prevHash: head === undefined ? GENESIS_HASH : head.hash,
   };
-  return { ...unhashed, hash: computeRecordHash(unhashed) };
+  const hash = computeRecordHash(unhashed);
+  return sign === undefined ? { ...unhashed, hash } : { ...unhashed, hash, mac: await sign(hash) };
 }
 
 /**
@@ -140,7 +155,7 @@ export async function appendLineage(
     const head = known === undefined ? await store.head(chainId) : (known ?? undefined);
     known = undefined;
     if (head !== undefined) assertHeadIntact(chainId, head);
-    const record = buildRecord(chainId, normalized, head, clock().toISOString());
+    const record = await buildRecord(chainId, normalized, head, clock().toISOString(), options.sign);
     if (await store.putIfAbsent(record)) return record;
     if (attempt < maxAttempts) await backoff(attempt);
   }
@@ -160,6 +175,7 @@ export async function appendLineage(
  * deleted, so the conditional put of `seq` 0 itself says whether the chain
  * already existed, in one request instead of two.
  *
+ * @param sign makes the record's `mac` (see `AppendOptions.sign`)
  * @returns the record written, or undefined when the chain already existed.
  * @throws LineageWriteError when the draft holds a value JSON cannot represent.
  */
@@ -168,7 +184,8 @@ export async function appendFirstLineage(
   clock: Clock,
   chainId: string,
   draft: LineageDraft,
+  sign?: RecordSigner,
 ): Promise<LineageRecord | undefined> {
-  const record = buildRecord(chainId, normalizeDraft(draft), undefined, clock().toISOString());
+  const record = await buildRecord(chainId, normalizeDraft(draft), undefined, clock().toISOString(), sign);
   return (await store.putIfAbsent(record)) ? record : undefined;
 }

@@ -27,3 +27,16 @@ export class MalformedLineageRecordError extends AwfError {
     this.name = 'MalformedLineageRecordError';
   }
 }
+
+/**
+ * A record whose MAC is missing, or does not verify under the record key of
+ * the step the registry names as its type's writer (or whose content does not
+ * match its hash): written by someone other than that step. A step that
+ * relies on another step's record refuses to act on it.
+ */
+export class ForgedLineageRecordError extends AwfError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ForgedLineageRecordError';
+  }
+}

@@ -4,7 +4,8 @@
  * A record is written once (conditional put) and never updated. `hash` is the
  * SHA-256 of the canonical JSON of every other field, `prevHash` the previous
  * record's hash (64 zeros for the first), so any edit, deletion or reorder
- * breaks the chain.
+ * breaks the chain. `mac` authenticates the record: only the step the
+ * registry names as the type's writer holds the key that makes it.
  */
 
 import type { LineageRecordType } from './registry.js';
@@ -54,6 +55,13 @@ export interface LineageRecord extends LineageDraft {
   readonly entityKey: string;
   readonly prevHash: string;
   readonly hash: string;
+  /**
+   * The MAC of `hash` under the record key of the step the registry names as
+   * the type's writer (`core/lineage/record-keys.ts`), lowercase hex. Not
+   * covered by `hash`. Absent in records written before records were
+   * authenticated; verification reports those as unauthenticated.
+   */
+  readonly mac?: string;
 }
 
 /**

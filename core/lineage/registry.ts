@@ -9,6 +9,7 @@
  * reading as absent. docs/AUDIT.md's record table is checked against it.
  */
 import { z } from 'zod';
+import { approvalRequirementSchema } from '../approval/requirement.js';
 import { logOnlyEvaluationSchema } from '../policy/log-only.js';
 import { ESCALATION_REASONS, GATE_DECISIONS, proposalSchema, RUN_STATUSES } from '../steps/contracts.js';
 import type { StepName } from '../steps/step-names.js';
@@ -131,6 +132,8 @@ export const LINEAGE_REGISTRY = {
       shadow: z.boolean(),
       /** Absent in records written before log-only policies, and when none was evaluated. */
       logOnly: z.array(logOnlyEvaluationSchema).optional(),
+      /** With REQUIRE_APPROVAL: who must approve and how many. */
+      approval: approvalRequirementSchema.optional(),
     }),
     'per proposal: the Cedar decision, the determining policy ids, any error, the autonomy level, the final decision, what each log-only policy would have decided (`logOnly`); `versions.policySetHash`',
   ),
@@ -145,10 +148,16 @@ export const LINEAGE_REGISTRY = {
       reasons: strings,
       bindingHash: z.string(),
       approverRoles: strings,
-      excludedApprovers: strings,
+      /** How many distinct principals must approve (1 in records written before quorums). */
+      quorum: z.number().int().min(1).optional(),
+      distinctRoles: z.boolean().optional(),
+      /** Written before excluded approvers were hashed; newer records keep only the hashes. */
+      excludedApprovers: strings.optional(),
+      /** Keyed hashes of the principals the case names (separation of duties), never their names. */
+      excludedApproverHashes: strings.optional(),
       expiresAt: z.string(),
     }),
-    'the exact action, its risk, the approver roles, who may not approve (separation of duties), the expiry, the binding hash',
+    'the exact action, its risk, the approver roles and quorum, who may not approve (separation of duties, as keyed hashes), the expiry, the binding hash',
   ),
   'approval.decided': entry(
     'decide-approval',
@@ -161,6 +170,19 @@ export const LINEAGE_REGISTRY = {
       bindingHash: z.string(),
     }),
     'the approver (`actor`), the decision, the reason, the binding hash',
+  ),
+  'approval.refused': entry(
+    'decide-approval',
+    z.object({
+      approvalId: z.string(),
+      proposalId: z.string(),
+      /** The principal the decision was made as, as given. */
+      principal: z.string(),
+      decision: z.enum(['APPROVE', 'REJECT']),
+      /** Why the decision was refused. */
+      refusal: z.string(),
+    }),
+    'a decision that was refused: who it was made as, what it was, and why (not an approver, wrong role, named in the case, already decided, expired)',
   ),
   'approval.expired': entry(
     'escalate',
@@ -186,8 +208,9 @@ export const LINEAGE_REGISTRY = {
       result: json,
       decision: z.enum(GATE_DECISIONS),
       approvalId: z.string().optional(),
+      approvers: strings.optional(),
     }),
-    'what ran, through which connector, with what result, the decision it ran under and its approval id; `versions.policySetHash`',
+    'what ran, through which connector, with what result, the decision it ran under, its approval id and the approvers the lineage counted; `versions.policySetHash`',
   ),
   'action.refused': entry(
     'act',
@@ -196,14 +219,17 @@ export const LINEAGE_REGISTRY = {
       proposalId: z.string().min(1),
       action: z.string().min(1),
       input: json,
-      /** `decision`: deciding again just before the effect gave DENY; `cap`: the ledger refused the entry. */
-      refusal: z.enum(['decision', 'cap']),
+      /**
+       * `decision`: deciding again just before the effect did not allow it; `approval`: the
+       * lineage does not hold the approvals it needs; `cap`: the ledger refused the entry.
+       */
+      refusal: z.enum(['decision', 'approval', 'cap']),
       reasons: strings,
       cap: z
         .object({ name: z.string(), total: z.number(), amount: z.number(), limit: z.number() })
         .optional(),
     }),
-    'an allowed action did not run: the decision at the moment of the effect was DENY, or a cap ledger refused its entry (amounts in ten-thousandths); the run escalates',
+    'an allowed action did not run: the decision at the moment of the effect did not allow it, the lineage does not hold its approvals, or a cap ledger refused its entry (amounts in ten-thousandths); the run escalates',
   ),
   'run.completed': entry(
     'complete',

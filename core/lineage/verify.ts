@@ -7,9 +7,12 @@
  * record shows), or that the newest record was not replaced together with a
  * recomputed hash. The table's deletion protection, the absence of any
  * update/delete permission and the stream-driven tamper alarm cover those.
+ * Nor who wrote a record: {@link verifyRecordMacs} checks each record's MAC
+ * against the key of the step the registry names as its writer.
  */
 import { computeRecordHash } from './chain.js';
 import { GENESIS_HASH, type LineageRecord, type LineageRecordType } from './record.js';
+import { type ForgedRecord, macProblem, type RecordKeys } from './record-keys.js';
 
 /** Record types that close a chain: nothing is appended after them. */
 export const TERMINAL_LINEAGE_TYPES: readonly LineageRecordType[] = [
@@ -117,4 +120,35 @@ export function verifyChain(
     });
   }
   return { ok: problems.length === 0, problems };
+}
+
+/** The verdict on who wrote a chain's records. */
+export interface MacVerification {
+  readonly ok: boolean;
+  /** Records the registry's writer did not make (no MAC, a MAC under another key, an unknown type), in `seq` order. */
+  readonly forged: readonly ForgedRecord[];
+}
+
+/**
+ * Checks every record's MAC against the record key of the step the lineage
+ * registry names as its type's writer. A record with no MAC (written before
+ * records were authenticated, or put directly in the table), a MAC that does
+ * not verify under that key (made with another step's key, or invented), or
+ * a type the registry does not know is reported as forged, naming its `seq`,
+ * type and expected writer.
+ *
+ * Run it beside {@link verifyChain}: a MAC covers the stored `hash`, and only
+ * `verifyChain` checks that the content still hashes to it.
+ *
+ * @throws what `keys.verify` throws when a writer's key cannot be used (access denied, unknown key).
+ * @example
+ * const { forged } = await verifyRecordMacs(records, recordKeys);
+ */
+export async function verifyRecordMacs(
+  records: readonly LineageRecord[],
+  keys: Pick<RecordKeys, 'verify'>,
+): Promise<MacVerification> {
+  const found = await Promise.all(records.map((record) => macProblem(record, keys)));
+  const forged = found.filter((problem): problem is ForgedRecord => problem !== undefined);
+  return { ok: forged.length === 0, forged };
 }

@@ -5,7 +5,8 @@
  * gives to another step, or whose data is not the registered shape (a missing
  * field, a wrong type, a field the registry does not name), is refused before
  * anything is written, so the evidence only ever holds records their readers
- * can parse.
+ * can parse. Every record it appends carries a MAC of its hash under the
+ * step's own record key (`record-keys.ts`).
  */
 import type { Clock } from '../ports.js';
 import type { StepName } from '../steps/step-names.js';
@@ -13,6 +14,7 @@ import { storabilityProblems } from '../storable.js';
 import { type AppendOptions, appendFirstLineage, appendLineage } from './chain.js';
 import { LineageRegistryError } from './errors.js';
 import type { LineageDraft, LineageRecord, LineageStore } from './record.js';
+import type { RecordKeys } from './record-keys.js';
 import { LINEAGE_REGISTRY, type LineageData, type LineageRecordType } from './registry.js';
 
 /** A draft whose `data` is typed by its record type. */
@@ -79,21 +81,28 @@ export function checkLineageDraft(step: StepName, draft: LineageDraft): void {
 }
 
 /**
- * The lineage writer of one step.
+ * The lineage writer of one step: computes each record's hash, then its MAC
+ * under the step's record key (`keys.sign(step, hash)`), then puts it.
  * @example
- * const lineage = lineageWriter('ground', store, clock);
+ * const lineage = lineageWriter('ground', ports.lineage, ports.clock, ports.recordKeys);
  * await lineage.append(run.runId, { type: 'context.grounded', actor: 'awf:ground', ... });
  */
-export function lineageWriter(step: StepName, store: LineageStore, clock: Clock): LineageWriter {
+export function lineageWriter(
+  step: StepName,
+  store: LineageStore,
+  clock: Clock,
+  keys: Pick<RecordKeys, 'sign'>,
+): LineageWriter {
+  const sign = (hash: string) => keys.sign(step, hash);
   return {
     step,
     async append(chainId, draft, options) {
       checkLineageDraft(step, draft);
-      return appendLineage(store, clock, chainId, draft, options);
+      return appendLineage(store, clock, chainId, draft, { ...options, sign });
     },
     async appendFirst(chainId, draft) {
       checkLineageDraft(step, draft);
-      return appendFirstLineage(store, clock, chainId, draft);
+      return appendFirstLineage(store, clock, chainId, draft, sign);
     },
   };
 }

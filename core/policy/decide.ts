@@ -21,6 +21,7 @@
  * Nothing the model says reaches the context except the input it proposed and
  * its confidence; the time, the event, the facts and the history are awf's.
  */
+import type { ApprovalRequirement } from '../approval/requirement.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { AutonomyRecord } from '../runs/records.js';
 import type { GateDecision, Proposal } from '../steps/contracts.js';
@@ -71,6 +72,8 @@ export interface Verdict {
   readonly reasons: readonly string[];
   /** Why the decision failed closed; non-empty only with DENY. */
   readonly errors: readonly string[];
+  /** With REQUIRE_APPROVAL: who must approve and how many (`core/approval/requirement.ts`). */
+  readonly approval?: ApprovalRequirement;
   /**
    * What each `@mode("log-only")` policy would have made of this verdict: its
    * would-be Cedar decision with the same autonomy applied, `changed` comparing
@@ -155,6 +158,9 @@ export function createDecider(pack: WorkflowPack, policies: PolicyGate = createP
         shadow,
         reasons: evaluation.reasons,
         errors: evaluation.errors,
+        ...(decision === 'REQUIRE_APPROVAL' && {
+          approval: policies.approvalRequirement(evaluation.reasons),
+        }),
         ...(evaluation.logOnly && {
           logOnly: evaluation.logOnly.map((entry) => {
             const wouldDecide = applyAutonomy(entry.wouldDecide, autonomy).decision;

@@ -25,6 +25,7 @@ import {
   type Response,
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
+import { type ApprovalRequirement, approvalRequirementOf } from '../approval/requirement.js';
 import { AwfError, WorkflowSpecError } from '../errors.js';
 import { hashOf } from '../hash.js';
 import type { GateDecision } from '../steps/contracts.js';
@@ -92,6 +93,11 @@ export interface PolicyGate {
   readonly policyIds: readonly string[];
   /** Judges one proposed action. Never throws: any failure is a DENY with `errors`. */
   evaluate(request: PolicyRequest): PolicyEvaluation;
+  /**
+   * Who must approve, and how many, when the policies `reasons` names sent an
+   * action to approval: their `@approvers` and `@quorum`, else the workflow's roles and one approver.
+   */
+  approvalRequirement(reasons: readonly string[]): ApprovalRequirement;
 }
 
 function deny(errors: readonly string[]): PolicyEvaluation {
@@ -288,6 +294,13 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
     workflowId: spec.id,
     policySetHash: policySet.hash,
     policyIds: policySet.policies.map((policy) => policy.id),
+    approvalRequirement(reasons) {
+      const annotated = reasons.flatMap((id) => {
+        const approvals = policies.get(id)?.approvals;
+        return approvals ? [approvals] : [];
+      });
+      return approvalRequirementOf(spec.approvals.approverRoles, annotated);
+    },
     evaluate(request) {
       try {
         return evaluateOrThrow(request);

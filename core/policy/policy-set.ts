@@ -10,6 +10,7 @@
  * its would-be effect recorded (see `log-only.ts`).
  */
 import { type DetailedError, policySetTextToParts, policyToJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { type PolicyApprovalAnnotations, readApprovalAnnotations } from '../approval/requirement.js';
 import { hashOf } from '../hash.js';
 import { MODE_ANNOTATION, POLICY_MODES, type PolicyMode } from './log-only.js';
 import { lineAt, type PolicySource, splitPolicySource } from './policy-source.js';
@@ -33,6 +34,8 @@ export interface ParsedPolicy {
   readonly text: string;
   /** 1-based line of the policy in the policy file. */
   readonly line: number;
+  /** Who approves and how many, from `@approvers` and `@quorum` (`core/approval/requirement.ts`). */
+  readonly approvals?: PolicyApprovalAnnotations;
 }
 
 /** A parsed policy set, in file order. */
@@ -122,7 +125,22 @@ function readPolicy(source: PolicySource, problems: string[]): ParsedPolicy | un
       );
     }
   }
-  return { id, effect, requiresApproval, mode, text: source.text, line: source.line };
+  const approvals = readApprovalAnnotations(annotations, label, problems);
+  const annotated = approvals.roles !== undefined || approvals.quorum !== undefined;
+  if (annotated && effect === 'forbid') {
+    problems.push(
+      `${label}: @approvers and @quorum only apply to permit policies; a satisfied forbid always denies`,
+    );
+  }
+  return {
+    id,
+    effect,
+    requiresApproval,
+    mode,
+    text: source.text,
+    line: source.line,
+    ...(annotated ? { approvals } : {}),
+  };
 }
 
 /** Confirms that splitting found exactly the policies Cedar's parser finds. */

@@ -12,7 +12,13 @@ import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
 import type { CedarRecordType } from './cedar-types.js';
-import { fileLineOf, formatCedarError, type ParsedPolicySet, parsePolicySet } from './policy-set.js';
+import {
+  fileLineOf,
+  formatCedarError,
+  type ParsedPolicy,
+  type ParsedPolicySet,
+  parsePolicySet,
+} from './policy-set.js';
 
 /** A pack's policies, checked and ready to load into Cedar. */
 export interface ValidatedPolicies {
@@ -28,6 +34,35 @@ export interface ValidatedPolicies {
 function problemsOf(error: unknown): readonly string[] {
   if (error instanceof WorkflowSpecError) return error.problems;
   throw error;
+}
+
+/**
+ * What is wrong with the policies' `@approvers` and `@quorum` against the
+ * spec's approver directory: a role nobody in the directory holds, or a quorum
+ * the directory cannot reach (the action could never be approved).
+ */
+function approvalAnnotationProblems(pack: WorkflowPack, policies: readonly ParsedPolicy[]): string[] {
+  const problems: string[] = [];
+  const directory = Object.entries(pack.spec.approvals.approvers);
+  for (const policy of policies) {
+    if (!policy.approvals) continue;
+    const label = `policies: policy "${policy.id}" (line ${policy.line})`;
+    const roles = policy.approvals.roles ?? pack.spec.approvals.approverRoles;
+    for (const role of roles) {
+      if (!directory.some(([, held]) => held.includes(role))) {
+        problems.push(`${label}: @approvers names "${role}", which nobody in approvals.approvers holds`);
+      }
+    }
+    const quorum = policy.approvals.quorum ?? 1;
+    const eligible = directory.filter(([, held]) => held.some((role) => roles.includes(role))).length;
+    const reachable = policy.approvals.distinctRoles ? Math.min(eligible, roles.length) : eligible;
+    if (quorum > reachable) {
+      problems.push(
+        `${label}: @quorum asks for ${quorum} approvers${policy.approvals.distinctRoles ? ' of distinct roles' : ''}, but approvals.approvers can give at most ${reachable} for ${roles.join('|')}`,
+      );
+    }
+  }
+  return problems;
 }
 
 /**
@@ -77,7 +112,10 @@ export function validatePolicies(pack: WorkflowPack): ValidatedPolicies {
     const where = policy ? ` (line ${fileLineOf(policy, error)})` : '';
     return `policies: policy "${policyId}"${where}: ${formatCedarError(error)}`;
   };
-  const validationProblems = inFileOrder(answer.validationErrors).map(describe);
+  const validationProblems = [
+    ...inFileOrder(answer.validationErrors).map(describe),
+    ...approvalAnnotationProblems(pack, policySet.policies),
+  ];
   if (validationProblems.length > 0) throw new WorkflowSpecError(workflowId, validationProblems);
   return {
     schema,

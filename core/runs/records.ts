@@ -1,6 +1,6 @@
 /**
- * What the runs table holds (state, not evidence): runs, approvals, idempotency
- * records, observations, autonomy levels and history counters.
+ * What the runs table holds (state, not evidence): runs, approvals, reminders,
+ * idempotency records, observations, autonomy levels and history counters.
  */
 import type {
   ApprovalOutcome,
@@ -48,9 +48,18 @@ export interface ApprovalRecord {
   readonly gated: GatedProposal;
   /** Hash binding the approval to the exact run, proposal, action and input. */
   readonly bindingHash: string;
+  /**
+   * The task token of the waiting run, sealed (`core/approval/task-token.ts`):
+   * only the decide step can open it. Items written before tokens were sealed
+   * hold it in clear.
+   */
   readonly taskToken: string;
   readonly status: ApprovalStatus;
   readonly approverRoles: readonly string[];
+  /** How many distinct principals must approve (absent in items written before quorums: 1). */
+  readonly quorum?: number;
+  /** True when each approving principal must stand for a different role. */
+  readonly distinctRoles?: boolean;
   /** Principals who may not decide this approval (separation of duties). */
   readonly excludedApprovers: readonly string[];
   readonly requestedAt: string;
@@ -58,7 +67,6 @@ export interface ApprovalRecord {
   readonly decidedAt?: string;
   readonly decidedBy?: string;
   readonly reason?: string;
-  readonly lastReminderAt?: string;
 }
 
 /** A decision on an approval. */
@@ -74,6 +82,8 @@ export interface ExecutionClearance {
   readonly decision: Exclude<GateDecision, 'DENY'>;
   /** Set when the decision was REQUIRE_APPROVAL. */
   readonly approvalId?: string;
+  /** The principals whose approvals, as the lineage records them, let it run. */
+  readonly approvers?: readonly string[];
 }
 
 /** The idempotency record of one (run, proposal) action execution. */
@@ -165,7 +175,14 @@ export interface RunsStore {
   decideApproval(approvalId: string, decision: ApprovalDecision): Promise<ApprovalRecord | undefined>;
   listPendingApprovals(query?: { workflowId?: string }): Promise<ApprovalRecord[]>;
   listApprovalsOfRun(runId: string): Promise<ApprovalRecord[]>;
+  /**
+   * Notes that the approvers of an approval were reminded at a time, in the
+   * approval's reminder item (never the approval itself). A time earlier than
+   * the one noted is ignored, so concurrent reminder runs never move it back.
+   */
   markReminded(approvalId: string, at: string): Promise<void>;
+  /** When the approvers of an approval were last reminded, if ever. */
+  lastReminderAt(approvalId: string): Promise<string | undefined>;
 
   /** The idempotency record of an execution key, if it was ever claimed. */
   getExecution(key: string): Promise<IdempotencyRecord | undefined>;
@@ -234,7 +251,8 @@ export const RUNS_STORE_ACCESS = {
   decideApproval: { writes: 'approval' },
   listPendingApprovals: 'read',
   listApprovalsOfRun: 'read',
-  markReminded: { writes: 'approval' },
+  markReminded: { writes: 'reminder' },
+  lastReminderAt: 'read',
   getExecution: 'read',
   // With caps, the claim's transaction also enters the ledger.
   claimExecution: { writes: ['execution', 'ledger'] },

@@ -13,6 +13,7 @@
  * ```
  */
 import { z } from 'zod';
+import { approvalRequirementSchema } from '../approval/requirement.js';
 
 /** Status of a run, as stored in the runs table and shown by `awf runs`. */
 export const RUN_STATUSES = [
@@ -130,6 +131,12 @@ export const gatedProposalSchema = z.object({
   decision: z.enum(GATE_DECISIONS),
   /** Ids of the policies that determined the decision. */
   reasons: z.array(z.string()),
+  /**
+   * With REQUIRE_APPROVAL: who must approve and how many, as the gate's
+   * decision found it. The approval request records it; Act decides again and
+   * counts the approvals against its own answer, never this one.
+   */
+  approval: approvalRequirementSchema.optional(),
 });
 export type GatedProposal = z.infer<typeof gatedProposalSchema>;
 

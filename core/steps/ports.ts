@@ -10,8 +10,17 @@
  */
 import { AwfError } from '../errors.js';
 import type { LineageStore } from '../lineage/record.js';
+import type { RecordKeys } from '../lineage/record-keys.js';
 import type { ModelPort } from '../model/model.js';
-import type { Clock, EventPublisher, FactReader, ItemUpdater, KeyedHasher, TaskCallbacks } from '../ports.js';
+import type {
+  Clock,
+  EventPublisher,
+  FactReader,
+  ItemUpdater,
+  KeyedHasher,
+  TaskCallbacks,
+  TaskTokenSeal,
+} from '../ports.js';
 import { RUNS_STORE_ACCESS, type RunsStore } from '../runs/records.js';
 import type { RunsPartition } from '../storage/table-layout.js';
 import type { StepName } from './step-names.js';
@@ -34,6 +43,10 @@ export interface StepPorts {
   readonly facts: FactReader;
   /** The platform's keyed hash (HMAC) of history keys. */
   readonly keys: KeyedHasher;
+  /** The lineage record keys: MACs of the records a step writes, checks of those it relies on. */
+  readonly recordKeys: RecordKeys;
+  /** Seals approval task tokens before they are stored, and opens them to resume a run. */
+  readonly tokens: TaskTokenSeal;
 }
 
 /** One of {@link StepPorts}' names. */
@@ -49,6 +62,8 @@ export const PORT_NAMES: readonly PortName[] = [
   'callbacks',
   'facts',
   'keys',
+  'recordKeys',
+  'tokens',
 ];
 
 /**
@@ -59,9 +74,16 @@ export const PORT_NAMES: readonly PortName[] = [
  *   detail-types of the workflow's connectors (`connectors`);
  * - `items`: update the tables the workflow's connectors name;
  * - `model`: invoke the workflow's model;
- * - `callbacks`: answer task tokens (success, failure, heartbeat);
+ * - `callbacks`: answer task tokens (success or failure);
  * - `facts`: `GetItem` on the tables the workflow's grounding facts name;
- * - `keys`: `GenerateMac` with the platform's history-key HMAC key.
+ * - `keys`: `GenerateMac` with the platform's history-key HMAC key;
+ * - `recordKeys`: `sign` the records the step writes with its own record key
+ *   (`GenerateMac`), and `verify` the MACs of the records of the writers it
+ *   names (`VerifyMac` on their keys only); see {@link RecordKeysNeed};
+ * - `tokens`: `seal` approval task tokens (`Encrypt` with the task token key,
+ *   the approval id as encryption context), or `open` them (`Decrypt` with
+ *   it, likewise); never both, so the step that stores a token cannot read
+ *   one back, and only the step that opens tokens can resume a run.
  */
 export interface PortNeeds {
   readonly runs?: 'read' | { readonly writes: readonly RunsPartition[] };
@@ -72,6 +94,21 @@ export interface PortNeeds {
   readonly callbacks?: 'answer';
   readonly facts?: 'read';
   readonly keys?: 'mac';
+  readonly recordKeys?: RecordKeysNeed;
+  readonly tokens?: 'seal' | 'open';
+}
+
+/**
+ * What a step does with record keys: `'sign'` (the MAC of each record it
+ * writes, under its own key: every step that appends lineage), or that and
+ * `verify` of the records of the steps named (a reader that acts on another
+ * step's record, e.g. Act on Plan's and decide-approval's).
+ */
+export type RecordKeysNeed = 'sign' | { readonly sign: true; readonly verify: readonly StepName[] };
+
+/** The writers whose records a need lets a step verify. */
+export function recordKeysVerified(need: RecordKeysNeed | undefined): readonly StepName[] {
+  return need === undefined || need === 'sign' ? [] : need.verify;
 }
 
 /** The ports a step with needs `N` is given: those it declared, and the clock. */
@@ -121,9 +158,44 @@ function restrictRuns(step: StepName, store: RunsStore, access: NonNullable<Port
   });
 }
 
+function restrictRecordKeys(step: StepName, keys: RecordKeys, need: RecordKeysNeed): RecordKeys {
+  const verified = recordKeysVerified(need);
+  return {
+    sign(writer, hash) {
+      if (writer !== step) {
+        throw new UndeclaredPortError(
+          `the ${step} step asked for a MAC under the record key of ${writer}; a step signs with its own key only`,
+        );
+      }
+      return keys.sign(writer, hash);
+    },
+    verify(writer, hash, mac) {
+      if (!verified.includes(writer)) {
+        throw new UndeclaredPortError(
+          `the ${step} step verified a record of ${writer}, but declared recordKeys verify of ${verified.join(', ') || 'no step'}`,
+        );
+      }
+      return keys.verify(writer, hash, mac);
+    },
+  };
+}
+
+function restrictTokens(step: StepName, tokens: TaskTokenSeal, need: 'seal' | 'open'): TaskTokenSeal {
+  const refuse = (use: string): never => {
+    throw new UndeclaredPortError(
+      `the ${step} step asked to ${use} a task token, but declared tokens "${need}"`,
+    );
+  };
+  return {
+    seal: (approvalId, token) => (need === 'seal' ? tokens.seal(approvalId, token) : refuse('seal')),
+    open: (approvalId, sealed) => (need === 'open' ? tokens.open(approvalId, sealed) : refuse('open')),
+  };
+}
+
 /**
  * The ports a step gets: the declared ones from `available`, each limited to
- * its declared use where the port allows it (the runs store's methods), plus
+ * its declared use where the port allows it (the runs store's methods, the
+ * record keys a step may sign and verify with, sealing or opening tokens), plus
  * the clock; any other port throws UndeclaredPortError when read.
  *
  * @throws UndeclaredPortError naming the step and the port, on use of an
@@ -151,7 +223,12 @@ export function portsFor<N extends PortNeeds>(
     const port = available[name];
     if (port === undefined)
       throw new AwfError(`the ${step} step declares the ${name} port, but none was given`);
-    ports[name] = name === 'runs' ? restrictRuns(step, port as RunsStore, needs.runs ?? 'read') : port;
+    if (name === 'runs') ports[name] = restrictRuns(step, port as RunsStore, needs.runs ?? 'read');
+    else if (name === 'recordKeys')
+      ports[name] = restrictRecordKeys(step, port as RecordKeys, needs.recordKeys ?? 'sign');
+    else if (name === 'tokens')
+      ports[name] = restrictTokens(step, port as TaskTokenSeal, needs.tokens ?? 'open');
+    else ports[name] = port;
   }
   return ports as PortsFor<N>;
 }

@@ -8,7 +8,7 @@
 export const RUNS_TABLE_LAYOUT = {
   partitionKey: 'pk',
   sortKey: 'sk',
-  /** Expiry of idempotency records and history entries (epoch seconds). */
+  /** Expiry of idempotency records, history entries and reminders (epoch seconds). */
   timeToLiveAttribute: 'expiresAt',
   /**
    * The prefix of the partition key of each kind of item (`RUN#<runId>`, ...).
@@ -18,6 +18,8 @@ export const RUNS_TABLE_LAYOUT = {
     /** A run and its approvals list. */
     run: 'RUN#',
     approval: 'APPROVAL#',
+    /** When the approvers of an approval were last reminded (the remind step writes only these). */
+    reminder: 'REMINDER#',
     /** The idempotency record of an action execution. */
     execution: 'EXEC#',
     /** A workflow's autonomy levels. */

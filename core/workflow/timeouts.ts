@@ -6,13 +6,6 @@ import { durationToSeconds } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowSpec } from './spec.js';
 
-/**
- * Slack added to twice the reminder interval for the approval heartbeat: a
- * reminder run's own duration plus EventBridge's scheduling jitter. One missed
- * reminder run is tolerated; two in a row mean the reminders are broken and
- * the approval ends as expired instead of hanging until the timeout.
- */
-const HEARTBEAT_MARGIN_SECONDS = 300;
 /** Time budget of one iteration's non-approval steps (ground, plan, gate, act with their retries). */
 const ITERATION_BUDGET_SECONDS = 3600;
 /** Time budget of admission and closing (admit, complete or escalate with their retries). */
@@ -23,7 +16,6 @@ const MAX_EXECUTION_SECONDS = 365 * 86_400;
 /** Timeouts the ASL's numeric placeholders take, derived from the spec. */
 export interface WorkflowTimeouts {
   readonly approvalTimeoutSeconds: number;
-  readonly approvalHeartbeatSeconds: number;
   readonly reminderIntervalSeconds: number;
   readonly executionTimeoutSeconds: number;
 }
@@ -33,14 +25,13 @@ export interface WorkflowTimeouts {
  *
  * @throws WorkflowSpecError naming the workflow and field when the spec's
  *   approval timings cannot be scheduled (the reminder interval is not whole
- *   minutes, the heartbeat would not fit in the timeout, or the run could
- *   outlive a Standard execution).
+ *   minutes or not shorter than the approval timeout, or the run could outlive
+ *   a Standard execution).
  */
 export function workflowTimeouts(spec: WorkflowSpec): WorkflowTimeouts {
   const problems: string[] = [];
   const approvalTimeoutSeconds = durationToSeconds(spec.approvals.timeout);
   const reminderIntervalSeconds = durationToSeconds(spec.approvals.reminderInterval);
-  const approvalHeartbeatSeconds = 2 * reminderIntervalSeconds + HEARTBEAT_MARGIN_SECONDS;
   const executionTimeoutSeconds =
     spec.agent.maxIterations * (approvalTimeoutSeconds + ITERATION_BUDGET_SECONDS) + RUN_BUDGET_SECONDS;
 
@@ -49,11 +40,10 @@ export function workflowTimeouts(spec: WorkflowSpec): WorkflowTimeouts {
       `approvals.reminderInterval: expected whole minutes (the reminder schedule is an EventBridge rate), got ${spec.approvals.reminderInterval}`,
     );
   }
-  if (approvalHeartbeatSeconds >= approvalTimeoutSeconds) {
+  if (reminderIntervalSeconds >= approvalTimeoutSeconds) {
     problems.push(
-      `approvals.reminderInterval: expected twice the interval plus ${HEARTBEAT_MARGIN_SECONDS}s ` +
-        `(the approval heartbeat) to be less than the approval timeout (${spec.approvals.timeout}), ` +
-        `got ${spec.approvals.reminderInterval} (heartbeat ${approvalHeartbeatSeconds}s)`,
+      `approvals.reminderInterval: expected less than the approval timeout (${spec.approvals.timeout}), ` +
+        `got ${spec.approvals.reminderInterval}`,
     );
   }
   if (executionTimeoutSeconds > MAX_EXECUTION_SECONDS) {
@@ -65,7 +55,6 @@ export function workflowTimeouts(spec: WorkflowSpec): WorkflowTimeouts {
   if (problems.length > 0) throw new WorkflowSpecError(spec.id, problems);
   return {
     approvalTimeoutSeconds,
-    approvalHeartbeatSeconds,
     reminderIntervalSeconds,
     executionTimeoutSeconds,
   };

@@ -1,6 +1,6 @@
 /**
  * The KMS API operations the local endpoint serves (`TrentService.GenerateMac`,
- * `TrentService.VerifyMac`), in AWS's JSON 1.1 shapes, so the real
+ * `VerifyMac`, `Encrypt`, `Decrypt`), in AWS's JSON 1.1 shapes, so the real
  * `@aws-sdk/client-kms` works against it. Blobs travel as base64.
  */
 import { z } from 'zod';
@@ -16,6 +16,26 @@ const macRequest = z.object({
 });
 
 const verifyMacRequest = macRequest.extend({ Mac: z.string().optional() });
+
+const encryptionContext = z.record(z.string(), z.string()).optional();
+
+const encryptRequest = z.object({
+  KeyId: z.string().optional(),
+  Plaintext: z.string().optional(),
+  EncryptionContext: encryptionContext,
+  EncryptionAlgorithm: z.string().optional(),
+  GrantTokens: z.array(z.string()).max(10).optional(),
+  DryRun: z.boolean().optional(),
+});
+
+const decryptRequest = z.object({
+  KeyId: z.string().optional(),
+  CiphertextBlob: z.string().optional(),
+  EncryptionContext: encryptionContext,
+  EncryptionAlgorithm: z.string().optional(),
+  GrantTokens: z.array(z.string()).max(10).optional(),
+  DryRun: z.boolean().optional(),
+});
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -50,6 +70,28 @@ export function kmsOperations(kms: LocalKms): Record<string, JsonOperation> {
         mac: blob('Mac', request.Mac),
         dryRun: request.DryRun,
       });
+    },
+    Encrypt: (input) => {
+      const request = parseRequest(encryptRequest, input);
+      const result = kms.encrypt({
+        keyId: request.KeyId,
+        plaintext: blob('Plaintext', request.Plaintext),
+        encryptionContext: request.EncryptionContext,
+        encryptionAlgorithm: request.EncryptionAlgorithm,
+        dryRun: request.DryRun,
+      });
+      return { ...result, CiphertextBlob: result.CiphertextBlob.toString('base64') };
+    },
+    Decrypt: (input) => {
+      const request = parseRequest(decryptRequest, input);
+      const result = kms.decrypt({
+        keyId: request.KeyId,
+        ciphertextBlob: blob('CiphertextBlob', request.CiphertextBlob),
+        encryptionContext: request.EncryptionContext,
+        encryptionAlgorithm: request.EncryptionAlgorithm,
+        dryRun: request.DryRun,
+      });
+      return { ...result, Plaintext: result.Plaintext.toString('base64') };
     },
   };
 }

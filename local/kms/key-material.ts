@@ -1,5 +1,6 @@
 /**
- * The secret material of the local KMS's HMAC keys: generated once per key and
+ * The secret material of the local KMS's HMAC and symmetric encryption keys:
+ * generated once per key and
  * kept in `<stateDir>/kms/hmac-keys.json` (folder 0700, file 0600), so keyed
  * hashes stored in DynamoDB Local stay comparable across restarts of the local
  * cloud. Without a folder (an in-memory cloud) the material lives as long as
@@ -27,8 +28,9 @@ import { AwfError } from '../../core/errors.js';
 /** The file of key material under a state folder's `kms/`. */
 export const KEY_MATERIAL_FILE = 'hmac-keys.json';
 
-/** Bytes of material per HMAC key spec (the spec's bit length, as KMS generates them). */
+/** Bytes of material per key spec (the spec's bit length, as KMS generates them; AES-256 for symmetric keys). */
 const MATERIAL_BYTES: Readonly<Record<string, number>> = {
+  SYMMETRIC_DEFAULT: 32,
   HMAC_224: 28,
   HMAC_256: 32,
   HMAC_384: 48,
@@ -51,7 +53,7 @@ export class KeyMaterialError extends AwfError {
   }
 }
 
-/** An HMAC key that needs material: its ARN and spec. */
+/** A key that needs material (HMAC or symmetric): its ARN and spec. */
 export interface HmacKeyRef {
   readonly arn: string;
   readonly keySpec: string;
@@ -64,7 +66,7 @@ export function keyMaterialPath(stateDir: string): string {
 
 function generate(key: HmacKeyRef): Buffer {
   const bytes = MATERIAL_BYTES[key.keySpec];
-  if (bytes === undefined) throw new AwfError(`no HMAC key material size for key spec ${key.keySpec}`);
+  if (bytes === undefined) throw new AwfError(`no key material size for key spec ${key.keySpec}`);
   return randomBytes(bytes);
 }
 
@@ -105,7 +107,7 @@ function toMaterial(file: MaterialFile | undefined): Map<string, Buffer> {
 }
 
 /**
- * The material of each given HMAC key, by key ARN: read from `stateDir` where
+ * The material of each given key, by key ARN: read from `stateDir` where
  * it was kept, generated (and kept) for keys that have none yet or whose spec
  * changed. Material of keys the template no longer has is kept, so a key that
  * comes back finds its hashes again.

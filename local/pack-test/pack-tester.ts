@@ -17,7 +17,9 @@ import { pathToFileURL } from 'node:url';
 import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
 import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
 import { InMemoryLineageStore } from '../../adapters/memory-lineage-store.js';
+import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
 import { InMemoryRunsStore } from '../../adapters/memory-runs-store.js';
+import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
 import { firstAllowedApprover } from '../../core/approval/separation-of-duties.js';
 import { durationToSeconds } from '../../core/duration.js';
 import { AwfError } from '../../core/errors.js';
@@ -97,10 +99,6 @@ class InProcessCallbacks implements TaskCallbacks {
   async fail(taskToken: string, error: string, cause: string): Promise<void> {
     this.sfn().sendTaskFailure(taskToken, error, cause);
   }
-
-  async heartbeat(taskToken: string): Promise<void> {
-    this.sfn().sendTaskHeartbeat(taskToken);
-  }
 }
 
 /** Loads the pack's `local-model.ts`. */
@@ -139,7 +137,6 @@ export function boundDefinition(pack: WorkflowPack, overrides: Partial<WorkflowT
     {
       numbers: {
         ApprovalTimeoutSeconds: timeouts.approvalTimeoutSeconds,
-        ApprovalHeartbeatSeconds: timeouts.approvalHeartbeatSeconds,
         ExecutionTimeoutSeconds: timeouts.executionTimeoutSeconds,
       },
       strings,
@@ -222,6 +219,8 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       items: { update: async () => undefined },
       facts,
       keys: new InMemoryKeyedHasher(),
+      recordKeys: new InMemoryRecordKeys(),
+      tokens: new InMemoryTaskTokenSeal(),
       model,
       callbacks,
       clock: () => clock.now(),
@@ -265,8 +264,8 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
 
   /**
    * Runs the remind step every reminder interval, as the workflow's schedule
-   * does in AWS: it heartbeats pending approvals, so a wait nobody decides
-   * lasts until the approval timeout, not the heartbeat timeout.
+   * does in AWS: it publishes ApprovalReminder for approvals still pending
+   * (a wait nobody decides ends at the approval timeout).
    * @returns a function that stops the schedule
    */
   const reminderIntervalMs = workflowTimeouts(spec).reminderIntervalSeconds * 1000;

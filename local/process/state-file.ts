@@ -33,6 +33,8 @@ export const localStateSchema = z.object({
   tables: z.object({ runs: z.string(), lineage: z.string() }),
   eventBus: z.string(),
   workflows: z.record(z.string(), workflowEndpoints),
+  /** Writer step -> ARN of its lineage record key in the local KMS (what `awf audit trail` verifies with). */
+  recordKeys: z.record(z.string(), z.string()).default({}),
   /** JSON Lines file of every event the local bus accepted. */
   sinkFile: z.string(),
 });

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { runIdFor } from '../../core/ids.js';
+import { computeRecordHash } from '../../core/lineage/chain.js';
 import { observationsOf } from '../../core/lineage/observations.js';
 import type { LineageRecord } from '../../core/lineage/record.js';
 import type { BusEvent } from '../../core/steps/contracts.js';
@@ -410,13 +411,82 @@ describe('the local cloud, end to end', () => {
       const trail = JSON.parse(await e2e.cli(['audit', 'trail', runId, '--json'])) as {
         records: LineageRecord[];
         verification: { ok: boolean };
+        forged: unknown[];
       };
       expect(trail.verification.ok).toBe(true);
+      // Every record was MACed by its writer's Lambda with its record key in the local KMS.
+      expect(trail.forged).toEqual([]);
+      expect(trail.records.every((record) => /^[0-9a-f]{64}$/.test(record.mac ?? ''))).toBe(true);
       expect(types(trail.records)).toEqual(
         expect.arrayContaining(['run.started', 'approval.requested', 'approval.decided', 'run.completed']),
       );
       const sink = JSON.parse(await e2e.cli(['events', 'sink', '--json', '--all'])) as { source: string }[];
       expect(sink.map((e) => e.source)).toEqual(expect.arrayContaining(['acme.payments', `awf.${WORKFLOW}`]));
+    }, 90_000);
+  });
+
+  describe('authenticated lineage', () => {
+    it('reports an approval.decided put straight into the lineage table, hash correct but no valid MAC, as forged', async () => {
+      const eventId = await e2e.putCase(withIds(example('autonomous-small-refund'), freshIds()));
+      const runId = runIdFor(WORKFLOW, eventId);
+      await e2e.waitForRunStatus(runId, 'COMPLETED');
+      const chain = await e2e.lineage.chain(runId);
+      const last = chain.at(-1) as LineageRecord;
+
+      // What a principal allowed to put items in the table could write: well-formed, correctly chained and hashed.
+      const forged = {
+        type: 'approval.decided' as const,
+        actor: 'human:mallory@acme.example',
+        workflowId: last.workflowId,
+        entityId: last.entityId,
+        versions: last.versions,
+        data: {
+          approvalId: 'appr-forged',
+          proposalId: 'prop-forged',
+          action: 'issueRefund',
+          decision: 'APPROVED',
+          reason: 'Looks fine.',
+          bindingHash: 'b'.repeat(64),
+        },
+        chainId: runId,
+        seq: last.seq + 1,
+        at: new Date().toISOString(),
+        entityKey: last.entityKey,
+        prevHash: last.hash,
+      };
+      const unsigned = { ...forged, hash: computeRecordHash(forged) };
+      expect(await e2e.lineage.putIfAbsent(unsigned)).toBe(true);
+      const invented = { ...forged, seq: last.seq + 2, prevHash: unsigned.hash };
+      expect(
+        await e2e.lineage.putIfAbsent({
+          ...invented,
+          hash: computeRecordHash(invented),
+          mac: 'ab'.repeat(32),
+        }),
+      ).toBe(true);
+
+      const result = await e2e.spawnCli(['audit', 'trail', runId, '--json']);
+      expect(result.code).toBe(2);
+      const trail = JSON.parse(result.stdout) as { forged: unknown[] };
+      expect(trail.forged).toEqual([
+        {
+          seq: last.seq + 1,
+          type: 'approval.decided',
+          expectedWriter: 'decide-approval',
+          problem:
+            'forged: "approval.decided" record carries no MAC (unauthenticated); only the decide-approval step may write it',
+        },
+        {
+          seq: last.seq + 2,
+          type: 'approval.decided',
+          expectedWriter: 'decide-approval',
+          problem:
+            'forged: the MAC of this "approval.decided" record does not verify under the record key of the decide-approval step, its only writer',
+        },
+      ]);
+      const text = await e2e.spawnCli(['audit', 'trail', runId]);
+      expect(text.stdout).toContain('FORGED RECORDS:');
+      expect(text.stdout).toContain(`seq ${last.seq + 1} approval.decided (writer: decide-approval)`);
     }, 90_000);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The synthesized state machine definitions are valid ASL that never ends a
- * path silently, waits for humans only with a timeout and a heartbeat, uses
+ * path silently, waits for humans only with a timeout (no heartbeat), uses
  * JSONPath only, and fails synthesis on any placeholder it cannot fill.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -121,7 +121,7 @@ it('uses JSONPath only: no QueryLanguage, Arguments, Output, Assign or Condition
   }
 });
 
-it('waits for a task token only with a timeout and a shorter heartbeat, both from the spec', () => {
+it('waits for a task token only with the approval timeout from the spec, and no heartbeat', () => {
   for (const { workflowId, definition } of definitions) {
     const pack = packs.find((p) => p.pack.spec.id === workflowId);
     if (!pack) throw new Error(workflowId);
@@ -130,21 +130,26 @@ it('waits for a task token only with a timeout and a shorter heartbeat, both fro
       String(state.Resource).endsWith('.waitForTaskToken'),
     );
     expect(waiting.length).toBeGreaterThan(0);
-    for (const { state } of waiting) {
+    for (const { state, enclosing } of waiting) {
       expect(state.TimeoutSeconds).toBe(expected.approvalTimeoutSeconds);
-      expect(state.HeartbeatSeconds).toBe(expected.approvalHeartbeatSeconds);
-      expect(expected.approvalHeartbeatSeconds).toBeLessThan(expected.approvalTimeoutSeconds);
+      const catches = (enclosing?.state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
+      expect(catches.find((c) => c.ErrorEquals.includes('States.Timeout'))).toMatchObject({
+        ErrorEquals: ['States.Timeout'],
+        Next: 'Approval expired',
+      });
+      // Nothing sends heartbeats: no step but decide-approval may touch a task token.
+      expect(state).not.toHaveProperty('HeartbeatSeconds');
+      expect(state).not.toHaveProperty('HeartbeatSecondsPath');
     }
     expect(definition.TimeoutSeconds).toBe(expected.executionTimeoutSeconds);
   }
 });
 
-it('derives the approval timings of refund-triage: 24h timeout, heartbeat of two 4h reminders plus 5 minutes', () => {
+it('derives the approval timings of refund-triage: 24h timeout, reminders every 4h', () => {
   const pack = packs.find((p) => p.pack.spec.id === 'refund-triage');
   if (!pack) throw new Error('refund-triage');
   expect(workflowTimeouts(pack.pack.spec)).toEqual({
     approvalTimeoutSeconds: 86_400,
-    approvalHeartbeatSeconds: 2 * 14_400 + 300,
     reminderIntervalSeconds: 14_400,
     executionTimeoutSeconds: 3 * (86_400 + 3600) + 3600,
   });
@@ -174,6 +179,8 @@ describe('placeholders', () => {
       lineageTable: data.lineageTable,
       key: data.key,
       historyKey: data.historyKey,
+      recordKeys: data.recordKeys,
+      tokenKey: data.tokenKey,
       definitionFile,
     });
   };

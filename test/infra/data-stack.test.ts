@@ -4,6 +4,7 @@
  * tamper alarms, readable by auditors only.
  */
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { RECORD_WRITERS } from '../../core/lineage/record-keys.js';
 import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
 import { LINEAGE_TABLE_LAYOUT, RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
 import { FakeCloud } from './support/fake-cloud.js';
@@ -27,8 +28,10 @@ it('turns termination protection on', () => {
 });
 
 it('creates a customer-managed key with yearly rotation that is retained when the stack goes', () => {
-  // Two keys: this one for the data, and the history keys' HMAC key (test/infra/history-key.test.ts).
-  template.resourceCountIs('AWS::KMS::Key', 2);
+  // This one for the data, the history keys' HMAC key (test/infra/history-key.test.ts), an HMAC
+  // key per lineage writer (test/infra/record-keys.test.ts) and the task token key
+  // (test/infra/task-token-key.test.ts).
+  template.resourceCountIs('AWS::KMS::Key', 3 + RECORD_WRITERS.length);
   template.hasResource('AWS::KMS::Key', {
     Properties: { EnableKeyRotation: true },
     DeletionPolicy: 'Retain',
@@ -203,7 +206,10 @@ it('gives the auditor role read actions only, on the lineage table and its named
       Action: ['kms:Decrypt', 'kms:DescribeKey'],
       Condition: { StringEquals: { 'kms:ViaService': `dynamodb.${TEST_ENV.region}.amazonaws.com` } },
     }),
+    // Checking who wrote each record (test/infra/record-keys.test.ts).
+    { Effect: 'Allow', Action: 'kms:VerifyMac', Resource: expect.any(Array) },
   ]);
+  expect(kms[1]?.Resource).toHaveLength(RECORD_WRITERS.length);
   expect(statements).toHaveLength(dynamodb.length + kms.length);
 });
 

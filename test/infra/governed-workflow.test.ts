@@ -230,7 +230,11 @@ describe('step functions', () => {
           ...(declaredPorts(step).keys === 'mac' ? [ENV.historyKeyId] : []),
           ENV.lineageTable,
           ...(step === 'plan' ? [ENV.modelId] : []),
+          // The step's own record key and its verified writers' (test/infra/record-keys.test.ts).
+          ...(declaredPorts(step).recordKeys === undefined ? [] : [ENV.recordKeys]),
           ENV.runsTable,
+          // The task token key, to the steps that seal or open tokens (test/infra/task-token-key.test.ts).
+          ...(declaredPorts(step).tokens === undefined ? [] : [ENV.tokenKeyId]),
           ENV.workflowId,
         ],
       });

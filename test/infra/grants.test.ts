@@ -63,6 +63,8 @@ beforeAll(async () => {
     lineageTable: data.lineageTable,
     key: data.key,
     historyKey: data.historyKey,
+    recordKeys: data.recordKeys,
+    tokenKey: data.tokenKey,
   });
   // The cloud team's principals live in a stack of their own, as they would in their app.
   const people = new Stack(app, 'People', { env: TEST_ENV });

@@ -59,6 +59,7 @@ const runsTableArn = (): string => arnOfConstruct(synth.data, synth.data.runsTab
 const busArn = (): string => arnOfConstruct(synth.data, synth.data.eventBus);
 const keyArn = (): string => arnOfConstruct(synth.data, synth.data.key);
 const historyKeyArn = (): string => arnOfConstruct(synth.data, synth.data.historyKey);
+const tokenKeyArn = (): string => arnOfConstruct(synth.data, synth.data.tokenKey);
 
 function keyPolicy(): PolicyDocument {
   const keyId = logicalIdOf(synth.data, synth.data.key);
@@ -112,6 +113,7 @@ describe('the ports each step declares', () => {
   const samplePartitionKeys: Record<RunsPartition, string> = {
     run: `${RUNS_TABLE_LAYOUT.partitions.run}run-1`,
     approval: `${RUNS_TABLE_LAYOUT.partitions.approval}appr-1`,
+    reminder: `${RUNS_TABLE_LAYOUT.partitions.reminder}appr-1`,
     execution: `${RUNS_TABLE_LAYOUT.partitions.execution}exec-1`,
     workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}${REFERENCE_WORKFLOW_ID}`,
     history: `${RUNS_TABLE_LAYOUT.partitions.history}${REFERENCE_WORKFLOW_ID}#issueRefund#cus_1`,
@@ -159,6 +161,14 @@ describe('the ports each step declares', () => {
         [statement.Resource ?? []].flat().includes(historyKeyArn()),
     );
     expect(macs).toBe(needs.keys === 'mac');
+    // test/infra/task-token-key.test.ts proves the task token key's uses; here, which statement a role holds.
+    const tokenUses = statementsOf(cloud, role)
+      .filter((statement) => [statement.Resource ?? []].flat().includes(tokenKeyArn()))
+      .flatMap((statement) => [statement.Action ?? []].flat());
+    expect({ step, tokenUses }).toEqual({
+      step,
+      tokenUses: needs.tokens === 'seal' ? ['kms:Encrypt'] : needs.tokens === 'open' ? ['kms:Decrypt'] : [],
+    });
   });
 
   it('lets the step that declares connector items, and only it, update a connector table', async () => {
@@ -339,15 +349,19 @@ describe('runs table', () => {
   });
 
   it('lets only admit, request-approval, decide-approval, act, complete, escalate and remind write runs', async () => {
-    // Remind writes approvals only; act writes execution claims and history, never a run's own items.
+    // Remind writes reminders only; act writes execution claims and history, never a run's own items.
     const writersOfRuns = writers.filter((step) => step !== 'remind' && step !== 'act');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
       const allowed = await rolesAllowed(cloud, everyRole, write(action, 'RUN#run-1'));
       expect(names(allowed)).toEqual(names(workflowIds.flatMap((id) => stepRoles(id, writersOfRuns))));
       const anyItem = await Promise.all(
-        ['RUN#run-1', 'APPROVAL#appr-1', 'EXEC#exec-1', 'HISTORY#refund-triage#issueRefund#cus_1'].map((pk) =>
-          rolesAllowed(cloud, everyRole, write(action, pk)),
-        ),
+        [
+          'RUN#run-1',
+          'APPROVAL#appr-1',
+          'REMINDER#appr-1',
+          'EXEC#exec-1',
+          'HISTORY#refund-triage#issueRefund#cus_1',
+        ].map((pk) => rolesAllowed(cloud, everyRole, write(action, pk))),
       );
       expect(
         names([...new Map(anyItem.flat().map((r) => [`${r.stackName}/${r.logicalId}`, r])).values()]),
@@ -371,6 +385,7 @@ describe('runs table', () => {
     const kinds = {
       run: 'RUN#run-1',
       approval: 'APPROVAL#appr-1',
+      reminder: 'REMINDER#appr-1',
       execution: 'EXEC#exec-1',
       history: 'HISTORY#refund-triage#issueRefund#cus_1',
     };
@@ -381,7 +396,7 @@ describe('runs table', () => {
       act: ['execution', 'history'],
       complete: ['run'],
       escalate: ['run', 'approval'],
-      remind: ['approval'],
+      remind: ['reminder'],
     };
     for (const step of STEP_NAMES) {
       const role = stepRole('refund-triage', step);
@@ -404,6 +419,27 @@ describe('runs table', () => {
     expect(await isAllowed(cloud, act, { action: 'dynamodb:UpdateItem', resource: runsTableArn() })).toBe(
       false,
     );
+  });
+
+  it('refuses remind a write of an approval and lets it write reminder items only', async () => {
+    for (const id of workflowIds) {
+      const remind = stepRole(id, 'remind');
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
+        expect({
+          id,
+          action,
+          approval: await isAllowed(cloud, remind, write(action, 'APPROVAL#appr-1')),
+        }).toEqual({
+          id,
+          action,
+          approval: false,
+        });
+      }
+      expect(await isAllowed(cloud, remind, write('dynamodb:PutItem', 'REMINDER#appr-1'))).toBe(true);
+      expect(await isAllowed(cloud, remind, { action: 'dynamodb:PutItem', resource: runsTableArn() })).toBe(
+        false,
+      );
+    }
   });
 
   it('refuses every role DeleteItem and BatchWriteItem on the runs table: claims and history are never deleted', async () => {
@@ -546,27 +582,36 @@ describe('state machines', () => {
   // SendTask* are authorized against the state machine that issued the token.
   // The IAM service reference lists no resource type for them, so a simulator
   // cannot evaluate them: the statements are checked as written instead.
-  it('lets only decide-approval and remind answer task tokens, of their own state machine only', () => {
-    const taskActions = ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'];
+  it('lets only decide-approval answer task tokens, of its own state machine only', () => {
+    // Success and failure only: no role heartbeats an approval wait.
+    const taskActions = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
     for (const id of workflowIds) {
       const workflow = synth.workflows.workflows[id];
       if (!workflow) throw new Error(id);
       const ownStateMachine = arnOfConstruct(synth.workflows, workflow.stateMachine);
-      for (const step of ['decide-approval', 'remind'] as const) {
-        const statements = statementsOf(cloud, stepRole(id, step)).filter((s) =>
-          [s.Action ?? []].flat().some((a) => a.startsWith('states:')),
-        );
-        expect(statements).toEqual([{ Effect: 'Allow', Action: taskActions, Resource: ownStateMachine }]);
-      }
+      const statements = statementsOf(cloud, stepRole(id, 'decide-approval')).filter((s) =>
+        [s.Action ?? []].flat().some((a) => a.startsWith('states:')),
+      );
+      expect(statements).toEqual([{ Effect: 'Allow', Action: taskActions, Resource: ownStateMachine }]);
     }
     const answering = everyRole.filter((role) =>
       statementsOf(cloud, role).some((s) =>
         [s.Action ?? []].flat().some((a) => a.startsWith('states:SendTask')),
       ),
     );
-    expect(names(answering)).toEqual(
-      names(workflowIds.flatMap((id) => stepRoles(id, ['decide-approval', 'remind']))),
-    );
+    expect(names(answering)).toEqual(names(workflowIds.flatMap((id) => stepRoles(id, ['decide-approval']))));
+  });
+
+  // As above, checked as written: remind's role holds no states action at all.
+  it('refuses remind SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat: it cannot resume or tend a task', () => {
+    expect(declaredPorts('remind').callbacks).toBeUndefined();
+    for (const id of workflowIds) {
+      const allowed = statementsOf(cloud, stepRole(id, 'remind'))
+        .filter((s) => s.Effect === 'Allow')
+        .flatMap((s) => [s.Action ?? []].flat())
+        .filter((a) => a.toLowerCase().startsWith('states:'));
+      expect({ id, allowed }).toEqual({ id, allowed: [] });
+    }
   });
 
   it('lets only the rule role of each workflow start its executions', async () => {

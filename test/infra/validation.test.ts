@@ -57,6 +57,8 @@ function build(overrides: Partial<GovernedWorkflowProps> & { spec?: WorkflowSpec
     lineageTable: data.lineageTable,
     key: data.key,
     historyKey: data.historyKey,
+    recordKeys: data.recordKeys,
+    tokenKey: data.tokenKey,
     ...props,
   });
 }
@@ -99,13 +101,24 @@ describe('workflow packs', () => {
     expect(error.message).toContain('got 90s');
   });
 
-  it('fails when two reminders and the margin do not fit in the approval timeout', () => {
+  it('fails when the reminder interval is not shorter than the approval timeout', () => {
+    const spec: WorkflowSpec = {
+      ...refundTriage.pack.spec,
+      approvals: { ...refundTriage.pack.spec.approvals, timeout: '2h', reminderInterval: '2h' },
+    };
+    expect(() => workflowTimeouts(spec)).toThrow(
+      /approvals\.reminderInterval: expected less than the approval timeout \(2h\), got 2h/,
+    );
+  });
+
+  it('accepts a reminder interval of more than half the approval timeout: the wait needs no heartbeat', () => {
     const spec = refundTriageWith((s) => ({
       approvals: { ...s.approvals, timeout: '2h', reminderInterval: '1h' },
     }));
-    expect(() => workflowTimeouts(spec)).toThrow(
-      /approvals\.reminderInterval: expected twice the interval plus 300s \(the approval heartbeat\) to be less than the approval timeout \(2h\), got 1h \(heartbeat 7500s\)/,
-    );
+    expect(workflowTimeouts(spec)).toMatchObject({
+      approvalTimeoutSeconds: 7200,
+      reminderIntervalSeconds: 3600,
+    });
   });
 
   it('fails when a run could outlive a Standard execution', () => {
@@ -162,6 +175,8 @@ describe('workflow packs', () => {
           lineageTable: data.lineageTable,
           key: data.key,
           historyKey: data.historyKey,
+          recordKeys: data.recordKeys,
+          tokenKey: data.tokenKey,
         }),
       'Flows/Workflow',
     );
@@ -188,6 +203,8 @@ describe('workflow packs', () => {
         lineageTable: data.lineageTable,
         key: data.key,
         historyKey: historyKey(data),
+        recordKeys: data.recordKeys,
+        tokenKey: data.tokenKey,
       });
     };
     expect(
@@ -199,6 +216,39 @@ describe('workflow packs', () => {
     const symmetric = workflowWith((data) => new kms.Key(data, 'SymmetricKey', { enableKeyRotation: true }));
     expect(propsError(symmetric, 'Flows/Workflow').message).toBe(
       'historyKey must have keySpec HMAC_256 and keyUsage GENERATE_VERIFY_MAC, got SYMMETRIC_DEFAULT / ENCRYPT_DECRYPT (Data/SymmetricKey)',
+    );
+  });
+
+  it('fails naming the construct when the task token key is shared or not a symmetric encryption key', () => {
+    const workflowWith = (tokenKey: (data: AwfDataStack) => kms.IKey) => () => {
+      const { data, stack } = newScope();
+      new GovernedWorkflow(stack, 'Workflow', {
+        pack: refundTriage.pack,
+        packDir: refundTriage.dir,
+        eventBus: data.eventBus,
+        runsTable: data.runsTable,
+        lineageTable: data.lineageTable,
+        key: data.key,
+        historyKey: data.historyKey,
+        recordKeys: data.recordKeys,
+        tokenKey: tokenKey(data),
+      });
+    };
+    expect(
+      propsError(
+        workflowWith((data) => data.key),
+        'Flows/Workflow',
+      ).message,
+    ).toBe('tokenKey must be a key of its own, got the key also used as props.key (Data/DataKey)');
+    const hmac = workflowWith(
+      (data) =>
+        new kms.Key(data, 'HmacKey', {
+          keySpec: kms.KeySpec.HMAC_256,
+          keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+        }),
+    );
+    expect(propsError(hmac, 'Flows/Workflow').message).toBe(
+      'tokenKey must have keySpec SYMMETRIC_DEFAULT and keyUsage ENCRYPT_DECRYPT, got HMAC_256 / GENERATE_VERIFY_MAC (Data/HmacKey)',
     );
   });
 });
@@ -226,6 +276,8 @@ describe('workflows stack', () => {
           lineageTable: data.lineageTable,
           key: data.key,
           historyKey: data.historyKey,
+          recordKeys: data.recordKeys,
+          tokenKey: data.tokenKey,
         }),
       'Workflows',
     );
@@ -243,6 +295,8 @@ describe('workflows stack', () => {
           lineageTable: data.lineageTable,
           key: data.key,
           historyKey: data.historyKey,
+          recordKeys: data.recordKeys,
+          tokenKey: data.tokenKey,
         }),
       'Workflows',
     );

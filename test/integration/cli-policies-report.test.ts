@@ -16,6 +16,7 @@ import type { GateDecision } from '../../core/steps/contracts.js';
 import { localStateSchema, writeLocalState } from '../../local/process/state-file.js';
 import { type DynamoDbLocal, LOCAL_REGION, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { manualClock } from '../support/in-memory-stores.js';
+import { testRecordKeys } from '../support/trusted-ports.js';
 
 const WORKFLOW = 'refund-triage';
 const POLICY = 'refund-over-40-forbidden';
@@ -52,7 +53,7 @@ beforeAll(async () => {
   // What the gate step writes, through the gate's own writer: the registry accepts `logOnly`.
   const store = new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName });
   const clock = manualClock('2026-11-02T10:00:00.000Z');
-  const writer = lineageWriter('gate', store, clock);
+  const writer = lineageWriter('gate', store, clock, testRecordKeys());
   const decisions: [GateDecision, LogOnlyEvaluation | undefined][] = [
     ['ALLOW', { policyId: POLICY, wouldDecide: 'DENY', changed: true, satisfied: true }],
     ['ALLOW', { policyId: POLICY, wouldDecide: 'ALLOW', changed: false, satisfied: false }],

@@ -62,6 +62,24 @@ describe('DynamoDbRunsStore on DynamoDB Local', () => {
     expect(item?.approvalExpiresAt).toBe(approval.expiresAt);
   });
 
+  it('keeps a reminder in its own REMINDER# item with a TTL, and leaves the approval item alone', async () => {
+    const runs = store(30);
+    const approval = anApprovalRecord({ approvalId: 'appr-reminded', runId: 'run-reminded' });
+    await runs.putApproval(approval);
+    const before = await rawItem('APPROVAL#appr-reminded', 'APPROVAL');
+    const at = '2026-11-02T18:21:00.000Z';
+    await runs.markReminded(approval.approvalId, at);
+    expect(await rawItem('REMINDER#appr-reminded', 'REMINDER')).toEqual({
+      pk: 'REMINDER#appr-reminded',
+      sk: 'REMINDER',
+      kind: 'reminder',
+      approvalId: 'appr-reminded',
+      lastReminderAt: at,
+      expiresAt: Date.parse(at) / 1000 + 30 * 86_400,
+    });
+    expect(await rawItem('APPROVAL#appr-reminded', 'APPROVAL')).toEqual(before);
+  });
+
   it('drops a decided approval from the sparse index', async () => {
     const runs = store();
     const approval = anApprovalRecord({

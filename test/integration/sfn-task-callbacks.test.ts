@@ -53,14 +53,11 @@ describe('SfnTaskCallbacks', () => {
     expect(String(body?.cause)).toHaveLength(32_768);
   });
 
-  it('sends heartbeats', async () => {
-    await new SfnTaskCallbacks(client).heartbeat('token-1');
-    expect(server.calls).toEqual([{ operation: 'SendTaskHeartbeat', body: { taskToken: 'token-1' } }]);
-  });
-
   it('fails with the service error name when the task is gone', async () => {
     const callbacks = new SfnTaskCallbacks(client);
-    await expect(callbacks.heartbeat('gone')).rejects.toMatchObject({ name: 'TaskTimedOut' });
+    await expect(callbacks.fail('gone', 'AWF.ApprovalRejected', '{}')).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
     await expect(callbacks.succeed('unknown', {})).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
   });
 });

@@ -116,6 +116,14 @@ function appLock(
   return { name: app.name, version: app.version, lockfileVersion: 3, requires: true, packages };
 }
 
+/** A template value as text: strings as written, `Fn::Join`s joined, any other reference `placeholder`. */
+function loosely(value: unknown, placeholder: string): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (Array.isArray(join)) return join[1].map((part) => loosely(part, placeholder)).join(join[0]);
+  return placeholder;
+}
+
 const APP_SOURCE = `
 import { fileURLToPath } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
@@ -134,6 +142,8 @@ new GovernedWorkflow(stack, 'RefundTriage', {
   lineageTable: data.lineageTable,
   key: data.key,
   historyKey: data.historyKey,
+  recordKeys: data.recordKeys,
+  tokenKey: data.tokenKey,
 });
 app.synth();
 `;
@@ -208,12 +218,10 @@ beforeAll(() => {
       return {
         step: String(variables.POWERTOOLS_SERVICE_NAME).replace(/^awf-refund-triage-/, ''),
         assetDir: join(appDir, 'cdk.out', `asset.${code.S3Key.replace(/\.zip$/, '')}`),
-        // References to the data stack resolve at deploy time; any string will do to load a bundle.
+        // References to the data stack resolve at deploy time: a placeholder stands for each, inside
+        // the text a Fn::Join builds around them (a JSON map of key ARNs stays JSON).
         environment: Object.fromEntries(
-          Object.entries(variables).map(([name, value]) => [
-            name,
-            typeof value === 'string' ? value : `resolved-${name}`,
-          ]),
+          Object.entries(variables).map(([name, value]) => [name, loosely(value, `resolved-${name}`)]),
         ),
       };
     });

@@ -8,7 +8,8 @@ import {
   type LineageRecord,
   type LineageRecordType,
 } from '../../core/lineage/record.js';
-import type { LineageData } from '../../core/lineage/registry.js';
+import { LINEAGE_REGISTRY, type LineageData } from '../../core/lineage/registry.js';
+import { testRecordKeys } from './trusted-ports.js';
 
 /** Data of each record type with the shape the lineage registry gives it. */
 const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
@@ -71,6 +72,13 @@ const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
     decision: 'APPROVED',
     reason: 'Checked.',
     bindingHash: 'b'.repeat(64),
+  },
+  'approval.refused': {
+    approvalId: 'appr-1',
+    proposalId: 'p-1',
+    principal: 'carol@acme.example',
+    decision: 'APPROVE',
+    refusal: '"carol@acme.example" is named in the case and may not decide it (separation of duties)',
   },
   'approval.expired': {
     approvalId: 'appr-1',
@@ -143,7 +151,9 @@ export function aLineageDraft(overrides: Partial<LineageDraft> = {}): LineageDra
 
 /**
  * A valid, correctly hashed chain of the given record types (the default is a
- * short completed run), one second apart from 2026-11-02T14:21:00Z.
+ * short completed run), one second apart from 2026-11-02T14:21:00Z, each
+ * record carrying the MAC its registry writer makes with the tests' record
+ * keys (`testRecordKeys()`).
  */
 export function aValidChain(
   chainId = 'run-000000000000000000000001',
@@ -156,6 +166,7 @@ export function aValidChain(
   dataOf: (index: number) => Readonly<Record<string, unknown>> = (index) => ({ index }),
 ): LineageRecord[] {
   const start = Date.parse('2026-11-02T14:21:00Z');
+  const keys = testRecordKeys();
   const records: LineageRecord[] = [];
   types.forEach((type, seq) => {
     const draft = aLineageDraft({ type, data: dataOf(seq) });
@@ -167,7 +178,8 @@ export function aValidChain(
       entityKey: `${draft.workflowId}#${draft.entityId}`,
       prevHash: records[seq - 1]?.hash ?? GENESIS_HASH,
     };
-    records.push({ ...unhashed, hash: computeRecordHash(unhashed) });
+    const hash = computeRecordHash(unhashed);
+    records.push({ ...unhashed, hash, mac: keys.macOf(LINEAGE_REGISTRY[type].writer, hash) });
   });
   return records;
 }

@@ -39,8 +39,7 @@ export class RecordingEventPublisher implements EventPublisher {
 /** One call made to the callback API. */
 export type TaskCallbackCall =
   | { readonly kind: 'succeed'; readonly taskToken: string; readonly output: unknown }
-  | { readonly kind: 'fail'; readonly taskToken: string; readonly error: string; readonly cause: string }
-  | { readonly kind: 'heartbeat'; readonly taskToken: string };
+  | { readonly kind: 'fail'; readonly taskToken: string; readonly error: string; readonly cause: string };
 
 /**
  * TaskCallbacks that record every call and behave like Step Functions for
@@ -71,10 +70,6 @@ export class RecordingTaskCallbacks implements TaskCallbacks {
     return this.calls.filter((call) => call.kind === 'fail');
   }
 
-  get heartbeats(): Extract<TaskCallbackCall, { kind: 'heartbeat' }>[] {
-    return this.calls.filter((call) => call.kind === 'heartbeat');
-  }
-
   async succeed(taskToken: string, output: unknown): Promise<void> {
     this.check(taskToken);
     this.calls.push({ kind: 'succeed', taskToken, output: structuredClone(output) });
@@ -85,11 +80,6 @@ export class RecordingTaskCallbacks implements TaskCallbacks {
     this.check(taskToken);
     this.calls.push({ kind: 'fail', taskToken, error, cause });
     this.closed.set(taskToken, 'TaskTimedOut');
-  }
-
-  async heartbeat(taskToken: string): Promise<void> {
-    this.check(taskToken);
-    this.calls.push({ kind: 'heartbeat', taskToken });
   }
 
   private check(taskToken: string): void {

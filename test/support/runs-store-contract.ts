@@ -240,23 +240,28 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
       ]);
     });
 
-    it('records a reminder on a pending approval and ignores one on a decided approval', async () => {
+    it('keeps the last reminder of an approval apart from the approval, which it leaves as it was', async () => {
       const store = make();
-      const pending = anApprovalRecord({ approvalId: fresh('appr'), runId: fresh('run') });
-      const decided = anApprovalRecord({ approvalId: fresh('appr'), runId: fresh('run') });
-      await store.putApproval(pending);
-      await store.putApproval(decided);
-      await store.decideApproval(decided.approvalId, {
-        status: 'APPROVED',
-        at: '2026-11-02T15:00:00.000Z',
-        by: 'alice@acme.example',
-        reason: 'ok',
-      });
-      await store.markReminded(pending.approvalId, '2026-11-02T18:21:00.000Z');
-      await store.markReminded(decided.approvalId, '2026-11-02T18:21:00.000Z');
-      await store.markReminded(fresh('appr'), '2026-11-02T18:21:00.000Z');
-      expect((await store.getApproval(pending.approvalId))?.lastReminderAt).toBe('2026-11-02T18:21:00.000Z');
-      expect((await store.getApproval(decided.approvalId))?.lastReminderAt).toBeUndefined();
+      const approval = anApprovalRecord({ approvalId: fresh('appr'), runId: fresh('run') });
+      await store.putApproval(approval);
+      const before = await store.getApproval(approval.approvalId);
+      expect(await store.lastReminderAt(approval.approvalId)).toBeUndefined();
+      await store.markReminded(approval.approvalId, '2026-11-02T18:21:00.000Z');
+      expect(await store.lastReminderAt(approval.approvalId)).toBe('2026-11-02T18:21:00.000Z');
+      expect(await store.getApproval(approval.approvalId)).toEqual(before);
+      expect(await store.listPendingApprovals({ workflowId: approval.workflowId })).toContainEqual(before);
+    });
+
+    it('moves the last reminder forward only', async () => {
+      const store = make();
+      const approvalId = fresh('appr');
+      await store.markReminded(approvalId, '2026-11-02T18:21:00.000Z');
+      await store.markReminded(approvalId, '2026-11-02T14:21:00.000Z');
+      await store.markReminded(approvalId, '2026-11-02T18:21:00.000Z');
+      expect(await store.lastReminderAt(approvalId)).toBe('2026-11-02T18:21:00.000Z');
+      await store.markReminded(approvalId, '2026-11-02T22:21:00.000Z');
+      expect(await store.lastReminderAt(approvalId)).toBe('2026-11-02T22:21:00.000Z');
+      expect(await store.lastReminderAt(fresh('appr'))).toBeUndefined();
     });
 
     it('replaces the task token of a pending approval only', async () => {

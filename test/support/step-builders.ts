@@ -10,7 +10,7 @@ import { type PortNeeds, portsFor, type StepPorts } from '../../core/steps/ports
 import type { StepDefinition, UseCase } from '../../core/steps/step-definition.js';
 import type { StepName } from '../../core/steps/step-names.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { referenceFacts, testKeys } from './trusted-ports.js';
+import { referenceFacts, testKeys, testRecordKeys, testTokenSeal } from './trusted-ports.js';
 
 /** The ports a test offers; a step takes the ones it declared. */
 export type TestPorts = Partial<StepPorts> & { readonly clock: Clock };
@@ -18,7 +18,8 @@ export type TestPorts = Partial<StepPorts> & { readonly clock: Clock };
 /**
  * The step's use case, built with the declared subset of `ports`. The
  * trusted-fact ports default to the reference pack's orders and the test
- * history key (`test/support/trusted-ports.ts`).
+ * history key, the record keys and the task token seal to the tests'
+ * (`test/support/trusted-ports.ts`).
  * @example
  * const gate = buildStep(gateStep, pack, { runs, lineage, clock });
  */
@@ -27,7 +28,13 @@ export function buildStep<S extends z.ZodType, N extends PortNeeds, O, K extends
   pack: WorkflowPack,
   { clock, ...given }: TestPorts,
 ): UseCase<z.infer<S>, O> {
-  const available = { facts: referenceFacts(), keys: testKeys(), ...given };
+  const available = {
+    facts: referenceFacts(),
+    keys: testKeys(),
+    recordKeys: testRecordKeys(),
+    tokens: testTokenSeal(),
+    ...given,
+  };
   return definition.build(pack, portsFor(definition.name, definition.ports, available, clock));
 }
 

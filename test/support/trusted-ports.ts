@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
 import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
+import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
+import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
 import { normalizeHistoryKey } from '../../core/runs/history-key.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 import { loadFactFixtures } from '../../local/facts/fixtures.js';
@@ -19,6 +21,22 @@ export const TEST_HISTORY_KEY = 'awf-test-history-key';
 /** A keyed hasher under {@link TEST_HISTORY_KEY}. */
 export function testKeys(): InMemoryKeyedHasher {
   return new InMemoryKeyedHasher(TEST_HISTORY_KEY);
+}
+
+/** The secret every test's lineage record keys are derived from. */
+export const TEST_RECORD_KEY_SECRET = 'awf-test-record-keys';
+
+/** The lineage record keys of the tests: one per step, derived from {@link TEST_RECORD_KEY_SECRET}. */
+export function testRecordKeys(): InMemoryRecordKeys {
+  return new InMemoryRecordKeys(TEST_RECORD_KEY_SECRET);
+}
+
+/** The secret every test's task token seal is derived from. */
+export const TEST_TOKEN_KEY = 'awf-test-task-tokens';
+
+/** The task token seal of the tests, under {@link TEST_TOKEN_KEY}: a test can open what a step sealed. */
+export function testTokenSeal(): InMemoryTaskTokenSeal {
+  return new InMemoryTaskTokenSeal(TEST_TOKEN_KEY);
 }
 
 /** A fact reader holding the reference pack's fixture orders (and whatever a test seeds next). */

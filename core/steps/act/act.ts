@@ -27,11 +27,17 @@
  * running total leaving room. Two concurrent runs on one order cannot both
  * pass; the one refused records `action.refused` and escalates.
  */
+
+import { withoutForgedApprovals } from '../../approval/authentic.js';
 import { bindingHashFor } from '../../approval/binding.js';
+import { approvalRequirementOf } from '../../approval/requirement.js';
+import { excludedApproversFor } from '../../approval/separation-of-duties.js';
+import { tallyApprovals, whyNotApproved } from '../../approval/tally.js';
 import { ActionRefusedError, AwfError, GovernanceViolationError } from '../../errors.js';
 import { approvalIdFor, executionKeyFor } from '../../ids.js';
 import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
+import { type RecordKeys, requireAuthentic } from '../../lineage/record-keys.js';
 import type { LineageData } from '../../lineage/registry.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
 import { createDecider, type Decider } from '../../policy/decide.js';
@@ -55,6 +61,7 @@ const actNeeds = {
   items: 'connectors',
   facts: 'read',
   keys: 'mac',
+  recordKeys: { sign: true, verify: ['plan', 'request-approval', 'decide-approval'] },
 } as const;
 
 /** What Act works with. */
@@ -94,18 +101,24 @@ function refuse(proposal: Proposal, why: string): never {
  * The proposal `proposalId` of this iteration, as Plan recorded it in `actions.proposed`.
  * @throws GovernanceViolationError when Plan never proposed it in this run's iteration.
  * @throws MalformedLineageRecordError when an `actions.proposed` record is malformed.
+ * @throws ForgedLineageRecordError when the record holding it was not made by the plan step.
  */
-function recordedProposal(chain: readonly LineageRecord[], input: ActInput): Proposal {
-  const proposal = recordsOfType(chain, 'actions.proposed')
-    .filter(({ data }) => data.iteration === input.iteration)
-    .flatMap(({ data }) => data.proposals)
-    .find((recorded) => recorded.proposalId === input.proposalId);
-  if (!proposal) {
-    throw new GovernanceViolationError(
-      `refusing to run proposal "${input.proposalId}": the plan step never proposed it in iteration ${input.iteration} of this run`,
-    );
+async function recordedProposal(
+  chain: readonly LineageRecord[],
+  input: ActInput,
+  keys: Pick<RecordKeys, 'verify'>,
+): Promise<Proposal> {
+  for (const record of recordsOfType(chain, 'actions.proposed')) {
+    if (record.data.iteration !== input.iteration) continue;
+    const proposal = record.data.proposals.find((recorded) => recorded.proposalId === input.proposalId);
+    if (!proposal) continue;
+    // Only what the plan step itself recorded may run: a record put in the table by anyone else is forged.
+    await requireAuthentic(record, keys);
+    return proposal;
   }
-  return proposal;
+  throw new GovernanceViolationError(
+    `refusing to run proposal "${input.proposalId}": the plan step never proposed it in iteration ${input.iteration} of this run`,
+  );
 }
 
 /** A number in ten-thousandths, or undefined when it has more precision than a Cedar decimal. */
@@ -207,9 +220,20 @@ function createAct(
     }
     if (verdict.decision === 'ALLOW') return { cleared: { decision: 'ALLOW' }, facts };
 
+    // The approval counts only as the lineage records it: the runs table's item is an index.
     const approvalId = approvalIdFor(subject.runId, proposal.proposalId);
-    const approval = await deps.runs.getApproval(approvalId);
-    if (!approval) {
+    const requirement = verdict.approval ?? approvalRequirementOf(spec.approvals.approverRoles, []);
+    // Only the records their registry writers made count: a forged approval.decided releases nothing.
+    const authentic = await withoutForgedApprovals(chain, approvalId, deps.recordKeys);
+    const tally = tallyApprovals({
+      spec,
+      chain: authentic.chain,
+      approvalId,
+      bindingHash: bindingHashFor(subject.runId, proposal),
+      requirement,
+      excluded: excludedApproversFor(spec, subject.event),
+    });
+    if (tally.requested === undefined) {
       // The gate let it run on its own, and the facts moved since (history, a stored autonomy
       // level): a decision that changed is refused and escalated, never run unapproved.
       const why = verdict.reasons.join(', ') || 'autonomy';
@@ -217,20 +241,18 @@ function createAct(
         `the decision now is REQUIRE_APPROVAL (${why}): it needs an approval and "${approvalId}" does not exist`,
       ]);
     }
-    if (approval.runId !== subject.runId || approval.proposalId !== proposal.proposalId) {
-      return refuse(proposal, `approval "${approvalId}" is for another run or proposal`);
-    }
-    if (approval.status !== 'APPROVED') {
-      return refuse(proposal, `approval "${approvalId}" is ${approval.status}, not APPROVED`);
-    }
-    const expected = bindingHashFor(subject.runId, proposal);
-    if (approval.bindingHash !== expected) {
-      return refuse(
-        proposal,
-        `approval "${approvalId}" was given for ${approval.bindingHash}, but this action hashes to ${expected}`,
+    const notApproved = whyNotApproved(tally, requirement);
+    if (notApproved !== undefined) {
+      const forged = authentic.forged.map(
+        (record) => `record ${record.seq} (${record.type}) is ${record.problem}`,
       );
+      return refuseAndRecord(input, proposal, chain, 'approval', [
+        `approval "${approvalId}": ${notApproved}`,
+        ...forged,
+      ]);
     }
-    return { cleared: { decision: 'REQUIRE_APPROVAL', approvalId }, facts };
+    const approvers = tally.approvals.map((approval) => approval.principal);
+    return { cleared: { decision: 'REQUIRE_APPROVAL', approvalId, approvers }, facts };
   }
 
   /**
@@ -327,6 +349,7 @@ function createAct(
           result: observation.result,
           decision: clearance.decision,
           ...(clearance.approvalId ? { approvalId: clearance.approvalId } : {}),
+          ...(clearance.approvers ? { approvers: [...clearance.approvers] } : {}),
         },
       },
       { knownHead: chain.at(-1) ?? null },
@@ -372,7 +395,7 @@ function createAct(
   return async (actInput) => {
     const { run } = actInput;
     const chain = await deps.lineage.chain(run.runId);
-    const proposal = recordedProposal(chain, actInput);
+    const proposal = await recordedProposal(chain, actInput, deps.recordKeys);
     const action = catalogueAction(spec, proposal.action);
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
     const subject = await subjectOf(run);
@@ -440,7 +463,12 @@ export const actStep = defineStep({
   input: actInputSchema,
   ports: actNeeds,
   build(pack, ports) {
-    return createAct(pack, ports, createDecider(pack), lineageWriter('act', ports.lineage, ports.clock));
+    return createAct(
+      pack,
+      ports,
+      createDecider(pack),
+      lineageWriter('act', ports.lineage, ports.clock, ports.recordKeys),
+    );
   },
   measure(observation, metrics) {
     metrics.count(observation.status === 'EXECUTED' ? 'ActionsExecuted' : 'ActionsAlreadyExecuted');

@@ -231,9 +231,9 @@ const ADMISSION_METRICS = {
 export const admitStep = defineStep({
   name: 'admit',
   input: admitInputSchema,
-  ports: { runs: { writes: ['run', 'request'] }, lineage: 'append', keys: 'mac' },
+  ports: { runs: { writes: ['run', 'request'] }, lineage: 'append', keys: 'mac', recordKeys: 'sign' },
   build(pack, ports) {
-    const writer = lineageWriter('admit', ports.lineage, ports.clock);
+    const writer = lineageWriter('admit', ports.lineage, ports.clock, ports.recordKeys);
     return (input: AdmitInput) => admit(input, pack.spec, ports, writer);
   },
   measure(result, metrics) {

@@ -33,7 +33,12 @@ import {
 import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
 
-const completeNeeds = { runs: { writes: ['run'] }, lineage: 'append', events: 'workflow' } as const;
+const completeNeeds = {
+  runs: { writes: ['run'] },
+  lineage: 'append',
+  events: 'workflow',
+  recordKeys: 'sign',
+} as const;
 
 /** The run's summary: the agent's own when it finished, a note on what was only recorded otherwise. */
 export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean } {
@@ -136,7 +141,7 @@ export const completeStep = defineStep({
   input: completeInputSchema,
   ports: completeNeeds,
   build(_pack, ports) {
-    const writer = lineageWriter('complete', ports.lineage, ports.clock);
+    const writer = lineageWriter('complete', ports.lineage, ports.clock, ports.recordKeys);
     return (input: CompleteInput) => complete(input, ports, writer);
   },
   measure(_result, metrics) {

@@ -36,6 +36,7 @@ const escalateNeeds = {
   runs: { writes: ['approval', 'run'] },
   lineage: 'append',
   events: 'workflow',
+  recordKeys: 'sign',
 } as const;
 
 /** What Escalate works with. */
@@ -174,7 +175,7 @@ export const escalateStep = defineStep({
   input: escalateInputSchema,
   ports: escalateNeeds,
   build(pack, ports) {
-    const writer = lineageWriter('escalate', ports.lineage, ports.clock);
+    const writer = lineageWriter('escalate', ports.lineage, ports.clock, ports.recordKeys);
     return (input: EscalateInput) => escalate(input, pack.spec, ports, writer);
   },
   measure(result, metrics) {

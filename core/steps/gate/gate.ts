@@ -5,8 +5,9 @@
  * The result sorts the verdicts into what the state machine's Choice reads.
  */
 import { canonicalJson } from '../../canonical-json.js';
-import { recordsOfType } from '../../lineage/read.js';
+import { asRecordOfType, recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
+import { type RecordKeys, requireAuthentic } from '../../lineage/record-keys.js';
 import { lineageWriter } from '../../lineage/writer.js';
 import { createDecider, type RunFacts, type Verdict } from '../../policy/decide.js';
 import { readGroundingFacts } from '../../policy/facts.js';
@@ -59,10 +60,20 @@ function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): M
       reasons,
       errors,
       logOnly,
+      approval,
     } = data;
     verdicts.set(data.proposalId, {
       judged: { action, input, confidence },
-      verdict: { decision, policyDecision, autonomy, shadow, reasons, errors, ...(logOnly && { logOnly }) },
+      verdict: {
+        decision,
+        policyDecision,
+        autonomy,
+        shadow,
+        reasons,
+        errors,
+        ...(logOnly && { logOnly }),
+        ...(approval && { approval }),
+      },
     });
   }
   return verdicts;
@@ -72,17 +83,33 @@ function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): M
  * The history figures of the run's latest `context.grounded` record: what
  * Ground counted for this iteration. None (so policies that need them deny)
  * when the run was never grounded.
+ *
+ * @throws ForgedLineageRecordError when that record was not written by the ground step
+ *   (its MAC does not verify under Ground's record key) or was edited.
  */
-function groundedHistory(chain: readonly LineageRecord[]): Record<string, number> {
-  const grounded = recordsOfType(chain, 'context.grounded').at(-1);
-  return grounded === undefined ? {} : historyFromFacts(grounded.data.facts as Record<string, unknown>);
+async function groundedHistory(
+  chain: readonly LineageRecord[],
+  keys: Pick<RecordKeys, 'verify'>,
+): Promise<Record<string, number>> {
+  const stored = chain.filter((record) => record.type === 'context.grounded').at(-1);
+  const grounded = asRecordOfType(stored, 'context.grounded');
+  if (stored === undefined || grounded === undefined) return {};
+  // The stored record, not its parse: the MAC covers the hash of what was written.
+  await requireAuthentic(stored, keys);
+  return historyFromFacts(grounded.data.facts as Record<string, unknown>);
 }
 
 /** A proposal with the state data's view of its verdict, and whether it is shadowed. */
 export type Judged = GatedProposal & { readonly shadow: boolean };
 
 function judgedOf(proposal: Proposal, verdict: Verdict): Judged {
-  return { proposal, decision: verdict.decision, reasons: [...verdict.reasons], shadow: verdict.shadow };
+  return {
+    proposal,
+    decision: verdict.decision,
+    reasons: [...verdict.reasons],
+    ...(verdict.approval && { approval: { ...verdict.approval, roles: [...verdict.approval.roles] } }),
+    shadow: verdict.shadow,
+  };
 }
 
 /** Sorts verdicts into the lists and counts the state machine reads. */
@@ -126,11 +153,16 @@ export function gateResultOf(verdicts: readonly Judged[], policySetHash: string)
 export const gateStep = defineStep({
   name: 'gate',
   input: gateInputSchema,
-  ports: { runs: 'read', lineage: 'append', facts: 'read' },
+  ports: {
+    runs: 'read',
+    lineage: 'append',
+    facts: 'read',
+    recordKeys: { sign: true, verify: ['ground'] },
+  },
   build(pack, ports) {
     const { spec } = pack;
     const decider = createDecider(pack);
-    const writer = lineageWriter('gate', ports.lineage, ports.clock);
+    const writer = lineageWriter('gate', ports.lineage, ports.clock, ports.recordKeys);
 
     /**
      * What the decisions of this call rest on, read once: the admitted event
@@ -145,7 +177,7 @@ export const gateStep = defineStep({
         event,
         now: ports.clock(),
         facts,
-        history: groundedHistory(chain),
+        history: await groundedHistory(chain, ports.recordKeys),
       };
     }
 
@@ -194,6 +226,9 @@ export const gateStep = defineStep({
               errors: [...verdict.errors],
               autonomy: verdict.autonomy,
               shadow: verdict.shadow,
+              ...(verdict.approval && {
+                approval: { ...verdict.approval, roles: [...verdict.approval.roles] },
+              }),
               // Evidence only: what each log-only policy would have decided; it decided nothing.
               ...(verdict.logOnly && verdict.logOnly.length > 0 && { logOnly: [...verdict.logOnly] }),
             },

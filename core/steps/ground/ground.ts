@@ -94,7 +94,13 @@ async function ground(
   return { facts };
 }
 
-const groundNeeds = { runs: 'read', lineage: 'append', facts: 'read', keys: 'mac' } as const;
+const groundNeeds = {
+  runs: 'read',
+  lineage: 'append',
+  facts: 'read',
+  keys: 'mac',
+  recordKeys: 'sign',
+} as const;
 
 /** The ground step: see {@link ground}. */
 export const groundStep = defineStep({
@@ -102,7 +108,7 @@ export const groundStep = defineStep({
   input: runStepInputSchema,
   ports: groundNeeds,
   build(pack, ports) {
-    const writer = lineageWriter('ground', ports.lineage, ports.clock);
+    const writer = lineageWriter('ground', ports.lineage, ports.clock, ports.recordKeys);
     return (input: RunStepInput) => ground(input, pack.spec, ports, writer);
   },
   measure(_facts, metrics) {

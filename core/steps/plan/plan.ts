@@ -124,7 +124,7 @@ function createPlan(
 ): (input: PlanInput) => Promise<PlanResult> {
   const { spec } = pack;
   const { modelId } = spec.agent;
-  const writer = lineageWriter('plan', deps.lineage, deps.clock);
+  const writer = lineageWriter('plan', deps.lineage, deps.clock, deps.recordKeys);
   const prompt = createPlanningPrompt(pack);
   const versions = (run: RunRef): LineageVersions => ({
     workflowVersion: run.workflowVersion,
@@ -232,7 +232,7 @@ function createPlan(
   };
 }
 
-const planNeeds = { model: 'invoke', runs: 'read', lineage: 'append' } as const;
+const planNeeds = { model: 'invoke', runs: 'read', lineage: 'append', recordKeys: 'sign' } as const;
 
 /** The plan step: see {@link createPlan}. */
 export const planStep = defineStep({

@@ -1,13 +1,13 @@
 /**
- * Remind: runs on a schedule, keeps pending approvals alive and nudges approvers.
+ * Remind: runs on a schedule and nudges the approvers of pending approvals.
  *
- * For each PENDING approval of the workflow that has not expired, it sends a
- * heartbeat for the waiting task (the approval state has HeartbeatSeconds, so
- * a wait nobody tends fails instead of hanging), and when the last reminder
- * (or the request) is older than the spec's reminder interval it publishes
- * `ApprovalReminder` and notes the time. One approval's trouble never stops
- * the others: a task that is gone is reported, other failures are collected
- * and raised together at the end so the invocation still shows as failed.
+ * For each PENDING approval of the workflow that has not expired, when the
+ * last reminder (or the request) is older than the spec's reminder interval it
+ * publishes `ApprovalReminder` and notes the time in the approval's reminder
+ * item. It never touches a task or an approval: the approval wait ends at its
+ * own `TimeoutSeconds`, and only decide-approval resumes a task. One
+ * approval's trouble never stops the others: failures are collected and raised
+ * together at the end so the invocation still shows as failed.
  */
 import { z } from 'zod';
 import { durationToSeconds } from '../../duration.js';
@@ -18,30 +18,23 @@ import type { WorkflowSpec } from '../../workflow/spec.js';
 import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
 
-const remindNeeds = { runs: { writes: ['approval'] }, events: 'workflow', callbacks: 'answer' } as const;
-
-/** Errors Step Functions answers when the task behind a token no longer waits. */
-const TASK_GONE_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+const remindNeeds = { runs: { writes: ['reminder'] }, events: 'workflow' } as const;
 
 /** What one run of the schedule did. */
 export interface RemindSummary {
   /** Pending approvals looked at. */
   readonly checked: number;
-  /** Approvals whose task got a heartbeat. */
-  readonly heartbeats: number;
   /** Approvals an ApprovalReminder was published for. */
   readonly reminded: readonly string[];
-  /** Approvals whose task no longer waits (the run's escalation closes them). */
-  readonly gone: readonly string[];
   /** Approvals past their expiry, left to the run's timeout. */
   readonly expired: readonly string[];
 }
 
-/** An approval that could not be tended, and why. */
+/** An approval whose approvers could not be reminded, and why. */
 export class ReminderError extends AwfError {
   constructor(readonly failures: readonly { readonly approvalId: string; readonly error: unknown }[]) {
     super(
-      `could not tend ${failures.length} approval(s): ${failures
+      `could not remind about ${failures.length} approval(s): ${failures
         .map(
           (f) =>
             `${f.approvalId} (${f.error instanceof Error ? `${f.error.name}: ${f.error.message}` : String(f.error)})`,
@@ -53,44 +46,30 @@ export class ReminderError extends AwfError {
   }
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
 /**
- * Tends the workflow's pending approvals once.
- * @throws ReminderError after every approval was tried, when some failed for a reason other than a gone task.
+ * Reminds the approvers of the workflow's pending approvals once.
+ * @throws ReminderError after every approval was tried, when some could not be reminded about.
  */
 async function remind(
   spec: WorkflowSpec,
-  { runs, callbacks, events, clock }: PortsFor<typeof remindNeeds>,
+  { runs, events, clock }: PortsFor<typeof remindNeeds>,
 ): Promise<RemindSummary> {
   const now = clock();
   const intervalMs = durationToSeconds(spec.approvals.reminderInterval) * 1000;
   const pending = await runs.listPendingApprovals({ workflowId: spec.id });
 
   const reminded: string[] = [];
-  const gone: string[] = [];
   const expired: string[] = [];
   const failures: { approvalId: string; error: unknown }[] = [];
-  let heartbeats = 0;
 
-  const tend = async (approval: ApprovalRecord): Promise<void> => {
+  const nudge = async (approval: ApprovalRecord): Promise<void> => {
     if (Date.parse(approval.expiresAt) <= now.getTime()) {
       expired.push(approval.approvalId);
       return;
     }
     try {
-      await callbacks.heartbeat(approval.taskToken);
-      heartbeats++;
-    } catch (error) {
-      if (TASK_GONE_ERRORS.has(errorName(error))) gone.push(approval.approvalId);
-      else failures.push({ approvalId: approval.approvalId, error });
-      return;
-    }
-    const last = Date.parse(approval.lastReminderAt ?? approval.requestedAt);
-    if (now.getTime() - last < intervalMs) return;
-    try {
+      const last = Date.parse((await runs.lastReminderAt(approval.approvalId)) ?? approval.requestedAt);
+      if (now.getTime() - last < intervalMs) return;
       await events.publish([
         {
           source: workflowEventSource(spec.id),
@@ -111,11 +90,11 @@ async function remind(
     }
   };
 
-  // One at a time: approvals are few, and the callback API's rate limit is shared with the executions.
-  for (const approval of pending) await tend(approval);
+  // One at a time: approvals are few, and the bus's rate limit is shared with the executions.
+  for (const approval of pending) await nudge(approval);
 
   if (failures.length > 0) throw new ReminderError(failures);
-  return { checked: pending.length, heartbeats, reminded, gone, expired };
+  return { checked: pending.length, reminded, expired };
 }
 
 /** The remind step, run by a schedule: see {@link remind}. */

@@ -2,8 +2,10 @@
  * The request-approval step's use case: park a proposal behind a human.
  *
  * The state machine invokes it with a task token and waits until the decide
- * step answers that token. The token is stored with the approval and never
- * leaves the runs table; approvers only ever see the opaque approval id.
+ * step answers that token. The token is stored with the approval sealed
+ * (`tokens` port: encrypted under a key only the decide step may decrypt
+ * with, bound to the approval id), never in clear, and never leaves the runs
+ * table; approvers only ever see the opaque approval id.
  *
  * The step may be retried (a Lambda service error), and each retry waits on a
  * new token. So a retry never creates a second approval: it points the pending
@@ -14,7 +16,8 @@
  */
 
 import { bindingHashFor } from '../../approval/binding.js';
-import { excludedApproversFor } from '../../approval/separation-of-duties.js';
+import { approvalRequirementOf } from '../../approval/requirement.js';
+import { excludedApproversFor, principalKey } from '../../approval/separation-of-duties.js';
 import { durationToSeconds } from '../../duration.js';
 import { AwfError, GovernanceViolationError } from '../../errors.js';
 import { approvalIdFor } from '../../ids.js';
@@ -33,6 +36,9 @@ const requestApprovalNeeds = {
   runs: { writes: ['approval', 'run'] },
   lineage: 'append',
   events: 'workflow',
+  recordKeys: 'sign',
+  keys: 'mac',
+  tokens: 'seal',
 } as const;
 
 /** What the request step returns (the state machine ignores it; it waits for the token). */
@@ -64,7 +70,7 @@ function createRequestApproval(
   deps: PortsFor<typeof requestApprovalNeeds>,
 ): (input: ApprovalRequestInput) => Promise<ApprovalRequestResult> {
   const { spec } = pack;
-  const writer = lineageWriter('request-approval', deps.lineage, deps.clock);
+  const writer = lineageWriter('request-approval', deps.lineage, deps.clock, deps.recordKeys);
   const timeoutMs = durationToSeconds(spec.approvals.timeout) * 1000;
 
   return async ({ run, taskToken, gated }) => {
@@ -83,6 +89,10 @@ function createRequestApproval(
     const stored = await requireRun(deps.runs, run.runId, 'request-approval');
     const now = deps.clock();
     const approvalId = approvalIdFor(run.runId, proposal.proposalId);
+    // Shown to approvers and recorded; Act counts the approvals against its own decision's requirement.
+    const requirement = gated.approval ?? approvalRequirementOf(spec.approvals.approverRoles, []);
+    // Only the decide step can open it; this step cannot read back what it stored.
+    const sealedToken = await deps.tokens.seal(approvalId, taskToken);
     const candidate: ApprovalRecord = {
       approvalId,
       runId: run.runId,
@@ -91,9 +101,11 @@ function createRequestApproval(
       proposalId: proposal.proposalId,
       gated,
       bindingHash: bindingHashFor(run.runId, proposal),
-      taskToken,
+      taskToken: sealedToken,
       status: 'PENDING',
-      approverRoles: [...spec.approvals.approverRoles],
+      approverRoles: [...requirement.roles],
+      quorum: requirement.quorum,
+      distinctRoles: requirement.distinctRoles,
       excludedApprovers: excludedApproversFor(spec, stored.event),
       requestedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + timeoutMs).toISOString(),
@@ -109,7 +121,7 @@ function createRequestApproval(
         );
       }
       approval = existing;
-      if (existing.status !== 'PENDING' || !(await deps.runs.refreshApprovalToken(approvalId, taskToken))) {
+      if (existing.status !== 'PENDING' || !(await deps.runs.refreshApprovalToken(approvalId, sealedToken))) {
         // Decided (or expired) already: see the module comment.
         const current = (await deps.runs.getApproval(approvalId)) ?? existing;
         return { approvalId, status: current.status, expiresAt: current.expiresAt };
@@ -135,7 +147,14 @@ function createRequestApproval(
           reasons: gated.reasons,
           bindingHash: approval.bindingHash,
           approverRoles: [...approval.approverRoles],
-          excludedApprovers: [...approval.excludedApprovers],
+          quorum: approval.quorum ?? 1,
+          distinctRoles: approval.distinctRoles ?? false,
+          // Who the case names is personal data: the lineage keeps keyed hashes only.
+          excludedApproverHashes: await Promise.all(
+            approval.excludedApprovers.map((principal) =>
+              deps.keys.hash(`principal:${principalKey(principal)}`),
+            ),
+          ),
           expiresAt: approval.expiresAt,
         },
       });
@@ -159,6 +178,7 @@ function createRequestApproval(
           reasons: gated.reasons,
           bindingHash: approval.bindingHash,
           approverRoles: approval.approverRoles,
+          quorum: approval.quorum ?? 1,
           expiresAt: approval.expiresAt,
         },
       },

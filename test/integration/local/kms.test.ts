@@ -1,6 +1,8 @@
 /**
  * The local KMS through the real @aws-sdk/client-kms: GenerateMac and
- * VerifyMac on the HMAC keys of the synthesized data stack, addressed as the
+ * VerifyMac on the HMAC keys of the synthesized data stack, Encrypt and
+ * Decrypt on its symmetric keys (the task token key, through the adapter
+ * the steps use too), addressed as the
  * template's `Ref` and `Fn::GetAtt .Arn` resolve them; bad requests refused
  * with KMS's error names and a message saying what was wrong; key material
  * kept (0600) in the state folder, so a second start on it gives the same MACs.
@@ -9,6 +11,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  DecryptCommand,
+  EncryptCommand,
   GenerateMacCommand,
   type GenerateMacCommandInput,
   KMSClient,
@@ -16,6 +20,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { KMS_SEALED_PREFIX, KmsTaskTokenSeal } from '../../../adapters/kms-token-seal.js';
 import { AwfDataStack } from '../../../lib/data-stack.js';
 import {
   keyMaterialPath,
@@ -35,6 +40,8 @@ let config: LocalKmsConfig;
 let historyKeyArn: string;
 let historyKeyId: string;
 let dataKeyArn: string;
+let tokenKeyArn: string;
+let tokenKeyId: string;
 const started: { service: LocalKmsService; client: KMSClient }[] = [];
 const folders: string[] = [];
 
@@ -79,6 +86,8 @@ beforeAll(() => {
   historyKeyArn = template.resolveString({ 'Fn::GetAtt': [logicalId(data.historyKey), 'Arn'] }, 'AwfData');
   historyKeyId = template.resolveString({ Ref: logicalId(data.historyKey) }, 'AwfData');
   dataKeyArn = template.resolveString({ 'Fn::GetAtt': [logicalId(data.key), 'Arn'] }, 'AwfData');
+  tokenKeyArn = template.resolveString({ 'Fn::GetAtt': [logicalId(data.tokenKey), 'Arn'] }, 'AwfData');
+  tokenKeyId = template.resolveString({ Ref: logicalId(data.tokenKey) }, 'AwfData');
 });
 
 afterEach(stopAll);
@@ -185,6 +194,94 @@ describe('local KMS: bad requests', () => {
     await expect(generateMac(client, { DryRun: true })).rejects.toMatchObject({
       name: 'DryRunOperationException',
     });
+  });
+});
+
+describe('local KMS: Encrypt and Decrypt', () => {
+  const TOKEN = `AQCEAAAAKgAAAAMAAAAA${'t'.repeat(1000)}`;
+  const context = { approvalId: 'appr-1' };
+
+  it('seals and opens a task token through the adapter, bound to its approval', async () => {
+    const tokens = new KmsTaskTokenSeal({ client: await start(), keyId: tokenKeyArn });
+    const sealed = await tokens.seal('appr-1', TOKEN);
+    expect(sealed.startsWith(KMS_SEALED_PREFIX)).toBe(true);
+    expect(sealed).not.toContain('AQCEAAAAKgAAAAMAAAAA');
+    expect(await tokens.open('appr-1', sealed)).toBe(TOKEN);
+    // Moved to another approval's item, it does not open.
+    await expect(tokens.open('appr-2', sealed)).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+  });
+
+  it('round-trips with the key named by its Ref, and Decrypt finds the key from the blob', async () => {
+    const client = await start();
+    const encrypted = await client.send(
+      new EncryptCommand({ KeyId: tokenKeyId, Plaintext: Buffer.from('hello'), EncryptionContext: context }),
+    );
+    expect(encrypted).toMatchObject({ KeyId: tokenKeyArn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
+    const decrypted = await client.send(
+      new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob, EncryptionContext: context }),
+    );
+    expect(decrypted).toMatchObject({ KeyId: tokenKeyArn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' });
+    expect(Buffer.from(decrypted.Plaintext ?? []).toString()).toBe('hello');
+  });
+
+  it('refuses a tampered blob, another context, or none, with InvalidCiphertextException', async () => {
+    const client = await start();
+    const { CiphertextBlob } = await client.send(
+      new EncryptCommand({ KeyId: tokenKeyArn, Plaintext: Buffer.from('hello'), EncryptionContext: context }),
+    );
+    const blob = Buffer.from(CiphertextBlob ?? []);
+    for (const at of [0, 5, blob.length - 20, blob.length - 1]) {
+      const tampered = Buffer.from(blob);
+      tampered[at] = (tampered[at] ?? 0) ^ 0x01;
+      await expect(
+        client.send(new DecryptCommand({ CiphertextBlob: tampered, EncryptionContext: context })),
+      ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    }
+    for (const other of [{ approvalId: 'appr-2' }, { ...context, runId: 'run-1' }, undefined]) {
+      await expect(
+        client.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: other })),
+      ).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
+    }
+  });
+
+  it('refuses another key than the blob names (IncorrectKeyException), an HMAC key, and an unknown key', async () => {
+    const client = await start();
+    const { CiphertextBlob } = await client.send(
+      new EncryptCommand({ KeyId: tokenKeyArn, Plaintext: Buffer.from('hello'), EncryptionContext: context }),
+    );
+    await expect(
+      client.send(new DecryptCommand({ KeyId: dataKeyArn, CiphertextBlob, EncryptionContext: context })),
+    ).rejects.toMatchObject({ name: 'IncorrectKeyException' });
+    await expect(
+      client.send(new EncryptCommand({ KeyId: historyKeyArn, Plaintext: Buffer.from('hello') })),
+    ).rejects.toMatchObject({
+      name: 'InvalidKeyUsageException',
+      message: expect.stringContaining('which is not valid for Encrypt'),
+    });
+    const unknown = `arn:aws:kms:${ENV.region}:${ENV.account}:key/00000000-0000-0000-0000-000000000000`;
+    await expect(
+      client.send(new EncryptCommand({ KeyId: unknown, Plaintext: Buffer.from('hello') })),
+    ).rejects.toMatchObject({ name: 'NotFoundException' });
+  });
+
+  it('refuses an empty or oversized plaintext with ValidationException', async () => {
+    const client = await start();
+    for (const size of [0, 4097]) {
+      await expect(
+        client.send(new EncryptCommand({ KeyId: tokenKeyArn, Plaintext: new Uint8Array(size) })),
+      ).rejects.toMatchObject({ name: 'ValidationException' });
+    }
+  });
+
+  it('keeps the key material in the state folder: a blob sealed before a restart still opens', async () => {
+    const stateDir = newStateDir();
+    const sealed = await new KmsTaskTokenSeal({ client: await start(stateDir), keyId: tokenKeyArn }).seal(
+      'appr-1',
+      TOKEN,
+    );
+    await stopAll();
+    const tokens = new KmsTaskTokenSeal({ client: await start(stateDir), keyId: tokenKeyArn });
+    expect(await tokens.open('appr-1', sealed)).toBe(TOKEN);
   });
 });
 

@@ -38,7 +38,6 @@ const definition = aslFixture('../../../statemachines/governed-workflow.asl.json
   EscalateFunctionArn: functionArn('escalate'),
   ExecutionTimeoutSeconds: 3600,
   ApprovalTimeoutSeconds: 600,
-  ApprovalHeartbeatSeconds: 300,
 });
 
 const run: RunRef = {

@@ -14,6 +14,7 @@ import { STEP_NAMES } from '../../../core/steps/step-names.js';
 import { AWF_PACKAGE_ROOT } from '../../../lib/project-paths.js';
 import { fixedClock, InMemoryLineageStore } from '../../support/in-memory-stores.js';
 import { aLineageDraft, aRecordData } from '../../support/lineage-builders.js';
+import { testRecordKeys } from '../../support/trusted-ports.js';
 
 const clock = fixedClock('2026-11-02T14:21:00.000Z');
 
@@ -48,7 +49,7 @@ describe('the lineage registry', () => {
 describe('lineageWriter', () => {
   it('appends a registry-valid record of a type its step writes', async () => {
     const store = new InMemoryLineageStore();
-    const record = await lineageWriter('ground', store, clock).append(
+    const record = await lineageWriter('ground', store, clock, testRecordKeys()).append(
       'run-1',
       aLineageDraft({ type: 'context.grounded' }) as never,
     );
@@ -58,7 +59,9 @@ describe('lineageWriter', () => {
   it('refuses a type the registry gives to another step, writing nothing', async () => {
     const store = new InMemoryLineageStore();
     const forged = aLineageDraft({ type: 'approval.decided', data: aRecordData('approval.decided') });
-    await expect(lineageWriter('act', store, clock).append('run-1', forged as never)).rejects.toThrow(
+    await expect(
+      lineageWriter('act', store, clock, testRecordKeys()).append('run-1', forged as never),
+    ).rejects.toThrow(
       new LineageRegistryError(
         'the act step may not write "approval.decided" records: the registry names decide-approval as their only writer',
       ),
@@ -68,7 +71,7 @@ describe('lineageWriter', () => {
 
   it('refuses data without the registered shape, naming each field, writing nothing', async () => {
     const store = new InMemoryLineageStore();
-    const writer = lineageWriter('act', store, clock);
+    const writer = lineageWriter('act', store, clock, testRecordKeys());
     const missing = aLineageDraft({
       type: 'action.executed',
       data: { ...aRecordData('action.executed'), result: undefined, decision: 'MAYBE' },
@@ -95,7 +98,9 @@ describe('lineageWriter', () => {
       type: 'action.executed',
       data: aRecordData('action.executed', { result: { total: 2 ** 60 } }),
     });
-    await expect(lineageWriter('act', store, clock).append('run-1', draft as never)).rejects.toThrow(
+    await expect(
+      lineageWriter('act', store, clock, testRecordKeys()).append('run-1', draft as never),
+    ).rejects.toThrow(
       /"action.executed" draft of the act step: data\.result\.total: \d+ is beyond the integers a record can hold/,
     );
     expect(await store.chain('run-1')).toEqual([]);
@@ -104,7 +109,10 @@ describe('lineageWriter', () => {
   it('refuses a type the registry does not know', async () => {
     const draft = aLineageDraft({ type: 'run.paused' as never, data: {} });
     await expect(
-      lineageWriter('admit', new InMemoryLineageStore(), clock).append('run-1', draft as never),
+      lineageWriter('admit', new InMemoryLineageStore(), clock, testRecordKeys()).append(
+        'run-1',
+        draft as never,
+      ),
     ).rejects.toThrow('"run.paused" is not a lineage record type of the registry');
   });
 });

@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
 import { z } from 'zod';
-import { bindingHashFor } from '../../../core/approval/binding.js';
 import { approvalIdFor, executionKeyFor } from '../../../core/ids.js';
 import { appendLineage } from '../../../core/lineage/chain.js';
 import { observationsOf } from '../../../core/lineage/observations.js';
+import { lineageWriter } from '../../../core/lineage/writer.js';
 import type { ItemUpdater } from '../../../core/ports.js';
 import type { RunRecord } from '../../../core/runs/records.js';
 import { actStep } from '../../../core/steps/act/act.js';
@@ -15,9 +15,11 @@ import {
   type GatedProposal,
   type Proposal,
 } from '../../../core/steps/contracts.js';
+import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
 import { gateStep } from '../../../core/steps/gate/gate.js';
 import { groundStep } from '../../../core/steps/ground/ground.js';
 import { planStep } from '../../../core/steps/plan/plan.js';
+import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
 import {
@@ -26,9 +28,10 @@ import {
   InMemoryRunsStore,
   namedError,
   RecordingEventPublisher,
+  RecordingTaskCallbacks,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
-import { storedKeyOf } from '../../support/trusted-ports.js';
+import { storedKeyOf, testRecordKeys } from '../../support/trusted-ports.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
 import {
   answer,
@@ -131,48 +134,47 @@ const largeRefund = () =>
     refundCall({ orderId: 'ord_7h3n9q', amount: 1249, reasonCode: 'not-delivered' }),
   ]);
 
-/** Stores a pending approval of `verdict`, bound to `proposal` (the verdict's own by default). */
+/**
+ * Requests an approval of `verdict` through the request-approval step, bound
+ * to `proposal` (the verdict's own by default): its `approval.requested`
+ * record is what approvals are counted against.
+ */
 async function requestApproval(
-  runs: InMemoryRunsStore,
-  runId: string,
+  planned: Planned,
   verdict: GatedProposal,
   proposal: Proposal = verdict.proposal,
 ): Promise<string> {
-  const approvalId = approvalIdFor(runId, verdict.proposal.proposalId);
-  await runs.putApproval({
-    approvalId,
-    runId,
-    workflowId: 'refund-triage',
-    entityId: 'ord_4k8m2p',
-    proposalId: verdict.proposal.proposalId,
-    gated: verdict,
-    bindingHash: bindingHashFor(runId, proposal),
-    taskToken: 'token-1',
-    status: 'PENDING',
-    approverRoles: ['payments-approver'],
-    excludedApprovers: ['carol@acme.example'],
-    requestedAt: NOW,
-    expiresAt: '2026-11-21T12:00:00.000Z',
+  const request = buildStep(requestApprovalStep, refundPack, {
+    runs: planned.runs,
+    lineage: planned.lineage,
+    events: new RecordingEventPublisher(),
+    clock: fixedClock(NOW),
   });
+  await request({ run: runRefOf(planned.run), taskToken: 'token-1', gated: { ...verdict, proposal } });
+  return approvalIdFor(planned.run.runId, verdict.proposal.proposalId);
+}
+
+/** Requests an approval of `verdict` and has `approvers` approve it through the decide step. */
+async function approve(
+  planned: Planned,
+  verdict: GatedProposal,
+  proposal: Proposal = verdict.proposal,
+  approvers: readonly string[] = ['alice@acme.example'],
+): Promise<string> {
+  const approvalId = await requestApproval(planned, verdict, proposal);
+  const decide = buildStep(decideApprovalStep, refundPack, {
+    runs: planned.runs,
+    lineage: planned.lineage,
+    callbacks: new RecordingTaskCallbacks(),
+    clock: fixedClock(NOW),
+  });
+  for (const approver of approvers) {
+    await decide({ approvalId, decision: 'APPROVE', approver, reason: 'Lost parcel.' });
+  }
   return approvalId;
 }
 
-/** Stores an approval of `verdict` bound to `proposal` and approves it. */
-async function approve(
-  runs: InMemoryRunsStore,
-  runId: string,
-  verdict: GatedProposal,
-  proposal: Proposal = verdict.proposal,
-): Promise<string> {
-  const approvalId = await requestApproval(runs, runId, verdict, proposal);
-  await runs.decideApproval(approvalId, {
-    status: 'APPROVED',
-    at: NOW,
-    by: 'alice@acme.example',
-    reason: 'Lost parcel.',
-  });
-  return approvalId;
-}
+type Planned = Awaited<ReturnType<typeof plannedRun>>;
 
 describe('act step', () => {
   it('runs an allowed action: one event with the idempotency key, an observation, history and lineage', async () => {
@@ -341,20 +343,22 @@ describe('act step', () => {
   });
 
   it('refuses while the approval is still pending', async () => {
-    const { act, inputFor, gated, runs, run, events } = await largeRefund();
+    const planned = await largeRefund();
+    const { act, inputFor, gated, events } = planned;
     const verdict = firstVerdict(gated.pendingApproval);
-    await requestApproval(runs, run.runId, verdict);
+    await requestApproval(planned, verdict);
 
     await expect(act(inputFor(verdict))).rejects.toThrow(
-      /approval "appr-[0-9a-f]{24}" is PENDING, not APPROVED/,
+      /approval "appr-[0-9a-f]{24}": it needs 1 approval by payments-approver; the lineage holds approvals by nobody/,
     );
     expect(events.events).toEqual([]);
   });
 
   it('runs an approved REQUIRE_APPROVAL proposal and records the approval it ran under', async () => {
-    const { act, inputFor, gated, runs, run, events, lineage } = await largeRefund();
+    const planned = await largeRefund();
+    const { act, inputFor, gated, run, events, lineage } = planned;
     const verdict = firstVerdict(gated.pendingApproval);
-    const approvalId = await approve(runs, run.runId, verdict);
+    const approvalId = await approve(planned, verdict);
 
     await act(inputFor(verdict));
 
@@ -362,13 +366,15 @@ describe('act step', () => {
     expect(lineage.ofType('action.executed', run.runId)[0]?.data).toMatchObject({
       approvalId,
       decision: 'REQUIRE_APPROVAL',
+      approvers: ['alice@acme.example'],
     });
   });
 
   it('records the approval an action ran under when a retry finds it executed but not yet in the lineage', async () => {
-    const { act, inputFor, gated, runs, run, events, lineage } = await largeRefund();
+    const planned = await largeRefund();
+    const { act, inputFor, gated, run, events, lineage } = planned;
     const verdict = firstVerdict(gated.pendingApproval);
-    const approvalId = await approve(runs, run.runId, verdict);
+    const approvalId = await approve(planned, verdict);
     // The first attempt dies between completing the execution and appending action.executed.
     const append = lineage.putIfAbsent.bind(lineage);
     let failed = false;
@@ -391,21 +397,23 @@ describe('act step', () => {
   });
 
   it('refuses an approval given for a different input (binding mismatch)', async () => {
-    const { act, inputFor, gated, runs, run, events } = await largeRefund();
+    const planned = await largeRefund();
+    const { act, inputFor, gated, events } = planned;
     const verdict = firstVerdict(gated.pendingApproval);
     const other = { ...verdict.proposal, input: { ...verdict.proposal.input, amount: 12.5 } };
-    await approve(runs, run.runId, verdict, other);
+    await approve(planned, verdict, other);
 
     await expect(act(inputFor(verdict))).rejects.toThrow(
-      /was given for [0-9a-f]{64}, but this action hashes to [0-9a-f]{64}/,
+      /it was requested for [0-9a-f]{64}, but this action hashes to [0-9a-f]{64}/,
     );
     expect(events.events).toEqual([]);
   });
 
   it('refuses a proposal id the plan step never proposed in this iteration of this run', async () => {
-    const { act, inputFor, gated, runs, run, events } = await largeRefund();
+    const planned = await largeRefund();
+    const { act, inputFor, gated, events } = planned;
     const verdict = firstVerdict(gated.pendingApproval);
-    await approve(runs, run.runId, verdict);
+    await approve(planned, verdict);
 
     await expect(act({ ...inputFor(verdict), proposalId: 'p-forged' })).rejects.toThrow(
       /refusing to run proposal "p-forged": the plan step never proposed it in iteration 0 of this run/,
@@ -473,21 +481,52 @@ describe('act step', () => {
     expect(events.events).toEqual([]);
   });
 
-  it('refuses a recorded proposal outside the catalogue or whose input fails its schema (a forged record)', async () => {
+  it('refuses a proposal whose actions.proposed record the plan step did not make (no valid MAC)', async () => {
     const { act, run, lineage, events } = await smallRefund();
-    /** An actions.proposed written past the registry's writer, as an insider with table access could. */
-    const forge = (proposal: Proposal) =>
-      appendLineage(lineage, fixedClock(NOW), run.runId, {
+    // What an insider with table access could append: correctly chained and hashed, but unsigned.
+    await appendLineage(lineage, fixedClock(NOW), run.runId, {
+      type: 'actions.proposed',
+      actor: 'model:forged',
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      versions: { workflowVersion: run.workflowVersion },
+      data: {
+        iteration: 0,
+        outcome: 'PROPOSED',
+        proposals: [
+          {
+            proposalId: 'p-forged',
+            action: 'issueRefund',
+            input: { orderId: 'ord_4k8m2p', amount: 45.5, currency: 'USD', reasonCode: 'damaged' },
+            rationale: 'forged',
+            confidence: 0.99,
+          },
+        ],
+      },
+    });
+
+    await expect(act({ run: runRefOf(run), iteration: 0, proposalId: 'p-forged' })).rejects.toThrow(
+      /forged: "actions.proposed" record carries no MAC \(unauthenticated\); only the plan step may write it/,
+    );
+    expect(events.events).toEqual([]);
+  });
+
+  it('refuses a plan-recorded proposal outside the catalogue or whose input fails its schema', async () => {
+    const { act, run, lineage, events } = await smallRefund();
+    /** A proposal recorded through the plan step's own writer, as a plan step misled past its checks would. */
+    const plan = lineageWriter('plan', lineage, fixedClock(NOW), testRecordKeys());
+    const record = (proposal: Proposal) =>
+      plan.append(run.runId, {
         type: 'actions.proposed',
-        actor: 'model:forged',
+        actor: 'model:misled',
         workflowId: run.workflowId,
         entityId: run.entityId,
         versions: { workflowVersion: run.workflowVersion },
         data: { iteration: 0, outcome: 'PROPOSED', proposals: [proposal] },
       });
-    const base = { rationale: 'forged', confidence: 0.99 };
-    await forge({ proposalId: 'p-wire', action: 'wireMoney', input: { amount: 1 }, ...base });
-    await forge({
+    const base = { rationale: 'misled', confidence: 0.99 };
+    await record({ proposalId: 'p-wire', action: 'wireMoney', input: { amount: 1 }, ...base });
+    await record({
       proposalId: 'p-negative',
       action: 'issueRefund',
       input: { orderId: 'ord_4k8m2p', amount: -1, currency: 'USD', reasonCode: 'damaged' },

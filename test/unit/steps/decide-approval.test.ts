@@ -11,6 +11,7 @@ import {
   RecordingTaskCallbacks,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
+import { testTokenSeal } from '../../support/trusted-ports.js';
 import {
   aGatedProposal,
   aProposal,
@@ -117,7 +118,7 @@ describe('decide-approval step', () => {
     ]);
   });
 
-  it('fails for someone who is not an approver, and changes nothing', async () => {
+  it('refuses someone who is not an approver, records who tried and why, and changes nothing else', async () => {
     const { decide, approvalId, runs, lineage, callbacks, run } = await setUp();
     const before = lineage.recordsOf(run.runId).length;
 
@@ -127,12 +128,28 @@ describe('decide-approval step', () => {
       ),
     );
     expect((await runs.getApproval(approvalId))?.status).toBe('PENDING');
-    expect(lineage.recordsOf(run.runId)).toHaveLength(before);
+    expect(
+      lineage
+        .recordsOf(run.runId)
+        .slice(before)
+        .map((r) => [r.type, r.data]),
+    ).toEqual([
+      [
+        'approval.refused',
+        {
+          approvalId,
+          proposalId: expect.any(String),
+          principal: 'mallory@acme.example',
+          decision: 'APPROVE',
+          refusal: '"mallory@acme.example" is not an approver of workflow "refund-triage"',
+        },
+      ],
+    ]);
     expect(callbacks.calls).toEqual([]);
   });
 
   it('fails for the requester of the case (separation of duties)', async () => {
-    const { approvalId, runs } = await setUp();
+    const { approvalId, runs, lineage } = await setUp();
     // carol filed the request; make her an approver to show the exclusion is what stops her.
     const withCarol = buildStep(
       decideApprovalStep,
@@ -148,7 +165,7 @@ describe('decide-approval step', () => {
       },
       {
         runs,
-        lineage: new InMemoryLineageStore(),
+        lineage,
         callbacks: new RecordingTaskCallbacks(),
         clock: () => new Date(NOW),
       },
@@ -158,6 +175,7 @@ describe('decide-approval step', () => {
       /separation of duties/,
     );
     expect((await runs.getApproval(approvalId))?.status).toBe('PENDING');
+    expect(lineage.ofType('approval.refused').map((r) => r.data.principal)).toEqual(['Carol@acme.example']);
   });
 
   it('fails a second decision, naming who decided first', async () => {
@@ -165,7 +183,7 @@ describe('decide-approval step', () => {
     await decide(approve(approvalId));
 
     await expect(decide({ ...approve(approvalId, 'bob@acme.example'), decision: 'REJECT' })).rejects.toThrow(
-      `approval "${approvalId}" is already APPROVED by alice@acme.example at ${NOW}`,
+      `approval "${approvalId}": it is already decided: it was approved by alice@acme.example`,
     );
     expect(callbacks.calls).toHaveLength(1);
   });
@@ -175,7 +193,7 @@ describe('decide-approval step', () => {
     clock.advance(24 * 3600 * 1000);
 
     await expect(decide(approve(approvalId))).rejects.toThrow(
-      `approval "${approvalId}" expired at 2026-11-21T12:00:00.000Z; it can no longer be decided`,
+      `approval "${approvalId}": it expired at 2026-11-21T12:00:00.000Z; it can no longer be decided`,
     );
     expect((await runs.getApproval(approvalId))?.status).toBe('PENDING');
   });
@@ -203,5 +221,139 @@ describe('decide-approval step', () => {
       /was recorded as APPROVED, but its run could not be resumed \(TaskTimedOut\)/,
     );
     expect((await runs.getApproval(approvalId))?.status).toBe('APPROVED');
+  });
+});
+
+describe('sealed task tokens', () => {
+  it('resumes the run with the token the request sealed, which the item never holds in clear', async () => {
+    const { decide, approvalId, callbacks, runs } = await setUp();
+    expect((await runs.getApproval(approvalId))?.taskToken).toMatch(/^memory:v1:/);
+
+    await decide(approve(approvalId));
+
+    expect(callbacks.calls).toEqual([expect.objectContaining({ kind: 'succeed', taskToken: 'token-1' })]);
+  });
+
+  it("does not resume the run with another approval's sealed token moved into the item", async () => {
+    const { decide, approvalId, callbacks, runs } = await setUp();
+    const moved = await testTokenSeal().seal('appr-another', 'token-of-another-run');
+    await runs.refreshApprovalToken(approvalId, moved);
+
+    await expect(decide(approve(approvalId))).rejects.toThrow(
+      /was recorded as APPROVED, but its task token does not open \(TaskTokenSealError\)/,
+    );
+    expect(callbacks.calls).toEqual([]);
+  });
+
+  it('resumes a run whose item was written before tokens were sealed, with the clear token as it is', async () => {
+    const { decide, approvalId, callbacks, runs } = await setUp();
+    await runs.refreshApprovalToken(approvalId, 'token-1');
+
+    await decide(approve(approvalId));
+
+    expect(callbacks.calls).toEqual([expect.objectContaining({ kind: 'succeed', taskToken: 'token-1' })]);
+  });
+});
+
+describe('approvals counted from the lineage', () => {
+  /** A run waiting on an approval that needs two distinct payments approvers. */
+  async function setUpQuorumOfTwo() {
+    const runs = new InMemoryRunsStore();
+    const lineage = new InMemoryLineageStore();
+    const callbacks = new RecordingTaskCallbacks();
+    const clock = manualClock(NOW);
+    const run = aRunRecord(pack.spec, aRefundDetail({ amount: 1249, orderTotal: 1249 }));
+    await runs.createRun(run);
+    const proposal = aProposal(run.runId, 'issueRefund', {
+      orderId: 'ord_4k8m2p',
+      amount: 1249,
+      currency: 'USD',
+      reasonCode: 'not-delivered',
+    });
+    const gated = {
+      ...aGatedProposal(proposal, { decision: 'REQUIRE_APPROVAL' }),
+      approval: { roles: ['payments-approver'], quorum: 2, distinctRoles: false },
+    };
+    const request = buildStep(requestApprovalStep, pack, {
+      runs,
+      lineage,
+      events: new RecordingEventPublisher(),
+      clock,
+    });
+    await request({ run: runRefOf(run), taskToken: 'token-1', gated });
+    const decide = buildStep(decideApprovalStep, pack, { runs, lineage, callbacks, clock });
+    return {
+      runs,
+      lineage,
+      callbacks,
+      run,
+      decide,
+      approvalId: approvalIdFor(run.runId, proposal.proposalId),
+    };
+  }
+
+  it('records the quorum the approval needs, and excluded approvers only as keyed hashes', async () => {
+    const { lineage } = await setUpQuorumOfTwo();
+    const [requested] = lineage.ofType('approval.requested');
+    expect(requested?.data).toMatchObject({
+      approverRoles: ['payments-approver'],
+      quorum: 2,
+      distinctRoles: false,
+    });
+    expect(requested?.data.excludedApproverHashes).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    expect(JSON.stringify(lineage.all())).not.toContain('carol@acme.example');
+  });
+
+  it('keeps a quorum-of-two approval pending after one approval, and resumes the run after the second', async () => {
+    const { decide, approvalId, runs, callbacks } = await setUpQuorumOfTwo();
+
+    expect((await decide(approve(approvalId, 'alice@acme.example'))).status).toBe('PENDING');
+    expect(callbacks.calls).toEqual([]);
+    expect((await runs.getApproval(approvalId))?.status).toBe('PENDING');
+
+    const decided = await decide(approve(approvalId, 'bob@acme.example'));
+    expect(decided).toMatchObject({ status: 'APPROVED', decidedBy: 'bob@acme.example' });
+    expect(callbacks.calls).toEqual([expect.objectContaining({ kind: 'succeed', taskToken: 'token-1' })]);
+  });
+
+  it('counts each approver once: the same principal twice is refused and recorded', async () => {
+    const { decide, approvalId, lineage, callbacks } = await setUpQuorumOfTwo();
+    await decide(approve(approvalId, 'alice@acme.example'));
+
+    await expect(decide(approve(approvalId, 'Alice@acme.example'))).rejects.toThrow(
+      `approval "${approvalId}": "alice@acme.example" approved it already; each approver counts once`,
+    );
+    expect(lineage.ofType('approval.decided')).toHaveLength(1);
+    expect(lineage.ofType('approval.refused')).toHaveLength(1);
+    expect(callbacks.calls).toEqual([]);
+  });
+
+  it('ends the approval with one rejection, whatever approvals came before', async () => {
+    const { decide, approvalId, callbacks } = await setUpQuorumOfTwo();
+    await decide(approve(approvalId, 'alice@acme.example'));
+
+    const rejected = await decide({ ...approve(approvalId, 'bob@acme.example'), decision: 'REJECT' });
+    expect(rejected.status).toBe('REJECTED');
+    expect(callbacks.calls).toEqual([
+      expect.objectContaining({ kind: 'fail', error: 'AWF.ApprovalRejected' }),
+    ]);
+  });
+
+  it('ignores insider edits of the approval item: roles, quorum, excluded approvers and expiry come from the lineage', async () => {
+    const { decide, approvalId, runs, callbacks } = await setUpQuorumOfTwo();
+    const item = await runs.getApproval(approvalId);
+    if (!item) throw new Error('no approval item');
+    // An insider rewrites the item: any role, a quorum of one, nobody excluded, no expiry to speak of.
+    const edited = {
+      ...item,
+      approverRoles: ['finance-director'],
+      quorum: 1,
+      excludedApprovers: [],
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    };
+    (runs as unknown as { approvals: Map<string, unknown> }).approvals.set(approvalId, edited);
+
+    expect((await decide(approve(approvalId, 'alice@acme.example'))).status).toBe('PENDING');
+    expect(callbacks.calls).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
+import { InMemoryRecordKeys } from '../../../adapters/memory-record-keys.js';
 import type { LineageRecord } from '../../../core/lineage/record.js';
 import { lineageWriter } from '../../../core/lineage/writer.js';
 import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
@@ -13,6 +14,7 @@ import {
   namedError,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
+import { testRecordKeys } from '../../support/trusted-ports.js';
 import {
   aGatedProposal,
   aProposal,
@@ -73,7 +75,7 @@ async function groundRun(
 ) {
   const ref = runRefOf(run());
   await runs.createRun(run());
-  await lineageWriter('ground', lineage, fixedClock(NOW)).append(ref.runId, {
+  await lineageWriter('ground', lineage, fixedClock(NOW), testRecordKeys()).append(ref.runId, {
     type: 'context.grounded',
     actor: 'awf:ground',
     workflowId: ref.workflowId,
@@ -156,6 +158,37 @@ describe('gate step', () => {
     expect(result.counts.denied).toBe(1);
     const [record] = lineage.ofType('policy.evaluated');
     expect(record?.data.errors).not.toEqual([]);
+  });
+
+  it('fails when the context.grounded it reads was not written by the ground step, recording nothing', async () => {
+    const runs = new InMemoryRunsStore();
+    const lineage = new InMemoryLineageStore();
+    const ref = runRefOf(run());
+    await runs.createRun(run());
+    // Zero refunds so far, "recorded" by someone who holds another key than Ground's.
+    await lineageWriter(
+      'ground',
+      lineage,
+      fixedClock(NOW),
+      new InMemoryRecordKeys('not the ground key'),
+    ).append(ref.runId, {
+      type: 'context.grounded',
+      actor: 'awf:ground',
+      workflowId: ref.workflowId,
+      entityId: ref.entityId,
+      versions: { workflowVersion: ref.workflowVersion },
+      data: { facts: { history: { issueRefund: 0, refundedAmount: 0 } } },
+    });
+    const gate = buildStep(gateStep, pack, { runs, lineage, clock: fixedClock(NOW), facts: largeOrder() });
+    await expect(
+      gate({ run: ref, iteration: 0, facts: {}, proposals: [refund(45.5)] }),
+    ).rejects.toMatchObject({
+      name: 'ForgedLineageRecordError',
+      message: expect.stringMatching(
+        /record 0 .*"context.grounded" record does not verify under the record key of the ground step/,
+      ),
+    });
+    expect(lineage.ofType('policy.evaluated')).toEqual([]);
   });
 
   it('denies an action outside the catalogue instead of failing', async () => {

@@ -2,6 +2,7 @@ import { bindingHashFor } from '../../../core/approval/binding.js';
 import { GovernanceViolationError } from '../../../core/errors.js';
 import { approvalIdFor } from '../../../core/ids.js';
 import type { ApprovalRequestInput } from '../../../core/steps/contracts.js';
+import { portsFor } from '../../../core/steps/ports.js';
 import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import {
@@ -11,6 +12,7 @@ import {
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
+import { testKeys, testRecordKeys, testTokenSeal } from '../../support/trusted-ports.js';
 import {
   aGatedProposal,
   aProposal,
@@ -53,6 +55,12 @@ async function setUp() {
   return { runs, lineage, events, run, proposal, gated, request, input, approvalId };
 }
 
+/** The task token the approval item holds, opened as the decide step opens it. */
+async function storedTokenOf(runs: InMemoryRunsStore, approvalId: string): Promise<string> {
+  const stored = (await runs.getApproval(approvalId))?.taskToken ?? '';
+  return testTokenSeal().open(approvalId, stored);
+}
+
 describe('request-approval step', () => {
   it('stores a pending approval bound to the exact action, with roles, excluded approvers and expiry', async () => {
     const { request, input, runs, approvalId, run, proposal } = await setUp();
@@ -68,13 +76,44 @@ describe('request-approval step', () => {
       proposalId: proposal.proposalId,
       gated: input.gated,
       bindingHash: bindingHashFor(run.runId, proposal),
-      taskToken: 'token-1',
+      taskToken: expect.stringMatching(/^memory:v1:[A-Za-z0-9+/]+=*$/),
       status: 'PENDING',
       approverRoles: ['payments-approver'],
+      quorum: 1,
+      distinctRoles: false,
       excludedApprovers: ['carol@acme.example'],
       requestedAt: NOW,
       expiresAt: '2026-11-21T12:00:00.000Z',
     });
+  });
+
+  it('stores the task token sealed for this approval only, never in clear', async () => {
+    const { request, input, runs, approvalId } = await setUp();
+    const token = `AQCEAAAAKgAAAAMAAAAA${'x'.repeat(1000)}`;
+
+    await request({ ...input, taskToken: token });
+
+    const item = await runs.getApproval(approvalId);
+    expect(JSON.stringify(item)).not.toContain('AQCEAAAAKgAAAAMAAAAA');
+    expect(JSON.stringify(item)).not.toContain('x'.repeat(16));
+    expect(await storedTokenOf(runs, approvalId)).toBe(token);
+    // Moved to another approval's item, it does not open: the approval id is bound in.
+    await expect(testTokenSeal().open('appr-other', item?.taskToken ?? '')).rejects.toThrow(
+      'sealed for another approval',
+    );
+  });
+
+  it('may seal tokens but never open one', async () => {
+    const { runs, lineage, events } = await setUp();
+    const ports = portsFor(
+      'request-approval',
+      requestApprovalStep.ports,
+      { runs, lineage, events, keys: testKeys(), recordKeys: testRecordKeys(), tokens: testTokenSeal() },
+      fixedClock(NOW),
+    );
+    expect(() => ports.tokens.open('appr-1', 'memory:v1:AAAA')).toThrow(
+      'the request-approval step asked to open a task token, but declared tokens "seal"',
+    );
   });
 
   it('sets the run AWAITING_APPROVAL, records approval.requested and tells approvers without the token', async () => {
@@ -86,7 +125,14 @@ describe('request-approval step', () => {
     const [record] = lineage.ofType('approval.requested', run.runId);
     expect(record).toMatchObject({
       actor: 'awf:request-approval',
-      data: { approvalId, action: 'issueRefund', risk: 'high', excludedApprovers: ['carol@acme.example'] },
+      data: {
+        approvalId,
+        action: 'issueRefund',
+        risk: 'high',
+        quorum: 1,
+        // Who the case names is kept as a keyed hash, never the name.
+        excludedApproverHashes: [expect.stringMatching(/^[0-9a-f]{64}$/)],
+      },
     });
     expect(events.events).toEqual([
       {
@@ -116,7 +162,7 @@ describe('request-approval step', () => {
     await request({ ...input, taskToken: 'token-2' });
 
     expect(await runs.listApprovalsOfRun(run.runId)).toHaveLength(1);
-    expect((await runs.getApproval(approvalId))?.taskToken).toBe('token-2');
+    expect(await storedTokenOf(runs, approvalId)).toBe('token-2');
     expect(lineage.ofType('approval.requested', run.runId)).toHaveLength(1);
   });
 
@@ -133,7 +179,8 @@ describe('request-approval step', () => {
     const result = await request({ ...input, taskToken: 'token-2' });
 
     expect(result.status).toBe('APPROVED');
-    expect(await runs.getApproval(approvalId)).toMatchObject({ status: 'APPROVED', taskToken: 'token-1' });
+    expect(await runs.getApproval(approvalId)).toMatchObject({ status: 'APPROVED' });
+    expect(await storedTokenOf(runs, approvalId)).toBe('token-1');
     expect(events.events).toHaveLength(1);
   });
 

@@ -26,7 +26,7 @@ import {
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
-import { referenceFacts, testKeys } from '../../support/trusted-ports.js';
+import { referenceFacts, testKeys, testRecordKeys, testTokenSeal } from '../../support/trusted-ports.js';
 
 /** What an approver does with a request: decide it, or leave it to time out. */
 export type ApproverDecision =
@@ -119,9 +119,6 @@ class EmulatedCallbacks implements TaskCallbacks {
   async fail(taskToken: string, error: string, cause: string): Promise<void> {
     this.sfn?.sendTaskFailure(taskToken, error, cause);
   }
-  async heartbeat(taskToken: string): Promise<void> {
-    this.sfn?.sendTaskHeartbeat(taskToken);
-  }
 }
 
 /**
@@ -149,9 +146,11 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const faultsLeft = new Map((options.faults ?? []).map((fault) => [fault.state, { ...fault }]));
   const facts = options.facts ?? referenceFacts();
   const keys = testKeys();
+  const recordKeys = testRecordKeys();
+  const tokens = testTokenSeal();
   const steps = inProcessSteps(
     pack,
-    { runs, lineage, events, items, model, callbacks, facts, keys, clock },
+    { runs, lineage, events, items, model, callbacks, facts, keys, recordKeys, tokens, clock },
     (call) => {
       const state = STATE_OF_STEP[call.step];
       if (call.error && state) stepErrors.push({ state, ...call.error });
