@@ -397,17 +397,7 @@ export class DynamoDbRunsStore implements RunsStore {
       return { claimed: false, record: await this.existingClaim(key) };
     }
     for (const entry of ledger) {
-      if (entry.amount > entry.limit) {
-        return {
-          claimed: false,
-          refused: {
-            cap: entry.cap,
-            total: await this.ledgerTotal(entry.ledgerKey),
-            amount: entry.amount,
-            limit: entry.limit,
-          },
-        };
-      }
+      if (entry.amount > entry.limit) return this.refusedBy(entry);
     }
     try {
       await this.client.send(
@@ -455,16 +445,14 @@ export class DynamoDbRunsStore implements RunsStore {
       const refusedAt = codes.findIndex((code, index) => index > 0 && code === 'ConditionalCheckFailed');
       const entry = refusedAt > 0 ? ledger[refusedAt - 1] : undefined;
       if (entry === undefined) throw error;
-      return {
-        claimed: false,
-        refused: {
-          cap: entry.cap,
-          total: await this.ledgerTotal(entry.ledgerKey),
-          amount: entry.amount,
-          limit: entry.limit,
-        },
-      };
+      return this.refusedBy(entry);
     }
+  }
+
+  /** The answer for a claim whose ledger entry the cap refused, with the total as it stands. */
+  private async refusedBy(entry: LedgerEntry): Promise<ExecutionClaim> {
+    const total = await this.ledgerTotal(entry.ledgerKey);
+    return { claimed: false, refused: { cap: entry.cap, total, amount: entry.amount, limit: entry.limit } };
   }
 
   private async existingClaim(key: string): Promise<IdempotencyRecord> {

@@ -77,6 +77,16 @@ async function clearTokenOf(approvalId: string, sealed: string): Promise<string>
   }
 }
 
+/** The RefundIssued events the sink holds for an order, once the bus is idle. */
+async function refundsOf(orderId: string): Promise<unknown[]> {
+  await e2e.cloud.eventBridge.eventBridge.whenIdle();
+  const sink = JSON.parse(await e2e.cli(['events', 'sink', '--json', '--all'])) as {
+    'detail-type': string;
+    detail: Record<string, unknown>;
+  }[];
+  return sink.filter((e) => e['detail-type'] === 'RefundIssued' && e.detail.orderId === orderId);
+}
+
 const approvalKey = (approvalId: string) => ({
   [RUNS_TABLE_LAYOUT.partitionKey]: `${RUNS_TABLE_LAYOUT.partitions.approval}${approvalId}`,
   [RUNS_TABLE_LAYOUT.sortKey]: 'APPROVAL',
@@ -126,14 +136,7 @@ describe('an insider with the runs table and the callback API', () => {
     const [refused] = chain.filter((r) => r.type === 'action.refused');
     expect(refused?.data).toMatchObject({ refusal: 'approval' });
     expect(((refused?.data.reasons ?? []) as string[])[0]).toContain('the lineage holds approvals by nobody');
-    await e2e.cloud.eventBridge.eventBridge.whenIdle();
-    const sink = JSON.parse(await e2e.cli(['events', 'sink', '--json', '--all'])) as {
-      'detail-type': string;
-      detail: Record<string, unknown>;
-    }[];
-    expect(sink.filter((e) => e['detail-type'] === 'RefundIssued' && e.detail.orderId === orderId)).toEqual(
-      [],
-    );
+    expect(await refundsOf(orderId)).toEqual([]);
   }, 120_000);
 
   it('releases nothing with an approval.decided put straight into the lineage table, correctly chained and hashed, but no valid MAC', async () => {
@@ -185,14 +188,7 @@ describe('an insider with the runs table and the callback API', () => {
     expect(after.map((r) => r.type)).not.toContain('action.executed');
     const reasons = (after.find((r) => r.type === 'action.refused')?.data.reasons ?? []) as string[];
     expect(reasons.join('\n')).toContain(`record ${last.seq + 1} (approval.decided) is forged`);
-    await e2e.cloud.eventBridge.eventBridge.whenIdle();
-    const sink = JSON.parse(await e2e.cli(['events', 'sink', '--json', '--all'])) as {
-      'detail-type': string;
-      detail: Record<string, unknown>;
-    }[];
-    expect(sink.filter((e) => e['detail-type'] === 'RefundIssued' && e.detail.orderId === orderId)).toEqual(
-      [],
-    );
+    expect(await refundsOf(orderId)).toEqual([]);
   }, 120_000);
 
   it('still lets a listed approver approve through the CLI, and the refund runs once', async () => {
@@ -212,13 +208,6 @@ describe('an insider with the runs table and the callback API', () => {
     expect((await e2e.runs.getRun(runId))?.status).toBe('COMPLETED');
     const executed = (await e2e.lineage.chain(runId)).filter((r) => r.type === 'action.executed');
     expect(executed.map((r) => r.data.approvers)).toEqual([['alice@acme.example']]);
-    await e2e.cloud.eventBridge.eventBridge.whenIdle();
-    const sink = JSON.parse(await e2e.cli(['events', 'sink', '--json', '--all'])) as {
-      'detail-type': string;
-      detail: Record<string, unknown>;
-    }[];
-    expect(
-      sink.filter((e) => e['detail-type'] === 'RefundIssued' && e.detail.orderId === orderId),
-    ).toHaveLength(1);
+    expect(await refundsOf(orderId)).toHaveLength(1);
   }, 120_000);
 });

@@ -149,6 +149,16 @@ function createAct(
 ): (input: ActInput) => Promise<Observation> {
   const { spec } = pack;
 
+  /** What every record Act appends about a run shares: who, which run, under which versions. */
+  function envelopeOf(run: RunRef) {
+    return {
+      actor: 'awf:act',
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      versions: { workflowVersion: run.workflowVersion, policySetHash: decider.policySetHash },
+    };
+  }
+
   /** The run's entity, event and history key, from the stored run (never state data). */
   async function subjectOf(run: RunRef): Promise<RunSubject> {
     const stored = await requireRun(deps.runs, run.runId, 'act');
@@ -174,10 +184,7 @@ function createAct(
       run.runId,
       {
         type: 'action.refused',
-        actor: 'awf:act',
-        workflowId: run.workflowId,
-        entityId: run.entityId,
-        versions: { workflowVersion: run.workflowVersion, policySetHash: decider.policySetHash },
+        ...envelopeOf(run),
         data: {
           iteration,
           proposalId: proposal.proposalId,
@@ -336,10 +343,7 @@ function createAct(
       run.runId,
       {
         type: 'action.executed',
-        actor: 'awf:act',
-        workflowId: run.workflowId,
-        entityId: run.entityId,
-        versions: { workflowVersion: run.workflowVersion, policySetHash: decider.policySetHash },
+        ...envelopeOf(run),
         data: {
           iteration,
           proposalId: proposal.proposalId,

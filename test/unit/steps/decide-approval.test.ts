@@ -1,5 +1,6 @@
 import { ApprovalDecisionError } from '../../../core/errors.js';
 import { approvalIdFor } from '../../../core/ids.js';
+import type { GatedProposal } from '../../../core/steps/contracts.js';
 import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
 import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
@@ -27,8 +28,11 @@ beforeAll(async () => {
   pack = await loadRefundTriagePack();
 });
 
-/** A run waiting on one approval of a 1,249 USD refund that carol@acme.example requested. */
-async function setUp() {
+/**
+ * A run waiting on one approval of a 1,249 USD refund that carol@acme.example
+ * requested, needing what `approval` says (one payments approver by default).
+ */
+async function setUp(approval?: GatedProposal['approval']) {
   const runs = new InMemoryRunsStore();
   const lineage = new InMemoryLineageStore();
   const callbacks = new RecordingTaskCallbacks();
@@ -41,9 +45,10 @@ async function setUp() {
     currency: 'USD',
     reasonCode: 'not-delivered',
   });
-  const gated = aGatedProposal(proposal, {
-    decision: 'REQUIRE_APPROVAL',
-  });
+  const gated = {
+    ...aGatedProposal(proposal, { decision: 'REQUIRE_APPROVAL' }),
+    ...(approval && { approval }),
+  };
   const request = buildStep(requestApprovalStep, pack, {
     runs,
     lineage,
@@ -257,40 +262,7 @@ describe('sealed task tokens', () => {
 
 describe('approvals counted from the lineage', () => {
   /** A run waiting on an approval that needs two distinct payments approvers. */
-  async function setUpQuorumOfTwo() {
-    const runs = new InMemoryRunsStore();
-    const lineage = new InMemoryLineageStore();
-    const callbacks = new RecordingTaskCallbacks();
-    const clock = manualClock(NOW);
-    const run = aRunRecord(pack.spec, aRefundDetail({ amount: 1249, orderTotal: 1249 }));
-    await runs.createRun(run);
-    const proposal = aProposal(run.runId, 'issueRefund', {
-      orderId: 'ord_4k8m2p',
-      amount: 1249,
-      currency: 'USD',
-      reasonCode: 'not-delivered',
-    });
-    const gated = {
-      ...aGatedProposal(proposal, { decision: 'REQUIRE_APPROVAL' }),
-      approval: { roles: ['payments-approver'], quorum: 2, distinctRoles: false },
-    };
-    const request = buildStep(requestApprovalStep, pack, {
-      runs,
-      lineage,
-      events: new RecordingEventPublisher(),
-      clock,
-    });
-    await request({ run: runRefOf(run), taskToken: 'token-1', gated });
-    const decide = buildStep(decideApprovalStep, pack, { runs, lineage, callbacks, clock });
-    return {
-      runs,
-      lineage,
-      callbacks,
-      run,
-      decide,
-      approvalId: approvalIdFor(run.runId, proposal.proposalId),
-    };
-  }
+  const setUpQuorumOfTwo = () => setUp({ roles: ['payments-approver'], quorum: 2, distinctRoles: false });
 
   it('records the quorum the approval needs, and excluded approvers only as keyed hashes', async () => {
     const { lineage } = await setUpQuorumOfTwo();
