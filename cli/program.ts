@@ -57,7 +57,12 @@ export function buildProgram(): Command {
       .option('--source <source>', 'event source, such as acme.payments')
       .option('--detail-type <type>', 'event detail-type, such as RefundRequested')
       .option('--detail <json>', 'event detail as a JSON object')
-      .option('--file <path>', 'a JSON file with source, detail-type and detail (an example event)'),
+      .option('--file <path>', 'a JSON file with source, detail-type and detail (an example event)')
+      .option(
+        '--wait <seconds>',
+        'seconds to wait for a workflow to admit it, then say how (admitted, a duplicate, rejected); 0 to only put it',
+        '10',
+      ),
   ).action(targeted((target, options) => putEvent(target, options)));
   withTarget(
     events

@@ -4,8 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
+import { runIdFor } from '../../core/ids.js';
 import { type LocalBusEvent, readSinkFile } from '../../local/eventbridge/sink.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
+import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';
 
 /** Options of `awf events put`. */
@@ -14,6 +16,67 @@ export interface PutEventOptions extends OutputOptions {
   readonly detailType?: string;
   readonly detail?: string;
   readonly file?: string;
+  /** Seconds to wait for a workflow to admit the event; 0 to only put it. @default 10 */
+  readonly wait?: string;
+}
+
+/** What became of a put event: the first record of its chain in a workflow that took it. */
+export interface Admission {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly outcome: 'admitted' | 'duplicate' | 'rejected';
+  /** The run handling the business request this event repeats (a duplicate). */
+  readonly duplicateOf?: string;
+  /** Why the event was rejected. */
+  readonly problems?: readonly string[];
+}
+
+const DEFAULT_ADMISSION_WAIT_SECONDS = 10;
+const ADMISSION_POLL_MS = 250;
+
+/**
+ * Waits for a workflow to admit the event and says how: admitted as a run, a
+ * duplicate of the run that handles its business request, or rejected (the
+ * first record of the chain its run id names). Undefined when no workflow took
+ * it within the wait.
+ */
+async function admissionOf(
+  target: Target,
+  eventId: string,
+  waitSeconds: number,
+): Promise<Admission | undefined> {
+  const { lineage } = storesOf(target);
+  const deadline = Date.now() + waitSeconds * 1000;
+  while (true) {
+    for (const workflowId of Object.keys(target.workflows)) {
+      const runId = runIdFor(workflowId, eventId);
+      const [first] = await lineage.chain(runId);
+      if (first?.type === 'run.started') return { workflowId, runId, outcome: 'admitted' };
+      if (first?.type === 'event.duplicate') {
+        return { workflowId, runId, outcome: 'duplicate', duplicateOf: String(first.data.duplicateOf) };
+      }
+      if (first?.type === 'event.rejected') {
+        return { workflowId, runId, outcome: 'rejected', problems: (first.data.problems ?? []) as string[] };
+      }
+    }
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, ADMISSION_POLL_MS));
+  }
+}
+
+function describeAdmission(eventId: string, admission: Admission | undefined, waitSeconds: number): string {
+  if (waitSeconds === 0) return `put event ${eventId}`;
+  if (admission === undefined) {
+    return `put event ${eventId}; no workflow admitted it within ${waitSeconds} s (does its source and detail-type match a trigger?)`;
+  }
+  switch (admission.outcome) {
+    case 'admitted':
+      return `put event ${eventId}: ${admission.workflowId} admitted it as ${admission.runId}`;
+    case 'duplicate':
+      return `put event ${eventId}: ${admission.workflowId} recorded it as a duplicate of ${admission.duplicateOf} (the same business request); no run started. Change the request's business key (such as its requestId) to start a new one.`;
+    case 'rejected':
+      return `put event ${eventId}: ${admission.workflowId} rejected it: ${(admission.problems ?? []).join('; ')}`;
+  }
 }
 
 const eventFileSchema = z.object({
@@ -70,10 +133,14 @@ export async function putEvent(target: Target, options: PutEventOptions): Promis
       `the bus refused the event: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
     );
   }
-  print(
-    { eventId: entry.EventId, eventBus: target.eventBus, ...event },
-    options,
-    (r) => `put event ${r.eventId}`,
+  const waitSeconds = options.wait === undefined ? DEFAULT_ADMISSION_WAIT_SECONDS : Number(options.wait);
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > 300) {
+    throw new Error(`--wait: expected a number of seconds from 0 to 300, got ${options.wait}`);
+  }
+  const eventId = entry.EventId;
+  const admission = waitSeconds > 0 ? await admissionOf(target, eventId, waitSeconds) : undefined;
+  print({ eventId, eventBus: target.eventBus, ...event, ...(admission && { admission }) }, options, () =>
+    describeAdmission(eventId, admission, waitSeconds),
   );
 }
 

@@ -236,6 +236,9 @@ function nextSteps(cloud: LocalCloud, outcomes: readonly DemoRunOutcome[]): stri
     ? `workflows/${firstPack.pack.spec.id}/events/${loadExampleEvents(firstPack.dir).find((e) => e.expect.outcome === 'REQUIRE_APPROVAL')?.name ?? 'example'}.json`
     : 'workflows/<id>/events/<example>.json';
   const approver = firstPack ? Object.keys(firstPack.pack.spec.approvals.approvers)[0] : undefined;
+  // The demo sent every example: sent again, a request with a business key is recorded as a duplicate.
+  const businessKey = firstPack?.pack.spec.businessKey?.paths.join(', ');
+  const duplicateHint = businessKey ? `   (sent again, it is a duplicate: change ${businessKey} first)` : '';
   const ran = outcomes.find((o) => o.outcome !== 'EVENT_REJECTED');
   const runHint = ran ? 'a run id from "runs list"' : '<run id>';
   return [
@@ -243,7 +246,7 @@ function nextSteps(cloud: LocalCloud, outcomes: readonly DemoRunOutcome[]): stri
     'The local cloud keeps running. Try, in another terminal:',
     `  npx awf runs list${stateDirOption}                      runs and their status`,
     `  npx awf audit trail <run id>${stateDirOption}           the lineage of ${runHint}, chain verified`,
-    `  npx awf events put --file ${exampleFile}${stateDirOption}`,
+    `  npx awf events put --file ${exampleFile}${stateDirOption}${duplicateHint}`,
     `  npx awf approvals list${stateDirOption}                 then: npx awf approvals approve <id> --as ${approver ?? '<approver>'} --reason "..."`,
     `  npx awf events sink${stateDirOption}                    events the actions emitted`,
     'Ctrl+C stops the local cloud.',

@@ -245,4 +245,22 @@ describe('trusted decisions in the local cloud, against a hostile model', () => 
     expect(policy?.changed).toBeGreaterThanOrEqual(1);
     expect(policy?.examples.map((e) => e.runId)).toContain(runId);
   }, 90_000);
+
+  it("says with `awf events put` what became of an event: admitted, a duplicate of the request's run, or rejected", async () => {
+    const file = (name: string) => `${WORKFLOWS_DIR}/${WORKFLOW}/events/${name}.json`;
+    const first = await e2e.cli(['events', 'put', '--file', file('more-information')]);
+    const [, runId] = /admitted it as (run-[0-9a-f]+)/.exec(first) ?? [];
+    expect(runId).toBeDefined();
+
+    const again = await e2e.cli(['events', 'put', '--file', file('more-information')]);
+    expect(again).toContain(
+      `recorded it as a duplicate of ${runId} (the same business request); no run started`,
+    );
+
+    const rejected = JSON.parse(
+      await e2e.cli(['events', 'put', '--file', file('invalid-negative-amount'), '--json']),
+    ) as { admission: { outcome: string; problems: string[] } };
+    expect(rejected.admission.outcome).toBe('rejected');
+    expect(rejected.admission.problems.join('\n')).toContain('detail.amount');
+  }, 90_000);
 });
