@@ -21,7 +21,10 @@ export async function listApprovals(target: Target, options: ListApprovalsOption
   const pending = await storesOf(target).runs.listPendingApprovals(
     options.workflow ? { workflowId: options.workflow } : {},
   );
-  const summaries: ApprovalSummary[] = pending.map(({ taskToken: _token, ...a }) => a);
+  // Never the task token, and never who the case names (personal data an approver does not need here).
+  const summaries: Omit<ApprovalSummary, 'excludedApprovers'>[] = pending.map(
+    ({ taskToken: _token, excludedApprovers: _excluded, ...a }) => a,
+  );
   print(summaries, options, (rows) =>
     rows.length
       ? renderTable(rows, [
@@ -31,6 +34,7 @@ export async function listApprovals(target: Target, options: ListApprovalsOption
           { heading: 'action', value: (a) => a.gated.proposal.action },
           { heading: 'input', value: (a) => a.gated.proposal.input },
           { heading: 'roles', value: (a) => a.approverRoles.join(',') },
+          { heading: 'quorum', value: (a) => String(a.quorum ?? 1) },
           { heading: 'expires', value: (a) => a.expiresAt },
         ])
       : 'no pending approvals',

@@ -381,6 +381,9 @@ describe('the local cloud, end to end', () => {
       }[];
       expect(approvals.map((a) => a.approvalId)).toContain(approvalId);
       expect(JSON.stringify(approvals)).not.toContain('taskToken');
+      // Who the case names (the requester) is personal data the list does not show.
+      expect(JSON.stringify(approvals)).not.toContain('excludedApprovers');
+      expect(JSON.stringify(approvals)).not.toContain('carol@acme.example');
 
       await e2e.cli([
         'approvals',
