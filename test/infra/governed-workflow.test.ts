@@ -215,7 +215,7 @@ describe('step functions', () => {
         NODE_OPTIONS: '--enable-source-maps',
       });
       expect(variables[ENV.modelId]).toBe(
-        step === 'plan' ? 'us.anthropic.claude-3-5-haiku-20241022-v1:0' : undefined,
+        step === 'plan' ? 'us.anthropic.claude-haiku-4-5-20251001-v1:0' : undefined,
       );
       // Only variables a handler reads: the task-token steps find the state machine in the token.
       expect({

@@ -183,18 +183,20 @@ describe('the ports each step declares', () => {
 });
 
 describe('model access', () => {
-  const profileModel = 'anthropic.claude-3-5-haiku-20241022-v1:0';
+  // refund-triage calls its model through the US geography's inference profile; order-holds calls one directly.
+  const profileModel = 'anthropic.claude-haiku-4-5-20251001-v1:0';
+  const directModel = 'anthropic.claude-3-5-haiku-20241022-v1:0';
   const refundTriageModelArns = [
     `arn:aws:bedrock:${region}:${account}:inference-profile/us.${profileModel}`,
     ...['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2'].map(
       (r) => `arn:aws:bedrock:${r}::foundation-model/${profileModel}`,
     ),
   ];
-  const orderHoldsModelArns = [`arn:aws:bedrock:${region}::foundation-model/${profileModel}`];
+  const orderHoldsModelArns = [`arn:aws:bedrock:${region}::foundation-model/${directModel}`];
   /** The ARNs a workflow's model is granted on: written out for the models above, derived for any other. */
   const modelArnsOf = (workflowId: string, modelId: string): string[] => {
     if (modelId === `us.${profileModel}`) return refundTriageModelArns;
-    if (modelId === profileModel) return orderHoldsModelArns;
+    if (modelId === directModel) return orderHoldsModelArns;
     const construct = synth.workflows.workflows[workflowId];
     if (!construct) throw new Error(`no workflow ${workflowId}`);
     return modelInvokeArns(modelId, { construct, partition: 'aws', region, account });

@@ -52,7 +52,8 @@ export default defineWorkflow({
   businessKey: { paths: ['$.detail.requestId'] },
   timezone: 'UTC',
   agent: {
-    modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0',
+    // Active on Bedrock (its model card); Claude 3.5 Haiku reached end of life on 2026-06-19.
+    modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
     prompt: 'prompt.md',
     maxIterations: 3,
     maxTokens: 1024,

@@ -36,7 +36,7 @@ describe('createPlanningPrompt', () => {
   it('builds a request with the spec inference settings, the catalogue as tools, tool choice any and run metadata', async () => {
     const pack = await loadRefundTriagePack();
     const request = createPlanningPrompt(pack).requestFor(aContext(), 'run-1');
-    expect(request.modelId).toBe('us.anthropic.claude-3-5-haiku-20241022-v1:0');
+    expect(request.modelId).toBe('us.anthropic.claude-haiku-4-5-20251001-v1:0');
     expect(request.inferenceConfig).toEqual({ maxTokens: 1024, temperature: 0 });
     expect(request.toolConfig.toolChoice).toEqual({ any: {} });
     expect(request.toolConfig.tools.map((tool) => tool.toolSpec.name)).toContain('finish');

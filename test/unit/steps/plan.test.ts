@@ -84,15 +84,15 @@ describe('plan step', () => {
     expect(records.map((r) => r.type)).toEqual(['model.invoked', 'actions.proposed']);
     const [invoked, proposed] = records;
     expect(invoked).toMatchObject({
-      actor: 'model:us.anthropic.claude-3-5-haiku-20241022-v1:0',
+      actor: 'model:us.anthropic.claude-haiku-4-5-20251001-v1:0',
       workflowId: 'refund-triage',
       entityId: 'ord_4k8m2p',
-      versions: { workflowVersion: '1.0.0', modelId: 'us.anthropic.claude-3-5-haiku-20241022-v1:0' },
+      versions: { workflowVersion: '1.0.0', modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' },
       usage: {
         inputTokens: 1000,
         outputTokens: 200,
         latencyMs: 420,
-        costUsd: costUsd('anthropic.claude-3-5-haiku-20241022-v1:0', {
+        costUsd: costUsd('anthropic.claude-haiku-4-5-20251001-v1:0', {
           inputTokens: 1000,
           outputTokens: 200,
         }),
