@@ -572,27 +572,6 @@ export class DynamoDbRunsStore implements RunsStore {
     );
   }
 
-  async countHistory(workflowId: string, key: string, action: string, since: string): Promise<number> {
-    let count = 0;
-    let startKey: Item | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND #sk >= :since',
-          ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
-          ExpressionAttributeValues: { ':pk': historyPartition(workflowId, action, key), ':since': since },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return count;
-  }
-
   async listHistory(workflowId: string, key: string, action: string, since: string): Promise<HistoryEntry[]> {
     const items = await this.queryAll({
       TableName: this.tableName,

@@ -249,14 +249,6 @@ export class InMemoryRunsStore implements RunsStore {
       .map(({ at, values }) => ({ at, values: copy(values) }));
   }
 
-  async countHistory(workflowId: string, key: string, action: string, since: string): Promise<number> {
-    await yieldOnce();
-    return this.history.filter(
-      (entry) =>
-        entry.workflowId === workflowId && entry.key === key && entry.action === action && entry.at >= since,
-    ).length;
-  }
-
   /** The idempotency record of an execution key, for assertions. */
   executionRecord(key: string): IdempotencyRecord | undefined {
     return copy(this.executions.get(key));

@@ -224,8 +224,6 @@ export interface RunsStore {
     at: string,
     values?: Readonly<Record<string, string | number | boolean>>,
   ): Promise<void>;
-  /** How many times an action ran for a key since a time. */
-  countHistory(workflowId: string, key: string, action: string, since: string): Promise<number>;
   /** The entries of an action for a key since a time, oldest first. */
   listHistory(workflowId: string, key: string, action: string, since: string): Promise<HistoryEntry[]>;
 }
@@ -262,7 +260,6 @@ export const RUNS_STORE_ACCESS = {
   getAutonomy: 'read',
   putAutonomy: { writes: 'workflow' },
   recordHistory: { writes: 'history' },
-  countHistory: 'read',
   listHistory: 'read',
 } as const satisfies Record<
   keyof RunsStore,

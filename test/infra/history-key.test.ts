@@ -33,7 +33,7 @@ const { ENV } = await import('../../core/runtime-env.js');
 const { STEP_NAMES } = await import('../../lib/steps.js');
 const { loadReferencePack, REFERENCE_WORKFLOW_ID } = await import('../support/packs.js');
 const { isAllowed, rolesAllowed } = await import('./support/iam.js');
-const { fakeCloudOf, synthAwf } = await import('./support/synth.js');
+const { fakeCloudOf, stepEnvironment, synthAwf } = await import('./support/synth.js');
 
 type FakeCloud = ReturnType<typeof fakeCloudOf>;
 type RoleRef = { readonly stackName: string; readonly logicalId: string };
@@ -149,17 +149,9 @@ it("holds only the key policy's account statement: no service or other principal
 });
 
 it('gives the history key ARN to the hashing steps only', () => {
-  const workflow = synth.workflows.workflows[REFERENCE_WORKFLOW_ID];
-  if (!workflow) throw new Error(`no workflow ${REFERENCE_WORKFLOW_ID}`);
   for (const step of STEP_NAMES) {
-    const resource = cloud.resource(
-      synth.workflows.stackName,
-      logicalIdOf(synth.workflows, workflow.functions[step]),
-    );
-    const { Environment } = cloud.resolve(synth.workflows.stackName, resource.Properties ?? {}) as {
-      Environment: { Variables: Record<string, string> };
-    };
-    expect({ step, keyId: Environment.Variables[ENV.historyKeyId] }).toEqual({
+    const variables = stepEnvironment(synth, cloud, REFERENCE_WORKFLOW_ID, step);
+    expect({ step, keyId: variables[ENV.historyKeyId] }).toEqual({
       step,
       keyId: declaredPorts(step).keys === 'mac' ? historyKeyArn() : undefined,
     });

@@ -21,7 +21,7 @@ import { recordKeysVerified } from '../../core/steps/ports.js';
 import { STEP_NAMES, type StepName } from '../../core/steps/step-names.js';
 import { loadReferencePack, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { isAllowed, type RoleRef, rolesAllowed } from './support/iam.js';
-import { fakeCloudOf, synthAwf } from './support/synth.js';
+import { fakeCloudOf, stepEnvironment, synthAwf } from './support/synth.js';
 
 type SynthesizedAwf = ReturnType<typeof synthAwf>;
 let synth: SynthesizedAwf;
@@ -161,14 +161,7 @@ it('refuses a writer every other use of its record key, and its MAC with the his
 
 it('gives each step its own record key and those of the writers it verifies, by step, in AWF_RECORD_KEYS', () => {
   for (const step of STEP_NAMES) {
-    const resource = cloud.resource(
-      synth.workflows.stackName,
-      logicalIdOf(synth.workflows, workflow().functions[step]),
-    );
-    const { Environment } = cloud.resolve(synth.workflows.stackName, resource.Properties ?? {}) as {
-      Environment: { Variables: Record<string, string> };
-    };
-    const value = Environment.Variables[ENV.recordKeys];
+    const value = stepEnvironment(synth, cloud, REFERENCE_WORKFLOW_ID, step)[ENV.recordKeys];
     const need = declaredPorts(step).recordKeys;
     const expected =
       need === undefined

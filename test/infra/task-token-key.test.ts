@@ -15,7 +15,13 @@ import { STEP_NAMES, type StepName } from '../../lib/steps.js';
 import { REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import type { FakeCloud } from './support/fake-cloud.js';
 import { allRoles, isAllowed, type PolicyDocument, type RoleRef, rolesAllowed } from './support/iam.js';
-import { fakeCloudOf, loadTestPacks, type SynthesizedAwf, synthAwf } from './support/synth.js';
+import {
+  fakeCloudOf,
+  loadTestPacks,
+  type SynthesizedAwf,
+  stepEnvironment,
+  synthAwf,
+} from './support/synth.js';
 
 let synth: SynthesizedAwf;
 let cloud: FakeCloud;
@@ -144,17 +150,9 @@ it("holds only the key policy's account statement: no service or other principal
 });
 
 it('gives the task token key ARN to the sealing and opening steps only', () => {
-  const workflow = synth.workflows.workflows[REFERENCE_WORKFLOW_ID];
-  if (!workflow) throw new Error(`no workflow ${REFERENCE_WORKFLOW_ID}`);
   for (const step of STEP_NAMES) {
-    const resource = cloud.resource(
-      synth.workflows.stackName,
-      logicalIdOf(synth.workflows, workflow.functions[step]),
-    );
-    const { Environment } = cloud.resolve(synth.workflows.stackName, resource.Properties ?? {}) as {
-      Environment: { Variables: Record<string, string> };
-    };
-    expect({ step, keyId: Environment.Variables[ENV.tokenKeyId] }).toEqual({
+    const variables = stepEnvironment(synth, cloud, REFERENCE_WORKFLOW_ID, step);
+    expect({ step, keyId: variables[ENV.tokenKeyId] }).toEqual({
       step,
       keyId: declaredPorts(step).tokens === undefined ? undefined : tokenKeyArn(),
     });

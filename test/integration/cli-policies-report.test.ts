@@ -16,9 +16,10 @@ import type { GateDecision } from '../../core/steps/contracts.js';
 import { localStateSchema, writeLocalState } from '../../local/process/state-file.js';
 import { type DynamoDbLocal, LOCAL_REGION, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { manualClock } from '../support/in-memory-stores.js';
+import { REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { testRecordKeys } from '../support/trusted-ports.js';
 
-const WORKFLOW = 'refund-triage';
+const WORKFLOW = REFERENCE_WORKFLOW_ID;
 const POLICY = 'refund-over-40-forbidden';
 
 let ddb: DynamoDbLocal;

@@ -16,6 +16,7 @@ import refundTriage from '../../workflows/refund-triage/workflow.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { RecordingEventPublisher, steppingClock } from '../support/in-memory-stores.js';
+import { REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { anApprovalRecord } from '../support/run-builders.js';
 import { buildStep } from '../support/step-builders.js';
 import { storedKeyOf } from '../support/trusted-ports.js';
@@ -57,7 +58,7 @@ describe('run lifecycle on DynamoDB Local', () => {
     const { run } = admitted;
 
     await d.runs.recordHistory(
-      'refund-triage',
+      REFERENCE_WORKFLOW_ID,
       await storedKeyOf('cus_9x2b7d'),
       'issueRefund',
       '2026-10-30T10:00:00.000Z',
@@ -118,7 +119,7 @@ describe('run lifecycle on DynamoDB Local', () => {
       status: 'ESCALATED',
     });
     expect((await d.runs.getApproval('appr-lifecycle'))?.status).toBe('EXPIRED');
-    expect(await d.runs.listPendingApprovals({ workflowId: 'refund-triage' })).toEqual([]);
+    expect(await d.runs.listPendingApprovals({ workflowId: REFERENCE_WORKFLOW_ID })).toEqual([]);
     const chain = await d.lineage.chain(run.runId);
     expect(chain.map((r) => r.type)).toEqual(['run.started', 'approval.expired', 'run.escalated']);
     expect(verifyChain(chain, { ended: true }).ok).toBe(true);

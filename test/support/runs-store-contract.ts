@@ -349,15 +349,15 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
       await store.recordHistory(workflowId, 'cus_1', 'denyRefund', '2026-11-01T00:00:00.000Z');
       await store.recordHistory(workflowId, 'cus_2', 'issueRefund', '2026-11-01T00:00:00.000Z');
       await store.recordHistory(fresh('wf'), 'cus_1', 'issueRefund', '2026-11-01T00:00:00.000Z');
-      expect(await store.countHistory(workflowId, 'cus_1', 'issueRefund', '2026-11-01T00:00:00.000Z')).toBe(
-        2,
-      );
-      expect(await store.countHistory(workflowId, 'cus_1', 'issueRefund', '2026-09-01T00:00:00.000Z')).toBe(
-        3,
-      );
-      expect(await store.countHistory(workflowId, 'cus_3', 'issueRefund', '2026-09-01T00:00:00.000Z')).toBe(
-        0,
-      );
+      expect(
+        (await store.listHistory(workflowId, 'cus_1', 'issueRefund', '2026-11-01T00:00:00.000Z')).length,
+      ).toBe(2);
+      expect(
+        (await store.listHistory(workflowId, 'cus_1', 'issueRefund', '2026-09-01T00:00:00.000Z')).length,
+      ).toBe(3);
+      expect(
+        (await store.listHistory(workflowId, 'cus_3', 'issueRefund', '2026-09-01T00:00:00.000Z')).length,
+      ).toBe(0);
     });
   });
 }

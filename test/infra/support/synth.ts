@@ -10,6 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { type AwfStacks, addAwfStacks } from '../../../lib/awf-app.js';
 import type { DeploymentEnv } from '../../../lib/deployment-env.js';
 import { AWF_PACKAGE_ROOT } from '../../../lib/project-paths.js';
+import type { StepName } from '../../../lib/steps.js';
 import type { PackAtDir } from '../../../lib/workflows-stack.js';
 import { discoverWorkflowPacks } from '../../../workflows/discover.js';
 import { FakeCloud } from './fake-cloud.js';
@@ -103,4 +104,25 @@ export function synthAwf(options: SynthOptions): SynthesizedAwf {
     dataTemplate: Template.fromStack(stacks.data),
     workflowsTemplate: Template.fromStack(stacks.workflows),
   };
+}
+
+/**
+ * The environment variables a step's function of `workflowId` gets in the
+ * synthesized template, references to the data stack resolved.
+ * @throws naming the workflow when the app has none of that id
+ */
+export function stepEnvironment(
+  synth: SynthesizedAwf,
+  cloud: FakeCloud,
+  workflowId: string,
+  step: StepName,
+): Readonly<Record<string, string>> {
+  const workflow = synth.workflows.workflows[workflowId];
+  if (!workflow) throw new Error(`no workflow ${workflowId}`);
+  const { stackName } = synth.workflows;
+  const logicalId = synth.workflows.getLogicalId(workflow.functions[step].node.defaultChild as never);
+  const { Environment } = cloud.resolve(stackName, cloud.resource(stackName, logicalId).Properties ?? {}) as {
+    Environment: { Variables: Record<string, string> };
+  };
+  return Environment.Variables;
 }

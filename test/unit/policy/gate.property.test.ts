@@ -87,10 +87,18 @@ describe('the policy gate (properties)', () => {
                 history: { issueRefund: h, refundedAmount: 0 },
               }),
             );
-            expect(evaluation).toMatchObject({
+            expect(evaluation).toEqual({
               decision: 'DENY',
               reasons: ['refund-over-limit-forbidden'],
               errors: [],
+              logOnly: [
+                {
+                  policyId: 'damaged-but-undelivered-forbidden',
+                  wouldDecide: 'DENY',
+                  changed: false,
+                  satisfied: false,
+                },
+              ],
             });
           },
         ),

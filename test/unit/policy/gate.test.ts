@@ -27,23 +27,30 @@ function specErrorOf(fn: () => unknown): WorkflowSpecError {
   throw new Error('expected a WorkflowSpecError');
 }
 
+/** The pack's log-only policy, reporting it would have decided as the enforced policies did. */
+const unchanged = (decision: string) => [
+  { policyId: 'damaged-but-undelivered-forbidden', wouldDecide: decision, changed: false, satisfied: false },
+];
+
 describe('the refund-triage policies', () => {
   it('allow a 45.50 USD refund at confidence 0.9 with no earlier refunds', () => {
-    expect(refundGate.evaluate(aRefundRequest())).toMatchObject({
+    expect(refundGate.evaluate(aRefundRequest())).toEqual({
       decision: 'ALLOW',
       reasons: ['refund-small-autonomous'],
       errors: [],
+      logOnly: unchanged('ALLOW'),
     });
   });
 
   it('require approval for 45.50 USD when the customer had 3 refunds in the window', () => {
-    expect(
-      refundGate.evaluate(aRefundRequest({ history: { issueRefund: 3, refundedAmount: 150 } })),
-    ).toMatchObject({
-      decision: 'REQUIRE_APPROVAL',
-      reasons: ['refund-up-to-limit-needs-approval'],
-      errors: [],
-    });
+    expect(refundGate.evaluate(aRefundRequest({ history: { issueRefund: 3, refundedAmount: 150 } }))).toEqual(
+      {
+        decision: 'REQUIRE_APPROVAL',
+        reasons: ['refund-up-to-limit-needs-approval'],
+        errors: [],
+        logOnly: unchanged('REQUIRE_APPROVAL'),
+      },
+    );
   });
 
   it('require approval for 45.50 USD at confidence 0.5', () => {
@@ -74,23 +81,26 @@ describe('the refund-triage policies', () => {
   });
 
   it('deny a 12,500 USD refund by the over-limit forbid', () => {
-    expect(refundGate.evaluate(aRefundRequest({ input: { amount: 12_500 } }))).toMatchObject({
+    expect(refundGate.evaluate(aRefundRequest({ input: { amount: 12_500 } }))).toEqual({
       decision: 'DENY',
       reasons: ['refund-over-limit-forbidden'],
       errors: [],
+      logOnly: unchanged('DENY'),
     });
   });
 
   it('allow denying a refund at confidence 0.95 and require approval at 0.7', () => {
-    expect(refundGate.evaluate(aDenyRefundRequest(0.95))).toMatchObject({
+    expect(refundGate.evaluate(aDenyRefundRequest(0.95))).toEqual({
       decision: 'ALLOW',
       reasons: ['deny-confident-autonomous'],
       errors: [],
+      logOnly: unchanged('ALLOW'),
     });
-    expect(refundGate.evaluate(aDenyRefundRequest(0.7))).toMatchObject({
+    expect(refundGate.evaluate(aDenyRefundRequest(0.7))).toEqual({
       decision: 'REQUIRE_APPROVAL',
       reasons: ['deny-needs-approval'],
       errors: [],
+      logOnly: unchanged('REQUIRE_APPROVAL'),
     });
   });
 
@@ -105,7 +115,12 @@ describe('the refund-triage policies', () => {
       history: { issueRefund: 0, refundedAmount: 0 },
       ...refundContext(),
     });
-    expect(evaluation).toMatchObject({ decision: 'ALLOW', reasons: ['request-information'], errors: [] });
+    expect(evaluation).toEqual({
+      decision: 'ALLOW',
+      reasons: ['request-information'],
+      errors: [],
+      logOnly: unchanged('ALLOW'),
+    });
   });
 
   it('try out their log-only policy: a damaged-item refund of an order not delivered runs, and the record says it would not have', () => {

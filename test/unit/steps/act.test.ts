@@ -30,6 +30,7 @@ import {
   RecordingEventPublisher,
   RecordingTaskCallbacks,
 } from '../../support/in-memory-stores.js';
+import { REFERENCE_WORKFLOW_ID } from '../../support/packs.js';
 import { buildStep } from '../../support/step-builders.js';
 import { storedKeyOf, testRecordKeys } from '../../support/trusted-ports.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
@@ -208,12 +209,14 @@ describe('act step', () => {
     expect(runs.executionRecord(key)).toMatchObject({ status: 'COMPLETED', observation });
     expect(observationsOf(lineage.recordsOf(run.runId))).toEqual([observation]);
     expect(
-      await runs.countHistory(
-        'refund-triage',
-        await storedKeyOf('cus_9x2b7d'),
-        'issueRefund',
-        '2026-01-01T00:00:00Z',
-      ),
+      (
+        await runs.listHistory(
+          REFERENCE_WORKFLOW_ID,
+          await storedKeyOf('cus_9x2b7d'),
+          'issueRefund',
+          '2026-01-01T00:00:00Z',
+        )
+      ).length,
     ).toBe(1);
     expect(lineage.ofType('action.executed', run.runId)[0]).toMatchObject({
       actor: 'awf:act',
@@ -239,12 +242,14 @@ describe('act step', () => {
     expect(second).toEqual({ ...first, status: 'ALREADY_EXECUTED' });
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
     expect(
-      await runs.countHistory(
-        'refund-triage',
-        await storedKeyOf('cus_9x2b7d'),
-        'issueRefund',
-        '2026-01-01T00:00:00Z',
-      ),
+      (
+        await runs.listHistory(
+          REFERENCE_WORKFLOW_ID,
+          await storedKeyOf('cus_9x2b7d'),
+          'issueRefund',
+          '2026-01-01T00:00:00Z',
+        )
+      ).length,
     ).toBe(1);
   });
 
@@ -266,12 +271,14 @@ describe('act step', () => {
     expect(events.events).toHaveLength(1);
     expect(lineage.ofType('action.executed', run.runId)).toHaveLength(1);
     expect(
-      await runs.countHistory(
-        'refund-triage',
-        await storedKeyOf('cus_9x2b7d'),
-        'issueRefund',
-        '2026-01-01T00:00:00Z',
-      ),
+      (
+        await runs.listHistory(
+          REFERENCE_WORKFLOW_ID,
+          await storedKeyOf('cus_9x2b7d'),
+          'issueRefund',
+          '2026-01-01T00:00:00Z',
+        )
+      ).length,
     ).toBe(1);
   });
 
@@ -314,10 +321,10 @@ describe('act step', () => {
     expect(getRun).toHaveBeenCalledWith(run.runId);
     const since = '2026-01-01T00:00:00Z';
     expect(
-      await runs.listHistory('refund-triage', await storedKeyOf('cus_9x2b7d'), 'issueRefund', since),
+      await runs.listHistory(REFERENCE_WORKFLOW_ID, await storedKeyOf('cus_9x2b7d'), 'issueRefund', since),
     ).toEqual([{ at: NOW, values: { amount: 45.5 } }]);
     for (const clear of ['cus_9x2b7d', '[REDACTED:pii]']) {
-      expect(await runs.countHistory('refund-triage', clear, 'issueRefund', since)).toBe(0);
+      expect((await runs.listHistory(REFERENCE_WORKFLOW_ID, clear, 'issueRefund', since)).length).toBe(0);
     }
   });
 
@@ -458,7 +465,7 @@ describe('act step', () => {
   it('refuses an action in shadow mode', async () => {
     const { act, inputFor, verdicts, runs, events } = await smallRefund();
     await runs.putAutonomy({
-      workflowId: 'refund-triage',
+      workflowId: REFERENCE_WORKFLOW_ID,
       action: 'issueRefund',
       level: 'shadow',
       since: NOW,
@@ -472,7 +479,7 @@ describe('act step', () => {
   it('re-evaluates with the history as it is now: a fourth refund in the window needs an approval', async () => {
     const { act, inputFor, verdicts, runs, events } = await smallRefund();
     for (const at of ['2026-11-01T00:00:00Z', '2026-11-05T00:00:00Z', '2026-11-10T00:00:00Z']) {
-      await runs.recordHistory('refund-triage', await storedKeyOf('cus_9x2b7d'), 'issueRefund', at, {
+      await runs.recordHistory(REFERENCE_WORKFLOW_ID, await storedKeyOf('cus_9x2b7d'), 'issueRefund', at, {
         amount: 1,
       });
     }

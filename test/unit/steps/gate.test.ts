@@ -13,6 +13,7 @@ import {
   InMemoryRunsStore,
   namedError,
 } from '../../support/in-memory-stores.js';
+import { REFERENCE_WORKFLOW_ID } from '../../support/packs.js';
 import { buildStep } from '../../support/step-builders.js';
 import { testRecordKeys } from '../../support/trusted-ports.js';
 import {
@@ -134,7 +135,7 @@ describe('gate step', () => {
   it('uses the stored autonomy level over the spec and never runs a shadowed action', async () => {
     const { judge, runs, lineage } = setUp();
     await runs.putAutonomy({
-      workflowId: 'refund-triage',
+      workflowId: REFERENCE_WORKFLOW_ID,
       action: 'issueRefund',
       level: 'shadow',
       since: NOW,
@@ -258,7 +259,7 @@ describe('gate step, retried', () => {
     await expect(gate(input)).rejects.toThrow('rate exceeded');
     // Between the attempts the action is demoted; the verdict already recorded stands.
     await runs.putAutonomy({
-      workflowId: 'refund-triage',
+      workflowId: REFERENCE_WORKFLOW_ID,
       action: 'issueRefund',
       level: 'supervised',
       since: NOW,
@@ -330,7 +331,7 @@ describe('gate step, with a log-only policy', () => {
     );
     await judge([refund(250)]);
     await runs.putAutonomy({
-      workflowId: 'refund-triage',
+      workflowId: REFERENCE_WORKFLOW_ID,
       action: 'issueRefund',
       level: 'supervised',
       since: NOW,

@@ -13,6 +13,7 @@ function ground(input: RunStepInput, { spec, ...ports }: TestPorts & { readonly 
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
 import { aRefundRequestedEvent } from '../../support/event-builders.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import { REFERENCE_WORKFLOW_ID } from '../../support/packs.js';
 import { aRunRecord, aRunRef } from '../../support/run-builders.js';
 import { storedKeyOf } from '../../support/trusted-ports.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';
@@ -34,25 +35,25 @@ describe('ground', () => {
   it('counts and sums the customer refunds executed within the 30-day window, under the hashed key', async () => {
     const { runs, run, deps } = await setup();
     const customer = await storedKeyOf('cus_9x2b7d');
-    await runs.recordHistory('refund-triage', customer, 'issueRefund', '2026-10-03T14:22:00.000Z', {
+    await runs.recordHistory(REFERENCE_WORKFLOW_ID, customer, 'issueRefund', '2026-10-03T14:22:00.000Z', {
       amount: 10.1,
     }); // exactly 30d ago
-    await runs.recordHistory('refund-triage', customer, 'issueRefund', '2026-10-20T09:00:00.000Z', {
+    await runs.recordHistory(REFERENCE_WORKFLOW_ID, customer, 'issueRefund', '2026-10-20T09:00:00.000Z', {
       amount: 20.2,
     });
-    await runs.recordHistory('refund-triage', customer, 'issueRefund', '2026-09-01T09:00:00.000Z', {
+    await runs.recordHistory(REFERENCE_WORKFLOW_ID, customer, 'issueRefund', '2026-09-01T09:00:00.000Z', {
       amount: 99,
     }); // outside
     await runs.recordHistory(
-      'refund-triage',
+      REFERENCE_WORKFLOW_ID,
       await storedKeyOf('cus_other'),
       'issueRefund',
       '2026-10-20T09:00:00.000Z',
     );
-    await runs.recordHistory('refund-triage', customer, 'denyRefund', '2026-10-20T09:00:00.000Z');
+    await runs.recordHistory(REFERENCE_WORKFLOW_ID, customer, 'denyRefund', '2026-10-20T09:00:00.000Z');
     await runs.recordHistory('ticket-triage', customer, 'issueRefund', '2026-10-20T09:00:00.000Z');
     // Stored in clear, as before keyed hashes: never counted.
-    await runs.recordHistory('refund-triage', 'cus_9x2b7d', 'issueRefund', '2026-10-20T09:00:00.000Z');
+    await runs.recordHistory(REFERENCE_WORKFLOW_ID, 'cus_9x2b7d', 'issueRefund', '2026-10-20T09:00:00.000Z');
 
     expect(await ground({ run }, deps)).toEqual({
       facts: { history: { issueRefund: 2, refundedAmount: 30.3 }, order: ORDER },
@@ -65,7 +66,7 @@ describe('ground', () => {
       aRefundRequestedEvent({ customerId: ' CUS_9X2B7D ' }),
     );
     await runs.recordHistory(
-      'refund-triage',
+      REFERENCE_WORKFLOW_ID,
       await storedKeyOf('cus_9x2b7d'),
       'issueRefund',
       '2026-10-20T09:00:00.000Z',
@@ -141,7 +142,7 @@ describe('ground', () => {
     const { runs, lineage, run, deps } = await setup();
     const first = await ground({ run }, deps);
     await runs.recordHistory(
-      'refund-triage',
+      REFERENCE_WORKFLOW_ID,
       await storedKeyOf('cus_9x2b7d'),
       'issueRefund',
       '2026-11-02T14:21:30.000Z',
