@@ -19,7 +19,10 @@
  *    (StateEntered history events), CPU time and peak memory (this process
  *    with its Lambda worker threads, and DynamoDB Local's Java process);
  * 3. a few events one at a time, for the latency of a run that waits behind
- *    no other.
+ *    no other;
+ * 4. after the cloud stops: the pack runner's examples per second, and the
+ *    anchored lineage verification's records per second
+ *    (`bench/lineage-verification.ts`, which also runs on its own).
  *
  * The report names the Node.js flags the bench ran with (`node --<flag>
  * --import tsx bench/run.ts` to try one).
@@ -43,6 +46,7 @@ import { localClientConfig } from '../local/process/aws-env.js';
 import { executionOutcome } from '../local/progress.js';
 import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
+import { benchLineageVerification, describeLineageVerification } from './lineage-verification.js';
 import { benchPackRunner } from './pack-runner.js';
 
 /** The reference pack's orders table (its `order` grounding fact). */
@@ -449,7 +453,9 @@ async function main(): Promise<void> {
   // After the cloud has stopped, so the two figures do not share the cores.
   log('bench: running every pack example through `awf packs test`...');
   const packRunner = await benchPackRunner();
-  const results = { localCloud: result, packRunner };
+  log('bench: verifying 200,000 synthetic lineage records against a signed checkpoint...');
+  const lineageVerification = await benchLineageVerification();
+  const results = { localCloud: result, packRunner, lineageVerification };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else {
@@ -457,6 +463,7 @@ async function main(): Promise<void> {
     log(
       `pack runner             ${packRunner.examplesPerSecond} examples/s (${packRunner.examples} examples in ${packRunner.seconds} s, in process, virtual clock; ${packRunner.mismatches} not as expected)`,
     );
+    log(describeLineageVerification(lineageVerification));
     log(`written to ${relative(process.cwd(), RESULTS_FILE)}`);
   }
 }
