@@ -3,9 +3,11 @@
  *
  * Requests map 1:1 onto `ConverseCommand`. Responses come from outside the
  * process and are parsed with zod before anything reads them; content blocks
- * awf does not use (reasoning, citations, ...) are dropped. Bedrock's errors
- * propagate unchanged so the state machine can retry `ThrottlingException`
- * and its kin by name.
+ * awf does not use (reasoning, citations, ...) are dropped. An answer saying
+ * the model can never serve this caller (end of life, access denied, unknown
+ * id) becomes a `ModelUnavailableError` naming the model and the fix; other
+ * Bedrock errors propagate unchanged so the state machine can retry
+ * `ThrottlingException` and its kin by name.
  */
 import {
   type ContentBlock as BedrockContentBlock,
@@ -26,6 +28,7 @@ import type {
   Message,
   ModelPort,
 } from '../core/model/model.js';
+import { modelUnavailableFrom } from '../core/model/unavailable.js';
 import { withoutDiscardedLogging } from './aws-clients.js';
 
 /** Bedrock answered with something that is not a Converse response awf can read. */
@@ -197,8 +200,18 @@ export function fromConverseCommandOutput(output: ConverseCommandOutput): Conver
 export class BedrockModel implements ModelPort {
   constructor(private readonly client: BedrockRuntimeClient) {}
 
+  /**
+   * Sends one Converse request.
+   * @throws ModelUnavailableError when Bedrock says the model cannot serve this caller at all.
+   * @throws Bedrock's other errors unchanged (`ThrottlingException`, ...).
+   */
   async converse(request: ConverseRequest): Promise<ConverseResponse> {
-    const output = await this.client.send(new ConverseCommand(toConverseCommandInput(request)));
+    let output: ConverseCommandOutput;
+    try {
+      output = await this.client.send(new ConverseCommand(toConverseCommandInput(request)));
+    } catch (error) {
+      throw modelUnavailableFrom(error, request.modelId) ?? error;
+    }
     return fromConverseCommandOutput(output);
   }
 }

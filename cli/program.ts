@@ -5,6 +5,7 @@
 import { Command, Option } from 'commander';
 import { decideApproval, listApprovals } from './commands/approvals.js';
 import { auditTrail } from './commands/audit.js';
+import type { DoctorOptions } from './commands/doctor.js';
 import { putEvent, showSink } from './commands/events.js';
 import { policiesReport } from './commands/policies.js';
 import { listRuns, showRun, waitForRun } from './commands/runs.js';
@@ -97,8 +98,9 @@ export function buildProgram(): Command {
   withTarget(
     approvals
       .command('list')
-      .description('pending approvals')
-      .option('--workflow <id>', 'only this workflow'),
+      .description('pending approvals you may decide')
+      .option('--workflow <id>', 'only this workflow')
+      .option('--as <principal>', 'locally: whose local identity signs, such as alice@acme.example'),
   ).action(targeted((target, options) => listApprovals(target, options)));
   for (const [name, decision] of [
     ['approve', 'APPROVE'],
@@ -108,7 +110,11 @@ export function buildProgram(): Command {
       approvals
         .command(`${name} <approval>`)
         .description(`${name} a pending approval`)
-        .requiredOption('--as <principal>', 'who decides, such as alice@acme.example')
+        .option(
+          '--as <principal>',
+          'locally: whose local identity signs, such as alice@acme.example (in AWS: who your credentials say)',
+        )
+        .option('--workflow <id>', 'the workflow of the approval (default: ask each)')
         .requiredOption('--reason <text>', 'why; recorded in the lineage for auditors'),
     ).action(
       targeted((target, options, approvalId = '') => decideApproval(target, approvalId, decision, options)),
@@ -147,6 +153,23 @@ export function buildProgram(): Command {
       // Loaded on use: it brings the Step Functions emulation, which no other command needs.
       const { testPacks } = await import('./commands/packs.js');
       await testPacks(options);
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check what a deploy and a first run need, one line each (ok, warn, blocker): the toolchain and the local cloud; with --aws each workflow model (lifecycle, a one-token call), the bus, tables and roles; exit 1 on a blocker',
+    )
+    .option('--json', 'print JSON for scripts instead of a table')
+    .option('--aws', 'check the AWS account instead of the local cloud')
+    .option('--stack <name>', 'workflows stack name (with --aws)')
+    .option('--data-stack <name>', 'data stack name (with --aws)')
+    .option('--region <region>', 'AWS region (with --aws)')
+    .addOption(new Option('--state-dir <dir>', 'local cloud state folder').default('.awf').hideHelp())
+    .action(async (options: DoctorOptions) => {
+      // Loaded on use: with --aws it brings the Bedrock control-plane client, which no other command needs.
+      const { runDoctor } = await import('./commands/doctor.js');
+      await runDoctor(options);
     });
 
   return program;

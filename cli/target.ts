@@ -27,7 +27,10 @@ export interface TargetOptions {
 /** A workflow as the CLI needs it. */
 export interface TargetWorkflow {
   readonly stateMachineArn: string;
-  readonly decideApprovalFunction: string;
+  /** The approvals endpoint (a function URL with AWS_IAM auth); empty when the stack has none. */
+  readonly approvalsUrl: string;
+  /** The role approvers assume to call it; absent locally, where identities sign as its sessions. */
+  readonly approverRoleArn?: string;
 }
 
 /** A resolved target. */
@@ -45,6 +48,8 @@ export interface Target {
   readonly recordKeys: RecordKeyIds;
   /** The local bus's log of accepted events; only the local cloud has one. */
   readonly sinkFile?: string;
+  /** The local identities that sign approvals requests (`--as`); only the local cloud has them. */
+  readonly identitiesFile?: string;
   readonly clients: {
     readonly dynamodb: DynamoDBClient;
     readonly eventbridge: EventBridgeClient;
@@ -56,7 +61,7 @@ export interface Target {
 
 const workflowsOutput = z.record(
   z.string(),
-  z.object({ stateMachineArn: z.string(), decideApprovalFunctionName: z.string() }),
+  z.object({ stateMachineArn: z.string(), approvalsUrl: z.string(), approverRoleArn: z.string() }),
 );
 
 function localTarget(options: TargetOptions): Target {
@@ -69,11 +74,12 @@ function localTarget(options: TargetOptions): Target {
     lineageTable: state.tables.lineage,
     eventBus: state.eventBus,
     sinkFile: state.sinkFile,
+    ...(state.identitiesFile ? { identitiesFile: state.identitiesFile } : {}),
     recordKeys: recordKeyIdsSchema.parse(state.recordKeys),
     workflows: Object.fromEntries(
       Object.entries(state.workflows).map(([id, w]) => [
         id,
-        { stateMachineArn: w.stateMachineArn, decideApprovalFunction: w.functions['decide-approval'] ?? '' },
+        { stateMachineArn: w.stateMachineArn, approvalsUrl: w.approvalsUrl ?? '' },
       ]),
     ),
     clients: {
@@ -119,7 +125,11 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
     workflows: Object.fromEntries(
       Object.entries(workflows).map(([id, w]) => [
         id,
-        { stateMachineArn: w.stateMachineArn, decideApprovalFunction: w.decideApprovalFunctionName },
+        {
+          stateMachineArn: w.stateMachineArn,
+          approvalsUrl: w.approvalsUrl,
+          approverRoleArn: w.approverRoleArn,
+        },
       ]),
     ),
     clients: {

@@ -9,7 +9,10 @@ export const ENV = {
   runsTable: 'AWF_RUNS_TABLE',
   lineageTable: 'AWF_LINEAGE_TABLE',
   eventBus: 'AWF_EVENT_BUS',
+  /** The model Plan asks first, as the deployment chose it; set only for steps that declare the `model` port. */
   modelId: 'AWF_MODEL_ID',
+  /** JSON array of the models Plan tries when the one before is unavailable; set with `modelId`. */
+  fallbackModels: 'AWF_FALLBACK_MODELS',
   /** The KMS HMAC key of history keys (`keys` port); set only for steps that declare it. */
   historyKeyId: 'AWF_HISTORY_KEY_ID',
   /**
@@ -19,6 +22,11 @@ export const ENV = {
   recordKeys: 'AWF_RECORD_KEYS',
   /** The KMS symmetric key approval task tokens are sealed with (`tokens` port); set only for steps that declare it. */
   tokenKeyId: 'AWF_TOKEN_KEY_ID',
+  /**
+   * JSON array of the role ARNs whose sessions the approvals endpoint trusts to
+   * name a person (`callers` port); set only for steps that declare it.
+   */
+  approverRoles: 'AWF_APPROVER_ROLES',
   /** Set only by the local cloud when it runs faster than the wall clock (`core/clock-scale.ts`). */
   localClock: 'AWF_LOCAL_CLOCK',
 } as const;

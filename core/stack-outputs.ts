@@ -8,7 +8,7 @@ export const STACK_OUTPUTS = {
   eventBusName: 'EventBusName',
   /** JSON object: writer step -> ARN of its lineage record key (KMS HMAC), for verifying records' MACs. */
   recordKeys: 'RecordKeys',
-  /** JSON object: workflow id -> { stateMachineArn, decideApprovalFunctionName }. */
+  /** JSON object: workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn }. */
   workflows: 'Workflows',
 } as const;
 

@@ -16,7 +16,7 @@ import { clockFromEnvironment } from '../core/clock-scale.js';
 import { type PortName, type PortNeeds, portsFor, type StepPorts } from '../core/steps/ports.js';
 import type { StepDefinition, StepMetrics } from '../core/steps/step-definition.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
-import { assertDeployedFor } from './config.js';
+import { assertDeployedFor, deployedPack } from './config.js';
 import { logger, metrics, tracer } from './observability.js';
 
 /** Makes one port from the pack and the Lambda's environment, once per cold start. */
@@ -37,8 +37,8 @@ const tracing = tracer
  * Errors are not caught: Step Functions' Retry and Catch match on the error's
  * `name`, so a handler that swallowed them would hide failures from the ASL.
  *
- * @throws ConfigurationError when the Lambda's environment lacks a variable or
- *   was deployed for another workflow.
+ * @throws ConfigurationError when the Lambda's environment lacks a variable,
+ *   was deployed for another workflow, or names models the spec refuses.
  * @example
  * export const handler = createStepHandler(gateStep, { spec, prompt, policies }, {
  *   runs: createRunsPort, lineage: createLineagePort,
@@ -50,12 +50,13 @@ export function createStepHandler<S extends z.ZodType, N extends PortNeeds, O>(
   factories: PortFactories<N>,
 ) {
   assertDeployedFor(pack);
+  const deployed = deployedPack(pack);
   const available: Partial<Record<PortName, unknown>> = {};
   for (const [name, factory] of Object.entries(factories) as [PortName, PortFactory<PortName>][]) {
-    available[name] = factory(pack);
+    available[name] = factory(deployed);
   }
   const useCase = definition.build(
-    pack,
+    deployed,
     portsFor(definition.name, definition.ports, available as Partial<StepPorts>, clockFromEnvironment()),
   );
   return middyHandler(definition.input, useCase, (output, counts) => definition.measure(output, counts));

@@ -11,6 +11,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -18,9 +19,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { WorkflowSpecError } from '../core/errors.js';
 import { RECORD_WRITERS } from '../core/lineage/record-keys.js';
+import { modelsOf } from '../core/model/agent-models.js';
 import { ENV } from '../core/runtime-env.js';
 import { declaredPorts } from '../core/steps/definitions.js';
 import { type PortNeeds, recordKeysVerified } from '../core/steps/ports.js';
+import type { ModelChoice } from '../core/workflow/model-choice.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
 import type { WorkflowSpec } from '../core/workflow/spec.js';
 import { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
@@ -42,6 +45,7 @@ import {
   type RecordKeysByWriter,
 } from './grants/keys.js';
 import { grantModelInvoke } from './grants/model-invoke.js';
+import { deploymentSpec } from './model-choice.js';
 import {
   AWF_PACKAGE_ROOT,
   type BundlingRoot,
@@ -114,6 +118,16 @@ export interface GovernedWorkflowProps {
    */
   readonly modelDestinationRegions?: readonly string[];
   /**
+   * The models this deployment runs the workflow with, when they differ from
+   * the pack's (a model reached its end of life, or the region serves
+   * another): Plan asks `modelId` first and each of `fallbackModels` in turn,
+   * and the Plan role may invoke exactly these.
+   * @default - CDK context `awf:modelId:<workflow id>` and
+   *   `awf:fallbackModels:<workflow id>` (comma-separated) where set, else the
+   *   pack's `agent.modelId` and `agent.fallbackModels`
+   */
+  readonly models?: ModelChoice;
+  /**
    * The lock file of the app the step Lambdas are bundled in. Its folder is
    * esbuild's working directory (and Docker bundling's input): it must hold
    * awf's package, and, for Docker bundling, the pack. The generated Lambda
@@ -122,6 +136,26 @@ export interface GovernedWorkflowProps {
    *   when awf is installed from the registry, this repository's in its checkout
    */
   readonly depsLockFilePath?: string;
+  /**
+   * Who may assume the workflow's approver role ({@link GovernedWorkflow.approverRole}).
+   * Whoever it is, the role's trust policy requires the session name to be
+   * the caller's IAM user name (`sts:RoleSessionName` = `${aws:username}`),
+   * so the session names the person and nobody can pick another's name; the
+   * caller also needs `sts:AssumeRole` on the role in their own policy.
+   * @default - the principals of this account (`AccountRootPrincipal`)
+   */
+  readonly approverRoleTrust?: iam.IPrincipal;
+  /**
+   * Further roles whose sessions the approvals endpoint trusts to name the
+   * person, because AWS sets the session name to the signed-in user: IAM
+   * Identity Center permission sets
+   * (`arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Approvers_*`;
+   * a trailing `*` matches the generated suffix). Never list a role whose
+   * trust policy lets callers choose their session name. These roles still
+   * need {@link GovernedWorkflow.grantDecide}.
+   * @default - only the approver role
+   */
+  readonly trustedApproverRoleArns?: readonly string[];
 }
 
 export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
@@ -135,8 +169,8 @@ export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeou
  * Every role holds only what its step needs; see the grants in the
  * constructor, one per need.
  *
- * Grant access to it with {@link grantStartRuns}, {@link grantDecideApprovals}
- * and {@link grantReadLineage}. Props it cannot build from fail with
+ * Grant access to it with {@link grantStartRuns}, {@link grantDecide}
+ * and {@link grantReadLineage}; approvers assume {@link approverRole}. Props it cannot build from fail with
  * aws-cdk-lib's `ValidationError` naming this construct's path.
  *
  * @example
@@ -146,7 +180,7 @@ export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeou
  *   eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
  *   historyKey: data.historyKey, recordKeys: data.recordKeys, tokenKey: data.tokenKey,
  * });
- * refunds.grantDecideApprovals(approverRole);
+ * refunds.grantDecide(approvalsConsoleRole); // then: awf approvals approve ... --aws
  */
 export class GovernedWorkflow extends Construct {
   /** The Standard state machine that runs the workflow. */
@@ -163,6 +197,20 @@ export class GovernedWorkflow extends Construct {
   public readonly roles: Readonly<Record<StepName, iam.Role>>;
   /** The timeouts substituted into the definition. */
   public readonly timeouts: WorkflowTimeouts;
+  /**
+   * The approvals endpoint: the decide-approval function's URL, `AWS_IAM`
+   * auth. The approver is the caller's IAM identity; see {@link grantDecide}.
+   */
+  public readonly approvalsUrl: lambda.FunctionUrl;
+  /**
+   * The role approvers assume to decide (`awf approvals ... --aws`): its
+   * session name must be the caller's IAM user name, which the endpoint takes
+   * as the person; it may call the approvals endpoint and read the stacks'
+   * outputs, nothing else.
+   */
+  public readonly approverRole: iam.Role;
+  /** The models Plan may call, in the order it calls them: the deployment's model, then its fallbacks. */
+  public readonly modelIds: readonly string[];
 
   private readonly spec: WorkflowSpec;
   private readonly eventBus: events.IEventBus;
@@ -172,8 +220,10 @@ export class GovernedWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: GovernedWorkflowProps) {
     super(scope, id);
-    const { spec } = props.pack;
     validateProps(this, props);
+    // The pack as this deployment runs it: its models may be chosen per deployment.
+    const spec = deploymentSpec(this, props.pack.spec, props.models);
+    this.modelIds = modelsOf(spec.agent);
     const bundlingRoot = this.bundlingRoot(props);
     const entriesDir = stepEntriesDir(bundlingRoot.projectRoot);
     this.timeouts = workflowTimeouts(spec);
@@ -210,7 +260,12 @@ export class GovernedWorkflow extends Construct {
           [ENV.runsTable]: props.runsTable.tableName,
           [ENV.lineageTable]: props.lineageTable.tableName,
           [ENV.eventBus]: props.eventBus.eventBusName,
-          ...(declaredPorts(step).model ? { [ENV.modelId]: spec.agent.modelId } : {}),
+          ...(declaredPorts(step).model
+            ? {
+                [ENV.modelId]: spec.agent.modelId,
+                [ENV.fallbackModels]: JSON.stringify(spec.agent.fallbackModels),
+              }
+            : {}),
           ...(declaredPorts(step).keys ? { [ENV.historyKeyId]: props.historyKey.keyArn } : {}),
           ...(declaredPorts(step).recordKeys ? { [ENV.recordKeys]: this.recordKeyIdsOf(step) } : {}),
           ...(declaredPorts(step).tokens ? { [ENV.tokenKeyId]: props.tokenKey.keyArn } : {}),
@@ -266,6 +321,10 @@ export class GovernedWorkflow extends Construct {
       }),
     );
 
+    const endpoint = approvalsEndpointOf(this, steps['decide-approval'], props);
+    this.approvalsUrl = endpoint.url;
+    this.approverRole = endpoint.approverRole;
+
     acknowledgeFindings(this, steps);
   }
 
@@ -292,20 +351,22 @@ export class GovernedWorkflow extends Construct {
   }
 
   /**
-   * Lets `grantee` approve or reject this workflow's pending approvals:
-   * `lambda:InvokeFunction` on the decide-approval function (and its versions
-   * and aliases), nothing else.
+   * Lets `grantee` call the approvals endpoint: `lambda:InvokeFunctionUrl`
+   * (for `AWS_IAM` function URLs) and `lambda:InvokeFunction` only when
+   * invoked through the URL (`lambda:InvokedViaFunctionUrl`), on the
+   * decide-approval function, nothing else. No grant lets anyone invoke the
+   * function directly, where a caller could hand it a made-up identity.
    *
-   * The function checks the approver a request names against the spec's
-   * directory and separation of duties, but it cannot authenticate them:
-   * whoever holds this grant may decide as any approver the spec lists. Grant
-   * it to the approvers' tooling only.
+   * The grant lets a caller reach the endpoint; whether they may decide is
+   * the endpoint's call: their session must be of {@link approverRole} or of
+   * a role in `trustedApproverRoleArns`, and its name a person the workflow's
+   * approver directory lists with the approval's role, not named in the case.
    *
    * @example
-   * refunds.grantDecideApprovals(approvalsConsoleRole);
+   * refunds.grantDecide(identityCenterApproversRole);
    */
-  public grantDecideApprovals(grantee: iam.IGrantable): iam.Grant {
-    return this.functions['decide-approval'].grantInvoke(grantee);
+  public grantDecide(grantee: iam.IGrantable): iam.Grant {
+    return this.approvalsUrl.grantInvokeUrl(grantee);
   }
 
   /**
@@ -363,7 +424,7 @@ export class GovernedWorkflow extends Construct {
 
   /** Grants a step's role exactly the ports its definition declares. */
   private grantPorts(props: GovernedWorkflowProps, step: StepName, needs: PortNeeds, role: iam.Role): void {
-    const { spec } = props.pack;
+    const { spec } = this;
     const stack = Stack.of(this);
     if (needs.lineage === 'append') grantLineageAppend(props.lineageTable, props.key, role);
     if (needs.runs === 'read') grantRunsRead(props.runsTable, props.key, role);
@@ -374,7 +435,7 @@ export class GovernedWorkflow extends Construct {
     if (needs.items === 'connectors') this.grantConnectorItems(spec, role);
     if (needs.facts === 'read') this.grantFactReads(spec, role);
     if (needs.model === 'invoke') {
-      grantModelInvoke(role, spec.agent.modelId, {
+      grantModelInvoke(role, this.modelIds, {
         construct: this,
         partition: stack.partition,
         region: stack.region,
@@ -624,6 +685,41 @@ function validateTokenKey(workflow: GovernedWorkflow, props: GovernedWorkflowPro
       workflow,
     );
   }
+}
+
+/**
+ * The approvals endpoint of a workflow: the decide-approval function's URL
+ * (`AWS_IAM` auth), the approver role, and the roles whose sessions the
+ * function trusts to name a person (`AWF_APPROVER_ROLES`).
+ */
+function approvalsEndpointOf(
+  workflow: GovernedWorkflow,
+  decide: WorkflowStepFunction,
+  props: GovernedWorkflowProps,
+): { url: lambda.FunctionUrl; approverRole: iam.Role } {
+  const { spec } = props.pack;
+  const url = decide.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+  const trust = props.approverRoleTrust ?? new iam.AccountRootPrincipal();
+  const approverRole = new iam.Role(workflow, 'ApproverRole', {
+    description: `awf ${spec.id}: approvers decide pending approvals through the approvals endpoint; the session name must be the caller's user name`,
+    // The session name is who the endpoint decides as: pinned to the caller's own user name.
+    assumedBy: new iam.PrincipalWithConditions(trust, {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM at AssumeRole
+      StringEquals: { 'sts:RoleSessionName': '${aws:username}' },
+    }),
+    maxSessionDuration: Duration.hours(1),
+  });
+  url.grantInvokeUrl(approverRole);
+  // The CLI finds the endpoint from the stacks' outputs.
+  approverRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['cloudformation:DescribeStacks'],
+      resources: [...new Set([Stack.of(workflow).stackId, Stack.of(props.runsTable).stackId])],
+    }),
+  );
+  const trusted = [approverRole.roleArn, ...(props.trustedApproverRoleArns ?? [])];
+  decide.function.addEnvironment(ENV.approverRoles, Stack.of(workflow).toJsonString(trusted));
+  return { url, approverRole };
 }
 
 /**

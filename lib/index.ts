@@ -2,7 +2,7 @@
  * awf's public API: what a CDK app composes to run governed workflows.
  *
  * - {@link GovernedWorkflow}: one workflow pack's Lambdas, state machine, trigger rule and
- *   reminder schedule, with `grantStartRuns`, `grantDecideApprovals` and `grantReadLineage`;
+ *   reminder schedule, with `grantStartRuns`, `grantDecide` and `grantReadLineage`;
  * - {@link AwfDataStack}: the key, the event bus, the runs and lineage tables, the auditor role;
  * - {@link AwfWorkflowsStack} and {@link addAwfStacks}: the two stacks as this repository deploys them;
  * - {@link loadWorkflowPack}: a pack from any folder, validated.
@@ -23,13 +23,14 @@
  *   eventBus: data.eventBus, runsTable: data.runsTable, lineageTable: data.lineageTable, key: data.key,
  *   historyKey: data.historyKey, recordKeys: data.recordKeys,
  * });
- * refunds.grantDecideApprovals(approversRole);
+ * refunds.grantDecide(approversRole);
  */
 
 export { AwfError, WorkflowSpecError } from '../core/errors.js';
 export { type ValidatedPolicies, validatePolicies } from '../core/policy/validate-pack.js';
 export { DEFAULT_STACK_NAMES, STACK_OUTPUTS } from '../core/stack-outputs.js';
 export { STEP_NAMES, type StepName } from '../core/steps/step-names.js';
+export type { ModelChoice } from '../core/workflow/model-choice.js';
 export type { WorkflowPack } from '../core/workflow/pack.js';
 export type { WorkflowSpec, WorkflowSpecInput } from '../core/workflow/spec.js';
 export {

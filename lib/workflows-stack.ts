@@ -50,7 +50,7 @@ export interface AwfWorkflowsStackProps extends StackProps {
 /**
  * One {@link GovernedWorkflow} per given workflow pack, each with
  * construct id `PascalCase(<workflow id>)`. Outputs `Workflows`: a JSON object
- * of workflow id to `{ stateMachineArn, decideApprovalFunctionName }`, which
+ * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn }`, which
  * the `awf` CLI reads.
  *
  * @example
@@ -96,14 +96,15 @@ export class AwfWorkflowsStack extends Stack {
     this.workflows = workflows;
 
     new CfnOutput(this, STACK_OUTPUTS.workflows, {
-      description: 'workflow id -> { stateMachineArn, decideApprovalFunctionName }',
+      description: 'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn }',
       value: this.toJsonString(
         Object.fromEntries(
           Object.entries(workflows).map(([workflowId, workflow]) => [
             workflowId,
             {
               stateMachineArn: workflow.stateMachine.stateMachineArn,
-              decideApprovalFunctionName: workflow.functions['decide-approval'].functionName,
+              approvalsUrl: workflow.approvalsUrl.url,
+              approverRoleArn: workflow.approverRole.roleArn,
             },
           ]),
         ),

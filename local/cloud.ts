@@ -24,7 +24,19 @@ import { scaledTime } from './clock/scaled-time.js';
 import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb/index.js';
 import { type EventBridgeService, eventBridgeFromTemplate, startEventBridge } from './eventbridge/index.js';
 import { type FactTables, prepareFactTables } from './facts/tables.js';
+import {
+  identitiesPath,
+  type LocalIdentity,
+  mintIdentity,
+  readLocalIdentities,
+  writeLocalIdentities,
+} from './iam/identities.js';
 import { kmsFromTemplate, type LocalKmsService, startLocalKms } from './kms/index.js';
+import {
+  functionUrlsFromTemplate,
+  type LocalFunctionUrls,
+  startFunctionUrls,
+} from './lambda/function-urls.js';
 import { type LocalLambda, openFunctionLog, startLocalLambda } from './lambda/index.js';
 import type { LocalService } from './ports.js';
 import { localClientConfig } from './process/aws-env.js';
@@ -104,6 +116,13 @@ export interface LocalCloudOptions {
    * @default false
    */
   readonly progress?: boolean;
+  /**
+   * People besides the approver directories' who get a local identity (a
+   * session of each workflow's approver role) in `identities.json`: to try
+   * the endpoint as someone who is no approver, or as a case's requester.
+   * @default []
+   */
+  readonly principals?: readonly string[];
 }
 
 /** The running local cloud. */
@@ -122,6 +141,8 @@ export interface LocalCloud {
   readonly lambda: LocalLambda;
   readonly stepFunctions: StepFunctionsService;
   readonly eventBridge: EventBridgeService;
+  /** The template's function URLs (the approvals endpoints), checking SigV4 against the local identities. */
+  readonly functionUrls: LocalFunctionUrls;
   /** Stops everything that was started, removes `local.json`; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -241,6 +262,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
 
     const topology = topologyOf(template, lambda.host.functions);
+    const identities = localIdentitiesOf(topology, packs, options.principals ?? []);
+    writeLocalIdentities(stateDir, identities);
+    const functionUrls = await startFunctionUrls({
+      urls: functionUrlsFromTemplate(template),
+      invoke: (functionArn, payload) => lambda.host.invokeRaw(functionArn, payload),
+      identities: () => readLocalIdentities(stateDir),
+      accountId: topology.accountId,
+      onRefusal: (line) => functionLog.write({ functionName: 'function-urls', stream: 'stderr', line }),
+    });
+    services.push(functionUrls);
     const state: LocalState = {
       region: topology.region,
       accountId: topology.accountId,
@@ -260,10 +291,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       workflows: Object.fromEntries(
         Object.values(topology.workflows).map((w) => [
           w.workflowId,
-          { stateMachineArn: w.stateMachineArn, functions: { ...w.functions } },
+          {
+            stateMachineArn: w.stateMachineArn,
+            functions: { ...w.functions },
+            ...(w.approvalsUrlId ? { approvalsUrl: functionUrls.urlOf(w.approvalsUrlId) } : {}),
+          },
         ]),
       ),
       sinkFile,
+      identitiesFile: identitiesPath(stateDir),
     };
     writeLocalState(state, stateDir);
 
@@ -281,6 +317,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda,
       stepFunctions,
       eventBridge,
+      functionUrls,
       stop() {
         stopping ??= (async () => {
           removeLocalState(stateDir);
@@ -320,6 +357,27 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     await closeFunctionLog();
     throw error;
   }
+}
+
+/**
+ * A local identity per person and workflow: everyone in the workflow's
+ * approver directory, and `principals`, each a session of the workflow's
+ * approver role (the first role its approvals endpoint trusts).
+ */
+function localIdentitiesOf(
+  topology: Topology,
+  packs: readonly LocatedWorkflowPack[],
+  principals: readonly string[],
+): LocalIdentity[] {
+  const identities: LocalIdentity[] = [];
+  for (const workflow of Object.values(topology.workflows)) {
+    const [roleArn] = workflow.approverRoles;
+    if (roleArn === undefined) continue;
+    const pack = packs.find(({ pack: candidate }) => candidate.spec.id === workflow.workflowId);
+    const people = new Set([...Object.keys(pack?.pack.spec.approvals.approvers ?? {}), ...principals]);
+    for (const person of people) identities.push(mintIdentity(person, workflow.workflowId, roleArn));
+  }
+  return identities;
 }
 
 /** Runs `work` with a DynamoDB client of the local endpoint, destroyed after. */
@@ -377,6 +435,11 @@ function describeEndpoints(cloud: LocalCloud, options: LocalCloudOptions): strin
       `${cloud.lambda.host.functions.length} functions, logs in ${join(cloud.stateDir, 'lambda.log')}`,
     ],
     ['bedrock', state.endpoints.bedrockRuntime, models],
+    [
+      'urls',
+      cloud.functionUrls.endpoint,
+      `approvals endpoints (SigV4 against ${state.identitiesFile ?? 'the local identities'})`,
+    ],
     [
       'kms',
       state.endpoints.kms,

@@ -16,6 +16,7 @@ import { ENV } from '../core/runtime-env.js';
 import { STACK_OUTPUTS } from '../core/stack-outputs.js';
 import type { LocalFunction } from './lambda/index.js';
 import { type LocalTemplate, TemplateError } from './template/index.js';
+import { functionUrlIdOf } from './template/physical-names.js';
 
 /** One workflow of the template. */
 export interface WorkflowTopology {
@@ -23,6 +24,10 @@ export interface WorkflowTopology {
   readonly stateMachineArn: string;
   /** Step name (`admit`, `plan`, `decide-approval`, ...) -> function name. */
   readonly functions: Readonly<Record<string, string>>;
+  /** The id of the decide-approval function's URL (the approvals endpoint), when it has one. */
+  readonly approvalsUrlId?: string;
+  /** The role ARNs whose sessions the approvals endpoint trusts, the workflow's approver role first. */
+  readonly approverRoles: readonly string[];
 }
 
 /** The parts of the template the local cloud's clients need. */
@@ -84,6 +89,24 @@ function stepNameFromPath(template: LocalTemplate, fn: LocalFunction): string | 
   return step === undefined ? undefined : kebabCase(step);
 }
 
+/** The URL of a workflow's decide-approval function, and the roles it trusts (`AWF_APPROVER_ROLES`). */
+function approvalsEndpointOf(
+  template: LocalTemplate,
+  decide: LocalFunction | undefined,
+): { approvalsUrlId?: string; approverRoles: string[] } {
+  if (!decide) return { approverRoles: [] };
+  const url = template
+    .resourcesOfType('AWS::Lambda::Url')
+    .find((resource) => template.resolvedProperties(resource).TargetFunctionArn === decide.functionArn);
+  const roles: unknown = JSON.parse(decide.environment[ENV.approverRoles] ?? '[]');
+  return {
+    ...(url ? { approvalsUrlId: functionUrlIdOf(url) } : {}),
+    approverRoles: Array.isArray(roles)
+      ? roles.filter((role): role is string => typeof role === 'string')
+      : [],
+  };
+}
+
 /**
  * Reads the topology of the synthesized stacks.
  * @param functions the functions the Lambda host runs (their environments resolved)
@@ -130,10 +153,12 @@ export function topologyOf(template: LocalTemplate, functions: readonly LocalFun
       const step = stepNameFromPath(template, fn) ?? kebabCase(fn.logicalId);
       steps[step] = fn.functionName;
     }
+    const decide = functions.find((fn) => fn.functionName === steps['decide-approval']);
     workflows[workflowId] = {
       workflowId,
       stateMachineArn: template.arnOf(machine.logicalId, machine.stackName),
       functions: steps,
+      ...approvalsEndpointOf(template, decide),
     };
   }
 

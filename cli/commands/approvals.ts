@@ -1,43 +1,75 @@
 /**
  * `awf approvals list | approve | reject`.
  *
- * Decisions go through the workflow's decide-approval function, never straight
- * to Step Functions: the task token stays in the runs table, and the checks
- * (approver role, separation of duties, still pending) run in one place.
+ * Everything goes through each workflow's approvals endpoint (a Lambda
+ * function URL with AWS_IAM auth), signed by the caller
+ * (`cli/approvals-endpoint.ts`): the endpoint decides as whoever signed, never
+ * as a name the command line gives, and lists only what that person may
+ * decide. Nothing here reads the runs table or touches a task token.
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import type { ApprovalSummary } from '../../core/approval/summary.js';
+
+import type { PendingApproval } from '../../core/approval/decisions.js';
+import { decisionPath, PENDING_APPROVALS_PATH } from '../../core/approval/endpoint-protocol.js';
+import { callEndpoint, endpointOf, signerFor } from '../approvals-endpoint.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
-import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';
 
 /** Options of `awf approvals list`. */
 export interface ListApprovalsOptions extends OutputOptions {
   readonly workflow?: string;
+  readonly as?: string;
 }
 
-/** Lists pending approvals, oldest first. */
+/** The workflows a command addresses: the one named, or every one of the target. */
+function workflowsOf(target: Target, workflow: string | undefined): string[] {
+  if (workflow === undefined) return Object.keys(target.workflows).sort();
+  if (!target.workflows[workflow]) {
+    throw new Error(
+      `no workflow ${workflow} on this target; it runs ${Object.keys(target.workflows).sort().join(', ') || 'none'}`,
+    );
+  }
+  return [workflow];
+}
+
+/**
+ * Lists the pending approvals the caller may decide, oldest first, from each
+ * workflow's endpoint. A workflow whose endpoint refuses the caller (not one
+ * of its approvers) is said so, not hidden.
+ */
 export async function listApprovals(target: Target, options: ListApprovalsOptions): Promise<void> {
-  const pending = await storesOf(target).runs.listPendingApprovals(
-    options.workflow ? { workflowId: options.workflow } : {},
-  );
-  // Never the task token, and never who the case names (personal data an approver does not need here).
-  const summaries: Omit<ApprovalSummary, 'excludedApprovers'>[] = pending.map(
-    ({ taskToken: _token, excludedApprovers: _excluded, ...a }) => a,
-  );
-  print(summaries, options, (rows) =>
-    rows.length
-      ? renderTable(rows, [
-          { heading: 'approval', value: (a) => a.approvalId },
-          { heading: 'workflow', value: (a) => a.workflowId },
-          { heading: 'entity', value: (a) => a.entityId },
-          { heading: 'action', value: (a) => a.gated.proposal.action },
-          { heading: 'input', value: (a) => a.gated.proposal.input },
-          { heading: 'roles', value: (a) => a.approverRoles.join(',') },
-          { heading: 'quorum', value: (a) => String(a.quorum ?? 1) },
-          { heading: 'expires', value: (a) => a.expiresAt },
-        ])
-      : 'no pending approvals',
+  const rows: PendingApproval[] = [];
+  const notes: string[] = [];
+  for (const workflowId of workflowsOf(target, options.workflow)) {
+    const signer = signerFor(target, workflowId, options.as);
+    const answer = await callEndpoint(target.region, endpointOf(target, workflowId), signer, {
+      method: 'GET',
+      path: PENDING_APPROVALS_PATH,
+    });
+    if (answer.status !== 200) {
+      notes.push(`${workflowId}: ${answer.message}`);
+      continue;
+    }
+    rows.push(...(answer.body as { approvals: PendingApproval[] }).approvals);
+  }
+  if (notes.length > 0 && rows.length === 0 && options.workflow !== undefined)
+    throw new Error(notes.join('; '));
+  rows.sort((a, b) => a.requestedAt.localeCompare(b.requestedAt));
+  print(rows, options, (shown) =>
+    [
+      shown.length
+        ? renderTable(shown, [
+            { heading: 'approval', value: (a) => a.approvalId },
+            { heading: 'workflow', value: (a) => a.workflowId },
+            { heading: 'entity', value: (a) => a.entityId },
+            { heading: 'action', value: (a) => a.gated.proposal.action },
+            { heading: 'input', value: (a) => a.gated.proposal.input },
+            { heading: 'roles', value: (a) => a.approverRoles.join(',') },
+            { heading: 'quorum', value: (a) => String(a.quorum ?? 1) },
+            { heading: 'expires', value: (a) => a.expiresAt },
+          ])
+        : 'no pending approvals you may decide',
+      ...notes.map((note) => `note: ${note}`),
+    ].join('\n'),
   );
 }
 
@@ -45,11 +77,15 @@ export async function listApprovals(target: Target, options: ListApprovalsOption
 export interface DecideOptions extends OutputOptions {
   readonly as?: string;
   readonly reason?: string;
+  readonly workflow?: string;
 }
 
 /**
- * Approves or rejects an approval through its workflow's decide-approval function.
- * @throws Error with the function's own message when it refuses the decision.
+ * Approves or rejects an approval through its workflow's endpoint, as the
+ * caller. Without `--workflow`, each workflow's endpoint is asked in turn
+ * until one holds the approval (an endpoint answers "not found" for another
+ * workflow's approval before recording anything).
+ * @throws Error with the endpoint's own message when it refuses the decision.
  */
 export async function decideApproval(
   target: Target,
@@ -57,32 +93,30 @@ export async function decideApproval(
   decision: 'APPROVE' | 'REJECT',
   options: DecideOptions,
 ): Promise<void> {
-  if (!options.as) throw new Error('--as is required: the principal deciding, such as alice@acme.example');
   if (!options.reason?.trim()) throw new Error('--reason is required: it is recorded for auditors');
-  const approval = await storesOf(target).runs.getApproval(approvalId);
-  if (!approval) throw new Error(`no approval ${approvalId}`);
-  const workflow = target.workflows[approval.workflowId];
-  if (!workflow?.decideApprovalFunction) {
-    throw new Error(
-      `workflow ${approval.workflowId} of approval ${approvalId} is not deployed on this target`,
+  const misses: string[] = [];
+  for (const workflowId of workflowsOf(target, options.workflow)) {
+    const signer = signerFor(target, workflowId, options.as);
+    const answer = await callEndpoint(target.region, endpointOf(target, workflowId), signer, {
+      method: 'POST',
+      path: decisionPath(approvalId),
+      body: { decision, reason: options.reason },
+    });
+    // Without --workflow, an endpoint that does not hold the approval (or will not serve this caller) is not the one.
+    if (options.workflow === undefined && (answer.status === 404 || answer.forbiddenByUrl)) {
+      misses.push(`${workflowId}: ${answer.message}`);
+      continue;
+    }
+    if (answer.status !== 200) throw new Error(answer.message);
+    const { approval } = answer.body as { approval: { status: string; quorum?: number } };
+    print(approval, options, () =>
+      approval.status === 'PENDING'
+        ? `${decision === 'APPROVE' ? 'approved' : 'rejected'} ${approvalId} as ${signer.describe}; it waits for more approvers (quorum ${approval.quorum ?? 1})`
+        : `${decision === 'APPROVE' ? 'approved' : 'rejected'} ${approvalId} as ${signer.describe}: it is ${approval.status}`,
     );
+    return;
   }
-  const response = await target.clients.lambda.send(
-    new InvokeCommand({
-      FunctionName: workflow.decideApprovalFunction,
-      Payload: new TextEncoder().encode(
-        JSON.stringify({ approvalId, decision, approver: options.as, reason: options.reason }),
-      ),
-    }),
-  );
-  const payload: unknown = response.Payload ? JSON.parse(new TextDecoder().decode(response.Payload)) : null;
-  if (response.FunctionError) {
-    const message = (payload as { errorMessage?: string } | null)?.errorMessage ?? 'the decision was refused';
-    throw new Error(message);
-  }
-  print(
-    payload,
-    options,
-    () => `${decision === 'APPROVE' ? 'approved' : 'rejected'} ${approvalId} as ${options.as}`,
+  throw new Error(
+    `approval ${approvalId} was not decided: ${misses.join('; ') || 'no workflow on this target'}`,
   );
 }

@@ -10,19 +10,21 @@ import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { toDocumentClient } from '../../adapters/aws-clients.js';
 import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
+import { decisionPath } from '../../core/approval/endpoint-protocol.js';
 import { checkApprover } from '../../core/approval/separation-of-duties.js';
 import { runIdFor } from '../../core/ids.js';
 import type { ApprovalRecord } from '../../core/runs/records.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 import type { LocalCloud } from '../../local/cloud.js';
+import { localIdentityFor, readLocalIdentities } from '../../local/iam/identities.js';
 import { localClientConfig } from '../../local/process/aws-env.js';
 import { LOCAL_STATE_DIR } from '../../local/process/state-file.js';
 import { executionOutcome } from '../../local/progress.js';
 import type { LocalExecution } from '../../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents } from '../../workflows/discover.js';
+import { callEndpoint } from '../approvals-endpoint.js';
 
 /** The reason the demo approver gives; auditors see it in the lineage. */
 export const DEMO_APPROVAL_REASON =
@@ -87,7 +89,6 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
   const { log } = options;
   const { state } = cloud;
   const eventBridge = new EventBridgeClient(localClientConfig(state.endpoints.eventbridge, state.region));
-  const lambda = new LambdaClient(localClientConfig(state.endpoints.lambda, state.region));
   const dynamodb = new DynamoDBClient(localClientConfig(state.endpoints.dynamodb, state.region));
   const runs = new DynamoDbRunsStore({ client: toDocumentClient(dynamodb), tableName: state.tables.runs });
 
@@ -108,10 +109,10 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
 
   const approve = async (demoCase: DemoCase, approval: ApprovalRecord): Promise<void> => {
     const approver = demoApproverFor(demoCase.spec, approval);
-    const functionName = state.workflows[demoCase.workflowId]?.functions['decide-approval'];
-    if (approver === undefined || functionName === undefined) {
+    const endpoint = state.workflows[demoCase.workflowId]?.approvalsUrl;
+    if (approver === undefined || endpoint === undefined) {
       log(
-        `  demo approver: cannot decide ${approval.approvalId} (${approver === undefined ? 'no approver of the workflow may' : 'no decide-approval function'}); decide it with npx awf approvals approve`,
+        `  demo approver: cannot decide ${approval.approvalId} (${approver === undefined ? 'no approver of the workflow may' : 'no approvals endpoint'}); decide it with npx awf approvals approve`,
       );
       return;
     }
@@ -119,23 +120,25 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
     log(
       `  demo approver (automatic, local demo only): approving ${approval.approvalId} ${proposal.action} ${JSON.stringify(proposal.input)} as ${approver}`,
     );
-    const response = await lambda.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        Payload: new TextEncoder().encode(
-          JSON.stringify({
-            approvalId: approval.approvalId,
-            decision: 'APPROVE',
-            approver,
-            reason: DEMO_APPROVAL_REASON,
-          }),
-        ),
-      }),
+    // Through the signed endpoint, as the CLI decides: the demo signs with the approver's local identity.
+    const identity = localIdentityFor(readLocalIdentities(cloud.stateDir), approver, demoCase.workflowId);
+    const answer = await callEndpoint(
+      state.region,
+      endpoint,
+      {
+        credentials: async () => ({
+          accessKeyId: identity.accessKeyId,
+          secretAccessKey: identity.secretAccessKey,
+        }),
+        describe: approver,
+      },
+      {
+        method: 'POST',
+        path: decisionPath(approval.approvalId),
+        body: { decision: 'APPROVE', reason: DEMO_APPROVAL_REASON },
+      },
     );
-    if (response.FunctionError) {
-      const payload = response.Payload ? new TextDecoder().decode(response.Payload) : '';
-      log(`  demo approver: ${approval.approvalId} was refused: ${payload.slice(0, 300)}`);
-    }
+    if (answer.status !== 200) log(`  demo approver: ${approval.approvalId} was refused: ${answer.message}`);
   };
 
   /** Approves the pending approvals of the case's run until its execution ends. */
@@ -221,7 +224,6 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
     over.abort();
     stepFunctions.off('execution', onExecution);
     eventBridge.destroy();
-    lambda.destroy();
     dynamodb.destroy();
   }
 }
@@ -247,7 +249,7 @@ function nextSteps(cloud: LocalCloud, outcomes: readonly DemoRunOutcome[]): stri
     `  npx awf runs list${stateDirOption}                      runs and their status`,
     `  npx awf audit trail <run id>${stateDirOption}           the lineage of ${runHint}, chain verified`,
     `  npx awf events put --file ${exampleFile}${stateDirOption}${duplicateHint}`,
-    `  npx awf approvals list${stateDirOption}                 then: npx awf approvals approve <id> --as ${approver ?? '<approver>'} --reason "..."`,
+    `  npx awf approvals list --as ${approver ?? '<approver>'}${stateDirOption}   then: npx awf approvals approve <id> --as ${approver ?? '<approver>'} --reason "..."`,
     `  npx awf events sink${stateDirOption}                    events the actions emitted`,
     'Ctrl+C stops the local cloud.',
   ].join('\n');

@@ -17,6 +17,8 @@ export interface LocalUpOptions {
   /** How much faster than the wall clock the cloud's time runs (1 to 3600). */
   readonly speed?: number;
   readonly stateDir?: string;
+  /** `--principal`, repeated: people given a local identity besides the approver directories'. */
+  readonly principal?: readonly string[];
 }
 
 /**
@@ -68,6 +70,7 @@ export async function localUp(options: LocalUpOptions): Promise<void> {
         inMemory: options.inMemory ?? false,
         ...(options.modelScript === undefined ? {} : { modelScript: options.modelScript }),
         ...(options.speed === undefined ? {} : { speed: options.speed }),
+        ...(options.principal === undefined ? {} : { principals: options.principal }),
         log,
       }),
       stopSignal.then(() => undefined),
@@ -114,6 +117,11 @@ export function addLocalCommands(program: Command): Command {
           throw new InvalidArgumentError((error as Error).message);
         }
       },
+    )
+    .option(
+      '--principal <person>',
+      'give this person a local identity too (repeatable): to try the approvals endpoint as someone who is no approver',
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option(
       '--model-script <path>',

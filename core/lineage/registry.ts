@@ -168,21 +168,25 @@ export const LINEAGE_REGISTRY = {
       decision: z.enum(['APPROVED', 'REJECTED']),
       reason: z.string(),
       bindingHash: z.string(),
+      /** The approver's identity as AWS authenticated it (the role session's ARN). */
+      identity: z.string().optional(),
     }),
-    'the approver (`actor`), the decision, the reason, the binding hash',
+    'the approver (`actor`) and the identity AWS authenticated, the decision, the reason, the binding hash',
   ),
   'approval.refused': entry(
     'decide-approval',
     z.object({
       approvalId: z.string(),
       proposalId: z.string(),
-      /** The principal the decision was made as, as given. */
+      /** The person the caller's identity names (its session name), or the identity itself when it names nobody. */
       principal: z.string(),
+      /** The caller's identity as AWS authenticated it (the role session's ARN). */
+      identity: z.string().optional(),
       decision: z.enum(['APPROVE', 'REJECT']),
       /** Why the decision was refused. */
       refusal: z.string(),
     }),
-    'a decision that was refused: who it was made as, what it was, and why (not an approver, wrong role, named in the case, already decided, expired)',
+    'a decision that was refused: who made it (person and authenticated identity), what it was, and why (identity not trusted, not an approver, wrong role, named in the case, already decided, expired)',
   ),
   'approval.expired': entry(
     'escalate',

@@ -102,11 +102,41 @@ export const proposalSchema = z.object({
 });
 export type Proposal = z.infer<typeof proposalSchema>;
 
+/**
+ * Why Plan got no answer from any model: each model tried, in order, with
+ * Bedrock's answer and what fixes it (`core/model/unavailable.ts`), and the
+ * fixes together. The escalation carries it as its detail.
+ */
+export const modelUnavailableDetailSchema = z.object({
+  iteration: z.number().int().min(0),
+  tried: z.array(z.object({ modelId: z.string(), kind: z.string(), answer: z.string(), fix: z.string() })),
+  fix: z.string(),
+});
+
+/**
+ * What a run had spent when Plan found its budget (`agent.budget`) used up,
+ * before the next model call: the escalation carries it as its detail.
+ */
+export const budgetExceededDetailSchema = z.object({
+  iteration: z.number().int().min(0),
+  /** The run's model calls so far: their count, tokens (input plus output) and estimated USD. */
+  spent: z.object({
+    calls: z.number().int().min(0),
+    tokens: z.number().int().min(0),
+    usd: z.number().min(0),
+  }),
+  budget: z.object({ maxTokens: z.number().optional(), maxUsd: z.number().optional() }),
+  /** The limits reached. */
+  exceeded: z.array(z.enum(['maxTokens', 'maxUsd'])).min(1),
+});
+
 /** Plan's result, at `$.plan`. */
 export const planResultSchema = z.discriminatedUnion('outcome', [
   z.object({ outcome: z.literal('PROPOSED'), proposals: z.array(proposalSchema) }),
   z.object({ outcome: z.literal('FINISHED'), summary: z.string() }),
   z.object({ outcome: z.literal('INVALID'), problems: z.array(z.string()) }),
+  z.object({ outcome: z.literal('MODEL_UNAVAILABLE'), detail: modelUnavailableDetailSchema }),
+  z.object({ outcome: z.literal('BUDGET_EXCEEDED'), detail: budgetExceededDetailSchema }),
 ]);
 export type PlanResult = z.infer<typeof planResultSchema>;
 
@@ -208,6 +238,8 @@ export const ESCALATION_REASONS = [
   'MAX_ITERATIONS',
   'STEP_FAILED',
   'ACTION_REFUSED',
+  'MODEL_UNAVAILABLE',
+  'BUDGET_EXCEEDED',
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 

@@ -8,6 +8,7 @@
  * fails in the first test that runs it, instead of with an AccessDenied
  * after a deploy.
  */
+import type { CallerIdentities } from '../approval/caller.js';
 import { AwfError } from '../errors.js';
 import type { LineageStore } from '../lineage/record.js';
 import type { RecordKeys } from '../lineage/record-keys.js';
@@ -47,6 +48,8 @@ export interface StepPorts {
   readonly recordKeys: RecordKeys;
   /** Seals approval task tokens before they are stored, and opens them to resume a run. */
   readonly tokens: TaskTokenSeal;
+  /** Who called the approvals endpoint, as AWS authenticated them. */
+  readonly callers: CallerIdentities;
 }
 
 /** One of {@link StepPorts}' names. */
@@ -64,6 +67,7 @@ export const PORT_NAMES: readonly PortName[] = [
   'keys',
   'recordKeys',
   'tokens',
+  'callers',
 ];
 
 /**
@@ -83,7 +87,10 @@ export const PORT_NAMES: readonly PortName[] = [
  * - `tokens`: `seal` approval task tokens (`Encrypt` with the task token key,
  *   the approval id as encryption context), or `open` them (`Decrypt` with
  *   it, likewise); never both, so the step that stores a token cannot read
- *   one back, and only the step that opens tokens can resume a run.
+ *   one back, and only the step that opens tokens can resume a run;
+ * - `callers`: `identify` the caller of the step's function URL from the
+ *   identity AWS authenticated (no IAM: Lambda checked the signature; the
+ *   step's environment names the approver roles whose sessions it trusts).
  */
 export interface PortNeeds {
   readonly runs?: 'read' | { readonly writes: readonly RunsPartition[] };
@@ -96,6 +103,7 @@ export interface PortNeeds {
   readonly keys?: 'mac';
   readonly recordKeys?: RecordKeysNeed;
   readonly tokens?: 'seal' | 'open';
+  readonly callers?: 'identify';
 }
 
 /**

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, durationToSeconds } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
 import { InvalidEventPatternError, validatePattern } from '../event-pattern/index.js';
+import { agentModelProblems } from '../model/agent-models.js';
 import { PLATFORM_DETAIL_TYPES } from '../platform-events.js';
 
 /** How much damage an action can do; shown to approvers and available to policies. */
@@ -202,6 +203,14 @@ const workflowSpecObject = z.object({
   agent: z.object({
     /** Bedrock model id or inference-profile id (`us.anthropic...`). */
     modelId: z.string().min(3),
+    /**
+     * The day `modelId`'s lifecycle was last checked on its Bedrock model card
+     * (YYYY-MM-DD): models reach end of life, so the pack says how fresh its
+     * knowledge that the model is Active is.
+     */
+    modelCheckedOn: z.iso.date('expected a date such as "2026-12-04"').optional(),
+    /** Models tried in order when the one before is unavailable (end of life, access denied, unknown id). */
+    fallbackModels: z.array(z.string().min(3)).max(3).default([]),
     /** File in the pack holding the system prompt. */
     prompt: z
       .string()
@@ -211,6 +220,18 @@ const workflowSpecObject = z.object({
     temperature: z.number().min(0).max(1),
     /** How many times invalid model output is sent back for repair before the run escalates. */
     maxRepairs: z.number().int().min(0).max(3).default(2),
+    /**
+     * What one run's model calls may consume, checked before each call: tokens
+     * (input plus output) and/or estimated USD (`core/model/prices.ts`). A run
+     * that has spent it escalates as BUDGET_EXCEEDED.
+     */
+    budget: z
+      .object({ maxTokens: z.number().int().min(1).optional(), maxUsd: z.number().positive().optional() })
+      .refine(
+        (b) => b.maxTokens !== undefined || b.maxUsd !== undefined,
+        'expected maxTokens, maxUsd or both',
+      )
+      .optional(),
   }),
   actions: z
     .record(z.string(), action)
@@ -321,6 +342,9 @@ const workflowSpecSchema = workflowSpecObject.superRefine((spec, ctx) => {
     }
   }
   for (const problem of governanceProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
+  for (const { path, message } of agentModelProblems(spec.agent)) {
+    ctx.addIssue({ code: 'custom', path: ['agent', ...path], message });
+  }
   if (spec.trigger.detailPattern) {
     try {
       validatePattern({ detail: spec.trigger.detailPattern });

@@ -1,5 +1,5 @@
 /**
- * `bedrock:InvokeModel` on exactly the configured model: the one grant CDK lacks.
+ * `bedrock:InvokeModel` on exactly the configured models: the one grant CDK lacks.
  *
  * Converse authorizes as `bedrock:InvokeModel`. A workflow names either a
  * foundation model (`anthropic.claude-...`) or a cross-Region inference
@@ -134,22 +134,24 @@ export function modelInvokeArns(modelId: string, scope: ModelInvokeScope): strin
 }
 
 /**
- * Grants `bedrock:InvokeModel` (what Converse authorizes as) on the model's
- * ARNs only; never `bedrock:*`, never `Resource: *`.
+ * Grants `bedrock:InvokeModel` (what Converse authorizes as) on the ARNs of
+ * the given models only (a workflow's model and its fallbacks, in one
+ * statement); never `bedrock:*`, never `Resource: *`.
  *
  * @example
- * grantModelInvoke(planFunction, spec.agent.modelId, {
+ * grantModelInvoke(planFunction, [spec.agent.modelId, ...spec.agent.fallbackModels], {
  *   construct: this, partition: stack.partition, region: stack.region, account: stack.account,
  * });
  */
 export function grantModelInvoke(
   grantee: iam.IGrantable,
-  modelId: string,
+  modelIds: string | readonly string[],
   scope: ModelInvokeScope,
 ): iam.Grant {
+  const models = typeof modelIds === 'string' ? [modelIds] : modelIds;
   return iam.Grant.addToPrincipal({
     grantee,
     actions: ['bedrock:InvokeModel'],
-    resourceArns: modelInvokeArns(modelId, scope),
+    resourceArns: [...new Set(models.flatMap((modelId) => modelInvokeArns(modelId, scope)))],
   });
 }

@@ -8,6 +8,7 @@
  * Step Functions and Lambda. A step's error keeps its name, which the ASL's
  * Retry and Catch match on.
  */
+import { type CallerIdentities, trustedRoleCallers } from '../../core/approval/caller.js';
 import { STEP_DEFINITIONS } from '../../core/steps/definitions.js';
 import { portsFor, type StepPorts } from '../../core/steps/ports.js';
 import type { StepDefinition } from '../../core/steps/step-definition.js';
@@ -15,6 +16,18 @@ import { STEP_NAMES, type StepName } from '../../core/steps/step-names.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import { AwsServiceError } from '../http/json-protocol.js';
 import type { LambdaInvoker } from '../ports.js';
+
+/**
+ * The approver role whose sessions in-process harnesses decide as: the
+ * decide-approval step trusts it (`inProcessCallers`), and
+ * `assumedRoleArn(IN_PROCESS_APPROVER_ROLE_ARN, person)` is that person's identity.
+ */
+export const IN_PROCESS_APPROVER_ROLE_ARN = 'arn:aws:iam::000000000000:role/awf-approvers';
+
+/** The callers port of in-process harnesses: trusts sessions of {@link IN_PROCESS_APPROVER_ROLE_ARN}. */
+export function inProcessCallers(): CallerIdentities {
+  return trustedRoleCallers([IN_PROCESS_APPROVER_ROLE_ARN]);
+}
 
 /** The function ARN the in-process state machine names each step by. */
 export function inProcessFunctionArn(step: StepName): string {

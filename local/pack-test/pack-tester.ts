@@ -20,6 +20,9 @@ import { InMemoryLineageStore } from '../../adapters/memory-lineage-store.js';
 import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
 import { InMemoryRunsStore } from '../../adapters/memory-runs-store.js';
 import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
+import { assumedRoleArn } from '../../core/approval/caller.js';
+import { endpointErrorMessage, type FunctionUrlResponse } from '../../core/approval/endpoint-protocol.js';
+import { decisionRequest } from '../../core/approval/endpoint-request.js';
 import { firstAllowedApprover } from '../../core/approval/separation-of-duties.js';
 import { durationToSeconds } from '../../core/duration.js';
 import { AwfError } from '../../core/errors.js';
@@ -39,7 +42,13 @@ import type { CancelTimer } from '../clock/time-source.js';
 import { VirtualClock } from '../clock/virtual-clock.js';
 import { loadFactFixtures } from '../facts/fixtures.js';
 import { LocalStepFunctions } from '../stepfunctions/engine.js';
-import { inProcessFunctionArn, inProcessSteps, type StepInvocation } from './in-process-steps.js';
+import {
+  IN_PROCESS_APPROVER_ROLE_ARN,
+  inProcessCallers,
+  inProcessFunctionArn,
+  inProcessSteps,
+  type StepInvocation,
+} from './in-process-steps.js';
 
 /** When an example without its own `time` happens: one fixed instant, so runs are repeatable. */
 export const DEFAULT_EXAMPLE_TIME = '2026-11-20T12:00:00.000Z';
@@ -221,6 +230,7 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       keys: new InMemoryKeyedHasher(),
       recordKeys: new InMemoryRecordKeys(),
       tokens: new InMemoryTaskTokenSeal(),
+      callers: inProcessCallers(),
       model,
       callbacks,
       clock: () => clock.now(),
@@ -248,14 +258,22 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
           return;
         }
         try {
-          await steps.invokeStep('decide-approval', {
-            approvalId,
-            decision: planned.decision,
-            approver,
-            reason: planned.reason ?? 'awf packs test: decided as the example says',
-          });
+          const response = (await steps.invokeStep(
+            'decide-approval',
+            decisionRequest(
+              approvalId,
+              {
+                decision: planned.decision,
+                reason: planned.reason ?? 'awf packs test: decided as the example says',
+              },
+              assumedRoleArn(IN_PROCESS_APPROVER_ROLE_ARN, approver),
+            ),
+          )) as FunctionUrlResponse;
+          if (response.statusCode !== 200) {
+            problems.push(`the decision on ${approvalId} was refused: ${endpointErrorMessage(response)}`);
+          }
         } catch (error) {
-          problems.push(`the decision on ${approvalId} was refused: ${(error as Error).message}`);
+          problems.push(`the decision on ${approvalId} failed: ${(error as Error).message}`);
         }
       })();
     });

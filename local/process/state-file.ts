@@ -15,6 +15,8 @@ const workflowEndpoints = z.object({
   stateMachineArn: z.string(),
   /** Step name (admit, plan, decide-approval, ...) -> function name. */
   functions: z.record(z.string(), z.string()),
+  /** The workflow's approvals endpoint: its local function URL. */
+  approvalsUrl: z.string().optional(),
 });
 
 export const localStateSchema = z.object({
@@ -37,6 +39,8 @@ export const localStateSchema = z.object({
   recordKeys: z.record(z.string(), z.string()).default({}),
   /** JSON Lines file of every event the local bus accepted. */
   sinkFile: z.string(),
+  /** The local identities (`local/iam/identities.ts`): who may sign requests to the function URLs. */
+  identitiesFile: z.string().optional(),
 });
 
 /** What `.awf/local.json` holds. */

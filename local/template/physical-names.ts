@@ -39,6 +39,16 @@ export function stableHex(seed: string, length: number): string {
   return createHash('sha256').update(seed).digest('hex').slice(0, length);
 }
 
+/** The id of a function URL, as the host of its URL (`<url-id>.lambda-url.<region>.on.aws`) carries it. */
+export function functionUrlIdOf(resource: TemplateResource): string {
+  return stableHex(`${resource.stackName}/${resource.logicalId}`, 32);
+}
+
+/** The URL AWS would give a function URL resource: `https://<url-id>.lambda-url.<region>.on.aws/`. */
+export function functionUrlOf(resource: TemplateResource, region: string): string {
+  return `https://${functionUrlIdOf(resource)}.lambda-url.${region}.on.aws/`;
+}
+
 /** What naming needs of the template: a stack by name, and the string a template value resolves to. */
 export interface NamingContext {
   stack(stackName: string): StackTemplate;
@@ -161,6 +171,10 @@ export class PhysicalNames {
         return this.arnOf(resource);
       case 'AWS::KMS::Key.KeyId':
         return this.#keyId(resource);
+      case 'AWS::Lambda::Url.FunctionUrl':
+        return functionUrlOf(resource, this.#context.stack(resource.stackName).region);
+      case 'AWS::Lambda::Url.FunctionArn':
+        return this.#context.resolveString(resource.properties.TargetFunctionArn, resource.stackName);
       case 'AWS::IAM::Role.RoleId':
         return `AROA${stableHex(`${resource.stackName}/${resource.logicalId}`, 17).toUpperCase()}`;
       default:

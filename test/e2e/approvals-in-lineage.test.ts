@@ -7,15 +7,19 @@
  * lineage, and nothing reaches the sink.
  */
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { KMS_SEALED_PREFIX, KmsTaskTokenSeal } from '../../adapters/kms-token-seal.js';
+import { signRequest } from '../../adapters/sigv4.js';
 import { runIdFor } from '../../core/ids.js';
 import { computeRecordHash } from '../../core/lineage/chain.js';
 import type { LineageRecord } from '../../core/lineage/record.js';
 import { RUNS_TABLE_LAYOUT } from '../../core/storage/table-layout.js';
+import { readLocalIdentities } from '../../local/iam/identities.js';
 import { localClientConfig } from '../../local/process/aws-env.js';
 import { loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
 import { type E2eCloud, startE2eCloud, withIds } from '../support/local-cloud.js';
@@ -30,7 +34,8 @@ let e2e: E2eCloud;
 let documents: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  e2e = await startE2eCloud();
+  // mallory may sign (she has an identity) but is no approver; carol files the example refunds.
+  e2e = await startE2eCloud({ principals: ['mallory@acme.example', 'carol@acme.example'] });
   documents = DynamoDBDocumentClient.from(
     new DynamoDBClient(localClientConfig(e2e.cloud.state.endpoints.dynamodb, e2e.cloud.state.region)),
   );
@@ -209,5 +214,100 @@ describe('an insider with the runs table and the callback API', () => {
     const executed = (await e2e.lineage.chain(runId)).filter((r) => r.type === 'action.executed');
     expect(executed.map((r) => r.data.approvers)).toEqual([['alice@acme.example']]);
     expect(await refundsOf(orderId)).toHaveLength(1);
+  }, 120_000);
+});
+
+describe('approvers are who signed, as the endpoint authenticates them', () => {
+  /** The workflow's local approvals endpoint, and a URL under it. */
+  const endpointUrl = (path: string): URL => {
+    const root = e2e.cloud.state.workflows[WORKFLOW]?.approvalsUrl;
+    if (!root) throw new Error('no approvals endpoint in local.json');
+    return new URL(path, root);
+  };
+  const identityOf = (person: string) => {
+    const found = readLocalIdentities(e2e.stateDir).find(
+      (identity) => identity.principal === person && identity.workflowId === WORKFLOW,
+    );
+    if (!found) throw new Error(`no local identity ${person}`);
+    return found;
+  };
+  const decisionBody = JSON.stringify({ decision: 'APPROVE', reason: 'Parcel lost.' });
+
+  async function post(url: URL, headers: Record<string, string>): Promise<Response> {
+    const { host: _host, ...sent } = headers;
+    return fetch(url, { method: 'POST', headers: sent, body: decisionBody });
+  }
+
+  it('refuses an unsigned request and one signed with a wrong secret (403, before the function), and records nothing', async () => {
+    const { runId, approvalId } = await waitingRun();
+    const url = endpointUrl(`approvals/${approvalId}/decision`);
+    const before = (await e2e.lineage.chain(runId)).length;
+
+    const unsigned = await post(url, { 'content-type': 'application/json' });
+    expect(unsigned.status).toBe(403);
+    expect(await unsigned.json()).toEqual({ Message: 'Forbidden' });
+
+    const alice = identityOf('alice@acme.example');
+    const wrong = await signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json' }, body: decisionBody },
+      {
+        credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: 'not-alices-secret' },
+        region: e2e.cloud.state.region,
+        service: 'lambda',
+      },
+    );
+    expect((await post(url, wrong)).status).toBe(403);
+
+    expect(await e2e.lineage.chain(runId)).toHaveLength(before);
+    expect((await e2e.runs.getApproval(approvalId))?.status).toBe('PENDING');
+    // The local operator sees each refusal in the functions' log (written as it flushes).
+    const logged = async (pattern: RegExp) => {
+      for (
+        let tries = 0;
+        tries < 50 && !pattern.test(readFileSync(join(e2e.stateDir, 'lambda.log'), 'utf8'));
+        tries++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return readFileSync(join(e2e.stateDir, 'lambda.log'), 'utf8');
+    };
+    expect(await logged(/signature does not match/)).toMatch(
+      /function URL refused POST .*: the request is not signed[\s\S]*function URL refused POST .*: the signature does not match the request/,
+    );
+  }, 120_000);
+
+  it('refuses, and records as who signed, a signed decision by someone who is no approver and by the requester', async () => {
+    const { runId, approvalId } = await waitingRun();
+
+    for (const [person, refusal] of [
+      ['mallory@acme.example', '"mallory@acme.example" is not an approver of workflow "refund-triage"'],
+      ['carol@acme.example', '"carol@acme.example" is not an approver of workflow "refund-triage"'],
+    ] as const) {
+      await expect(
+        e2e.cli(['approvals', 'approve', approvalId, '--as', person, '--reason', 'Looks fine.']),
+      ).rejects.toThrow(refusal);
+    }
+
+    const refused = (await e2e.lineage.chain(runId)).filter((r) => r.type === 'approval.refused');
+    expect(refused.map((r) => [r.data.principal, r.data.identity])).toEqual([
+      ['mallory@acme.example', identityOf('mallory@acme.example').arn],
+      ['carol@acme.example', identityOf('carol@acme.example').arn],
+    ]);
+    expect((await e2e.runs.getApproval(approvalId))?.status).toBe('PENDING');
+  }, 120_000);
+
+  it("lists to each approver what they may decide, through the endpoint, and refuses someone who is no one's approver", async () => {
+    const { approvalId } = await waitingRun();
+    const listed = JSON.parse(
+      await e2e.cli(['approvals', 'list', '--as', 'bob@acme.example', '--workflow', WORKFLOW, '--json']),
+    ) as { approvalId: string; taskToken?: unknown }[];
+    expect(listed.map((a) => a.approvalId)).toContain(approvalId);
+    expect(listed.every((a) => a.taskToken === undefined)).toBe(true);
+    await expect(
+      e2e.cli(['approvals', 'list', '--as', 'mallory@acme.example', '--workflow', WORKFLOW]),
+    ).rejects.toThrow(/is not an approver of workflow/);
+    await expect(e2e.cli(['approvals', 'list', '--as', 'nobody@acme.example'])).rejects.toThrow(
+      /no local identity "nobody@acme.example"/,
+    );
   }, 120_000);
 });

@@ -77,7 +77,7 @@ describe('the local cloud, end to end', () => {
 
   beforeAll(async () => {
     handlesBefore = liveHandles();
-    e2e = await startE2eCloud({ modelScript: MODEL_SCRIPT });
+    e2e = await startE2eCloud({ modelScript: MODEL_SCRIPT, principals: ['mallory@acme.example'] });
   }, 240_000);
 
   afterAll(async () => {
@@ -376,7 +376,7 @@ describe('the local cloud, end to end', () => {
         withIds(example('approval-large-refund'), freshIds()),
       );
 
-      const approvals = JSON.parse(await e2e.cli(['approvals', 'list', '--json'])) as {
+      const approvals = JSON.parse(await e2e.cli(['approvals', 'list', '--as', APPROVER, '--json'])) as {
         approvalId: string;
       }[];
       expect(approvals.map((a) => a.approvalId)).toContain(approvalId);

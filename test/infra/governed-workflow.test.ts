@@ -217,6 +217,7 @@ describe('step functions', () => {
       expect(variables[ENV.modelId]).toBe(
         step === 'plan' ? 'us.anthropic.claude-haiku-4-5-20251001-v1:0' : undefined,
       );
+      expect(variables[ENV.fallbackModels]).toBe(step === 'plan' ? '[]' : undefined);
       // Only variables a handler reads: the task-token steps find the state machine in the token.
       expect({
         step,
@@ -226,7 +227,11 @@ describe('step functions', () => {
       }).toEqual({
         step,
         awf: [
+          // The approver roles whose sessions the approvals endpoint trusts (test/infra/approvers.test.ts).
+          ...(declaredPorts(step).callers === undefined ? [] : [ENV.approverRoles]),
           ENV.eventBus,
+          // The deployment's fallback models, beside its model (test/unit/workflow/model-choice.test.ts).
+          ...(step === 'plan' ? [ENV.fallbackModels] : []),
           ...(declaredPorts(step).keys === 'mac' ? [ENV.historyKeyId] : []),
           ENV.lineageTable,
           ...(step === 'plan' ? [ENV.modelId] : []),
@@ -295,7 +300,7 @@ describe('reminders', () => {
   });
 });
 
-it('outputs each workflow state machine and decide-approval function for the awf CLI', () => {
+it('outputs each workflow state machine, approvals endpoint and approver role for the awf CLI', () => {
   const outputs = cloud.resolve(synth.workflows.stackName, template.toJSON().Outputs) as Record<
     string,
     { Value: string }
@@ -309,10 +314,8 @@ it('outputs each workflow state machine and decide-approval function for the awf
         id,
         {
           stateMachineArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).stateMachine)),
-          decideApprovalFunctionName: cloud.physicalName(
-            synth.workflows.stackName,
-            logicalId(workflow(id).functions['decide-approval']),
-          ),
+          approvalsUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/),
+          approverRoleArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).approverRole)),
         },
       ]),
     ),

@@ -73,7 +73,7 @@ beforeAll(async () => {
   const supportDesk = role('SupportDesk');
   const readers = role('Readers');
   const bystanders = role('Bystanders');
-  grants.decide = workflow.grantDecideApprovals(approvers);
+  grants.decide = workflow.grantDecide(approvers);
   grants.start = workflow.grantStartRuns(supportDesk);
   grants.read = workflow.grantReadLineage(readers);
   grants.dataRead = data.grantReadLineage(readers);
@@ -104,18 +104,38 @@ it('returns a grant added to the principal for each method', () => {
   }
 });
 
-describe('grantDecideApprovals', () => {
-  it('lets the grantee invoke the decide-approval function and its versions only', async () => {
+describe('grantDecide', () => {
+  const viaUrl = { 'lambda:FunctionUrlAuthType': 'AWS_IAM' };
+
+  it('lets the grantee call the approvals endpoint, an AWS_IAM function URL', async () => {
     const decide = functionArn('decide-approval');
-    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: decide })).toEqual(['approvers']);
-    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: `${decide}:3` })).toEqual(['approvers']);
+    expect(await whoMay({ action: 'lambda:InvokeFunctionUrl', resource: decide, context: viaUrl })).toEqual([
+      'approvers',
+    ]);
+    expect(
+      await whoMay({
+        action: 'lambda:InvokeFunction',
+        resource: decide,
+        context: { 'lambda:InvokedViaFunctionUrl': 'true' },
+      }),
+    ).toEqual(['approvers']);
+  });
+
+  it('refuses the grantee a direct invoke, where it could hand the function a made-up identity', async () => {
+    expect(
+      await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('decide-approval') }),
+    ).toEqual([]);
   });
 
   it('refuses the grantee every other step function and any other Lambda action', async () => {
     for (const step of STEP_NAMES.filter((s) => s !== 'decide-approval')) {
       expect({
         step,
-        allowed: await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn(step) }),
+        allowed: await whoMay({
+          action: 'lambda:InvokeFunctionUrl',
+          resource: functionArn(step),
+          context: viaUrl,
+        }),
       }).toEqual({ step, allowed: [] });
     }
     const decide = functionArn('decide-approval');

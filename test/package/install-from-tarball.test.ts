@@ -117,10 +117,15 @@ function appLock(
 }
 
 /** A template value as text: strings as written, `Fn::Join`s joined, any other reference `placeholder`. */
-function loosely(value: unknown, placeholder: string): string {
+function loosely(value: unknown, placeholder: string, roles: ReadonlySet<string> = new Set()): string {
   if (typeof value === 'string') return value;
   const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
-  if (Array.isArray(join)) return join[1].map((part) => loosely(part, placeholder)).join(join[0]);
+  if (Array.isArray(join)) return join[1].map((part) => loosely(part, placeholder, roles)).join(join[0]);
+  // A role's ARN is checked for its shape (the approver roles the approvals endpoint trusts).
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && roles.has(getAtt[0])) {
+    return `arn:aws:iam::123456789012:role/${getAtt[0]}`;
+  }
   return placeholder;
 }
 
@@ -210,6 +215,11 @@ beforeAll(() => {
   const template = JSON.parse(readFileSync(join(appDir, 'cdk.out', 'Refunds.template.json'), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
+  const roles = new Set(
+    Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+      .map(([logicalId]) => logicalId),
+  );
   lambdas = Object.values(template.Resources)
     .filter((resource) => resource.Type === 'AWS::Lambda::Function')
     .map(({ Properties }) => {
@@ -221,7 +231,7 @@ beforeAll(() => {
         // References to the data stack resolve at deploy time: a placeholder stands for each, inside
         // the text a Fn::Join builds around them (a JSON map of key ARNs stays JSON).
         environment: Object.fromEntries(
-          Object.entries(variables).map(([name, value]) => [name, loosely(value, `resolved-${name}`)]),
+          Object.entries(variables).map(([name, value]) => [name, loosely(value, `resolved-${name}`, roles)]),
         ),
       };
     });

@@ -10,7 +10,7 @@ import { type PortNeeds, portsFor, type StepPorts } from '../../core/steps/ports
 import type { StepDefinition, UseCase } from '../../core/steps/step-definition.js';
 import type { StepName } from '../../core/steps/step-names.js';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
-import { referenceFacts, testKeys, testRecordKeys, testTokenSeal } from './trusted-ports.js';
+import { referenceFacts, testCallers, testKeys, testRecordKeys, testTokenSeal } from './trusted-ports.js';
 
 /** The ports a test offers; a step takes the ones it declared. */
 export type TestPorts = Partial<StepPorts> & { readonly clock: Clock };
@@ -33,6 +33,7 @@ export function buildStep<S extends z.ZodType, N extends PortNeeds, O, K extends
     keys: testKeys(),
     recordKeys: testRecordKeys(),
     tokens: testTokenSeal(),
+    callers: testCallers(),
     ...given,
   };
   return definition.build(pack, portsFor(definition.name, definition.ports, available, clock));

@@ -8,9 +8,11 @@ import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
 import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
 import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
 import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
+import { assumedRoleArn, type CallerIdentities } from '../../core/approval/caller.js';
 import { normalizeHistoryKey } from '../../core/runs/history-key.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 import { loadFactFixtures } from '../../local/facts/fixtures.js';
+import { IN_PROCESS_APPROVER_ROLE_ARN, inProcessCallers } from '../../local/pack-test/in-process-steps.js';
 import { WORKFLOWS_DIR } from '../../workflows/discover.js';
 import refundTriage from '../../workflows/refund-triage/workflow.js';
 import { REFERENCE_WORKFLOW_ID } from './packs.js';
@@ -57,4 +59,14 @@ export async function storedKeyOf(
   spec: Pick<WorkflowSpec, 'grounding' | 'data'> = refundTriage,
 ): Promise<string> {
   return testKeys().hash(`history:${normalizeHistoryKey(spec, value)}`);
+}
+
+/** The approvals endpoint's callers port in tests: trusts sessions of the in-process approver role. */
+export function testCallers(): CallerIdentities {
+  return inProcessCallers();
+}
+
+/** The identity AWS would assert for `person` signed in as an approver (a session of the in-process approver role). */
+export function approverSession(person: string): string {
+  return assumedRoleArn(IN_PROCESS_APPROVER_ROLE_ARN, person);
 }

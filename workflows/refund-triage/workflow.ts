@@ -52,8 +52,11 @@ export default defineWorkflow({
   businessKey: { paths: ['$.detail.requestId'] },
   timezone: 'UTC',
   agent: {
-    // Active on Bedrock (its model card); Claude 3.5 Haiku reached end of life on 2026-06-19.
+    // Active on its Bedrock model card, which names no end-of-life date yet; Claude 3.5 Haiku
+    // reached end of life on 2026-06-19. `awf doctor --aws` checks the lifecycle again; a
+    // deployment can switch models without editing the pack (docs/OPERATIONS.md#models).
     modelId: 'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+    modelCheckedOn: '2026-12-04',
     prompt: 'prompt.md',
     maxIterations: 3,
     maxTokens: 1024,

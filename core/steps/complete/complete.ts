@@ -57,6 +57,14 @@ export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean 
     }
     case 'INVALID':
       return { summary: `ended on invalid model output: ${plan.problems.join('; ')}`, shadow: false };
+    // The state machine escalates these; a summary is given should one ever reach Complete.
+    case 'MODEL_UNAVAILABLE':
+      return { summary: `ended with no model answering: ${plan.detail.fix}`, shadow: false };
+    case 'BUDGET_EXCEEDED':
+      return {
+        summary: `ended with the run's model budget spent (${plan.detail.exceeded.join(', ')})`,
+        shadow: false,
+      };
   }
 }
 

@@ -1,14 +1,27 @@
 /**
- * The decide-approval step's use case: a human approves or rejects a pending
- * approval, and the waiting run resumes.
+ * The decide-approval step: a human approves or rejects a pending approval,
+ * and the waiting run resumes.
  *
- * It is invoked directly (by `awf approvals decide` or an approvals UI), not by
- * the state machine. Every check runs before anything is written, so a refused
- * decision changes nothing; the write itself is conditional on the approval
- * still being PENDING, so two approvers racing cannot both decide.
+ * It is the approvals endpoint (`awf approvals`, an approvals UI), not a state
+ * of the state machine. Every check runs before the decision is written, so a
+ * refused decision changes nothing but its `approval.refused` record; the
+ * write that ends the approval is conditional on it still being PENDING, so
+ * two approvers racing cannot both end it.
  */
 import { z } from 'zod';
 import { withoutForgedApprovals } from '../../approval/authentic.js';
+import type { CallerIdentity } from '../../approval/caller.js';
+import {
+  ApprovalNotFoundError,
+  ApprovalNotResumedError,
+  ApprovalRefusedError,
+} from '../../approval/decision-errors.js';
+import type {
+  ApprovalDecisionRequest,
+  ApprovalDecisions,
+  PendingApproval,
+} from '../../approval/decisions.js';
+import { OUTCOME_HEADER } from '../../approval/endpoint-protocol.js';
 import { answerTaskToken } from '../../approval/outcome.js';
 import type { ApprovalRequirement } from '../../approval/requirement.js';
 import { checkApprover, excludedApproversFor, principalKey } from '../../approval/separation-of-duties.js';
@@ -23,39 +36,11 @@ import { requireRun } from '../../runs/run-lookup.js';
 import type { WorkflowPack } from '../../workflow/pack.js';
 import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
-
-/** A human's decision on an approval, as the CLI or an approvals UI sends it. */
-export const approvalDecisionInputSchema = z.object({
-  approvalId: z.string().trim().min(1, 'expected the approval id, such as "appr-3f9a..."'),
-  decision: z.enum(['APPROVE', 'REJECT']),
-  approver: z.string().trim().min(1, 'expected the approver, such as "alice@acme.example"'),
-  reason: z
-    .string()
-    .trim()
-    .min(1, 'expected the reason for the decision; it is recorded for auditors')
-    .max(2000),
-});
-
-/** A parsed decision. */
-export type ApprovalDecisionInput = z.infer<typeof approvalDecisionInputSchema>;
-
-/**
- * Parses a decision request.
- * @throws ApprovalDecisionError naming each bad field.
- */
-export function parseApprovalDecisionInput(value: unknown): ApprovalDecisionInput {
-  const parsed = approvalDecisionInputSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map(
-    (issue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`,
-  );
-  throw new ApprovalDecisionError(`the decision is malformed: ${problems.join('; ')}`, {
-    cause: parsed.error,
-  });
-}
+import { approvalsEndpoint } from './endpoint.js';
 
 const decideApprovalNeeds = {
   runs: { writes: ['approval', 'run'] },
+  callers: 'identify',
   lineage: 'append',
   callbacks: 'answer',
   tokens: 'open',
@@ -63,7 +48,7 @@ const decideApprovalNeeds = {
 } as const;
 
 /**
- * The decide-approval step, invoked directly with `{ approvalId, decision, approver, reason }`.
+ * The decide-approval use case: decisions, and the list an approver works from.
  *
  * What counts is the lineage, never the approval item (an index of pending
  * work, which an insider could edit). The checks, all before anything is
@@ -71,27 +56,28 @@ const decideApprovalNeeds = {
  * binding hash), the admitted event (who the case names: separation of
  * duties) and the chain's earlier decisions (`core/approval/tally.ts`): the
  * approval exists and belongs to this workflow, it has not ended (rejected, or
- * its quorum met) nor expired, and the approver is in `approvals.approvers`
+ * its quorum met) nor expired, and the caller is in `approvals.approvers`
  * with one of its roles, is not named in the case, and has not decided it yet.
  *
- * A refused decision is recorded as `approval.refused` (who, what, why) and
- * throws. An accepted one appends `approval.decided` (actor
- * `human:<approver>`); once the chain's decisions meet the quorum, or one
- * rejects, the item is marked decided, the run set back to RUNNING when no
- * other approval of it is pending, and the waiting run resumed with the
- * item's task token, opened (`tokens` port; only this step may): SendTaskSuccess with the {@link ApprovalOutcome}, or SendTaskFailure
+ * The caller is the person AWS authenticated (`core/approval/caller.ts`), so
+ * nobody can decide as somebody else. A refused decision is recorded as
+ * `approval.refused` (who, as which identity, what, why) and throws. An
+ * accepted one appends `approval.decided` (actor `human:<person>`, the
+ * identity's ARN in `data.identity`); once the chain's decisions meet the
+ * quorum, or one rejects, the item is marked decided, the run set back to
+ * RUNNING when no other approval of it is pending, and the waiting run resumed
+ * with the item's task token, opened (`tokens` port; only this step may):
+ * SendTaskSuccess with the {@link ApprovalOutcome}, or SendTaskFailure
  * `AWF.ApprovalRejected`. Until the quorum is met the approval stays PENDING.
  *
- * @returns the approval, without its task token.
- * @throws ApprovalDecisionError with a message naming what was wrong.
  * @example
- * const decide = decideApprovalStep.build(pack, ports);
- * await decide({ approvalId, decision: 'APPROVE', approver: 'alice@acme.example', reason: 'Carrier confirmed loss.' });
+ * const { decide } = createApprovalDecisions(pack, ports);
+ * await decide({ approvalId, decision: 'APPROVE', reason: 'Carrier confirmed loss.' }, caller);
  */
-function createDecideApproval(
+export function createApprovalDecisions(
   pack: WorkflowPack,
-  deps: PortsFor<typeof decideApprovalNeeds>,
-): (input: unknown) => Promise<ApprovalSummary> {
+  deps: Omit<PortsFor<typeof decideApprovalNeeds>, 'callers'>,
+): ApprovalDecisions {
   const { spec } = pack;
   const writer = lineageWriter('decide-approval', deps.lineage, deps.clock, deps.recordKeys);
 
@@ -128,10 +114,48 @@ function createDecideApproval(
     return { requested, requirement, excluded, tally };
   }
 
+  /** Why `caller` may not decide `approval` now, or undefined when they may. */
+  async function refusalFor(
+    approval: ApprovalRecord,
+    caller: CallerIdentity,
+  ): Promise<{ refusal?: string; principal?: string; standing: Awaited<ReturnType<typeof standing>> }> {
+    const before = await standing(approval);
+    if (caller.untrusted !== undefined) return { refusal: caller.untrusted, standing: before };
+    const ended = before.tally.rejection
+      ? `it was rejected by ${before.tally.rejection.principal}`
+      : before.tally.met
+        ? `it was approved by ${before.tally.approvals.map((a) => a.principal).join(', ')}`
+        : undefined;
+    if (ended) return { refusal: `it is already decided: ${ended}`, standing: before };
+    if (deps.clock().getTime() >= Date.parse(before.requested.data.expiresAt)) {
+      return {
+        refusal: `it expired at ${before.requested.data.expiresAt}; it can no longer be decided`,
+        standing: before,
+      };
+    }
+    const approver = checkApprover(
+      spec,
+      { approverRoles: before.requirement.roles, excludedApprovers: before.excluded },
+      caller.principal,
+    );
+    if (!approver.allowed) return { refusal: approver.refusal, standing: before };
+    const counted = before.tally.approvals.some(
+      (approval) => principalKey(approval.principal) === principalKey(approver.principal),
+    );
+    if (counted) {
+      return {
+        refusal: `"${approver.principal}" approved it already; each approver counts once`,
+        standing: before,
+      };
+    }
+    return { principal: approver.principal, standing: before };
+  }
+
   /** Records a refused decision and throws it. */
   async function refuse(
     approval: ApprovalRecord,
-    input: ApprovalDecisionInput,
+    request: ApprovalDecisionRequest,
+    caller: CallerIdentity,
     refusal: string,
   ): Promise<never> {
     await writer.append(approval.runId, {
@@ -143,60 +167,36 @@ function createDecideApproval(
       data: {
         approvalId: approval.approvalId,
         proposalId: approval.proposalId,
-        principal: input.approver,
-        decision: input.decision,
+        principal: caller.principal,
+        identity: caller.arn,
+        decision: request.decision,
         refusal,
       },
     });
-    throw new ApprovalDecisionError(`approval "${approval.approvalId}": ${refusal}`);
+    throw new ApprovalRefusedError(`approval "${approval.approvalId}": ${refusal}`);
   }
 
-  return async (raw) => {
-    const input = parseApprovalDecisionInput(raw);
-    const approval = await deps.runs.getApproval(input.approvalId);
-    if (!approval) throw new ApprovalDecisionError(`approval "${input.approvalId}" does not exist`);
+  /** The approval, when it exists and is this workflow's. */
+  async function findApproval(approvalId: string): Promise<ApprovalRecord> {
+    const approval = await deps.runs.getApproval(approvalId);
+    if (!approval) throw new ApprovalNotFoundError(`approval "${approvalId}" does not exist`);
     if (approval.workflowId !== spec.id) {
-      throw new ApprovalDecisionError(
-        `approval "${input.approvalId}" belongs to workflow "${approval.workflowId}", not "${spec.id}"`,
+      throw new ApprovalNotFoundError(
+        `approval "${approvalId}" belongs to workflow "${approval.workflowId}", not "${spec.id}"`,
       );
     }
-    const before = await standing(approval);
-    const ended = before.tally.rejection
-      ? `it was rejected by ${before.tally.rejection.principal}`
-      : before.tally.met
-        ? `it was approved by ${before.tally.approvals.map((a) => a.principal).join(', ')}`
-        : undefined;
-    if (ended) return refuse(approval, input, `it is already decided: ${ended}`);
-    const now = deps.clock();
-    if (now.getTime() >= Date.parse(before.requested.data.expiresAt)) {
-      return refuse(
-        approval,
-        input,
-        `it expired at ${before.requested.data.expiresAt}; it can no longer be decided`,
-      );
-    }
-    const approver = checkApprover(
-      spec,
-      { approverRoles: before.requirement.roles, excludedApprovers: before.excluded },
-      input.approver,
-    );
-    if (!approver.allowed) return refuse(approval, input, approver.refusal);
-    if (
-      before.tally.approvals.some(
-        (counted) => principalKey(counted.principal) === principalKey(approver.principal),
-      )
-    ) {
-      return refuse(
-        approval,
-        input,
-        `"${approver.principal}" approved it already; each approver counts once`,
-      );
-    }
+    return approval;
+  }
 
-    const status = input.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED';
+  async function decide(request: ApprovalDecisionRequest, caller: CallerIdentity): Promise<ApprovalSummary> {
+    const approval = await findApproval(request.approvalId);
+    const { refusal, principal = caller.principal, standing: before } = await refusalFor(approval, caller);
+    if (refusal !== undefined) return refuse(approval, request, caller, refusal);
+
+    const status = request.decision === 'APPROVE' ? 'APPROVED' : 'REJECTED';
     await writer.append(approval.runId, {
       type: 'approval.decided',
-      actor: `${HUMAN_ACTOR_PREFIX}${approver.principal}`,
+      actor: `${HUMAN_ACTOR_PREFIX}${principal}`,
       workflowId: approval.workflowId,
       entityId: approval.entityId,
       versions: { workflowVersion: spec.version },
@@ -205,8 +205,9 @@ function createDecideApproval(
         proposalId: approval.proposalId,
         action: approval.gated.proposal.action,
         decision: status,
-        reason: input.reason,
+        reason: request.reason,
         bindingHash: before.requested.data.bindingHash,
+        identity: caller.arn,
       },
     });
 
@@ -218,12 +219,12 @@ function createDecideApproval(
       return approvalSummaryOf(still ?? approval);
     }
     const decisive = outcome === 'REJECTED' ? tally.rejection : tally.approvals.at(-1);
-    const at = now.toISOString();
+    const at = deps.clock().toISOString();
     const decided = await deps.runs.decideApproval(approval.approvalId, {
       status: outcome,
       at,
-      by: decisive?.principal ?? approver.principal,
-      reason: outcome === 'REJECTED' ? (tally.rejection?.reason ?? input.reason) : input.reason,
+      by: decisive?.principal ?? principal,
+      reason: outcome === 'REJECTED' ? (tally.rejection?.reason ?? request.reason) : request.reason,
     });
     if (!decided) {
       // Another decision ended it and resumed the run; this one is recorded all the same.
@@ -241,7 +242,7 @@ function createDecideApproval(
       taskToken = await openTaskToken(deps.tokens, decided.approvalId, decided.taskToken);
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
-      throw new ApprovalDecisionError(
+      throw new ApprovalNotResumedError(
         `approval "${decided.approvalId}" was recorded as ${outcome}, but its task token does not open (${name}): it was sealed for another approval or altered; the run waits until its approval times out`,
         { cause: error },
       );
@@ -250,26 +251,61 @@ function createDecideApproval(
       await answerTaskToken(deps.callbacks, taskToken, decided);
     } catch (error) {
       const name = error instanceof Error ? error.name : 'Error';
-      throw new ApprovalDecisionError(
+      throw new ApprovalNotResumedError(
         `approval "${decided.approvalId}" was recorded as ${outcome}, but its run could not be resumed (${name}); the run's approval wait has likely timed out`,
         { cause: error },
       );
     }
     return approvalSummaryOf(decided);
-  };
+  }
+
+  async function pendingFor(caller: CallerIdentity): Promise<PendingApproval[]> {
+    const listed = Object.keys(spec.approvals.approvers).some(
+      (person) => principalKey(person) === principalKey(caller.principal),
+    );
+    if (caller.untrusted !== undefined || !listed) {
+      throw new ApprovalRefusedError(
+        caller.untrusted ?? `"${caller.principal}" is not an approver of workflow "${spec.id}"`,
+      );
+    }
+    const pending = await deps.runs.listPendingApprovals({ workflowId: spec.id });
+    const decidable: PendingApproval[] = [];
+    // The lineage says whether the caller may decide each one, as a decision would check.
+    for (const approval of pending) {
+      try {
+        const { refusal } = await refusalFor(approval, caller);
+        if (refusal !== undefined) continue;
+      } catch (error) {
+        if (error instanceof ApprovalDecisionError) continue;
+        throw error;
+      }
+      const { taskToken: _token, excludedApprovers: _excluded, ...shown } = approval;
+      decidable.push(shown);
+    }
+    return decidable;
+  }
+
+  return { decide, pendingFor };
 }
 
 /**
- * The decide-approval step: see {@link createDecideApproval}. Its use case
- * parses the request itself, so a malformed one fails as ApprovalDecisionError
- * naming the bad field rather than as a bare validation error.
+ * The decide-approval step: the approvals endpoint (a Lambda function URL with
+ * `AWS_IAM` auth), serving {@link createApprovalDecisions} to the caller AWS
+ * authenticated (`callers` port). Its input is the function URL's request;
+ * its output the HTTP response (`core/approval/endpoint-protocol.ts`).
  */
 export const decideApprovalStep = defineStep({
   name: 'decide-approval',
   input: z.unknown(),
   ports: decideApprovalNeeds,
-  build: createDecideApproval,
-  measure(approval, metrics) {
-    metrics.count(approval.status === 'APPROVED' ? 'ApprovalsApproved' : 'ApprovalsRejected');
+  build: (pack, deps) => approvalsEndpoint(createApprovalDecisions(pack, deps), deps.callers),
+  measure(response, metrics) {
+    const outcome = response.headers[OUTCOME_HEADER];
+    if (outcome === 'APPROVED') metrics.count('ApprovalsApproved');
+    else if (outcome === 'REJECTED') metrics.count('ApprovalsRejected');
+    else if (outcome === 'PENDING') metrics.count('ApprovalsAwaitingQuorum');
+    else if (outcome === 'REFUSED') metrics.count('ApprovalDecisionsRefused');
+    else if (outcome === 'LISTED') metrics.count('ApprovalListsServed');
+    else metrics.count('ApprovalRequestsFailed');
   },
 });

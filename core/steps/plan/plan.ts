@@ -6,7 +6,15 @@
  * the answer is invalid and the repair budget (`spec.agent.maxRepairs`) lasts,
  * the problems sent back as tool results. Every model call is recorded
  * (`model.invoked`, with usage and cost) whether or not its answer was usable;
- * the accepted answer is recorded as `actions.proposed`.
+ * the accepted answer is recorded as `actions.proposed`. Both name the model
+ * that answered (`versions.modelId`, `actor`).
+ *
+ * A model that cannot answer at all (end of life, access denied, unknown id:
+ * `core/model/unavailable.ts`) hands the call to the next of the spec's
+ * `agent.fallbackModels`; when none answers, the round ends MODEL_UNAVAILABLE
+ * with each model's answer and the fix. Before each call the run's spend is
+ * checked against `agent.budget` (see `budget.ts`); a run that has spent it
+ * ends BUDGET_EXCEEDED without calling. The state machine escalates both.
  */
 import { z } from 'zod';
 import { proposalIdFor } from '../../ids.js';
@@ -16,8 +24,14 @@ import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord, LineageVersions } from '../../lineage/record.js';
 import type { LineageData } from '../../lineage/registry.js';
 import { lineageWriter } from '../../lineage/writer.js';
-import type { ConverseResponse, Message } from '../../model/model.js';
+import { modelsOf } from '../../model/agent-models.js';
+import type { ConverseRequest, ConverseResponse, Message, ModelPort } from '../../model/model.js';
 import { costUsd } from '../../model/pricing.js';
+import {
+  MODEL_UNAVAILABLE_FIXES,
+  type ModelUnavailableError,
+  modelUnavailableFrom,
+} from '../../model/unavailable.js';
 import type { RunRecord } from '../../runs/records.js';
 import { requireRun } from '../../runs/run-lookup.js';
 import { storabilityProblems } from '../../storable.js';
@@ -25,6 +39,7 @@ import type { WorkflowPack } from '../../workflow/pack.js';
 import { type PlanInput, type PlanResult, planInputSchema, type RunRef } from '../contracts.js';
 import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
+import { addCall, budgetExceeded, spendOf } from './budget.js';
 import { createPlanningPrompt, type PlanningContext } from './prompt.js';
 import {
   describeProblem,
@@ -81,6 +96,54 @@ function recordedAnswer(response: ConverseResponse): LineageData<'model.invoked'
   return { stopReason: response.stopReason, calls, ...(text ? { text } : {}) };
 }
 
+/** The MODEL_UNAVAILABLE result of Plan. */
+type ModelUnavailable = Extract<PlanResult, { outcome: 'MODEL_UNAVAILABLE' }>;
+
+/** MODEL_UNAVAILABLE naming each model tried, Bedrock's answer and the fix, every distinct fix together. */
+function modelUnavailable(iteration: number, tried: readonly ModelUnavailableError[]): ModelUnavailable {
+  const fixes = [...new Set(tried.map((error) => MODEL_UNAVAILABLE_FIXES[error.kind]))];
+  return {
+    outcome: 'MODEL_UNAVAILABLE',
+    detail: {
+      iteration,
+      tried: tried.map((error) => ({
+        modelId: error.modelId,
+        kind: error.kind,
+        answer: error.answer,
+        fix: MODEL_UNAVAILABLE_FIXES[error.kind],
+      })),
+      fix: fixes.join('; also: '),
+    },
+  };
+}
+
+/**
+ * Asks the models from `models[from]` on, in order, until one answers: a
+ * model that cannot answer at all is noted in `tried` and the next is asked;
+ * any other error (throttling, a timeout) propagates for the state machine to
+ * retry. Returns the answer and the index of the model that gave it, or
+ * undefined when none did.
+ */
+async function converseWithFallback(
+  model: ModelPort,
+  request: Omit<ConverseRequest, 'modelId'>,
+  models: readonly string[],
+  from: number,
+  tried: ModelUnavailableError[],
+): Promise<{ response: ConverseResponse; index: number } | undefined> {
+  for (let index = from; index < models.length; index++) {
+    const modelId = models[index] as string;
+    try {
+      return { response: await model.converse({ ...request, modelId }), index };
+    } catch (error) {
+      const unavailable = modelUnavailableFrom(error, modelId);
+      if (unavailable === undefined) throw error;
+      tried.push(unavailable);
+    }
+  }
+  return undefined;
+}
+
 /**
  * The answer this iteration already recorded as `actions.proposed`, if any: a
  * plan step retried after its answer landed returns it rather than asking the
@@ -106,13 +169,15 @@ function recordedPlan(chain: readonly LineageRecord[], iteration: number): PlanR
  * chain's `run.started` record) and the run's observations (the chain's
  * `action.executed` records), converses with the model, and returns PROPOSED with
  * deterministic proposal ids, FINISHED with the model's summary, or INVALID
- * with the problems of the last answer once the repair budget is spent. A
+ * with the problems of the last answer once the repair budget is spent,
+ * MODEL_UNAVAILABLE when neither the model nor any fallback can answer, or
+ * BUDGET_EXCEEDED when the run's spend leaves no room for the next call. A
  * retry of an iteration whose answer is recorded returns that answer without
  * calling the model.
  *
  * @throws RunNotFoundError when the run is missing.
- * @throws the model port's errors unchanged (`ThrottlingException`, ...): the
- *   state machine retries them by name.
+ * @throws the model port's other errors unchanged (`ThrottlingException`, ...):
+ *   the state machine retries them by name.
  * @throws LineageWriteError when a record cannot be appended.
  * @example
  * const plan = planStep.build(pack, ports);
@@ -123,10 +188,10 @@ function createPlan(
   deps: PortsFor<typeof planNeeds>,
 ): (input: PlanInput) => Promise<PlanResult> {
   const { spec } = pack;
-  const { modelId } = spec.agent;
+  const models = modelsOf(spec.agent);
   const writer = lineageWriter('plan', deps.lineage, deps.clock, deps.recordKeys);
   const prompt = createPlanningPrompt(pack);
-  const versions = (run: RunRef): LineageVersions => ({
+  const versions = (run: RunRef, modelId: string): LineageVersions => ({
     workflowVersion: run.workflowVersion,
     modelId,
     promptHash: prompt.promptHash,
@@ -165,31 +230,56 @@ function createPlan(
       // What Act executed, as the chain read above records it.
       observations: observationsOf(chain),
     };
-    const request = prompt.requestFor(context, run.runId);
+    // Each call names its model itself, in the fallback order; the prompt's default is not used.
+    const { modelId: _default, ...request } = prompt.requestFor(context, run.runId);
     const messages: Message[] = [...request.messages];
-    const actor = `model:${modelId}`;
-    const draftBase = { actor, workflowId: run.workflowId, entityId: run.entityId, versions: versions(run) };
+    /** Who answered, as the records name them: `model:<id>` and `versions.modelId`. */
+    const draftBase = (modelId: string) => ({
+      actor: `model:${modelId}`,
+      workflowId: run.workflowId,
+      entityId: run.entityId,
+      versions: versions(run, modelId),
+    });
+    let spend = spendOf(chain);
+    // A model found unavailable is not asked again in this round: repairs go to the one that answered.
+    let current = 0;
+    const tried: ModelUnavailableError[] = [];
 
     let parsed: ParsedModelOutput | undefined;
+    let answeredBy = models[0] as string;
     for (let attempt = 0; attempt <= spec.agent.maxRepairs; attempt++) {
+      const overBudget = budgetExceeded(spec.agent.budget, spend, iteration);
+      if (overBudget) return overBudget;
       const startedAt = deps.clock().getTime();
-      const response = await deps.model.converse({ ...request, modelId, messages: [...messages] });
+      const answered = await converseWithFallback(
+        deps.model,
+        { ...request, messages: [...messages] },
+        models,
+        current,
+        tried,
+      );
+      if (answered === undefined) return modelUnavailable(iteration, tried);
+      const { response } = answered;
+      current = answered.index;
+      answeredBy = models[current] as string;
       const latencyMs = response.metrics?.latencyMs ?? Math.max(0, deps.clock().getTime() - startedAt);
       parsed = parseModelOutput(spec, response);
       const problems = parsed.outcome === 'INVALID' ? parsed.problems.map(describeProblem) : [];
-      const cost = costUsd(modelId, response.usage);
+      const cost = costUsd(answeredBy, response.usage);
+      const usage = {
+        inputTokens: response.usage.inputTokens,
+        outputTokens: response.usage.outputTokens,
+        latencyMs,
+        ...(cost === undefined ? {} : { costUsd: cost }),
+      };
+      spend = addCall(spend, usage);
       head = await writer.append(
         run.runId,
         {
-          ...draftBase,
+          ...draftBase(answeredBy),
           type: 'model.invoked',
           data: { iteration, attempt, answer: recordedAnswer(response), problems },
-          usage: {
-            inputTokens: response.usage.inputTokens,
-            outputTokens: response.usage.outputTokens,
-            latencyMs,
-            ...(cost === undefined ? {} : { costUsd: cost }),
-          },
+          usage,
         },
         { knownHead: head },
       );
@@ -220,7 +310,7 @@ function createPlan(
     await writer.append(
       run.runId,
       {
-        ...draftBase,
+        ...draftBase(answeredBy),
         type: 'actions.proposed',
         // A finished plan records an empty proposal list, so every actions.proposed has one.
         data:
@@ -241,7 +331,13 @@ export const planStep = defineStep({
   ports: planNeeds,
   build: createPlan,
   measure(plan, metrics) {
+    const counted = {
+      FINISHED: 'AgentFinished',
+      INVALID: 'InvalidModelOutput',
+      MODEL_UNAVAILABLE: 'ModelUnavailable',
+      BUDGET_EXCEEDED: 'BudgetExceeded',
+    } as const;
     if (plan.outcome === 'PROPOSED') metrics.count('ActionsProposed', plan.proposals.length);
-    else metrics.count(plan.outcome === 'FINISHED' ? 'AgentFinished' : 'InvalidModelOutput');
+    else metrics.count(counted[plan.outcome]);
   },
 });

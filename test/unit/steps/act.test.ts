@@ -22,6 +22,7 @@ import { planStep } from '../../../core/steps/plan/plan.js';
 import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
+import { decisionsThrough } from '../../support/approval-decisions.js';
 import {
   fixedClock,
   InMemoryLineageStore,
@@ -163,12 +164,14 @@ async function approve(
   approvers: readonly string[] = ['alice@acme.example'],
 ): Promise<string> {
   const approvalId = await requestApproval(planned, verdict, proposal);
-  const decide = buildStep(decideApprovalStep, refundPack, {
-    runs: planned.runs,
-    lineage: planned.lineage,
-    callbacks: new RecordingTaskCallbacks(),
-    clock: fixedClock(NOW),
-  });
+  const decide = decisionsThrough(
+    buildStep(decideApprovalStep, refundPack, {
+      runs: planned.runs,
+      lineage: planned.lineage,
+      callbacks: new RecordingTaskCallbacks(),
+      clock: fixedClock(NOW),
+    }),
+  );
   for (const approver of approvers) {
     await decide({ approvalId, decision: 'APPROVE', approver, reason: 'Lost parcel.' });
   }

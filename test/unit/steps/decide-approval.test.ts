@@ -4,6 +4,7 @@ import type { GatedProposal } from '../../../core/steps/contracts.js';
 import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
 import { requestApprovalStep } from '../../../core/steps/request-approval/request-approval.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
+import { decisionsThrough } from '../../support/approval-decisions.js';
 import {
   InMemoryLineageStore,
   InMemoryRunsStore,
@@ -12,7 +13,7 @@ import {
   RecordingTaskCallbacks,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
-import { testTokenSeal } from '../../support/trusted-ports.js';
+import { approverSession, testTokenSeal } from '../../support/trusted-ports.js';
 import {
   aGatedProposal,
   aProposal,
@@ -56,14 +57,14 @@ async function setUp(approval?: GatedProposal['approval']) {
     clock,
   });
   await request({ run: runRefOf(run), taskToken: 'token-1', gated });
-  const decide = buildStep(decideApprovalStep, pack, { runs, lineage, callbacks, clock });
+  const decide = decisionsThrough(buildStep(decideApprovalStep, pack, { runs, lineage, callbacks, clock }));
   const approvalId = approvalIdFor(run.runId, proposal.proposalId);
   return { runs, lineage, callbacks, clock, run, decide, approvalId };
 }
 
 const approve = (approvalId: string, approver = 'alice@acme.example') => ({
   approvalId,
-  decision: 'APPROVE',
+  decision: 'APPROVE' as const,
   approver,
   reason: 'Carrier confirmed the parcel was lost.',
 });
@@ -145,6 +146,7 @@ describe('decide-approval step', () => {
           approvalId,
           proposalId: expect.any(String),
           principal: 'mallory@acme.example',
+          identity: approverSession('mallory@acme.example'),
           decision: 'APPROVE',
           refusal: '"mallory@acme.example" is not an approver of workflow "refund-triage"',
         },
@@ -156,24 +158,26 @@ describe('decide-approval step', () => {
   it('fails for the requester of the case (separation of duties)', async () => {
     const { approvalId, runs, lineage } = await setUp();
     // carol filed the request; make her an approver to show the exclusion is what stops her.
-    const withCarol = buildStep(
-      decideApprovalStep,
-      {
-        ...pack,
-        spec: {
-          ...pack.spec,
-          approvals: {
-            ...pack.spec.approvals,
-            approvers: { ...pack.spec.approvals.approvers, 'carol@acme.example': ['payments-approver'] },
+    const withCarol = decisionsThrough(
+      buildStep(
+        decideApprovalStep,
+        {
+          ...pack,
+          spec: {
+            ...pack.spec,
+            approvals: {
+              ...pack.spec.approvals,
+              approvers: { ...pack.spec.approvals.approvers, 'carol@acme.example': ['payments-approver'] },
+            },
           },
         },
-      },
-      {
-        runs,
-        lineage,
-        callbacks: new RecordingTaskCallbacks(),
-        clock: () => new Date(NOW),
-      },
+        {
+          runs,
+          lineage,
+          callbacks: new RecordingTaskCallbacks(),
+          clock: () => new Date(NOW),
+        },
+      ),
     );
 
     await expect(withCarol(approve(approvalId, 'Carol@acme.example'))).rejects.toThrow(
@@ -214,7 +218,7 @@ describe('decide-approval step', () => {
       /the decision is malformed: reason: expected the reason for the decision/,
     );
     await expect(
-      decide({ approvalId, decision: 'MAYBE', approver: 'alice@acme.example', reason: 'x' }),
+      decide({ approvalId, decision: 'MAYBE' as 'APPROVE', approver: 'alice@acme.example', reason: 'x' }),
     ).rejects.toThrow(/decision: /);
   });
 

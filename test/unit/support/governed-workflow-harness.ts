@@ -11,6 +11,7 @@
  * decide step, which answers the task token through the emulation.
  */
 import type { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
+import { decisionRequest } from '../../../core/approval/endpoint-request.js';
 import type { ModelPort } from '../../../core/model/model.js';
 import type { Clock, ItemUpdater, TaskCallbacks } from '../../../core/ports.js';
 import type { BusEvent, GatedProposal } from '../../../core/steps/contracts.js';
@@ -26,7 +27,14 @@ import {
   namedError,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
-import { referenceFacts, testKeys, testRecordKeys, testTokenSeal } from '../../support/trusted-ports.js';
+import {
+  approverSession,
+  referenceFacts,
+  testCallers,
+  testKeys,
+  testRecordKeys,
+  testTokenSeal,
+} from '../../support/trusted-ports.js';
 
 /** What an approver does with a request: decide it, or leave it to time out. */
 export type ApproverDecision =
@@ -148,9 +156,10 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const keys = testKeys();
   const recordKeys = testRecordKeys();
   const tokens = testTokenSeal();
+  const callers = testCallers();
   const steps = inProcessSteps(
     pack,
-    { runs, lineage, events, items, model, callbacks, facts, keys, recordKeys, tokens, clock },
+    { runs, lineage, events, items, model, callbacks, facts, keys, recordKeys, tokens, callers, clock },
     (call) => {
       const state = STATE_OF_STEP[call.step];
       if (call.error && state) stepErrors.push({ state, ...call.error });
@@ -161,7 +170,8 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
       if (decision === 'no-decision') return;
       // Decided once the request has returned, as a person would, through the real decide step.
       time.setTimer(0, () => {
-        void steps.invokeStep('decide-approval', { approvalId, ...decision });
+        const { approver: person, ...body } = decision;
+        void steps.invokeStep('decide-approval', decisionRequest(approvalId, body, approverSession(person)));
       });
     },
   );
