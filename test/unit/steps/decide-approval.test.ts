@@ -292,6 +292,41 @@ describe('approvals counted from the lineage', () => {
     expect(callbacks.calls).toEqual([expect.objectContaining({ kind: 'succeed', taskToken: 'token-1' })]);
   });
 
+  it('refuses and records an approver who holds none of the roles the approval needs', async () => {
+    // Only bob is a payments lead; alice is a payments approver only.
+    const { decide, approvalId, lineage, callbacks } = await setUp({
+      roles: ['payments-lead'],
+      quorum: 1,
+      distinctRoles: false,
+    });
+    await expect(decide(approve(approvalId, 'alice@acme.example'))).rejects.toThrow(
+      `approval "${approvalId}": "alice@acme.example" holds payments-approver, but this approval needs one of payments-lead`,
+    );
+    expect(lineage.ofType('approval.refused').map((r) => r.data.principal)).toEqual(['alice@acme.example']);
+    expect(callbacks.calls).toEqual([]);
+    expect(await decide(approve(approvalId, 'bob@acme.example'))).toMatchObject({ status: 'APPROVED' });
+  });
+
+  it('resumes the run once when an approval and a rejection race, and records both attempts', async () => {
+    const { decide, approvalId, lineage, runs, callbacks } = await setUp();
+    const outcomes = await Promise.allSettled([
+      decide(approve(approvalId, 'alice@acme.example')),
+      decide({ ...approve(approvalId, 'bob@acme.example'), decision: 'REJECT', reason: 'No proof of loss.' }),
+    ]);
+
+    expect(callbacks.calls).toHaveLength(1);
+    const decided = lineage.ofType('approval.decided').map((r) => r.data.decision);
+    const refused = lineage.ofType('approval.refused').map((r) => r.data.refusal);
+    // Every attempt is in the lineage: decided, or refused because the other ended it first.
+    expect(decided.length + refused.length).toBe(2);
+    // The item ends once, and the run resumes as it says; a rejection in the lineage still
+    // makes Act refuse the action whatever the item says (test/unit/approval/quorum.test.ts).
+    const status = (await runs.getApproval(approvalId))?.status;
+    expect(status === 'APPROVED' || status === 'REJECTED').toBe(true);
+    expect(callbacks.calls[0]?.kind).toBe(status === 'APPROVED' ? 'succeed' : 'fail');
+    expect(outcomes.filter((o) => o.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+  });
+
   it('counts each approver once: the same principal twice is refused and recorded', async () => {
     const { decide, approvalId, lineage, callbacks } = await setUpQuorumOfTwo();
     await decide(approve(approvalId, 'alice@acme.example'));
