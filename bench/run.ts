@@ -21,15 +21,22 @@
  * 3. a few events one at a time, for the latency of a run that waits behind
  *    no other;
  * 4. after the cloud stops: the pack runner's examples per second, and the
- *    anchored lineage verification's records per second
- *    (`bench/lineage-verification.ts`, which also runs on its own).
+ *    anchored lineage verification's records per second in memory
+ *    (`bench/lineage-verification.ts`, which also runs on its own);
+ * 5. the lineage table on DynamoDB Local (`bench/lineage-dynamodb.ts`, which
+ *    also runs on its own): records read and verified end to end per second,
+ *    and the latency of a run's trail and of a workflow's time window at
+ *    10,000 records and at `--lineage-records`.
  *
  * The report names the Node.js flags the bench ran with (`node --<flag>
  * --import tsx bench/run.ts` to try one).
  *
  * Options: `--events <n>` (default 1000), `--warmup <n>` (default 1000; 0 for
  * none, to measure a cold cloud), `--json` (one JSON document instead of the text),
- * `--max-concurrency-per-function <n>` (Lambda worker threads).
+ * `--max-concurrency-per-function <n>` (Lambda worker threads),
+ * `--lineage-records <n>` (the larger lineage table the query latencies are
+ * measured at; default 1,000,000, which loads in about 4 minutes on 2 cores;
+ * a smaller size for a quicker run).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -46,6 +53,12 @@ import { localClientConfig } from '../local/process/aws-env.js';
 import { executionOutcome } from '../local/progress.js';
 import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
+import {
+  benchLineageDynamoDb,
+  DEFAULT_LARGE_TABLE_RECORDS,
+  describeLineageDynamoDb,
+  lineageRecordsOption,
+} from './lineage-dynamodb.js';
 import { benchLineageVerification, describeLineageVerification } from './lineage-verification.js';
 import { benchPackRunner } from './pack-runner.js';
 
@@ -77,6 +90,7 @@ const argsSchema = z.object({
   warmup: z.coerce.number().int().min(0).max(100_000),
   json: z.boolean(),
   maxConcurrencyPerFunction: z.coerce.number().int().min(1).max(64).optional(),
+  lineageRecords: lineageRecordsOption,
 });
 
 type BenchOptions = z.infer<typeof argsSchema>;
@@ -88,6 +102,7 @@ function parseOptions(): BenchOptions {
       warmup: { type: 'string', default: String(DEFAULT_WARMUP_RUNS) },
       json: { type: 'boolean', default: false },
       'max-concurrency-per-function': { type: 'string' },
+      'lineage-records': { type: 'string', default: String(DEFAULT_LARGE_TABLE_RECORDS) },
     },
   });
   const parsed = argsSchema.safeParse({
@@ -95,6 +110,7 @@ function parseOptions(): BenchOptions {
     warmup: values.warmup,
     json: values.json,
     maxConcurrencyPerFunction: values['max-concurrency-per-function'],
+    lineageRecords: values['lineage-records'],
   });
   if (!parsed.success) throw new Error(`bench: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
   return parsed.data;
@@ -455,7 +471,8 @@ async function main(): Promise<void> {
   const packRunner = await benchPackRunner();
   log('bench: verifying 200,000 synthetic lineage records against a signed checkpoint...');
   const lineageVerification = await benchLineageVerification();
-  const results = { localCloud: result, packRunner, lineageVerification };
+  const lineageDynamoDb = await benchLineageDynamoDb(options.lineageRecords, log);
+  const results = { localCloud: result, packRunner, lineageVerification, lineageDynamoDb };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else {
@@ -464,6 +481,7 @@ async function main(): Promise<void> {
       `pack runner             ${packRunner.examplesPerSecond} examples/s (${packRunner.examples} examples in ${packRunner.seconds} s, in process, virtual clock; ${packRunner.mismatches} not as expected)`,
     );
     log(describeLineageVerification(lineageVerification));
+    for (const line of describeLineageDynamoDb(lineageDynamoDb)) log(line);
     log(`written to ${relative(process.cwd(), RESULTS_FILE)}`);
   }
 }

@@ -6,9 +6,9 @@
  * re-reads the head and tries the following one. Every record that lands is
  * therefore linked to the one before it, whatever the interleaving.
  */
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson, canonicalJsonWithout } from '../canonical-json.js';
 import { LineageWriteError } from '../errors.js';
-import { hashOf } from '../hash.js';
+import { sha256Hex } from '../hash.js';
 import type { Clock } from '../ports.js';
 import { GENESIS_HASH, type LineageDraft, type LineageRecord, type LineageStore } from './record.js';
 
@@ -21,6 +21,9 @@ export type UnhashedLineageRecord = Omit<LineageRecord, 'hash' | 'mac'> & {
 /** Makes a record's MAC from its hash, under the writing step's key (see `RecordKeys`). */
 export type RecordSigner = (hash: string) => Promise<string>;
 
+/** The members a record's hash does not cover. */
+const OUTSIDE_THE_HASH: ReadonlySet<string> = new Set(['hash', 'mac']);
+
 /**
  * The hash of a record: SHA-256 of the canonical JSON of every field except
  * `hash` and `mac` (the MAC is made over the hash, so it cannot be inside it).
@@ -29,8 +32,8 @@ export type RecordSigner = (hash: string) => Promise<string>;
  * const record = { ...unhashed, hash: computeRecordHash(unhashed) };
  */
 export function computeRecordHash(record: UnhashedLineageRecord): string {
-  const { hash: _ignored, mac: _mac, ...rest } = record;
-  return hashOf(rest);
+  // Serialized in place rather than copied without the two: an auditor hashes every record of every chain.
+  return sha256Hex(canonicalJsonWithout(record, OUTSIDE_THE_HASH));
 }
 
 /** How an append behaves when it loses the race for the next `seq`. */

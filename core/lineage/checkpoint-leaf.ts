@@ -22,7 +22,7 @@
  */
 import { canonicalJson } from '../canonical-json.js';
 import type { SeqRange } from './checkpoint.js';
-import { leafHash } from './merkle.js';
+import { leafHashOfText } from './merkle.js';
 
 /** One record as a leaf of a checkpoint's tree. */
 export interface CheckpointLeaf {
@@ -38,16 +38,17 @@ export interface CheckpointLeaf {
  * runs once per record audited, and a test holds the two equal.
  */
 export function leafBytes(leaf: CheckpointLeaf): Buffer {
-  if (!Number.isSafeInteger(leaf.seq)) return Buffer.from(canonicalJson(leaf), 'utf8');
-  return Buffer.from(
-    `{"hash":${JSON.stringify(leaf.hash)},"runId":${JSON.stringify(leaf.runId)},"seq":${leaf.seq}}`,
-    'utf8',
-  );
+  return Buffer.from(leafText(leaf), 'utf8');
 }
 
-/** The RFC 6962 leaf hash of a checkpoint leaf. */
+function leafText(leaf: CheckpointLeaf): string {
+  if (!Number.isSafeInteger(leaf.seq)) return canonicalJson(leaf);
+  return `{"hash":${JSON.stringify(leaf.hash)},"runId":${JSON.stringify(leaf.runId)},"seq":${leaf.seq}}`;
+}
+
+/** The RFC 6962 leaf hash of a checkpoint leaf: `leafHash(leafBytes(leaf))`. */
 export function checkpointLeafHash(leaf: CheckpointLeaf): Buffer {
-  return leafHash(leafBytes(leaf));
+  return leafHashOfText(leafText(leaf));
 }
 
 /** Orders run ids as canonical JSON orders keys (UTF-16 code units), whatever the locale. */

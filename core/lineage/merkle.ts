@@ -10,7 +10,7 @@
  * smaller than its size, so an odd node is carried up, never duplicated (the
  * duplication of Bitcoin's tree lets two leaf lists share a root).
  */
-import { createHash } from 'node:crypto';
+import { sha256 } from '../hash.js';
 import { MerkleProofError } from './checkpoint-errors.js';
 
 /** SHA-256 digests are 32 bytes; anything else in a proof is malformed. */
@@ -20,16 +20,38 @@ const LEAF_PREFIX = Buffer.from([0x00]);
 const NODE_PREFIX = Buffer.from([0x01]);
 
 /** The hash of the empty tree: SHA-256 of the empty string (RFC 6962, section 2.1). */
-export const EMPTY_TREE_HASH: Buffer = createHash('sha256').digest();
+export const EMPTY_TREE_HASH: Buffer = sha256(new Uint8Array(0));
 
 /** The hash of one leaf: SHA-256(0x00 || data). */
 export function leafHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  return sha256(Buffer.concat([LEAF_PREFIX, data]));
 }
+
+/**
+ * The hash of one leaf whose data is the UTF-8 of `text`: {@link leafHash}
+ * without encoding the text into a buffer of its own first (U+0000 is the
+ * single byte 0x00 in UTF-8, and pairs with no surrogate).
+ */
+export function leafHashOfText(text: string): Buffer {
+  return sha256(`\u0000${text}`);
+}
+
+/**
+ * The input of an inner node's hash, reused: a tree of n leaves hashes n - 1
+ * nodes, and filling one buffer costs less than a Hash object per node.
+ * Safe to share: hashing is synchronous, so no two nodes fill it at once.
+ */
+const nodeInput = Buffer.alloc(1 + 2 * MERKLE_HASH_BYTES);
+nodeInput.set(NODE_PREFIX, 0);
 
 /** The hash of an inner node: SHA-256(0x01 || left || right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  if (left.length !== MERKLE_HASH_BYTES || right.length !== MERKLE_HASH_BYTES) {
+    return sha256(Buffer.concat([NODE_PREFIX, left, right]));
+  }
+  nodeInput.set(left, 1);
+  nodeInput.set(right, 1 + MERKLE_HASH_BYTES);
+  return sha256(nodeInput);
 }
 
 /** The largest power of two smaller than `n` (n > 1): where RFC 6962 splits a tree of `n` leaves. */
@@ -39,12 +61,19 @@ function splitPoint(n: number): number {
   return k;
 }
 
-/** MTH of leaves [from, to) whose leaf hashes are given. */
-function subtreeHash(leafHashes: readonly Uint8Array[], from: number, to: number): Buffer {
+/** MTH of leaves [from, to) whose leaf hashes are given; a single leaf is its own hash, not copied. */
+function subtreeHashOf(leafHashes: readonly Uint8Array[], from: number, to: number): Uint8Array {
   const n = to - from;
-  if (n === 1) return Buffer.from(leafHashes[from] as Uint8Array);
+  if (n === 1) return leafHashes[from] as Uint8Array;
   const k = splitPoint(n);
-  return nodeHash(subtreeHash(leafHashes, from, from + k), subtreeHash(leafHashes, from + k, to));
+  return nodeHash(subtreeHashOf(leafHashes, from, from + k), subtreeHashOf(leafHashes, from + k, to));
+}
+
+/** MTH of leaves [from, to), as a Buffer of its own (the caller may keep or change it). */
+function subtreeHash(leafHashes: readonly Uint8Array[], from: number, to: number): Buffer {
+  if (to - from === 1) return Buffer.from(leafHashes[from] as Uint8Array);
+  const k = splitPoint(to - from);
+  return nodeHash(subtreeHashOf(leafHashes, from, from + k), subtreeHashOf(leafHashes, from + k, to));
 }
 
 /**
