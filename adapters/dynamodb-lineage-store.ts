@@ -3,7 +3,10 @@
  *
  * Records are only ever put, with `attribute_not_exists` on the key, so the
  * table never holds an update; the Lambdas' roles have no UpdateItem or
- * DeleteItem on it either.
+ * DeleteItem on it either, and the table's resource policy denies both to everyone.
+ *
+ * Each item carries, outside the record's hash, its expiry and the keys of
+ * the sparse indexes (`core/storage/lineage-item.ts`); reads strip them.
  *
  * It speaks to the plain DynamoDB client and converts items itself, with the
  * settings the document client uses elsewhere: every step appends and reads lineage several
@@ -16,11 +19,13 @@ import {
   PutItemCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AwfError } from '../core/errors.js';
 import type { LineageRecord, LineageRecordType, LineageStore } from '../core/lineage/record.js';
+import { type LineageExpiry, lineageItemOf, lineageRecordOf } from '../core/storage/lineage-item.js';
 import { LINEAGE_TABLE_LAYOUT } from '../core/storage/table-layout.js';
 import { ITEM_CONVERSION } from './aws-clients.js';
 import { isConditionalCheckFailed } from './dynamodb-errors.js';
@@ -33,16 +38,24 @@ export interface DynamoDbLineageStoreProps {
   /** A plain DynamoDB client (not a document client); `cacheMiddleware` may be on. */
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /**
+   * How long the records this store puts are kept: each gets the table's TTL
+   * attribute (`lineageExpiresAt`). Reading needs none.
+   * @default - no expiry: records are kept until deleted by hand
+   */
+  readonly expiry?: LineageExpiry;
 }
 
 function toRecord(item: Record<string, AttributeValue>): LineageRecord {
-  return unmarshall(item, ITEM_CONVERSION.unmarshallOptions) as LineageRecord;
+  // The storage attributes are outside the hash: left in, the record would not verify.
+  return lineageRecordOf(unmarshall(item, ITEM_CONVERSION.unmarshallOptions)) as unknown as LineageRecord;
 }
 
 /** The lineage table as a LineageStore. */
 export class DynamoDbLineageStore implements LineageStore {
   private readonly client: DynamoDBClient;
   private readonly tableName: string;
+  private readonly expiry: LineageExpiry | undefined;
 
   /** @throws AwfError when handed a document client instead of a plain one. */
   constructor(props: DynamoDbLineageStoreProps) {
@@ -54,6 +67,7 @@ export class DynamoDbLineageStore implements LineageStore {
     }
     this.client = props.client;
     this.tableName = props.tableName;
+    this.expiry = props.expiry;
   }
 
   /** A consistent query of one chain, in `seq` order (`forward`) or from its end. */
@@ -80,7 +94,7 @@ export class DynamoDbLineageStore implements LineageStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall(record, ITEM_CONVERSION.marshallOptions),
+          Item: marshall(lineageItemOf(record, this.expiry), ITEM_CONVERSION.marshallOptions),
           ConditionExpression: 'attribute_not_exists(#pk) AND attribute_not_exists(#sk)',
           ExpressionAttributeNames: { '#pk': partitionKey, '#sk': sortKey },
         }),
@@ -103,6 +117,33 @@ export class DynamoDbLineageStore implements LineageStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return records;
+  }
+
+  /**
+   * Every chain id the table holds, sorted: a paginated Scan that reads only
+   * the partition key. For `awf audit verify --all` and the checkpointer,
+   * which must see every chain, a deleted one's absence included; everything
+   * narrower is a Query (`dynamodb-lineage-queries.ts`).
+   */
+  async chainIds(): Promise<string[]> {
+    const ids = new Set<string>();
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: '#pk',
+          ExpressionAttributeNames: { '#pk': partitionKey },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const id = item[partitionKey]?.S;
+        if (id !== undefined) ids.add(id);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return [...ids].sort();
   }
 
   /**

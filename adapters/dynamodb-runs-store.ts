@@ -15,7 +15,8 @@
  * pending-approvals query reads only what is still pending. The time of an
  * approval's last reminder is an item of its own, so the remind step writes
  * reminders and never approvals. Execution claims, history entries and
- * reminders carry `expiresAt` (epoch seconds) for TTL;
+ * reminders, runs and approvals carry `expiresAt` (epoch seconds) for TTL,
+ * `retentionDays` after they were written;
  * the approval's own expiry is stored as `approvalExpiresAt` so it can never
  * be mistaken for a TTL. Every "unless it exists" and "only while" of the port
  * is a condition expression, so concurrent callers cannot both win.
@@ -102,7 +103,7 @@ export interface DynamoDbRunsStoreProps {
   readonly client: DynamoDBDocumentClient;
   readonly tableName: string;
   /**
-   * Days before execution claims and history entries expire (TTL).
+   * Days before runs, approvals, execution claims and history entries expire (TTL).
    * Keep it longer than any history window the workflows count over.
    * @default 400
    */
@@ -134,6 +135,8 @@ export class DynamoDbRunsStore implements RunsStore {
       [INDEX.partitionKey]: `RUNS#${run.workflowId}`,
       [INDEX.sortKey]: `${run.startedAt}#${run.runId}`,
       ...run,
+      // Runs expire with the data retention, counted from their start.
+      [TTL]: this.expiryFrom(Date.parse(run.startedAt)),
     });
   }
 
@@ -229,6 +232,7 @@ export class DynamoDbRunsStore implements RunsStore {
                     : {}),
                   ...rest,
                   approvalExpiresAt: expiresAt,
+                  [TTL]: this.expiryFrom(Date.parse(approval.requestedAt)),
                 },
                 ConditionExpression: 'attribute_not_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': PK },
@@ -242,6 +246,7 @@ export class DynamoDbRunsStore implements RunsStore {
                   ...key(runPartition(approval.runId), `APPROVAL#${approval.approvalId}`),
                   kind: 'approval-of-run',
                   approvalId: approval.approvalId,
+                  [TTL]: this.expiryFrom(Date.parse(approval.requestedAt)),
                 },
                 ConditionExpression: 'attribute_not_exists(#pk)',
                 ExpressionAttributeNames: { '#pk': PK },

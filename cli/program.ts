@@ -3,8 +3,14 @@
  * default, a deployed stack with `--aws`) and prints a table, or JSON with `--json`.
  */
 import { Command, Option } from 'commander';
+import { needsStackKey } from './checkpoints.js';
 import { decideApproval, listApprovals } from './commands/approvals.js';
 import { auditTrail } from './commands/audit.js';
+import { auditCheckpoint } from './commands/audit-checkpoint.js';
+import { type AuditExportOptions, auditExport, EXPORT_FORMATS } from './commands/audit-export.js';
+import { auditKey, auditProve, auditVerifyProof, type VerifyProofOptions } from './commands/audit-proof.js';
+import { type AuditQueryOptions, auditQuery } from './commands/audit-query.js';
+import { type AuditVerifyOptions, auditVerify } from './commands/audit-verify.js';
 import type { DoctorOptions } from './commands/doctor.js';
 import { putEvent, showSink } from './commands/events.js';
 import { policiesReport } from './commands/policies.js';
@@ -22,6 +28,17 @@ function withTarget(command: Command): Command {
     .option('--data-stack <name>', 'data stack name (with --aws)')
     .option('--region <region>', 'AWS region (with --aws)')
     .addOption(new Option('--state-dir <dir>', 'local cloud state folder').default('.awf').hideHelp());
+}
+
+/** Adds where checkpoints and their public keys are read from, for `--aws` or an offline copy. */
+function withCheckpoints(command: Command): Command {
+  return command
+    .option('--checkpoints <dir>', 'a folder of checkpoint files (a copy of the checkpoint bucket)')
+    .option(
+      '--key <file>',
+      "a trusted public key (PEM); repeat for several (default: the local cloud's)",
+      (file: string, files: string[] = []) => [...files, file],
+    );
 }
 
 /** Runs `action` with the command's merged options and resolved target. */
@@ -71,7 +88,11 @@ export function buildProgram(): Command {
       .description('events the platform and its actions emitted (local cloud)')
       .option('--source <source>', 'only this source')
       .option('--detail-type <type>', 'only this detail-type')
-      .option('--all', 'also the business events that came in'),
+      .option('--all', 'also the business events that came in')
+      .option(
+        '--notifications',
+        "what the workflows' SNS topics would have published (approval requests, reminders, escalations)",
+      ),
   ).action(targeted((target, options) => showSink(target, options)));
 
   const runs = program.command('runs').description('runs of the governed workflows');
@@ -125,6 +146,75 @@ export function buildProgram(): Command {
   withTarget(
     audit.command('trail <run>').description("the run's lineage records in order, chain verified"),
   ).action(targeted((target, options, runId = '') => auditTrail(target, runId, options)));
+  withTarget(
+    audit
+      .command('checkpoint')
+      .description(
+        'make the next signed checkpoint of every lineage chain now (the local cloud also makes one every few minutes)',
+      ),
+  ).action(targeted((target, options) => auditCheckpoint(target, options)));
+  withCheckpoints(
+    withTarget(
+      audit
+        .command('verify')
+        .description(
+          'verify lineage chains against the signed checkpoints (exit 2 naming each damaged run and its first bad record), or an inclusion proof offline (--proof)',
+        )
+        .option('--run <run>', 'only this run')
+        .option('--workflow <id>', "only this workflow's runs with a record in the window")
+        .option('--since <time>', 'with --workflow: from this ISO-8601 date or time')
+        .option('--until <time>', 'with --workflow: up to this ISO-8601 date or time')
+        .option('--all', 'every chain of the table (the default)')
+        .option('--proof <file>', 'verify this inclusion proof (from "awf audit prove") offline instead')
+        .option('--record <file>', 'with --proof: the record itself (JSON), checked against the proof'),
+    ),
+  ).action(async (...args: unknown[]) => {
+    const options = (args.at(-1) as Command).optsWithGlobals() as AuditVerifyOptions & VerifyProofOptions;
+    // A proof is checked offline: no cloud, no credentials, unless the key must come from the stack.
+    if (options.proof !== undefined) {
+      return auditVerifyProof(options, needsStackKey(options) ? await resolveTarget(options) : undefined);
+    }
+    await auditVerify(await resolveTarget(options), options);
+  });
+  withCheckpoints(
+    withTarget(
+      audit
+        .command('prove <record>')
+        .description(
+          'print the inclusion proof of one record (RUN:SEQ) under the checkpoint that anchored it, as JSON',
+        ),
+    ),
+  ).action(targeted((target, options, ref = '') => auditProve(target, ref, options)));
+  withCheckpoints(
+    withTarget(
+      audit.command('key').description('print the public key(s) checkpoints are verified with (PEM)'),
+    ),
+  ).action(async (...args: unknown[]) => {
+    const options = (args.at(-1) as Command).optsWithGlobals() as Parameters<typeof auditKey>[0];
+    // Locally the key is a file of the state folder: no running cloud needed.
+    await auditKey(options, needsStackKey(options) ? await resolveTarget(options) : undefined);
+  });
+  withTarget(
+    audit
+      .command('query')
+      .description("a workflow's lineage records (one Query of the table's indexes per page, never a Scan)")
+      .option('--workflow <id>', 'the workflow (required)')
+      .option('--since <time>', 'from this ISO-8601 date or time')
+      .option('--until <time>', 'up to this ISO-8601 date or time')
+      .option('--entity <id>', 'only this business entity (order id, ticket id)')
+      .option('--actor <actor>', 'only this actor: awf:<step>, model:<model id> or human:<principal>')
+      .option('--kind <type>', 'only this record type, such as approval.decided')
+      .option('--csv', 'print CSV'),
+  ).action(targeted((target, options) => auditQuery(target, options as AuditQueryOptions)));
+  withTarget(
+    audit
+      .command('export')
+      .description('export the lineage: JSON Lines, CSV, or OpenLineage RunEvents (one per line)')
+      .option('--workflow <id>', 'only this workflow (default: every workflow of the target)')
+      .option('--since <time>', 'from this ISO-8601 date or time')
+      .option('--until <time>', 'up to this ISO-8601 date or time')
+      .requiredOption('--format <format>', EXPORT_FORMATS.join(' | ')),
+  ).action(targeted((target, options) => auditExport(target, options as AuditExportOptions)));
 
   const policies = program.command('policies').description("the workflows' Cedar policies");
   withTarget(

@@ -13,7 +13,7 @@ import { createKmsClient } from '../adapters/kms-keyed-hasher.js';
 import { type RecordKeyIds, recordKeyIdsSchema } from '../adapters/kms-record-keys.js';
 import { DEFAULT_STACK_NAMES, STACK_OUTPUTS } from '../core/stack-outputs.js';
 import { LOCAL_CREDENTIALS } from '../local/process/aws-env.js';
-import { readLocalState } from '../local/process/state-file.js';
+import { LOCAL_STATE_DIR, readLocalState } from '../local/process/state-file.js';
 
 /** Options that choose the target; every command accepts them. */
 export interface TargetOptions {
@@ -48,6 +48,12 @@ export interface Target {
   readonly recordKeys: RecordKeyIds;
   /** The local bus's log of accepted events; only the local cloud has one. */
   readonly sinkFile?: string;
+  /** What the local SNS topics would have published; only the local cloud has one. */
+  readonly notificationsFile?: string;
+  /** The local cloud's state folder (its checkpoints and their key); only the local cloud has one. */
+  readonly stateDir?: string;
+  /** In AWS: the checkpoint bucket and the KMS key that signs checkpoints; absent for a stack deployed before them. */
+  readonly checkpoints?: { readonly bucketName: string; readonly keyArn: string };
   /** The local identities that sign approvals requests (`--as`); only the local cloud has them. */
   readonly identitiesFile?: string;
   readonly clients: {
@@ -74,6 +80,8 @@ function localTarget(options: TargetOptions): Target {
     lineageTable: state.tables.lineage,
     eventBus: state.eventBus,
     sinkFile: state.sinkFile,
+    ...(state.notificationsFile ? { notificationsFile: state.notificationsFile } : {}),
+    stateDir: options.stateDir ?? LOCAL_STATE_DIR,
     ...(state.identitiesFile ? { identitiesFile: state.identitiesFile } : {}),
     recordKeys: recordKeyIdsSchema.parse(state.recordKeys),
     workflows: Object.fromEntries(
@@ -105,6 +113,13 @@ function requireOutput(outputs: Record<string, string>, key: string, stackName: 
   return value;
 }
 
+/** The checkpoint bucket and key of a data stack that has them. */
+function checkpointsOf(data: Record<string, string>): Pick<Target, 'checkpoints'> {
+  const bucketName = data[STACK_OUTPUTS.checkpointBucketName];
+  const keyArn = data[STACK_OUTPUTS.checkpointKeyArn];
+  return bucketName && keyArn ? { checkpoints: { bucketName, keyArn } } : {};
+}
+
 async function awsTarget(options: TargetOptions): Promise<Target> {
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('no region: pass --region or set AWS_REGION');
@@ -122,6 +137,7 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
     lineageTable: requireOutput(data, STACK_OUTPUTS.lineageTableName, dataStack),
     eventBus: requireOutput(data, STACK_OUTPUTS.eventBusName, dataStack),
     recordKeys: recordKeyIdsSchema.parse(JSON.parse(data[STACK_OUTPUTS.recordKeys] || '{}')),
+    ...checkpointsOf(data),
     workflows: Object.fromEntries(
       Object.entries(workflows).map(([id, w]) => [
         id,

@@ -75,6 +75,22 @@ export interface TaskTokenSeal {
   open(approvalId: string, sealed: string): Promise<string>;
 }
 
+/** How an execution stands, as Step Functions' DescribeExecution says. */
+export interface ExecutionStanding {
+  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  /** The execution's input (the admitted bus event), as JSON text. */
+  readonly input?: string;
+  readonly stopDate?: Date;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+/** Step Functions' DescribeExecution, for the reconciler's sweep. */
+export interface ExecutionReader {
+  /** How an execution stands, or undefined when Step Functions does not know it. */
+  describe(executionArn: string): Promise<ExecutionStanding | undefined>;
+}
+
 /** Step Functions' callback API, used with the task tokens of approval requests. */
 export interface TaskCallbacks {
   succeed(taskToken: string, output: unknown): Promise<void>;

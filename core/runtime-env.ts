@@ -29,6 +29,14 @@ export const ENV = {
   approverRoles: 'AWF_APPROVER_ROLES',
   /** Set only by the local cloud when it runs faster than the wall clock (`core/clock-scale.ts`). */
   localClock: 'AWF_LOCAL_CLOCK',
+  /** The checkpoint bucket (Object Lock) the data stack's checkpointer stores checkpoints in. */
+  checkpointBucket: 'AWF_CHECKPOINT_BUCKET',
+  /** The KMS asymmetric key (`ECC_NIST_P256`, `SIGN_VERIFY`) the checkpointer signs with. */
+  checkpointKeyId: 'AWF_CHECKPOINT_KEY_ID',
+  /** What the checkpoints are of (the lineage table's ARN): a checkpoint's `origin`. */
+  checkpointOrigin: 'AWF_CHECKPOINT_ORIGIN',
+  /** Days records are kept at least after their anchoring, as checkpoints state it; unset: kept forever. */
+  checkpointRetentionDays: 'AWF_CHECKPOINT_RETENTION_DAYS',
 } as const;
 
 /** One of the variable names in {@link ENV}. */

@@ -62,6 +62,15 @@ export function createStepHandler<S extends z.ZodType, N extends PortNeeds, O>(
   return middyHandler(definition.input, useCase, (output, counts) => definition.measure(output, counts));
 }
 
+/** The step metrics of this Lambda: Powertools' EMF metrics, flushed by the middleware after each invocation. */
+export function stepMetrics(): StepMetrics {
+  return {
+    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
+    value: (name, amount, unit) =>
+      metrics.addMetric(name, unit === 'None' ? MetricUnit.NoUnit : MetricUnit[unit], amount),
+  };
+}
+
 /**
  * The middy handler every step gets: parses the input with `schema`, runs
  * `useCase`, records `measure` of its output, with the logger context, EMF
@@ -72,9 +81,7 @@ export function middyHandler<S extends z.ZodType, O>(
   useCase: (input: z.infer<S>) => Promise<O>,
   measure: (output: O, metrics: StepMetrics) => void,
 ) {
-  const counts: StepMetrics = {
-    count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value),
-  };
+  const counts = stepMetrics();
   const handler = middy(async (event: unknown): Promise<O> => {
     const output = await useCase(schema.parse(event));
     measure(output, counts);

@@ -4,6 +4,7 @@
  * installs awf does not need cdk-nag.
  */
 import type { App } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { DEFAULT_STACK_NAMES } from '../core/stack-outputs.js';
 import { AwfDataStack } from './data-stack.js';
 import type { DeploymentEnv } from './deployment-env.js';
@@ -18,6 +19,18 @@ export interface AwfStacksProps {
    * @default - the nearest lock file at or above the awf package
    */
   readonly depsLockFilePath?: string;
+  /**
+   * Who may put each workflow's trigger events on the bus, by workflow id
+   * (see `GovernedWorkflowProps.triggerSenders`).
+   * @default - for every workflow, the principals of the deployment's account
+   */
+  readonly triggerSenders?: Readonly<Record<string, readonly iam.IPrincipal[]>>;
+  /**
+   * The most concurrent Plan invocations (model calls) of each workflow, by
+   * workflow id (see `GovernedWorkflowProps.modelConcurrency`).
+   * @default - no reservation for any workflow
+   */
+  readonly modelConcurrency?: Readonly<Record<string, number>>;
 }
 
 /** The stacks {@link addAwfStacks} created. */
@@ -39,6 +52,11 @@ export function addAwfStacks(app: App, props: AwfStacksProps): AwfStacks {
   const data = new AwfDataStack(app, DEFAULT_STACK_NAMES.data, {
     env: props.env,
     description: 'awf: key, event bus, runs and lineage tables, auditor role (stateful)',
+    // Checkpoints state the shortest retention: no record's TTL comes before it (lineageExpiryOf).
+    lineageRetentionDays: shortestRetention(props.packs),
+    // The archive and the dead-letter queue hold business events: no longer than any pack keeps them.
+    dataRetentionDays: shortestRetention(props.packs),
+    // Not the packs' lock file: the data stack's functions are awf's own, bundled where awf is installed.
   });
   const workflows = new AwfWorkflowsStack(app, DEFAULT_STACK_NAMES.workflows, {
     env: props.env,
@@ -51,7 +69,16 @@ export function addAwfStacks(app: App, props: AwfStacksProps): AwfStacks {
     historyKey: data.historyKey,
     recordKeys: data.recordKeys,
     tokenKey: data.tokenKey,
+    alarmTopic: data.alarmTopic,
     depsLockFilePath: props.depsLockFilePath,
+    triggerSenders: props.triggerSenders,
+    modelConcurrency: props.modelConcurrency,
   });
   return { data, workflows };
+}
+
+/** The shortest `data.retentionDays` of the packs; undefined without packs. */
+function shortestRetention(packs: readonly PackAtDir[]): number | undefined {
+  const days = packs.map(({ pack }) => pack.spec.data.retentionDays);
+  return days.length === 0 ? undefined : Math.min(...days);
 }

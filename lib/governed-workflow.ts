@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -14,6 +14,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -46,6 +47,7 @@ import {
 } from './grants/keys.js';
 import { grantModelInvoke } from './grants/model-invoke.js';
 import { deploymentSpec } from './model-choice.js';
+import { flattenForNag } from './nag-ids.js';
 import {
   AWF_PACKAGE_ROOT,
   type BundlingRoot,
@@ -55,9 +57,12 @@ import {
   LOCK_FILE_NAMES,
   stepEntriesDir,
 } from './project-paths.js';
+import { deadLetterRetention } from './retention.js';
 import { writeStepEntry } from './step-entry.js';
 import { WorkflowStepFunction } from './step-function.js';
 import { pascalCase, STEP_NAMES, STEP_PROFILES, type StepName } from './steps.js';
+import { WorkflowAlarms } from './workflow-alarms.js';
+import { WorkflowNotifications } from './workflow-notifications.js';
 
 /** Props of {@link GovernedWorkflow}. */
 export interface GovernedWorkflowProps {
@@ -156,15 +161,58 @@ export interface GovernedWorkflowProps {
    * @default - only the approver role
    */
   readonly trustedApproverRoleArns?: readonly string[];
+  /**
+   * Where the workflow's alarms notify (`AwfDataStack.alarmTopic`): dead letters,
+   * failed, timed-out and aborted executions, step errors and throttles,
+   * escalation rate, approval backlog, model unavailable, reconciled runs.
+   * @default - the alarms exist without an action
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Who may put this workflow's trigger events (its trigger's source and
+   * detail-type) on the bus: IAM roles or users, or `ArnPrincipal`s whose ARN
+   * may end in `*` (an IAM Identity Center permission set's roles). The bus
+   * gets a policy statement (`AWS::Events::EventBusPolicy`) denying
+   * `events:PutEvents` of such events to every other principal; the senders
+   * still need the action in their own policy ({@link grantStartRuns}).
+   * Several workflows on one trigger each deny: a sender must be listed in every one.
+   * @default - the principals of this stack's account: the statement denies
+   *   every other account, even one a later bus policy statement allows
+   */
+  readonly triggerSenders?: readonly iam.IPrincipal[];
+  /**
+   * Who hears of the workflow's approval requests, reminders and escalations:
+   * subscriptions added to its notification topic ({@link GovernedWorkflow.notifications}).
+   * @default - none; subscribe in the console or another stack
+   */
+  readonly notificationSubscriptions?: readonly sns.ITopicSubscription[];
+  /**
+   * The most Plan invocations (model calls) of this workflow at once: the
+   * Plan function's reserved concurrency. Throttled Plans are retried by the
+   * state machine (three times, with jitter) and then escalate. Reserved
+   * concurrency is taken from the account's pool, and Lambda keeps a minimum
+   * unreserved (100 at the default limit of 1,000; a new account whose limit
+   * is 10 can reserve none, and the deploy fails): see docs/OPERATIONS.md.
+   * @default - no reservation: Plan scales with the account's unreserved concurrency
+   */
+  readonly modelConcurrency?: number;
 }
 
 export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
 
 /**
- * One governed workflow: ten step Lambdas with a role each, the Standard
+ * How often the reconcile step sweeps the runs still open: status-change
+ * events are best effort, so a run whose event was lost is closed within this.
+ */
+export const RECONCILE_SWEEP_INTERVAL = Duration.minutes(15);
+
+/**
+ * One governed workflow: eleven step Lambdas with a role each, the Standard
  * state machine from `statemachines/governed-workflow.asl.json`, the
  * EventBridge rule that starts it (with a dead-letter queue and an explicit
- * retry policy) and the schedule that runs the reminder step.
+ * retry policy), the schedule that runs the reminder step, and the rule and
+ * schedule on the default bus that close runs whose execution ended outside
+ * the state machine (the reconcile step).
  *
  * Every role holds only what its step needs; see the grants in the
  * constructor, one per need.
@@ -189,6 +237,10 @@ export class GovernedWorkflow extends Construct {
   public readonly rule: events.Rule;
   /** The rule on the default bus that runs the reminder step every reminder interval. */
   public readonly reminderSchedule: events.Rule;
+  /** The rule on the default bus that sends Step Functions' failed, timed-out and aborted executions to the reconcile step. */
+  public readonly executionEndedRule: events.Rule;
+  /** The rule on the default bus that runs the reconcile step's sweep of runs still open. */
+  public readonly sweepSchedule: events.Rule;
   /** Events EventBridge could not deliver (to the state machine or the reminder) and failed reminder runs. */
   public readonly deadLetterQueue: sqs.Queue;
   /** The step Lambdas, by step. */
@@ -197,6 +249,10 @@ export class GovernedWorkflow extends Construct {
   public readonly roles: Readonly<Record<StepName, iam.Role>>;
   /** The timeouts substituted into the definition. */
   public readonly timeouts: WorkflowTimeouts;
+  /** The workflow's alarms (docs/OPERATIONS.md). */
+  public readonly alarms: WorkflowAlarms;
+  /** The topic people hear of approval requests, reminders and escalations on, and the rule feeding it. */
+  public readonly notifications: WorkflowNotifications;
   /**
    * The approvals endpoint: the decide-approval function's URL, `AWS_IAM`
    * auth. The approver is the caller's IAM identity; see {@link grantDecide}.
@@ -238,13 +294,14 @@ export class GovernedWorkflow extends Construct {
       encryption: sqs.QueueEncryption.KMS,
       encryptionMasterKey: props.key,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      // A dead letter can be the business event itself: kept no longer than the workflow keeps data.
+      retentionPeriod: deadLetterRetention(spec.data.retentionDays),
     });
 
     // Build: one function per step.
     const steps = {} as Record<StepName, WorkflowStepFunction>;
     for (const step of STEP_NAMES) {
-      const asynchronous = step === 'remind';
+      const asynchronous = step === 'remind' || step === 'reconcile';
       steps[step] = new WorkflowStepFunction(this, pascalCase(step), {
         workflowId: spec.id,
         step,
@@ -284,12 +341,18 @@ export class GovernedWorkflow extends Construct {
       iam.Role
     >;
 
+    if (props.modelConcurrency !== undefined) {
+      (steps.plan.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions =
+        props.modelConcurrency;
+    }
+
     // Grant: what each step's definition declares, one explicit grant per declared port.
     this.stateMachine = this.buildStateMachine(props, steps, logRetention);
     for (const step of STEP_NAMES) {
       this.grantPorts(props, step, declaredPorts(step), steps[step].role);
     }
     grantQueueDelivery(this.deadLetterQueue, props.key, steps.remind.role);
+    grantQueueDelivery(this.deadLetterQueue, props.key, steps.reconcile.role);
 
     this.rule = new events.Rule(this, 'TriggerRule', {
       eventBus: props.eventBus,
@@ -300,6 +363,7 @@ export class GovernedWorkflow extends Construct {
         ...(spec.trigger.detailPattern ? { detail: spec.trigger.detailPattern } : {}),
       },
     });
+    restrictTriggerSenders(this, spec, props);
     // No `input`: the whole event is the execution input, as Admit expects.
     this.rule.addTarget(
       new targets.SfnStateMachine(this.stateMachine, {
@@ -321,9 +385,57 @@ export class GovernedWorkflow extends Construct {
       }),
     );
 
+    // Every execution ends recorded: Step Functions' status changes (default bus, best effort) and a sweep.
+    this.executionEndedRule = new events.Rule(this, 'ExecutionEndedRule', {
+      description: `awf ${spec.id}: close the run of an execution that failed, timed out or was stopped`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+    });
+    this.executionEndedRule.addTarget(
+      new targets.LambdaFunction(steps.reconcile.function, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 16,
+        maxEventAge: Duration.hours(24),
+      }),
+    );
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: `awf ${spec.id}: close runs still open whose execution has ended (status changes are best effort)`,
+      schedule: events.Schedule.rate(RECONCILE_SWEEP_INTERVAL),
+    });
+    this.sweepSchedule.addTarget(
+      new targets.LambdaFunction(steps.reconcile.function, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    );
+
     const endpoint = approvalsEndpointOf(this, steps['decide-approval'], props);
     this.approvalsUrl = endpoint.url;
     this.approverRole = endpoint.approverRole;
+
+    this.notifications = new WorkflowNotifications(this, 'Notifications', {
+      workflowId: spec.id,
+      eventBus: props.eventBus,
+      key: props.key,
+      deadLetterQueue: this.deadLetterQueue,
+      ...(props.notificationSubscriptions ? { subscriptions: props.notificationSubscriptions } : {}),
+    });
+
+    this.alarms = new WorkflowAlarms(this, 'Alarms', {
+      workflowId: spec.id,
+      stateMachine: this.stateMachine,
+      deadLetterQueue: this.deadLetterQueue,
+      functions: this.functions,
+      approvalTimeoutSeconds: this.timeouts.approvalTimeoutSeconds,
+      ...(props.alarmTopic ? { topic: props.alarmTopic } : {}),
+    });
 
     acknowledgeFindings(this, steps);
   }
@@ -388,6 +500,40 @@ export class GovernedWorkflow extends Construct {
     );
   }
 
+  /**
+   * `states:DescribeExecution` on this workflow's executions, whose names
+   * EventBridge generates: the one wildcard is the execution name, under
+   * this state machine only.
+   */
+  private grantDescribeExecutions(role: iam.Role): void {
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }),
+    );
+    // The execution's input is encrypted with the CMK (see buildStateMachine): decrypt it, for this state machine only.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn,
+          },
+        },
+      }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${flattenForNag(this, executions)}]`,
+      reason:
+        "Executions are named by EventBridge when it starts them; the wildcard is the execution name under this workflow's state machine, and the action only reads how one stands.",
+    });
+  }
+
   /** The record key of a writer step. @throws InfrastructurePropsError when recordKeys lacks it. */
   private recordKeyOf(step: StepName): kms.IKey {
     const key = this.recordKeys[step];
@@ -444,6 +590,7 @@ export class GovernedWorkflow extends Construct {
       });
     }
     // Success and failure only: no step heartbeats an approval wait (it ends at its own TimeoutSeconds).
+    if (needs.executions === 'describe') this.grantDescribeExecutions(role);
     if (needs.callbacks === 'answer') {
       this.stateMachine.grant(role, 'states:SendTaskSuccess', 'states:SendTaskFailure');
     }
@@ -534,6 +681,9 @@ export class GovernedWorkflow extends Construct {
     );
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Under /aws/vendedlogs/states/, Step Functions' log delivery needs no entry in the
+      // account-wide CloudWatch Logs resource policy (5,120 characters, shared by every service).
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${this.spec.id}`,
       retention: logRetention,
       encryptionKey: props.key,
     });
@@ -542,6 +692,9 @@ export class GovernedWorkflow extends Construct {
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions,
       tracingEnabled: true,
+      // Execution data (the business event: emails, phone numbers) is encrypted with the CMK, so
+      // GetExecutionHistory and DescribeExecution show it only to principals with kms:Decrypt on it.
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.key, Duration.minutes(5)),
       logs: {
         destination: logGroup,
         level: sfn.LogLevel.ALL,
@@ -577,8 +730,71 @@ function grantQueueDelivery(queue: sqs.IQueue, key: kms.IKey, grantee: iam.IGran
   });
 }
 
+/**
+ * The bus policy statement that denies `events:PutEvents` of the trigger's
+ * events to all but the trigger's senders. Entries are multivalued
+ * (`ForAnyValue`): a call is refused when some entry carries the trigger's
+ * source and some entry its detail-type, so a trigger event cannot hide in a
+ * batch. It lives in this workflow's stack, beside what it protects.
+ */
+function restrictTriggerSenders(
+  workflow: GovernedWorkflow,
+  spec: WorkflowSpec,
+  props: GovernedWorkflowProps,
+): void {
+  const stack = Stack.of(workflow);
+  const senders = props.triggerSenders === undefined ? undefined : senderArns(workflow, props.triggerSenders);
+  new events.CfnEventBusPolicy(workflow, 'TriggerSendersPolicy', {
+    eventBusName: props.eventBus.eventBusName,
+    statementId: `awf-${spec.id}-trigger-senders`.slice(0, 64),
+    statement: {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'events:PutEvents',
+      Resource: props.eventBus.eventBusArn,
+      Condition: {
+        'ForAnyValue:StringEquals': {
+          'events:source': [spec.trigger.source],
+          'events:detail-type': [spec.trigger.detailType],
+        },
+        ...(senders === undefined
+          ? { StringNotEquals: { 'aws:PrincipalAccount': stack.account } }
+          : { ArnNotLike: { 'aws:PrincipalArn': senders } }),
+      },
+    },
+  });
+}
+
+/** The IAM ARNs of the trigger's senders. @throws InfrastructurePropsError on an empty list or a principal without one */
+function senderArns(workflow: GovernedWorkflow, principals: readonly iam.IPrincipal[]): string[] {
+  if (principals.length === 0) {
+    throw new InfrastructurePropsError(
+      'triggerSenders must list at least one principal when given, got [] (omit it for the account default)',
+      workflow,
+    );
+  }
+  return principals.flatMap((principal) => {
+    const json = principal.policyFragment.principalJson;
+    const arns = json.AWS ?? [];
+    if (arns.length === 0 || Object.keys(json).some((kind) => kind !== 'AWS')) {
+      throw new InfrastructurePropsError(
+        `triggerSenders must be IAM roles, users or ARN principals, got ${JSON.stringify(Stack.of(workflow).resolve(json))}`,
+        workflow,
+      );
+    }
+    return arns;
+  });
+}
+
 function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps): void {
   const { spec } = props.pack;
+  const concurrency = props.modelConcurrency;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new InfrastructurePropsError(
+      `modelConcurrency must be a whole number of concurrent Plan invocations, at least 1, got ${concurrency}`,
+      workflow,
+    );
+  }
   const folder = basename(props.packDir);
   if (folder !== spec.id) {
     throw new InfrastructurePropsError(
@@ -737,7 +953,7 @@ function acknowledgeFindings(
       reason:
         'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; every other statement names its resources.',
     });
-    if (step !== 'remind') {
+    if (step !== 'remind' && step !== 'reconcile') {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:

@@ -128,3 +128,35 @@ export function writeStepEntry(scope: IConstruct, source: StepEntrySource, entri
   renameSync(temporary, file);
   return file;
 }
+
+/**
+ * Writes the entry of a platform function (one that serves no workflow, such
+ * as the lineage checkpointer) as `<entriesDir>/platform/<module>.ts`,
+ * re-exporting the handler of awf's `lambdas/<module>`, and returns its path.
+ * Like the step entries, it lives under the app's bundling root, where
+ * esbuild requires entries to be, wherever awf itself is installed.
+ *
+ * @param handlerModule the module under awf's `lambdas/`, without extension (`lineage/tamper`)
+ * @throws InfrastructurePropsError when awf has no such module.
+ */
+export function writePlatformEntry(scope: IConstruct, handlerModule: string, entriesDir: string): string {
+  const handler = join(LAMBDAS_DIR, `${handlerModule}${AWF_MODULE_EXTENSION}`);
+  if (!existsSync(handler)) {
+    throw new InfrastructurePropsError(
+      `cannot build the platform function ${handlerModule}: missing ${handler}`,
+      scope,
+    );
+  }
+  const file = join(entriesDir, 'platform', `${handlerModule}.ts`);
+  const content = [
+    `// Generated at synth time for the platform function "${handlerModule}". Do not edit: it is rewritten on every synth.`,
+    `export { handler } from '${importPath(dirname(file), asJs(handler))}';`,
+    '',
+  ].join('\n');
+  if (existsSync(file) && readFileSync(file, 'utf8') === content) return file;
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+  return file;
+}

@@ -87,6 +87,11 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     timeout: Duration.minutes(2),
     evaluatesPolicies: false,
   },
+  reconcile: {
+    memorySize: 256,
+    timeout: Duration.minutes(2),
+    evaluatesPolicies: false,
+  },
 };
 
 /** `request-approval` -> `RequestApproval`: construct ids and names derived from a step. */

@@ -4,11 +4,14 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUTS } from '../core/stack-outputs.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
+import { AwfDashboards } from './dashboards.js';
 import { InfrastructurePropsError } from './errors.js';
 import { GovernedWorkflow } from './governed-workflow.js';
 import type { RecordKeysByWriter } from './grants/keys.js';
@@ -45,6 +48,20 @@ export interface AwfWorkflowsStackProps extends StackProps {
    * @default - the nearest lock file at or above the awf package
    */
   readonly depsLockFilePath?: string;
+  /** Where every workflow's alarms notify (`AwfDataStack.alarmTopic`). @default - alarms without actions */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Who may put each workflow's trigger events on the bus, by workflow id
+   * (see `GovernedWorkflowProps.triggerSenders`); an id of no pack fails.
+   * @default - for every workflow, the principals of this stack's account
+   */
+  readonly triggerSenders?: Readonly<Record<string, readonly iam.IPrincipal[]>>;
+  /**
+   * The most concurrent Plan invocations (model calls) of each workflow, by
+   * workflow id (see `GovernedWorkflowProps.modelConcurrency`).
+   * @default - no reservation for any workflow
+   */
+  readonly modelConcurrency?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -62,6 +79,8 @@ export interface AwfWorkflowsStackProps extends StackProps {
 export class AwfWorkflowsStack extends Stack {
   /** The workflows, by workflow id. */
   public readonly workflows: Readonly<Record<string, GovernedWorkflow>>;
+  /** The engineering and executive dashboards over every workflow. */
+  public readonly dashboards: AwfDashboards;
 
   constructor(scope: Construct, id: string, props: AwfWorkflowsStackProps) {
     super(scope, id, props);
@@ -75,6 +94,19 @@ export class AwfWorkflowsStack extends Stack {
         `packs must have unique workflow ids, got ${[...new Set(duplicates)].join(', ')} more than once`,
         this,
       );
+    }
+
+    for (const [name, byWorkflow] of [
+      ['triggerSenders', props.triggerSenders],
+      ['modelConcurrency', props.modelConcurrency],
+    ] as const) {
+      const unknown = Object.keys(byWorkflow ?? {}).filter((workflowId) => !ids.includes(workflowId));
+      if (unknown.length > 0) {
+        throw new InfrastructurePropsError(
+          `${name} must be keyed by deployed workflow ids (${ids.join(', ')}), got ${unknown.join(', ')}`,
+          this,
+        );
+      }
     }
 
     const workflows: Record<string, GovernedWorkflow> = {};
@@ -91,9 +123,13 @@ export class AwfWorkflowsStack extends Stack {
         tokenKey: props.tokenKey,
         logRetention: props.logRetention,
         depsLockFilePath: props.depsLockFilePath,
+        ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+        triggerSenders: props.triggerSenders?.[pack.spec.id],
+        modelConcurrency: props.modelConcurrency?.[pack.spec.id],
       });
     }
     this.workflows = workflows;
+    this.dashboards = new AwfDashboards(this, 'Dashboards', { workflows, namePrefix: this.stackName });
 
     new CfnOutput(this, STACK_OUTPUTS.workflows, {
       description: 'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn }',

@@ -21,8 +21,15 @@ import { ENV } from '../core/runtime-env.js';
 import { discoverWorkflowPacks, type LocatedWorkflowPack, WORKFLOWS_DIR } from '../workflows/discover.js';
 import { type LocalBedrock, startLocalBedrock } from './bedrock/index.js';
 import { scaledTime } from './clock/scaled-time.js';
-import { checkJavaRuntime, type LocalDynamoDb, startLocalDynamoDb } from './dynamodb/index.js';
+import {
+  checkJavaRuntime,
+  type LocalDynamoDb,
+  type LocalTableBackground,
+  startLocalDynamoDb,
+  startTableBackground,
+} from './dynamodb/index.js';
 import { type EventBridgeService, eventBridgeFromTemplate, startEventBridge } from './eventbridge/index.js';
+import { NotificationLog } from './eventbridge/topics.js';
 import { type FactTables, prepareFactTables } from './facts/tables.js';
 import {
   identitiesPath,
@@ -38,6 +45,8 @@ import {
   startFunctionUrls,
 } from './lambda/function-urls.js';
 import { type LocalLambda, openFunctionLog, startLocalLambda } from './lambda/index.js';
+import { startLocalCheckpointer } from './lineage/checkpointer.js';
+import { CHECKPOINTS_DIR } from './lineage/checkpointing.js';
 import type { LocalService } from './ports.js';
 import { localClientConfig } from './process/aws-env.js';
 import { LOCAL_STATE_DIR, type LocalState, removeLocalState, writeLocalState } from './process/state-file.js';
@@ -48,6 +57,7 @@ import {
   startStepFunctions,
   stateMachinesFromTemplate,
 } from './stepfunctions/index.js';
+import { executionStatusChange } from './stepfunctions/status-events.js';
 import { type LocalTemplate, loadCloudAssembly } from './template/index.js';
 import { type Topology, topologyOf } from './topology.js';
 
@@ -134,6 +144,8 @@ export interface LocalCloud {
   readonly topology: Topology;
   readonly packs: readonly LocatedWorkflowPack[];
   readonly dynamodb: LocalDynamoDb;
+  /** TTL deletions on the local clock and the template's stream mappings. */
+  readonly tableBackground: LocalTableBackground;
   /** The packs' grounding tables in DynamoDB Local, with their fixtures put (`local/facts/`). */
   readonly factTables: FactTables;
   readonly bedrock: LocalBedrock;
@@ -141,6 +153,8 @@ export interface LocalCloud {
   readonly lambda: LocalLambda;
   readonly stepFunctions: StepFunctionsService;
   readonly eventBridge: EventBridgeService;
+  /** What the workflows' SNS topics would have published, in order. */
+  readonly notifications: NotificationLog;
   /** The template's function URLs (the approvals endpoints), checking SigV4 against the local identities. */
   readonly functionUrls: LocalFunctionUrls;
   /** Stops everything that was started, removes `local.json`; safe to call twice. */
@@ -200,8 +214,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const services: LocalService[] = [];
   const sinkFile = join(stateDir, 'events.jsonl');
-  // An in-memory cloud starts with no runs, so its sink starts empty too.
-  if (options.inMemory) rmSync(sinkFile, { force: true });
+  const notificationsFile = join(stateDir, 'notifications.jsonl');
+  // An in-memory cloud starts with no runs, so its sink and notifications start empty too.
+  if (options.inMemory) {
+    rmSync(sinkFile, { force: true });
+    rmSync(notificationsFile, { force: true });
+  }
+  // ...and its checkpoints, which would anchor chains its tables no longer hold.
+  if (options.inMemory) rmSync(join(stateDir, CHECKPOINTS_DIR), { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const functionLog = openFunctionLog(join(stateDir, 'lambda.log'));
   const closeFunctionLog = () => functionLog.close();
@@ -241,16 +261,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       time,
     });
     services.push(stepFunctions);
+    // What the workflows' SNS topics would publish (approval requests, reminders, escalations).
+    const notifications = new NotificationLog(notificationsFile, () => time.now());
     const eventBridge = await startEventBridge({
       ...eventBridgeFromTemplate(template),
       executions: stepFunctions.stepFunctions,
       lambda: lambda.host,
       sinkFile,
+      topics: notifications,
       retryDelayScale: retryIntervalScale,
       schedules: { intervalScale: 1 / scale.speed },
       clock: () => time.now(),
     });
     services.push(eventBridge);
+    // Step Functions tells the default bus how each execution ends, as in AWS (the reconcile step listens).
+    stepFunctions.stepFunctions.on('execution', (execution) => {
+      void execution.settled.then((ended) => {
+        eventBridge.eventBridge.publishServiceEvent(executionStatusChange(ended));
+      });
+    });
     // Every port is known only now: functions started from here on see all the endpoints.
     await lambda.host.setEndpoints({
       dynamodb: dynamodb.endpoint,
@@ -260,6 +289,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sfn: stepFunctions.endpoint,
       eventbridge: eventBridge.endpoint,
     });
+    // TTL deletions and stream mappings (the lineage tamper function), which DynamoDB Local does not run itself.
+    const tableBackground = await startTableBackground({
+      template,
+      endpoint: dynamodb.endpoint,
+      region: template.stacks[0]?.region ?? 'us-east-1',
+      invoker: lambda.host,
+      now: () => time.now(),
+      onError: (message, error) =>
+        functionLog.write({
+          functionName: 'dynamodb-background',
+          stream: 'stderr',
+          line: `${message}: ${String(error)}`,
+        }),
+    });
+    services.push(tableBackground);
 
     const topology = topologyOf(template, lambda.host.functions);
     const identities = localIdentitiesOf(topology, packs, options.principals ?? []);
@@ -272,6 +316,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       onRefusal: (line) => functionLog.write({ functionName: 'function-urls', stream: 'stderr', line }),
     });
     services.push(functionUrls);
+    // Anchors the lineage: a signed checkpoint now, then every few minutes of the cloud's clock.
+    const endpoints = { dynamodb: dynamodb.endpoint, kms: kms.endpoint };
+    services.push(startLocalCheckpointer({ stateDir, topology, endpoints, time, log }));
     const state: LocalState = {
       region: topology.region,
       accountId: topology.accountId,
@@ -299,6 +346,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         ]),
       ),
       sinkFile,
+      notificationsFile,
       identitiesFile: identitiesPath(stateDir),
     };
     writeLocalState(state, stateDir);
@@ -311,6 +359,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       topology,
       packs,
       dynamodb,
+      tableBackground,
       factTables,
       bedrock,
       kms,
@@ -318,6 +367,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stepFunctions,
       eventBridge,
       functionUrls,
+      notifications,
       stop() {
         stopping ??= (async () => {
           removeLocalState(stateDir);

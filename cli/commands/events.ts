@@ -6,6 +6,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import { runIdFor } from '../../core/ids.js';
 import { type LocalBusEvent, readSinkFile } from '../../local/eventbridge/sink.js';
+import type { PublishedNotification } from '../../local/eventbridge/topics.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';
@@ -153,6 +154,8 @@ export interface SinkOptions extends OutputOptions {
   readonly detailType?: string;
   /** Include the business events that came in, not only what the platform and its actions emitted. */
   readonly all?: boolean;
+  /** Show what the workflows' SNS topics would have published instead. */
+  readonly notifications?: boolean;
 }
 
 /**
@@ -167,6 +170,10 @@ export function readSink(sinkFile: string): SinkEvent[] {
 export function showSink(target: Target, options: SinkOptions): void {
   if (!target.sinkFile)
     throw new Error('the sink exists only in the local cloud; it is not available with --aws');
+  if (options.notifications) {
+    showNotifications(target.notificationsFile, options);
+    return;
+  }
   const events = readSink(target.sinkFile).filter(
     (e) =>
       (options.all || e.source.startsWith('awf.')) &&
@@ -182,4 +189,53 @@ export function showSink(target: Target, options: SinkOptions): void {
       { heading: 'id', value: (e) => e.id },
     ]),
   );
+}
+
+/** Prints what the local SNS topics would have published: topic, event kind, run, when. */
+function showNotifications(file: string | undefined, options: SinkOptions): void {
+  const published = file === undefined || !existsSync(file) ? [] : readNotifications(file);
+  const rows = published
+    .map((n) => ({ ...n, event: parseMessage(n.message) }))
+    .filter(
+      ({ event }) =>
+        (!options.source || event.source === options.source) &&
+        (!options.detailType || event['detail-type'] === options.detailType),
+    );
+  print(rows, options, (shown) =>
+    shown.length
+      ? renderTable(shown, [
+          { heading: 'time', value: (n) => n.at },
+          { heading: 'topic', value: (n) => n.topicArn.split(':').pop() ?? n.topicArn },
+          { heading: 'detail-type', value: (n) => n.event['detail-type'] },
+          { heading: 'run', value: (n) => n.event.detail?.runId },
+        ])
+      : 'no notifications published',
+  );
+}
+
+/** The notifications file's lines. @throws Error naming a line that is not a notification */
+function readNotifications(file: string): PublishedNotification[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, index) => {
+      try {
+        return JSON.parse(line) as PublishedNotification;
+      } catch {
+        throw new Error(`${file}, line ${index + 1}: not a notification: ${line.slice(0, 80)}`);
+      }
+    });
+}
+
+/** A published message as the event it carries (an SNS target sends the whole event). */
+function parseMessage(message: string): {
+  source?: string;
+  'detail-type'?: string;
+  detail?: { runId?: unknown };
+} {
+  try {
+    return JSON.parse(message) as ReturnType<typeof parseMessage>;
+  } catch {
+    return {};
+  }
 }

@@ -102,6 +102,13 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
   };
   const stepFunctions = cloud.stepFunctions.stepFunctions;
   stepFunctions.on('execution', onExecution);
+  // Who would be told, and of what: in AWS each workflow's SNS topic reaches email and chat.
+  cloud.notifications.onPublish(({ topicArn, message }) => {
+    const event = JSON.parse(message) as { 'detail-type'?: string; detail?: { runId?: string } };
+    log(
+      `  notified ${topicArn.split(':').pop()}: ${event['detail-type'] ?? 'message'}${event.detail?.runId ? ` of ${event.detail.runId}` : ''}`,
+    );
+  });
   // Ends the demo's waits once it is over, so no timer outlives it.
   const over = new AbortController();
   const deadline = performance.now() + DEMO_TIMEOUT_MS;

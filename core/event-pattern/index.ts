@@ -3,13 +3,8 @@
  * semantics, for the local cloud's EventBridge endpoint and for tests.
  */
 export { InvalidEventPatternError } from './errors.js';
-export {
-  compilePattern,
-  type EventMatcher,
-  MAX_PATTERN_ALTERNATIVES,
-  matchesPattern,
-  validatePattern,
-} from './matcher.js';
+export { compilePattern, type EventMatcher, matchesPattern, validatePattern } from './matcher.js';
+export { MAX_PATTERN_ALTERNATIVES } from './parse-pattern.js';
 export type {
   AnythingButOperand,
   ContentFilter,

@@ -23,20 +23,13 @@ import {
   type Membership,
   NO_MEMBERSHIP,
 } from './event-fields.js';
-import { parsePattern } from './parse-pattern.js';
+import { MAX_PATTERN_ALTERNATIVES, parsePattern } from './parse-pattern.js';
 import { type PatternTree, toEventPattern } from './pattern-tree.js';
 import type { EventPattern } from './types.js';
 import { compileFieldTest, type ValueTest } from './value-tests.js';
 
 /** A compiled pattern: whether an event matches it. */
 export type EventMatcher = (event: unknown) => boolean;
-
-/**
- * The most alternatives a pattern's `$or`s may expand to. Parallel `$or`s
- * multiply; the limit keeps a pathological pattern from exhausting memory
- * instead of failing with a clear message.
- */
-export const MAX_PATTERN_ALTERNATIVES = 1024;
 
 interface Condition {
   readonly slot: number;
@@ -48,6 +41,7 @@ interface Condition {
 type Alternative = readonly Condition[];
 
 function crossProduct(left: readonly Alternative[], right: readonly Alternative[]): Alternative[] {
+  // parsePattern refuses a pattern past the limit; this guards the expansion itself.
   if (left.length * right.length > MAX_PATTERN_ALTERNATIVES) {
     throw new InvalidEventPatternError([
       `(root): the $or operators combine into more than ${MAX_PATTERN_ALTERNATIVES} alternatives; merge or simplify them`,

@@ -52,6 +52,16 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 const isFiniteNumber = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value);
 
+/**
+ * The most combinations a pattern's `$or`s may expand to, as EventBridge
+ * limits them: a pattern is matched as the sub-patterns its `$or`s expand
+ * into, one per way of choosing an alternative of each `$or` (parallel
+ * `$or`s multiply, nested ones add within their alternative), and
+ * EventBridge refuses a rule past 1,000 of them. Values listed in one
+ * field's array are not combinations: they are matched together.
+ */
+export const MAX_PATTERN_ALTERNATIVES = 1000;
+
 const MAX_SHOWN = 120;
 
 /** Shows a bad value the way it looks in the pattern's JSON, shortened if long. */
@@ -119,7 +129,24 @@ export function parsePattern(input: unknown): PatternTree {
   const state = new ParseState();
   const tree = parseObject(input, PatternPath.root, false, state);
   if (tree === undefined || state.problems.length > 0) throw new InvalidEventPatternError(state.problems);
+  const combinations = combinationsOf(tree);
+  if (combinations > MAX_PATTERN_ALTERNATIVES) {
+    throw new InvalidEventPatternError([
+      `(root): the $or operators combine into ${Number.isFinite(combinations) ? combinations : 'too many'} alternatives, more than the ${MAX_PATTERN_ALTERNATIVES} EventBridge allows; merge or simplify them`,
+    ]);
+  }
   return tree;
+}
+
+/** How many sub-patterns the `$or`s of a pattern expand into (see {@link MAX_PATTERN_ALTERNATIVES}). */
+export function combinationsOf(tree: PatternTree): number {
+  let product = 1;
+  for (const entry of tree.entries) {
+    if (entry.kind === 'object') product *= combinationsOf(entry.tree);
+    else if (entry.kind === 'or')
+      product *= entry.alternatives.reduce((sum, alt) => sum + combinationsOf(alt), 0);
+  }
+  return product;
 }
 
 function parseObject(

@@ -10,6 +10,7 @@
  * non-string. `exists: false` is not a value test at all: it is the absence of
  * the field, which the matcher decides.
  */
+import { foldPattern, matchesFolded } from './case-folding.js';
 import { isInRange, parseIpAddress } from './ip-address.js';
 import { toMicros } from './numeric.js';
 import type { NumericBound, ParsedValue, ValueFilter } from './pattern-tree.js';
@@ -29,8 +30,6 @@ export interface FieldTest {
   /** Whether the field is also satisfied when the event has no value at its path (`exists: false`). */
   readonly matchesAbsence: boolean;
 }
-
-const foldCase = (text: string): string => text.toLowerCase();
 
 function lowerBoundHolds(bound: NumericBound | undefined, micros: number): boolean {
   if (bound === undefined) return true;
@@ -72,17 +71,17 @@ function compileFilter(filter: ValueFilter): ValueTest {
       return exactTest(filter.value);
     case 'prefix': {
       if (!filter.ignoreCase) return (value) => typeof value === 'string' && value.startsWith(filter.text);
-      const folded = foldCase(filter.text);
-      return (value) => typeof value === 'string' && foldCase(value).startsWith(folded);
+      const folded = foldPattern(filter.text);
+      return (value) => typeof value === 'string' && matchesFolded(folded, value, 'prefix');
     }
     case 'suffix': {
       if (!filter.ignoreCase) return (value) => typeof value === 'string' && value.endsWith(filter.text);
-      const folded = foldCase(filter.text);
-      return (value) => typeof value === 'string' && foldCase(value).endsWith(folded);
+      const folded = foldPattern(filter.text);
+      return (value) => typeof value === 'string' && matchesFolded(folded, value, 'suffix');
     }
     case 'equals-ignore-case': {
-      const folded = foldCase(filter.text);
-      return (value) => typeof value === 'string' && foldCase(value) === folded;
+      const folded = foldPattern(filter.text);
+      return (value) => typeof value === 'string' && matchesFolded(folded, value, 'equals');
     }
     case 'wildcard':
       return (value) => typeof value === 'string' && matchesWildcard(filter.glob, value);
@@ -122,8 +121,9 @@ function compileFilter(filter: ValueFilter): ValueTest {
     case 'anything-but-suffix':
       return (value) => typeof value !== 'string' || !value.endsWith(filter.text);
     case 'anything-but-ignore-case': {
-      const folded = new Set(filter.texts.map(foldCase));
-      return (value) => typeof value !== 'string' || !folded.has(foldCase(value));
+      const folded = filter.texts.map(foldPattern);
+      return (value) =>
+        typeof value !== 'string' || !folded.some((text) => matchesFolded(text, value, 'equals'));
     }
     case 'anything-but-wildcard':
       return (value) =>

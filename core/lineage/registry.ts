@@ -260,6 +260,25 @@ export const LINEAGE_REGISTRY = {
     }),
     'the terminal status (ESCALATED, REJECTED or FAILED), the reason and its detail, who was notified',
   ),
+  'run.closed': entry(
+    'reconcile',
+    z.object({
+      status: z.enum(RUN_STATUSES),
+      endedAt: z.string(),
+      cycleTimeMs: z.number(),
+      executionArn: z.string(),
+      /** FAILED, TIMED_OUT or ABORTED, as Step Functions says. */
+      executionStatus: z.string(),
+      error: z.string().optional(),
+      cause: z.string().optional(),
+      expiredApprovals: strings,
+      /** The status-change event, or the sweep that found the execution ended. */
+      detectedBy: z.enum(['status-change', 'sweep']),
+      notify: strings,
+      eventId: z.string().optional(),
+    }),
+    'an execution that ended without Complete or Escalate (failed, timed out, stopped): its status, error and cause, the approvals it expired, how it was found',
+  ),
 } as const satisfies Record<string, LineageRecordEntry>;
 
 /** What a record attests. */

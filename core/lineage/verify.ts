@@ -18,6 +18,7 @@ import { type ForgedRecord, macProblem, type RecordKeys } from './record-keys.js
 export const TERMINAL_LINEAGE_TYPES: readonly LineageRecordType[] = [
   'run.completed',
   'run.escalated',
+  'run.closed',
   'event.rejected',
 ];
 

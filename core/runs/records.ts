@@ -34,6 +34,8 @@ export interface RunStatusChange {
   readonly endedAt?: string;
   readonly cycleTimeMs?: number;
   readonly outcome?: Readonly<Record<string, unknown>>;
+  /** The event to keep from now on: at the run's end, without its personal data (`core/runs/scrub.ts`). */
+  readonly event?: unknown;
 }
 
 export type ApprovalStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'EXPIRED';

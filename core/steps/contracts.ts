@@ -23,10 +23,19 @@ export const RUN_STATUSES = [
   'ESCALATED',
   'REJECTED',
   'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
 ] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 /** Statuses a run never leaves. */
-export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = ['COMPLETED', 'ESCALATED', 'REJECTED', 'FAILED'];
+export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
+  'COMPLETED',
+  'ESCALATED',
+  'REJECTED',
+  'FAILED',
+  'TIMED_OUT',
+  'ABORTED',
+];
 
 /** The three outcomes of the policy decision. */
 export const GATE_DECISIONS = ['ALLOW', 'REQUIRE_APPROVAL', 'DENY'] as const;

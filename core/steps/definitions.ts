@@ -17,6 +17,7 @@ import { gateStep } from './gate/gate.js';
 import { groundStep } from './ground/ground.js';
 import { planStep } from './plan/plan.js';
 import type { PortNeeds } from './ports.js';
+import { reconcileStep } from './reconcile/reconcile.js';
 import { remindStep } from './remind/remind.js';
 import { requestApprovalStep } from './request-approval/request-approval.js';
 import type { StepName } from './step-names.js';
@@ -40,6 +41,7 @@ export const STEP_DEFINITIONS = {
   complete: completeStep,
   escalate: escalateStep,
   remind: remindStep,
+  reconcile: reconcileStep,
 } as const satisfies { readonly [K in StepName]: StepDeclaration<K> };
 
 /** `request-approval` -> `requestApprovalStep`: the export name of a step's definition. */

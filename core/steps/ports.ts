@@ -16,6 +16,7 @@ import type { ModelPort } from '../model/model.js';
 import type {
   Clock,
   EventPublisher,
+  ExecutionReader,
   FactReader,
   ItemUpdater,
   KeyedHasher,
@@ -24,6 +25,7 @@ import type {
 } from '../ports.js';
 import { RUNS_STORE_ACCESS, type RunsStore } from '../runs/records.js';
 import type { RunsPartition } from '../storage/table-layout.js';
+import type { StepMetrics } from './metrics.js';
 import type { StepName } from './step-names.js';
 
 /** Every port a step can be given. */
@@ -50,6 +52,10 @@ export interface StepPorts {
   readonly tokens: TaskTokenSeal;
   /** Who called the approvals endpoint, as AWS authenticated them. */
   readonly callers: CallerIdentities;
+  /** Step Functions' DescribeExecution on the workflow's own executions. */
+  readonly executions: ExecutionReader;
+  /** CloudWatch metrics (EMF) a step records while it works, beyond what its `measure` counts from its output. */
+  readonly metrics: StepMetrics;
 }
 
 /** One of {@link StepPorts}' names. */
@@ -68,6 +74,8 @@ export const PORT_NAMES: readonly PortName[] = [
   'recordKeys',
   'tokens',
   'callers',
+  'executions',
+  'metrics',
 ];
 
 /**
@@ -90,7 +98,9 @@ export const PORT_NAMES: readonly PortName[] = [
  *   one back, and only the step that opens tokens can resume a run;
  * - `callers`: `identify` the caller of the step's function URL from the
  *   identity AWS authenticated (no IAM: Lambda checked the signature; the
- *   step's environment names the approver roles whose sessions it trusts).
+ *   step's environment names the approver roles whose sessions it trusts);
+ * - `executions`: `states:DescribeExecution` on the workflow's own executions;
+ * - `metrics`: record metrics while working (no IAM: EMF lines in the step's log).
  */
 export interface PortNeeds {
   readonly runs?: 'read' | { readonly writes: readonly RunsPartition[] };
@@ -104,6 +114,8 @@ export interface PortNeeds {
   readonly recordKeys?: RecordKeysNeed;
   readonly tokens?: 'seal' | 'open';
   readonly callers?: 'identify';
+  readonly executions?: 'describe';
+  readonly metrics?: 'emit';
 }
 
 /**

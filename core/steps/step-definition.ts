@@ -11,13 +11,11 @@
  */
 import type { z } from 'zod';
 import type { WorkflowPack } from '../workflow/pack.js';
+import type { StepMetrics } from './metrics.js';
 import type { PortNeeds, PortsFor } from './ports.js';
 import type { StepName } from './step-names.js';
 
-/** The part of Powertools' Metrics a measure uses: counts only. */
-export interface StepMetrics {
-  count(name: string, value?: number): void;
-}
+export type { MetricValueUnit, StepMetrics } from './metrics.js';
 
 /** A step's use case: parsed input in, result out. */
 export type UseCase<I, O> = (input: I) => Promise<O>;

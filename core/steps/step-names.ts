@@ -16,6 +16,7 @@ export const STEP_NAMES = [
   'complete',
   'escalate',
   'remind',
+  'reconcile',
 ] as const;
 
 /** One of {@link STEP_NAMES}. */

@@ -40,15 +40,47 @@ export const RUNS_TABLE_LAYOUT = {
 /** A kind of item of the runs table, by its partition key prefix. */
 export type RunsPartition = keyof typeof RUNS_TABLE_LAYOUT.partitions;
 
-/** The lineage table: one partition per chain. */
+/**
+ * The lineage table: one partition per chain.
+ *
+ * Beside a record's own fields, the store writes the {@link LINEAGE_TABLE_LAYOUT.storageAttributes}:
+ * they are outside the record's hash and readers strip them (`core/storage/lineage-item.ts`).
+ *
+ * Write cost: every record lands in the base table and `byWorkflow`; the two
+ * sparse indexes take disjoint sets of records (a run's opening record, or a
+ * decision), so no record costs more than three writes.
+ */
 export const LINEAGE_TABLE_LAYOUT = {
   /** The run id: one chain per run. */
   partitionKey: 'chainId',
   /** Position in the chain (number). */
   sortKey: 'seq',
+  /**
+   * When DynamoDB may delete the record (epoch seconds): its workflow's
+   * retention plus a margin (`lineageExpiresAt`); absent when records are kept forever.
+   */
+  timeToLiveAttribute: 'expiresAt',
+  /** What the store writes beside a record, outside its hash; every reader strips these. */
+  storageAttributes: ['expiresAt', 'runEntityKey', 'decisionKind'],
   indexes: {
-    byWorkflow: { indexName: 'byWorkflow', partitionKey: 'workflowId', sortKey: 'at' },
-    byEntity: { indexName: 'byEntity', partitionKey: 'entityKey', sortKey: 'at' },
-    byActor: { indexName: 'byActor', partitionKey: 'actor', sortKey: 'at' },
+    /** Every record of a workflow by time (the `awf` CLI's reports read whole records). */
+    byWorkflow: { indexName: 'byWorkflow', partitionKey: 'workflowId', sortKey: 'at', projection: 'ALL' },
+    /**
+     * Sparse: only a chain's opening record (`run.started`, `event.rejected`,
+     * `event.duplicate`) carries `runEntityKey` (= its `entityKey`); the runs
+     * about a business entity, whose chains then give the rest. Keys only.
+     */
+    runsByEntity: {
+      indexName: 'runsByEntity',
+      partitionKey: 'runEntityKey',
+      sortKey: 'at',
+      projection: 'KEYS_ONLY',
+    },
+    /**
+     * Sparse: only decisions carry `decisionKind` (denial, approval, override,
+     * escalation: `core/lineage/decision-kind.ts`); whole records, so the
+     * deciding `actor` is there to filter on.
+     */
+    byDecision: { indexName: 'byDecision', partitionKey: 'decisionKind', sortKey: 'at', projection: 'ALL' },
   },
 } as const;

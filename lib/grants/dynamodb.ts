@@ -31,6 +31,26 @@ export const LINEAGE_AUDIT_ACTIONS = [
   'dynamodb:Scan',
 ] as const;
 
+/**
+ * What the checkpointer reads the lineage with: every chain id (a Scan of the
+ * partition key) and each chain, consistently (Query); never an index.
+ */
+export const LINEAGE_CHECKPOINT_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'] as const;
+
+/**
+ * What the table's resource policy denies every principal on the lineage
+ * table: every way to change or delete a stored record. `BatchWriteItem` is
+ * in the list because IAM cannot tell its deletes from its puts, and no awf
+ * writer batches lineage (each record is a conditional put).
+ */
+export const LINEAGE_MUTATING_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PartiQLDelete',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:UpdateItem',
+] as const;
+
 /** Reading runs, approvals, autonomy levels and counters. */
 export const RUNS_READ_ACTIONS = [
   'dynamodb:BatchGetItem',
@@ -116,6 +136,25 @@ export function grantLineageAudit(
     ],
   });
   return read.combine(grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS));
+}
+
+/**
+ * Grants what building a checkpoint reads: the {@link LINEAGE_CHECKPOINT_ACTIONS}
+ * on the lineage table itself (not its indexes), and decrypt through DynamoDB.
+ *
+ * @example
+ * grantLineageChainsRead(lineageTable, dataKey, checkpointerFunction);
+ */
+export function grantLineageChainsRead(
+  lineageTable: dynamodb.ITable,
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: [...LINEAGE_CHECKPOINT_ACTIONS],
+    resourceArns: [lineageTable.tableArn],
+  }).combine(grantKeyViaDynamoDb(key, grantee, KEY_READ_ACTIONS));
 }
 
 /** Grants reading the runs table and its `byWorkflow` index. */

@@ -16,6 +16,7 @@ import type { ExecutionStarter, LambdaInvoker } from '../ports.js';
 import type { LocalRule, LocalTarget } from './rules.js';
 import type { LocalBusEvent } from './sink.js';
 import { targetInput } from './target-input.js';
+import type { TopicPublisher } from './topics.js';
 
 /** A delivery that failed for good: what the target's dead-letter queue receives. */
 export interface DeadLetter {
@@ -45,6 +46,8 @@ export type DeliveryOutcome =
 export interface DeliveryServices {
   readonly executions: ExecutionStarter;
   readonly lambda: LambdaInvoker;
+  /** Records what SNS topic targets would publish. @default - topic targets are undeliverable */
+  readonly topics?: TopicPublisher;
 }
 
 /** Settings of a delivery. */
@@ -66,6 +69,7 @@ export class UndeliverableTargetError extends AwfError {
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[^:]+:[^:]+:stateMachine:[^:]+$/;
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[^:]+:[^:]+:function:[^:]+(:[^:]+)?$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[^:]+:[^:]+:[^:]+$/;
 const FIRST_RETRY_DELAY_MS = 1_000;
 const MAX_RETRY_DELAY_MS = 60_000;
 
@@ -105,9 +109,11 @@ async function send(target: LocalTarget, input: string, services: DeliveryServic
     await services.executions.startExecution(target.arn, input);
   } else if (LAMBDA_ARN.test(target.arn)) {
     await services.lambda.invoke(target.arn, lambdaPayload(input));
+  } else if (TOPIC_ARN.test(target.arn) && services.topics) {
+    services.topics.publish(target.arn, input);
   } else {
     throw new UndeliverableTargetError(
-      `target ${target.id} (${target.arn}) is neither a state machine nor a Lambda function; the local EventBridge delivers to those only`,
+      `target ${target.id} (${target.arn}) is not a state machine, a Lambda function or an SNS topic; the local EventBridge delivers to those only`,
     );
   }
 }

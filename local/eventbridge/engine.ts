@@ -18,6 +18,7 @@ import { busNameOf, type LocalRule, type LocalTarget, RuleConfigurationError } f
 import { ratePeriodMs } from './schedule.js';
 import { EventSink, type LocalBusEvent, type SinkQuery, type SinkRecord } from './sink.js';
 import { TargetInputError, validateTargetInput } from './target-input.js';
+import type { TopicPublisher } from './topics.js';
 
 /** One entry of a PutEvents request. */
 export interface PutEventsEntry {
@@ -56,6 +57,8 @@ export interface LocalEventBridgeOptions {
   readonly executions: ExecutionStarter;
   /** Invokes Lambda targets (the local Lambda host). */
   readonly lambda: LambdaInvoker;
+  /** Records what SNS topic targets would publish. @default - topic targets are undeliverable */
+  readonly topics?: TopicPublisher;
   /**
    * JSON Lines file the sink appends every accepted event to.
    * @default - the sink is kept in memory only
@@ -344,6 +347,41 @@ export class LocalEventBridge extends EventEmitter<LocalEventBridgeEvents> {
       resources: [...(entry.Resources ?? [])],
       detail,
     };
+    return this.#accept(busName, event, ingestionTime);
+  }
+
+  /**
+   * An event an AWS service sends to the account's default bus (Step
+   * Functions' execution status changes): accepted as EventBridge accepts
+   * the services' own events, `aws.` source and all, which PutEvents refuses
+   * to anyone else. Once the bus is stopped, nothing is accepted (undefined).
+   */
+  publishServiceEvent(entry: {
+    readonly source: `aws.${string}`;
+    readonly detailType: string;
+    readonly detail: Record<string, unknown>;
+    readonly resources?: readonly string[];
+  }): string | undefined {
+    // A stopped bus takes nothing: an execution aborted by the local cloud's own stop is no change to deliver.
+    if (this.#stopping.signal.aborted) return undefined;
+    const ingestionTime = this.#clock();
+    const event: LocalBusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.detailType,
+      source: entry.source,
+      account: this.#options.accountId,
+      time: eventTime(ingestionTime),
+      region: this.#options.region,
+      resources: [...(entry.resources ?? [])],
+      detail: entry.detail,
+    };
+    const accepted = this.#accept('default', event, ingestionTime);
+    return 'EventId' in accepted ? (accepted.EventId ?? event.id) : event.id;
+  }
+
+  /** Sinks an accepted event and starts delivering it to the targets of the rules it matches. */
+  #accept(busName: string, event: LocalBusEvent, ingestionTime: Date): PutEventsResultEntry {
     const matched = this.#rules.filter(
       ({ rule, matches }) =>
         rule.eventBusName === busName && ENABLED_STATES.has(rule.state) && matches?.(event) === true,

@@ -14,12 +14,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { InMemoryExecutionReader } from '../../adapters/memory-execution-reader.js';
 import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
 import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
 import { InMemoryLineageStore } from '../../adapters/memory-lineage-store.js';
 import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
 import { InMemoryRunsStore } from '../../adapters/memory-runs-store.js';
 import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
+import { RecordingMetrics } from '../../adapters/recording-metrics.js';
 import { assumedRoleArn } from '../../core/approval/caller.js';
 import { endpointErrorMessage, type FunctionUrlResponse } from '../../core/approval/endpoint-protocol.js';
 import { decisionRequest } from '../../core/approval/endpoint-request.js';
@@ -231,6 +233,8 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       recordKeys: new InMemoryRecordKeys(),
       tokens: new InMemoryTaskTokenSeal(),
       callers: inProcessCallers(),
+      executions: new InMemoryExecutionReader(),
+      metrics: new RecordingMetrics(),
       model,
       callbacks,
       clock: () => clock.now(),

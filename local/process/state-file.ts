@@ -39,6 +39,8 @@ export const localStateSchema = z.object({
   recordKeys: z.record(z.string(), z.string()).default({}),
   /** JSON Lines file of every event the local bus accepted. */
   sinkFile: z.string(),
+  /** JSON Lines file of what the workflows' SNS topics would have published. */
+  notificationsFile: z.string().optional(),
   /** The local identities (`local/iam/identities.ts`): who may sign requests to the function URLs. */
   identitiesFile: z.string().optional(),
 });

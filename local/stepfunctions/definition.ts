@@ -59,6 +59,11 @@ export interface PreparedDefinition {
   readonly waits: ReadonlyMap<string, WaitStateInfo>;
   /** The runner's state machine; build executions with `machine.run(...)`. */
   readonly machine: StateMachine;
+  /**
+   * The definition's own `TimeoutSeconds`: the execution's timeout, which the
+   * local engine keeps on its time source (the runner's would use the wall clock).
+   */
+  readonly executionTimeoutSeconds?: number;
 }
 
 /** How to prepare a definition. */
@@ -198,9 +203,8 @@ function runtimeDefinition(
   // A JSON round trip rather than structuredClone: the runner only treats objects of its own realm as
   // payload templates, and structuredClone may hand back another realm's objects (under test runners).
   const copy: StateMachineDefinition = JSON.parse(JSON.stringify(definition));
-  if (typeof copy.TimeoutSeconds === 'number') {
-    copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
-  }
+  // The engine times the execution out on its own time source (see runExecution).
+  delete copy.TimeoutSeconds;
   walkStates(copy.States, (_name, state) => {
     if (state.Type === 'Wait') {
       // Run by the emulation's own handler on its time source (see WaitStateInfo); the
@@ -312,5 +316,13 @@ export function prepareDefinition(
   const machine = new StateMachine(runtimeDefinition(parsed, options.retryIntervalScale), {
     validationOptions: { noValidate: true },
   });
-  return { text, tasks, waits, machine };
+  const executionTimeoutSeconds =
+    typeof parsed.TimeoutSeconds === 'number' ? parsed.TimeoutSeconds : undefined;
+  return {
+    text,
+    tasks,
+    waits,
+    machine,
+    ...(executionTimeoutSeconds === undefined ? {} : { executionTimeoutSeconds }),
+  };
 }

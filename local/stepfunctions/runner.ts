@@ -34,8 +34,18 @@ export interface RunningExecution {
 /** How the runner's result maps to an execution's end. */
 function executionEnd(
   outcome: PromiseSettledResult<unknown>,
-  stopRequest: { error?: string; cause?: string } | undefined,
+  stopRequest: { error?: string; cause?: string; timedOut?: boolean } | undefined,
 ): { result: ExecutionResult; lastEvent: HistoryEventBody } {
+  if (outcome.status === 'rejected' && stopRequest?.timedOut) {
+    const details = {
+      error: 'States.Timeout',
+      cause: "The execution ran longer than the state machine's TimeoutSeconds.",
+    };
+    return {
+      result: { status: 'TIMED_OUT', ...details },
+      lastEvent: { type: 'ExecutionTimedOut', executionTimedOutEventDetails: details },
+    };
+  }
   if (outcome.status === 'fulfilled') {
     const output = JSON.stringify(outcome.value ?? null);
     return {
@@ -123,8 +133,19 @@ export function runExecution(execution: LocalExecution, input: unknown, ctx: Run
     }
   })();
 
-  let stopRequest: { error?: string; cause?: string } | undefined;
+  let stopRequest: { error?: string; cause?: string; timedOut?: boolean } | undefined;
+  // The execution's TimeoutSeconds, on the engine's time source (a virtual clock in tests, a fast one in demos).
+  const timeoutSeconds = ctx.prepared.executionTimeoutSeconds;
+  const cancelTimeout =
+    timeoutSeconds === undefined
+      ? () => undefined
+      : ctx.time.setTimer(timeoutSeconds * 1000, () => {
+          if (execution.status !== 'RUNNING' || stopRequest) return;
+          stopRequest = { timedOut: true };
+          run.abort();
+        });
   void Promise.allSettled([run.result]).then(async ([outcome]) => {
+    cancelTimeout();
     if (outcome === undefined) return;
     const { result, lastEvent } = executionEnd(outcome, stopRequest);
     // Tasks still waiting (a stopped execution, a Map whose sibling failed) give up now.

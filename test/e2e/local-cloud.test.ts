@@ -29,6 +29,7 @@ import {
 } from '../../workflows/discover.js';
 import {
   GARBAGE_ORDER_PREFIX,
+  RETIRED_ORDER_PREFIX,
   THROTTLED_ORDER_PREFIX,
   THROTTLES_PER_CASE,
 } from '../fixtures/e2e/unreliable-model.js';
@@ -115,6 +116,7 @@ describe('the local cloud, end to end', () => {
           'gate',
           'ground',
           'plan',
+          'reconcile',
           'remind',
           'request-approval',
         ].sort(),
@@ -351,6 +353,26 @@ describe('the local cloud, end to end', () => {
       // Two throttled requests, then the two planning rounds of a small refund (refund, finish).
       const requests = (e2e.cloud.bedrock.requestCounts()[WORKFLOW] ?? 0) - before;
       expect(requests).toBe(THROTTLES_PER_CASE + 2);
+    }, 90_000);
+
+    it('ends ESCALATED MODEL_UNAVAILABLE, naming the model and the fix, when the model reached its end of life', async () => {
+      const eventId = await e2e.putCase(
+        withIds(example('autonomous-small-refund'), freshIds(RETIRED_ORDER_PREFIX)),
+      );
+      const runId = runIdFor(WORKFLOW, eventId);
+
+      const execution = await e2e.settledOf(eventId);
+
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(await e2e.runs.getRun(runId)).toMatchObject({
+        status: 'ESCALATED',
+        outcome: { reason: 'MODEL_UNAVAILABLE' },
+      });
+      const escalated = (await e2e.lineage.chain(runId)).find((r) => r.type === 'run.escalated');
+      expect(escalated?.data).toMatchObject({
+        reason: 'MODEL_UNAVAILABLE',
+        detail: { tried: [expect.objectContaining({ kind: 'end-of-life' })], fix: expect.any(String) },
+      });
     }, 90_000);
 
     it('ends ESCALATED, not FAILED or hung, when the model keeps answering invalid output', async () => {

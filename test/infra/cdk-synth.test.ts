@@ -92,7 +92,7 @@ it('synthesizes both stacks for the default offline environment', () => {
   }
 });
 
-it('bundles the ten steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
+it('bundles the eleven steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
   const steps = [
     'act',
     'admit',
@@ -102,6 +102,7 @@ it('bundles the ten steps of every workflow, refund-triage among them, each with
     'gate',
     'ground',
     'plan',
+    'reconcile',
     'remind',
     'request-approval',
   ];

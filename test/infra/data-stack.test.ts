@@ -31,7 +31,8 @@ it('creates a customer-managed key with yearly rotation that is retained when th
   // This one for the data, the history keys' HMAC key (test/infra/history-key.test.ts), an HMAC
   // key per lineage writer (test/infra/record-keys.test.ts) and the task token key
   // (test/infra/task-token-key.test.ts).
-  template.resourceCountIs('AWS::KMS::Key', 3 + RECORD_WRITERS.length);
+  // ...and the checkpoint signing key (test/infra/lineage-anchoring.test.ts).
+  template.resourceCountIs('AWS::KMS::Key', 4 + RECORD_WRITERS.length);
   template.hasResource('AWS::KMS::Key', {
     Properties: { EnableKeyRotation: true },
     DeletionPolicy: 'Retain',
@@ -147,25 +148,68 @@ describe('lineage table', () => {
     });
   });
 
-  it('has the three auditor indexes of the table layout, projecting whole records', () => {
+  it('has the indexes of the table layout: byWorkflow with whole records, the sparse runsByEntity (keys) and byDecision (whole records)', () => {
     const indexes = (lineage() as { Properties: { GlobalSecondaryIndexes: unknown[] } }).Properties
       .GlobalSecondaryIndexes;
-    expect(indexes).toEqual(
-      Object.values(LINEAGE_TABLE_LAYOUT.indexes).map((index) => ({
-        IndexName: index.indexName,
+    expect(indexes).toEqual([
+      {
+        IndexName: 'byWorkflow',
         KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
+          { AttributeName: 'workflowId', KeyType: 'HASH' },
+          { AttributeName: 'at', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'ALL' },
-      })),
-    );
+      },
+      {
+        IndexName: 'runsByEntity',
+        KeySchema: [
+          { AttributeName: 'runEntityKey', KeyType: 'HASH' },
+          { AttributeName: 'at', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: 'byDecision',
+        KeySchema: [
+          { AttributeName: 'decisionKind', KeyType: 'HASH' },
+          { AttributeName: 'at', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
   });
 
-  it('has no time to live: evidence does not expire', () => {
-    expect(
-      (lineage() as { Properties: Record<string, unknown> }).Properties.TimeToLiveSpecification,
-    ).toBeUndefined();
+  it('expires records on expiresAt, which the store sets from the workflow retention (outside the hash)', () => {
+    expect(lineage()).toMatchObject({
+      Properties: {
+        TimeToLiveSpecification: { AttributeName: LINEAGE_TABLE_LAYOUT.timeToLiveAttribute, Enabled: true },
+      },
+    });
+  });
+
+  it('denies every principal, by the table resource policy, every action that changes or deletes a record', () => {
+    expect(lineage()).toMatchObject({
+      Properties: {
+        ResourcePolicy: {
+          PolicyDocument: {
+            Statement: [
+              {
+                Effect: 'Deny',
+                Principal: { AWS: '*' },
+                Action: [
+                  'dynamodb:BatchWriteItem',
+                  'dynamodb:DeleteItem',
+                  'dynamodb:PartiQLDelete',
+                  'dynamodb:PartiQLUpdate',
+                  'dynamodb:UpdateItem',
+                ],
+                Resource: '*',
+              },
+            ],
+          },
+        },
+      },
+    });
   });
 });
 
@@ -194,8 +238,8 @@ it('gives the auditor role read actions only, on the lineage table and its named
       Resource: expect.arrayContaining([
         lineageArn,
         `${lineageArn}/index/byWorkflow`,
-        `${lineageArn}/index/byEntity`,
-        `${lineageArn}/index/byActor`,
+        `${lineageArn}/index/runsByEntity`,
+        `${lineageArn}/index/byDecision`,
       ]),
     },
   ]);
@@ -208,16 +252,23 @@ it('gives the auditor role read actions only, on the lineage table and its named
     }),
     // Checking who wrote each record (test/infra/record-keys.test.ts).
     { Effect: 'Allow', Action: 'kms:VerifyMac', Resource: expect.any(Array) },
+    // The checkpoints' public key (test/infra/lineage-anchoring.test.ts).
+    expect.objectContaining({ Action: ['kms:DescribeKey', 'kms:GetPublicKey'] }),
   ]);
   expect(kms[1]?.Resource).toHaveLength(RECORD_WRITERS.length);
-  expect(statements).toHaveLength(dynamodb.length + kms.length);
+  // Reading the checkpoints: their objects, and listing the bucket.
+  const s3 = statements.filter((s) => [s.Action ?? []].flat().some((a) => a.startsWith('s3:')));
+  expect(s3.map((s) => s.Action)).toEqual(['s3:GetObject', 's3:ListBucket']);
+  expect(statements).toHaveLength(dynamodb.length + kms.length + s3.length);
 });
 
-it('outputs the table and bus names the awf CLI reads', () => {
+it('outputs the table and bus names, the checkpoint bucket and the checkpoint key the awf CLI reads', () => {
   for (const output of [
     STACK_OUTPUTS.runsTableName,
     STACK_OUTPUTS.lineageTableName,
     STACK_OUTPUTS.eventBusName,
+    STACK_OUTPUTS.checkpointBucketName,
+    STACK_OUTPUTS.checkpointKeyArn,
   ]) {
     template.hasOutput(output, { Value: Match.anyValue() });
   }

@@ -144,7 +144,7 @@ describe('state machine', () => {
 });
 
 describe('step functions', () => {
-  it('builds the ten steps of every workflow', () => {
+  it('builds the eleven steps of every workflow', () => {
     const ids = workflowIdsOf(packs);
     expect(ids).toEqual(expect.arrayContaining(['refund-triage', 'order-holds']));
     template.resourceCountIs('AWS::Lambda::Function', ids.length * STEP_NAMES.length);

@@ -181,7 +181,7 @@ describe('grantReadLineage', () => {
         allowed: ['readers'],
       });
     }
-    for (const index of ['byWorkflow', 'byEntity', 'byActor']) {
+    for (const index of ['byWorkflow', 'runsByEntity', 'byDecision']) {
       const resource = `${lineageTableArn()}/index/${index}`;
       expect({ index, allowed: await whoMay({ action: 'dynamodb:Query', resource }) }).toEqual({
         index,

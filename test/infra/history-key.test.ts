@@ -10,6 +10,7 @@
  * test-only declaration: every expectation is derived from the (so amended)
  * declarations.
  */
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import type { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { PortNeeds } from '../../core/steps/ports.js';
 import type { StepName } from '../../core/steps/step-names.js';
+import { GRANTS_FOR_AWS_SERVICES_ONLY_SID } from '../../lib/key-policies.js';
 
 /** The step given `keys: 'mac'` by this test only. */
 const TEST_HASHING_STEP: StepName = 'gate';
@@ -144,6 +146,12 @@ it("holds only the key policy's account statement: no service or other principal
     expect.objectContaining({
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${synth.data.account}:root` },
+    }),
+    // CT.KMS.PR.3: grants only for AWS services (lib/key-policies.ts); it allows nothing.
+    expect.objectContaining({
+      Sid: GRANTS_FOR_AWS_SERVICES_ONLY_SID,
+      Effect: 'Deny',
+      Action: 'kms:CreateGrant',
     }),
   ]);
 });

@@ -7,7 +7,11 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { workflowEventSource } from '../../core/platform-events.js';
 import { declaredPorts } from '../../core/steps/definitions.js';
 import type { PortNeeds } from '../../core/steps/ports.js';
-import { RUNS_TABLE_LAYOUT, type RunsPartition } from '../../core/storage/table-layout.js';
+import {
+  LINEAGE_TABLE_LAYOUT,
+  RUNS_TABLE_LAYOUT,
+  type RunsPartition,
+} from '../../core/storage/table-layout.js';
 import { modelInvokeArns } from '../../lib/grants/model-invoke.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
 import type { PackAtDir } from '../../lib/workflows-stack.js';
@@ -93,9 +97,10 @@ describe('every role', () => {
     }
   });
 
-  it('has a wildcard resource only for X-Ray and log delivery, which support no resource-level permissions', () => {
+  it('has a wildcard resource only for X-Ray, log delivery and stream listing, which support no resource-level permissions', () => {
+    // dynamodb:ListStreams: the lineage tamper function's stream mapping (test/infra/lineage-anchoring.test.ts).
     const allowedOnAnyResource =
-      /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery))$/;
+      /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|dynamodb:ListStreams)$/;
     for (const role of everyRole) {
       for (const statement of statementsOf(cloud, role)) {
         if (![statement.Resource ?? []].flat().includes('*')) continue;
@@ -262,7 +267,7 @@ describe('lineage table', () => {
       'dynamodb:DeleteTable',
       'dynamodb:UpdateTable',
     ];
-    for (const resource of [lineageTableArn(), `${lineageTableArn()}/index/byEntity`]) {
+    for (const resource of [lineageTableArn(), `${lineageTableArn()}/index/runsByEntity`]) {
       for (const action of actions) {
         expect({
           action,
@@ -302,9 +307,9 @@ describe('lineage table', () => {
     const auditor = roleRef(synth.data, synth.data.auditorRole);
     for (const resource of [
       lineageTableArn(),
-      `${lineageTableArn()}/index/byWorkflow`,
-      `${lineageTableArn()}/index/byEntity`,
-      `${lineageTableArn()}/index/byActor`,
+      ...Object.values(LINEAGE_TABLE_LAYOUT.indexes).map(
+        (index) => `${lineageTableArn()}/index/${index.indexName}`,
+      ),
     ]) {
       expect(await isAllowed(cloud, auditor, { action: 'dynamodb:Query', resource })).toBe(true);
     }
@@ -332,6 +337,7 @@ describe('runs table', () => {
     'complete',
     'escalate',
     'remind',
+    'reconcile',
   ];
   const readers: StepName[] = ['ground', 'plan', 'gate'];
 
@@ -350,7 +356,7 @@ describe('runs table', () => {
     context: { 'dynamodb:LeadingKeys': [partitionKey] },
   });
 
-  it('lets only admit, request-approval, decide-approval, act, complete, escalate and remind write runs', async () => {
+  it('lets only admit, request-approval, decide-approval, act, complete, escalate, remind and reconcile write runs', async () => {
     // Remind writes reminders only; act writes execution claims and history, never a run's own items.
     const writersOfRuns = writers.filter((step) => step !== 'remind' && step !== 'act');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
@@ -399,6 +405,7 @@ describe('runs table', () => {
       complete: ['run'],
       escalate: ['run', 'approval'],
       remind: ['reminder'],
+      reconcile: ['run', 'approval'],
     };
     for (const step of STEP_NAMES) {
       const role = stepRole('refund-triage', step);
@@ -465,7 +472,7 @@ describe('events', () => {
     },
   });
 
-  it('lets request-approval, complete, escalate and remind put platform events with their own workflow source only', async () => {
+  it('lets request-approval, complete, escalate, remind and reconcile put platform events with their own workflow source only', async () => {
     for (const id of workflowIds) {
       const allowed = await rolesAllowed(
         cloud,
@@ -473,7 +480,7 @@ describe('events', () => {
         putEvents([workflowEventSource(id), 'WorkflowCompleted']),
       );
       expect(names(allowed)).toEqual(
-        names(stepRoles(id, ['request-approval', 'complete', 'escalate', 'remind'])),
+        names(stepRoles(id, ['request-approval', 'complete', 'escalate', 'remind', 'reconcile'])),
       );
     }
   });

@@ -7,6 +7,7 @@
  * verify every key and MAC with none. Every expectation is derived from the
  * registry and the step declarations.
  */
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { STACK_OUTPUTS } from '../../core/stack-outputs.js';
 import { declaredPorts } from '../../core/steps/definitions.js';
 import { recordKeysVerified } from '../../core/steps/ports.js';
 import { STEP_NAMES, type StepName } from '../../core/steps/step-names.js';
+import { GRANTS_FOR_AWS_SERVICES_ONLY_SID } from '../../lib/key-policies.js';
 import { loadReferencePack, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { isAllowed, type RoleRef, rolesAllowed } from './support/iam.js';
 import { fakeCloudOf, stepEnvironment, synthAwf } from './support/synth.js';
@@ -125,6 +127,12 @@ describe.each(RECORD_WRITERS.map((writer) => [writer]))('the record key of %s', 
       expect.objectContaining({
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${synth.data.account}:root` },
+      }),
+      // CT.KMS.PR.3: grants only for AWS services (lib/key-policies.ts); it allows nothing.
+      expect.objectContaining({
+        Sid: GRANTS_FOR_AWS_SERVICES_ONLY_SID,
+        Effect: 'Deny',
+        Action: 'kms:CreateGrant',
       }),
     ]);
   });

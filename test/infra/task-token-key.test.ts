@@ -7,10 +7,12 @@
  * and no other; no other role may use the key. So no role but the decide
  * step's can read a stored task token, and none other can resume a run.
  */
+
 import type { Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { ENV } from '../../core/runtime-env.js';
 import { declaredPorts } from '../../core/steps/definitions.js';
+import { GRANTS_FOR_AWS_SERVICES_ONLY_SID } from '../../lib/key-policies.js';
 import { STEP_NAMES, type StepName } from '../../lib/steps.js';
 import { REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import type { FakeCloud } from './support/fake-cloud.js';
@@ -145,6 +147,12 @@ it("holds only the key policy's account statement: no service or other principal
     expect.objectContaining({
       Effect: 'Allow',
       Principal: { AWS: `arn:aws:iam::${synth.data.account}:root` },
+    }),
+    // CT.KMS.PR.3: grants only for AWS services (lib/key-policies.ts); it allows nothing.
+    expect.objectContaining({
+      Sid: GRANTS_FOR_AWS_SERVICES_ONLY_SID,
+      Effect: 'Deny',
+      Action: 'kms:CreateGrant',
     }),
   ]);
 });

@@ -260,7 +260,9 @@ describe('data stack', () => {
       () => new AwfDataStack(app, 'Data', { env: TEST_ENV, eventArchiveRetention: Duration.hours(12) }),
       'Data',
     );
-    expect(error.message).toBe('eventArchiveRetention must be at least 1 day, got 12 hours');
+    expect(error.message).toBe(
+      'eventArchiveRetention must be a whole number of days, at least 1, got 12 hours',
+    );
   });
 });
 

@@ -17,7 +17,7 @@ import {
   startDynamoDbLocal,
 } from '../support/dynamodb-local.js';
 import { fixedClock, InMemoryLineageStore, steppingClock } from '../support/in-memory-stores.js';
-import { aLineageDraft, aValidChain } from '../support/lineage-builders.js';
+import { aLineageDraft, aRecordData, aValidChain } from '../support/lineage-builders.js';
 
 let ddb: DynamoDbLocal;
 beforeAll(async () => {
@@ -102,7 +102,7 @@ describe.each(stores)('%s', (_name, make) => {
 });
 
 describe('DynamoDbLineageStore indexes', () => {
-  it('finds records by workflow, by entity and by actor, in time order', async () => {
+  it('finds records by workflow, the runs of an entity, and decisions by kind, in time order', async () => {
     const store = new DynamoDbLineageStore({ client: ddb.client, tableName: ddb.lineageTableName });
     const clock = steppingClock('2026-11-05T09:00:00.000Z', 60_000);
     const workflowId = 'wf-indexed';
@@ -122,7 +122,13 @@ describe('DynamoDbLineageStore indexes', () => {
       store,
       clock,
       'run-idx-1',
-      aLineageDraft({ workflowId, entityId: 'ord_a', actor: 'human:auditor-index@acme.example' }),
+      aLineageDraft({
+        workflowId,
+        entityId: 'ord_a',
+        actor: 'human:auditor-index@acme.example',
+        type: 'approval.decided',
+        data: aRecordData('approval.decided', { decision: 'APPROVED' }),
+      }),
     );
 
     const query = async (indexName: string, name: string, value: string) =>
@@ -143,10 +149,16 @@ describe('DynamoDbLineageStore indexes', () => {
       ['run-idx-2', 0],
       ['run-idx-1', 1],
     ]);
-    expect((await query('byEntity', 'entityKey', `${workflowId}#ord_a`)).map((i) => i.seq)).toEqual([0, 1]);
+    // Sparse: only a chain's opening record, keys only.
     expect(
-      (await query('byActor', 'actor', 'human:auditor-index@acme.example')).map((i) => i.chainId),
-    ).toEqual(['run-idx-1']);
+      (await query('runsByEntity', 'runEntityKey', `${workflowId}#ord_a`)).map((i) => [i.chainId, i.seq]),
+    ).toEqual([['run-idx-1', 0]]);
+    // Sparse: only decisions, whole records (the deciding actor among them).
+    expect(
+      (await query('byDecision', 'decisionKind', 'approval'))
+        .filter((i) => i.workflowId === workflowId)
+        .map((i) => [i.chainId, i.actor]),
+    ).toEqual([['run-idx-1', 'human:auditor-index@acme.example']]);
   });
 });
 

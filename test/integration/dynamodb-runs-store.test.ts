@@ -54,12 +54,13 @@ describe('DynamoDbRunsStore on DynamoDB Local', () => {
     expect(history.Items?.[0]?.expiresAt).toBe(Date.parse(startedAt) / 1000 + thirtyDays);
   });
 
-  it('never stores an approval expiry where TTL would read it, so approvals are not deleted', async () => {
+  it("keeps an approval's own expiry apart from its TTL, which is the data retention from its request", async () => {
     const approval = anApprovalRecord({ approvalId: 'appr-ttl', runId: 'run-appr-ttl' });
-    await store().putApproval(approval);
+    await store(30).putApproval(approval);
     const item = await rawItem('APPROVAL#appr-ttl', 'APPROVAL');
-    expect(item?.expiresAt).toBeUndefined();
+    expect(item?.expiresAt).toBe(Date.parse(approval.requestedAt) / 1000 + 30 * 86_400);
     expect(item?.approvalExpiresAt).toBe(approval.expiresAt);
+    expect((await store().getApproval('appr-ttl'))?.expiresAt).toBe(approval.expiresAt);
   });
 
   it('keeps a reminder in its own REMINDER# item with a TTL, and leaves the approval item alone', async () => {

@@ -52,7 +52,8 @@ beforeEach(() => {
   refused = [];
 });
 
-const publisher = () => new EventBridgePublisher({ client, eventBusName: 'awf-bus' });
+const publisher = () =>
+  new EventBridgePublisher({ client, eventBusName: 'awf-bus', retry: { sleep: async () => undefined } });
 const event = (detailType: string) => ({
   source: 'awf.refund-triage',
   detailType,
@@ -87,7 +88,8 @@ describe('EventBridgePublisher', () => {
     await expect(publishing).rejects.toBeInstanceOf(EventPublishError);
     await expect(publisher().publish([event('RefundIssued')])).rejects.toMatchObject({
       name: 'EventPublishError',
-      message: 'event bus refused 1 event(s): RefundIssued (InternalFailure: could not put RefundIssued)',
+      message:
+        'event bus refused 1 event(s): #0 RefundIssued (InternalFailure: could not put RefundIssued; 3 attempts)',
     });
   });
 });

@@ -64,7 +64,7 @@ export function runsTableDefinition(tableName: string): CreateTableCommandInput 
   };
 }
 
-/** The lineage table as `lib/` defines it: chainId/seq and the by-workflow, by-entity and by-actor indexes. */
+/** The lineage table as `lib/` defines it: chainId/seq, the layout's indexes and projections, the stream. */
 export function lineageTableDefinition(tableName: string): CreateTableCommandInput {
   const { partitionKey, sortKey, indexes } = LINEAGE_TABLE_LAYOUT;
   const indexList = Object.values(indexes);
@@ -90,8 +90,10 @@ export function lineageTableDefinition(tableName: string): CreateTableCommandInp
         { AttributeName: index.partitionKey, KeyType: 'HASH' },
         { AttributeName: index.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: index.projection },
     })),
+    // The stream the tamper alarms read, as `lib/` defines it.
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   };
 }
 
@@ -105,6 +107,12 @@ export async function createTables(client: DynamoDBClient, runsTableName: string
     }),
   );
   await client.send(new CreateTableCommand(lineageTableDefinition(lineageTableName)));
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: lineageTableName,
+      TimeToLiveSpecification: { AttributeName: LINEAGE_TABLE_LAYOUT.timeToLiveAttribute, Enabled: true },
+    }),
+  );
 }
 
 /** A client for a local endpoint with dummy credentials. */

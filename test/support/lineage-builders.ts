@@ -121,6 +121,16 @@ const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
     detail: null,
     notify: ['payments-oncall'],
   },
+  'run.closed': {
+    status: 'TIMED_OUT',
+    endedAt: '2026-11-02T14:30:00.000Z',
+    cycleTimeMs: 540_000,
+    executionArn: 'arn:aws:states:us-east-1:123456789012:execution:refund-triage:e-1',
+    executionStatus: 'TIMED_OUT',
+    expiredApprovals: [],
+    detectedBy: 'status-change',
+    notify: ['payments-oncall'],
+  },
 };
 
 /**

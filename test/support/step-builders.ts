@@ -5,6 +5,7 @@
  * declaration.
  */
 import type { z } from 'zod';
+import { RecordingMetrics } from '../../adapters/recording-metrics.js';
 import type { Clock } from '../../core/ports.js';
 import { type PortNeeds, portsFor, type StepPorts } from '../../core/steps/ports.js';
 import type { StepDefinition, UseCase } from '../../core/steps/step-definition.js';
@@ -34,6 +35,7 @@ export function buildStep<S extends z.ZodType, N extends PortNeeds, O, K extends
     recordKeys: testRecordKeys(),
     tokens: testTokenSeal(),
     callers: testCallers(),
+    metrics: new RecordingMetrics(),
     ...given,
   };
   return definition.build(pack, portsFor(definition.name, definition.ports, available, clock));

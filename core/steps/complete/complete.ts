@@ -24,6 +24,8 @@ import type { LineageData } from '../../lineage/registry.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
 import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../platform-events.js';
 import { runEnd } from '../../runs/run-end.js';
+import { scrubbedEvent } from '../../runs/scrub.js';
+import type { WorkflowSpec } from '../../workflow/spec.js';
 import {
   type CompleteInput,
   completeInputSchema,
@@ -38,6 +40,7 @@ const completeNeeds = {
   lineage: 'append',
   events: 'workflow',
   recordKeys: 'sign',
+  metrics: 'emit',
 } as const;
 
 /** The run's summary: the agent's own when it finished, a note on what was only recorded otherwise. */
@@ -74,7 +77,8 @@ export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean 
  */
 async function complete(
   input: CompleteInput,
-  { runs, lineage, events, clock }: PortsFor<typeof completeNeeds>,
+  spec: WorkflowSpec,
+  { runs, lineage, events, clock, metrics }: PortsFor<typeof completeNeeds>,
   writer: LineageWriter,
 ): Promise<TerminalResult> {
   const { run, plan } = input;
@@ -125,14 +129,22 @@ async function complete(
     );
   }
 
+  const stored = await runs.getRun(run.runId);
   const changed = await runs.setRunStatus(run.runId, {
     status: 'COMPLETED',
     at: completion.endedAt,
     endedAt: completion.endedAt,
     cycleTimeMs: completion.cycleTimeMs,
     outcome: { summary: completion.summary },
+    ...(stored === undefined ? {} : { event: scrubbedEvent(spec, stored.event) }),
   });
-  if (!changed) {
+  if (changed) {
+    // The executive view: how long runs take, and how many finished with no human step.
+    metrics.value('RunCycleTime', completion.cycleTimeMs, 'Milliseconds');
+    const humanSteps = (await runs.listApprovalsOfRun(run.runId)).length;
+    metrics.count('RunsCompletedAutonomously', humanSteps === 0 ? 1 : 0);
+    metrics.count('RunsCompletedWithApproval', humanSteps === 0 ? 0 : 1);
+  } else {
     const now = await runs.getRun(run.runId);
     if (now?.status !== 'COMPLETED') {
       throw new AwfError(
@@ -148,9 +160,9 @@ export const completeStep = defineStep({
   name: 'complete',
   input: completeInputSchema,
   ports: completeNeeds,
-  build(_pack, ports) {
+  build(pack, ports) {
     const writer = lineageWriter('complete', ports.lineage, ports.clock, ports.recordKeys);
-    return (input: CompleteInput) => complete(input, ports, writer);
+    return (input: CompleteInput) => complete(input, pack.spec, ports, writer);
   },
   measure(_result, metrics) {
     metrics.count('RunsCompleted');

@@ -41,6 +41,7 @@ import { approvalsEndpoint } from './endpoint.js';
 const decideApprovalNeeds = {
   runs: { writes: ['approval', 'run'] },
   callers: 'identify',
+  metrics: 'emit',
   lineage: 'append',
   callbacks: 'answer',
   tokens: 'open',
@@ -226,6 +227,14 @@ export function createApprovalDecisions(
       by: decisive?.principal ?? principal,
       reason: outcome === 'REJECTED' ? (tally.rejection?.reason ?? request.reason) : request.reason,
     });
+    if (decided) {
+      // Approval latency: from the request to the decision that ended it.
+      deps.metrics.value(
+        'ApprovalLatency',
+        Math.max(0, Date.parse(at) - Date.parse(decided.requestedAt)),
+        'Milliseconds',
+      );
+    }
     if (!decided) {
       // Another decision ended it and resumed the run; this one is recorded all the same.
       const current = await deps.runs.getApproval(approval.approvalId);

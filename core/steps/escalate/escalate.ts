@@ -19,6 +19,7 @@ import type { LineageData } from '../../lineage/registry.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
 import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../platform-events.js';
 import { runEnd } from '../../runs/run-end.js';
+import { scrubbedEvent } from '../../runs/scrub.js';
 import type { WorkflowSpec } from '../../workflow/spec.js';
 import {
   type EscalateInput,
@@ -37,6 +38,7 @@ const escalateNeeds = {
   lineage: 'append',
   events: 'workflow',
   recordKeys: 'sign',
+  metrics: 'emit',
 } as const;
 
 /** What Escalate works with. */
@@ -161,11 +163,13 @@ async function escalate(
     endedAt: closing.endedAt,
     cycleTimeMs: closing.cycleTimeMs,
     outcome: { reason: escalation.reason },
+    event: scrubbedEvent(spec, stored.event),
   });
   if (!changed) {
     const now = await runs.getRun(run.runId);
     return { runId: run.runId, status: now?.status ?? closing.status };
   }
+  ports.metrics.value('RunCycleTime', closing.cycleTimeMs, 'Milliseconds');
   return { runId: run.runId, status: closing.status };
 }
 
@@ -179,6 +183,12 @@ export const escalateStep = defineStep({
     return (input: EscalateInput) => escalate(input, pack.spec, ports, writer);
   },
   measure(result, metrics) {
-    metrics.count(`Runs${result.status.charAt(0)}${result.status.slice(1).toLowerCase()}`);
+    // Each ending counted, 0 for the others, so the rates and alarms that read them always have data.
+    for (const status of ['ESCALATED', 'REJECTED', 'FAILED'] as const) {
+      metrics.count(
+        `Runs${status.charAt(0)}${status.slice(1).toLowerCase()}`,
+        result.status === status ? 1 : 0,
+      );
+    }
   },
 });

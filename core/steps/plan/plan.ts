@@ -273,6 +273,11 @@ function createPlan(
         ...(cost === undefined ? {} : { costUsd: cost }),
       };
       spend = addCall(spend, usage);
+      // What the dashboards read of every call: tokens, latency and cost.
+      deps.metrics.count('ModelInputTokens', usage.inputTokens);
+      deps.metrics.count('ModelOutputTokens', usage.outputTokens);
+      deps.metrics.value('ModelLatency', latencyMs, 'Milliseconds');
+      if (cost !== undefined) deps.metrics.value('ModelCostUsd', cost, 'None');
       head = await writer.append(
         run.runId,
         {
@@ -322,7 +327,13 @@ function createPlan(
   };
 }
 
-const planNeeds = { model: 'invoke', runs: 'read', lineage: 'append', recordKeys: 'sign' } as const;
+const planNeeds = {
+  model: 'invoke',
+  runs: 'read',
+  lineage: 'append',
+  recordKeys: 'sign',
+  metrics: 'emit',
+} as const;
 
 /** The plan step: see {@link createPlan}. */
 export const planStep = defineStep({
@@ -339,5 +350,8 @@ export const planStep = defineStep({
     } as const;
     if (plan.outcome === 'PROPOSED') metrics.count('ActionsProposed', plan.proposals.length);
     else metrics.count(counted[plan.outcome]);
+    // Alarmed counts are emitted as 0 too, so their alarms see data instead of silence.
+    if (plan.outcome !== 'MODEL_UNAVAILABLE') metrics.count('ModelUnavailable', 0);
+    if (plan.outcome !== 'BUDGET_EXCEEDED') metrics.count('BudgetExceeded', 0);
   },
 });

@@ -28,6 +28,8 @@ export interface RemindSummary {
   readonly reminded: readonly string[];
   /** Approvals past their expiry, left to the run's timeout. */
   readonly expired: readonly string[];
+  /** Age of the oldest pending approval, in seconds (0 when none waits): the approval backlog's alarm reads it. */
+  readonly oldestPendingSeconds: number;
 }
 
 /** An approval whose approvers could not be reminded, and why. */
@@ -94,7 +96,11 @@ async function remind(
   for (const approval of pending) await nudge(approval);
 
   if (failures.length > 0) throw new ReminderError(failures);
-  return { checked: pending.length, reminded, expired };
+  const oldestPendingSeconds = Math.max(
+    0,
+    ...pending.map((approval) => Math.floor((now.getTime() - Date.parse(approval.requestedAt)) / 1000)),
+  );
+  return { checked: pending.length, reminded, expired, oldestPendingSeconds };
 }
 
 /** The remind step, run by a schedule: see {@link remind}. */
@@ -109,5 +115,6 @@ export const remindStep = defineStep({
   measure(summary, metrics) {
     metrics.count('PendingApprovalsChecked', summary.checked);
     metrics.count('ApprovalRemindersSent', summary.reminded.length);
+    metrics.value('OldestPendingApprovalAge', summary.oldestPendingSeconds, 'Seconds');
   },
 });

@@ -132,3 +132,37 @@ export async function rolesAllowed(
   const verdicts = await Promise.all(roles.map((role) => isAllowed(cloud, role, request)));
   return roles.filter((_, i) => verdicts[i]);
 }
+
+/**
+ * Whether a principal that is not a role of the stacks (a business system's
+ * role, another account's) may make `request`, given its identity policies
+ * and the resource's policy.
+ * @throws Error when the simulator rejects the request, as {@link isAllowed} does.
+ */
+export async function isAllowedFor(
+  principalArn: string,
+  identityPolicies: readonly PolicyDocument[],
+  request: AccessRequest & { readonly resourceAccount: string },
+): Promise<boolean> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: principalArn,
+        action: request.action,
+        resource: { resource: request.resource, accountId: request.resourceAccount },
+        contextVariables: request.context ?? {},
+      },
+      identityPolicies: identityPolicies.map((policy, i) => ({ name: `identity-${i}`, policy })),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: request.resourcePolicy,
+    },
+    {},
+  );
+  if (result.resultType === 'error') {
+    throw new Error(
+      `cannot simulate ${request.action} on ${request.resource}: ${JSON.stringify(result.errors)}`,
+    );
+  }
+  return result.overallResult === 'Allowed';
+}

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { type AwfStacks, addAwfStacks } from '../../../lib/awf-app.js';
+import { type AwfStacks, type AwfStacksProps, addAwfStacks } from '../../../lib/awf-app.js';
 import type { DeploymentEnv } from '../../../lib/deployment-env.js';
 import { AWF_PACKAGE_ROOT } from '../../../lib/project-paths.js';
 import type { StepName } from '../../../lib/steps.js';
@@ -62,6 +62,8 @@ export interface SynthOptions {
    * @default - the repository's lock file
    */
   readonly depsLockFilePath?: string;
+  /** Extra props of the stacks (trigger senders, model concurrency), as an app would pass them. */
+  readonly stacks?: Pick<AwfStacksProps, 'triggerSenders' | 'modelConcurrency'>;
 }
 
 /** The app, its stacks and their templates. */
@@ -97,6 +99,7 @@ export function synthAwf(options: SynthOptions): SynthesizedAwf {
     env: TEST_ENV,
     packs: options.packs,
     depsLockFilePath: options.depsLockFilePath,
+    ...options.stacks,
   });
   return {
     app,

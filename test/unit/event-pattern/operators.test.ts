@@ -104,6 +104,40 @@ describeCases('suffix', [
   [[{ suffix: { 'equals-ignore-case': '.png' } }], 'photo.jpg', false, 'another suffix when ignoring case'],
 ]);
 
+// EventBridge (Event Ruler) folds the pattern, one character at a time, into its lower- and
+// upper-case spellings; the event is not folded (core/event-pattern/case-folding.ts).
+describeCases('equals-ignore-case folding as EventBridge does', [
+  [[{ 'equals-ignore-case': 'straße' }], 'STRASSE', true, 'ß against SS, its upper case'],
+  [[{ 'equals-ignore-case': 'straße' }], 'Straße', true, 'ß against itself'],
+  [[{ 'equals-ignore-case': 'STRASSE' }], 'straße', false, 'SS against ß: the event is not folded'],
+  [[{ 'equals-ignore-case': 'ß' }], 'ss', false, 'ß against ss, neither its lower nor its upper case'],
+  [[{ 'equals-ignore-case': 'ÉLAN' }], 'élan', true, 'accented capitals against their lower case'],
+  [[{ 'equals-ignore-case': 'Σοφία' }], 'ΣΟΦΊΑ', true, 'Greek in upper case'],
+  [
+    [{ 'equals-ignore-case': 'kelvin' }],
+    '\u212Aelvin',
+    false,
+    'the Kelvin sign against k (it lower-cases to k)',
+  ],
+  [[{ 'equals-ignore-case': 'ıd' }], 'ID', true, 'dotless ı against I, its upper case'],
+  [[{ 'equals-ignore-case': 'id' }], '\u0130D', false, 'İ against i'],
+  [[{ prefix: { 'equals-ignore-case': 'straße' } }], 'STRASSE 5', true, 'a prefix whose ß is spelled SS'],
+  [[{ suffix: { 'equals-ignore-case': 'straße' } }], 'HAUPTSTRASSE', true, 'a suffix whose ß is spelled SS'],
+  [[{ suffix: { 'equals-ignore-case': 'straße' } }], 'Hauptstrasse', false, 'a suffix whose ß is spelled ss'],
+  [
+    [{ 'anything-but': { 'equals-ignore-case': 'straße' } }],
+    'STRASSE',
+    false,
+    'anything-but: a spelling of the value',
+  ],
+  [
+    [{ 'anything-but': { 'equals-ignore-case': 'kelvin' } }],
+    '\u212Aelvin',
+    true,
+    'anything-but: the Kelvin sign',
+  ],
+]);
+
 describeCases('equals-ignore-case', [
   [[{ 'equals-ignore-case': 'alice' }], 'ALICE', true, 'the string in upper case'],
   [[{ 'equals-ignore-case': 'alice' }], 'Alice', true, 'the string capitalized'],

@@ -296,8 +296,41 @@ describe('validatePattern', () => {
     );
     expect(2 ** 11).toBeGreaterThan(MAX_PATTERN_ALTERNATIVES);
     expect(() => compilePattern(parallelOrs)).toThrow(
-      `the $or operators combine into more than ${MAX_PATTERN_ALTERNATIVES} alternatives`,
+      `the $or operators combine into 2048 alternatives, more than the ${MAX_PATTERN_ALTERNATIVES} EventBridge allows`,
     );
+  });
+
+  /** A pattern whose parallel `$or`s have `sizes[i]` alternatives each: it expands to their product. */
+  const parallelOrs = (sizes: readonly number[]) =>
+    Object.fromEntries(
+      sizes.map((size, i) => [
+        `f${i}`,
+        { $or: Array.from({ length: size }, (_, j) => ({ [`k${j}`]: [`v${j}`] })) },
+      ]),
+    );
+
+  it('accepts $or operators that combine into exactly 1,000 alternatives, as EventBridge does', () => {
+    expect(MAX_PATTERN_ALTERNATIVES).toBe(1000);
+    expect(() => validatePattern(parallelOrs([10, 10, 10]))).not.toThrow();
+    expect(() => compilePattern(parallelOrs([10, 10, 10]))).not.toThrow();
+  });
+
+  it('fails validation, not only compilation, past 1,000 combinations, naming the count', () => {
+    expect(problemOf(parallelOrs([7, 11, 13]))).toContain(
+      'the $or operators combine into 1001 alternatives, more than the 1000 EventBridge allows',
+    );
+  });
+
+  it('counts nested $or alternatives by adding them within their parent alternative', () => {
+    // (a ∧ (x ∨ y)) ∨ b expands to 3 sub-patterns; 3 × 333 = 999 passes, 3 × 334 = 1002 does not.
+    const nested = { $or: [{ a: ['1'], $or: [{ x: ['1'] }, { y: ['1'] }] }, { b: ['1'] }] };
+    expect(() => validatePattern({ ...nested, ...parallelOrs([333]) })).not.toThrow();
+    expect(problemOf({ ...nested, ...parallelOrs([334]) })).toContain('combine into 1002 alternatives');
+  });
+
+  it('does not count the values of one field as combinations', () => {
+    const manyValues = Array.from({ length: 2000 }, (_, i) => `v${i}`);
+    expect(() => validatePattern({ detail: { state: manyValues } })).not.toThrow();
   });
 
   it('fails when matching with an invalid pattern', () => {

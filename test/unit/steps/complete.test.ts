@@ -199,13 +199,15 @@ describe('complete', () => {
     expect((await lineage.chain(rejected.runId)).map((r) => r.type)).toEqual(['event.rejected']);
   });
 
-  it('reads no run item on the way to COMPLETED: the chain tells how the run stands', async () => {
+  it('reads the run item once, only to keep its event without personal data: the chain tells how the run stands', async () => {
     const { runs, run, deps } = await setup();
     const getRun = jest.spyOn(runs, 'getRun');
 
     await complete({ run, plan: finished }, deps);
 
-    expect(getRun).not.toHaveBeenCalled();
+    expect(getRun).toHaveBeenCalledTimes(1);
+    const stored = JSON.stringify((await runs.getRun(run.runId))?.event);
+    expect(stored).not.toMatch(/@example\.com/);
   });
 });
 

@@ -60,7 +60,13 @@ describe('remind', () => {
 
     clock.set('2026-11-02T19:00:00.000Z');
     const summary = await remind(scheduled, deps);
-    expect(summary).toEqual({ checked: 2, reminded: ['appr-1', 'appr-2'], expired: [] });
+    expect(summary).toEqual({
+      checked: 2,
+      reminded: ['appr-1', 'appr-2'],
+      expired: [],
+      oldestPendingSeconds: expect.any(Number),
+    });
+    expect(summary.oldestPendingSeconds).toBeGreaterThan(0);
     expect(await runs.lastReminderAt('appr-decided')).toBeUndefined();
     expect(await runs.lastReminderAt('appr-x')).toBeUndefined();
     expect(
@@ -128,7 +134,12 @@ describe('remind', () => {
     const { runs, publisher, clock, deps } = await setup();
     await runs.putApproval(anApprovalRecord({ approvalId: 'appr-1' }));
     clock.set('2026-11-03T14:21:00.000Z');
-    expect(await remind(scheduled, deps)).toEqual({ checked: 1, reminded: [], expired: ['appr-1'] });
+    expect(await remind(scheduled, deps)).toEqual({
+      checked: 1,
+      reminded: [],
+      expired: ['appr-1'],
+      oldestPendingSeconds: 86_400,
+    });
     expect(publisher.events).toEqual([]);
     expect(await runs.lastReminderAt('appr-1')).toBeUndefined();
   });

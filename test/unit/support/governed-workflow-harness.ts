@@ -10,7 +10,10 @@
  * callback state's request is decided by the test's approver through the real
  * decide step, which answers the task token through the emulation.
  */
+
+import { InMemoryExecutionReader } from '../../../adapters/memory-execution-reader.js';
 import type { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
+import { RecordingMetrics } from '../../../adapters/recording-metrics.js';
 import { decisionRequest } from '../../../core/approval/endpoint-request.js';
 import type { ModelPort } from '../../../core/model/model.js';
 import type { Clock, ItemUpdater, TaskCallbacks } from '../../../core/ports.js';
@@ -21,6 +24,7 @@ import { VirtualClock } from '../../../local/clock/virtual-clock.js';
 import { inProcessSteps } from '../../../local/pack-test/in-process-steps.js';
 import { boundDefinition } from '../../../local/pack-test/pack-tester.js';
 import { LocalStepFunctions } from '../../../local/stepfunctions/engine.js';
+import type { ExecutionDescription } from '../../../local/stepfunctions/execution.js';
 import {
   InMemoryLineageStore,
   InMemoryRunsStore,
@@ -64,6 +68,10 @@ export interface HarnessOptions {
    * @default - none
    */
   readonly faults?: readonly { readonly state: string; readonly name: string; readonly times: number }[];
+  /** The execution's own timeout (`TimeoutSeconds`). @default - the spec's */
+  readonly executionTimeoutSeconds?: number;
+  /** Stop the execution (StopExecution) once it waits for an approval, as an operator would. @default false */
+  readonly stopWhenWaiting?: boolean;
 }
 
 /** A step error the state machine saw (retried or caught). */
@@ -76,6 +84,8 @@ export interface StepError {
 /** How an execution ended, and what it left behind. */
 export interface HarnessResult {
   readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The execution as Step Functions describes it at its end (its status: FAILED, TIMED_OUT, ABORTED, ...). */
+  readonly execution: ExecutionDescription;
   /** The execution's output when it succeeded. */
   readonly output: unknown;
   /** The error name of a failed execution (`AWF.RunFailed`, ...). */
@@ -157,15 +167,40 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const recordKeys = testRecordKeys();
   const tokens = testTokenSeal();
   const callers = testCallers();
+  // Known once the execution starts; a stop scheduled while it waits names it.
+  let executionArn = '';
+  const executions = new InMemoryExecutionReader();
+  const metrics = new RecordingMetrics();
   const steps = inProcessSteps(
     pack,
-    { runs, lineage, events, items, model, callbacks, facts, keys, recordKeys, tokens, callers, clock },
+    {
+      runs,
+      lineage,
+      events,
+      items,
+      model,
+      callbacks,
+      facts,
+      keys,
+      recordKeys,
+      tokens,
+      callers,
+      executions,
+      metrics,
+      clock,
+    },
     (call) => {
       const state = STATE_OF_STEP[call.step];
       if (call.error && state) stepErrors.push({ state, ...call.error });
       if (call.step !== 'request-approval' || !call.output) return;
       const { approvalId } = call.output as { approvalId: string };
       const { gated } = call.input as { gated: GatedProposal };
+      if (options.stopWhenWaiting) {
+        time.setTimer(0, () => {
+          void sfn.stopExecution(executionArn, 'Operator.Stop', 'stopped by the test while waiting');
+        });
+        return;
+      }
       const decision = approver({ approvalId, gated });
       if (decision === 'no-decision') return;
       // Decided once the request has returned, as a person would, through the real decide step.
@@ -191,18 +226,26 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
 
   const sfn = new LocalStepFunctions({
     stateMachines: [
-      { arn: STATE_MACHINE_ARN, definition: boundDefinition(pack, { approvalTimeoutSeconds: 600 }) },
+      {
+        arn: STATE_MACHINE_ARN,
+        definition: boundDefinition(pack, {
+          approvalTimeoutSeconds: 600,
+          ...(options.executionTimeoutSeconds === undefined
+            ? {}
+            : { executionTimeoutSeconds: options.executionTimeoutSeconds }),
+        }),
+      },
     ],
     lambda,
     retryIntervalScale: 0,
     time,
   });
   callbacks.sfn = sfn;
-  const { executionArn } = await sfn.startExecution(
+  ({ executionArn } = await sfn.startExecution(
     STATE_MACHINE_ARN,
     JSON.stringify(json(event)),
     `run-${event.id}`.slice(0, 80),
-  );
+  ));
   const execution = sfn.execution(executionArn);
   let progress = 0;
   execution.on('history', () => {
@@ -217,7 +260,7 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const statesEntered = execution.history.flatMap((entry) =>
     entry.stateEnteredEventDetails?.name === undefined ? [] : [entry.stateEnteredEventDetails.name],
   );
-  const base = { statesEntered, stepErrors, runs, lineage, events, items };
+  const base = { execution: ended, statesEntered, stepErrors, runs, lineage, events, items };
   if (ended.status === 'SUCCEEDED') {
     return { status: 'SUCCEEDED', output: JSON.parse(ended.output ?? 'null'), ...base };
   }
