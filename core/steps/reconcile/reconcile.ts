@@ -121,8 +121,9 @@ function admittedEvent(input: string | undefined): { id: string } & Record<strin
 }
 
 /**
- * The run item of an execution that ended before Admit stored one: FAILED,
- * with the event as the execution received it and its model-safe detail.
+ * The run item Admit would have stored for an execution that ended before it
+ * could: the event as the execution received it, its model-safe detail, and
+ * the execution; {@link closeRun} then closes it like any other.
  */
 function unadmittedRun(spec: WorkflowSpec, runId: string, end: ExecutionEnd, now: Date): RunRecord {
   const event = admittedEvent(end.input);
