@@ -9,6 +9,7 @@
  * | last reminder       | `REMINDER#<approvalId>`         | `REMINDER`                  | -                                              |
  * | execution claim     | `EXEC#<key>`                    | `EXEC`                      | -                                              |
  * | autonomy level      | `WORKFLOW#<workflowId>`         | `AUTONOMY#<action>`         | -                                              |
+ * | kill switch         | `SWITCH#<workflowId>`           | `SWITCH`                    | -                                              |
  * | history entry       | `HISTORY#<workflowId>#<action>#<key>` | `<at>#<uuid>`         | -                                              |
  *
  * The index is sparse: a decided approval drops its index keys, so the
@@ -34,6 +35,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AwfError } from '../core/errors.js';
+import type { WorkflowSwitchRecord } from '../core/policy/switch.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -68,6 +70,7 @@ const {
   history: HISTORY,
   request: REQUEST,
   ledger: LEDGER,
+  switch: SWITCH,
 } = RUNS_TABLE_LAYOUT.partitions;
 const PENDING_APPROVALS = 'PENDING_APPROVALS';
 /** Attributes that are part of the layout, not of the record. */
@@ -83,6 +86,8 @@ const reminderKey = (approvalId: string) => key(`${REMINDER}${approvalId}`, 'REM
 const executionKey = (executionKey: string) => key(`${EXEC}${executionKey}`, 'EXEC');
 const autonomyKey = (workflowId: string, action: string) =>
   key(`${WORKFLOW}${workflowId}`, `AUTONOMY#${action}`);
+// A partition of its own, so IAM lets the switch step write switches and nothing else.
+const switchKey = (workflowId: string) => key(`${SWITCH}${workflowId}`, 'SWITCH');
 const requestKey = (workflowId: string, keyHash: string) =>
   key(`${REQUEST}${workflowId}#${keyHash}`, 'REQUEST');
 const ledgerKey = (ledger: string) => key(`${LEDGER}${ledger}`, 'LEDGER');
@@ -549,6 +554,23 @@ export class DynamoDbRunsStore implements RunsStore {
       new PutCommand({
         TableName: this.tableName,
         Item: { ...autonomyKey(record.workflowId, record.action), kind: 'autonomy', ...record },
+      }),
+    );
+  }
+
+  // ---- kill switch ----
+
+  async getSwitch(workflowId: string): Promise<WorkflowSwitchRecord | undefined> {
+    // Strongly consistent (`get` reads so): a halt must hold from the moment it is set.
+    const item = await this.get(switchKey(workflowId));
+    return item === undefined ? undefined : (withoutLayout(item) as unknown as WorkflowSwitchRecord);
+  }
+
+  async putSwitch(record: WorkflowSwitchRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...switchKey(record.workflowId), kind: 'switch', ...record },
       }),
     );
   }

@@ -8,6 +8,7 @@
  * the in-memory lineage store.
  */
 import { AwfError } from '../core/errors.js';
+import type { WorkflowSwitchRecord } from '../core/policy/switch.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
@@ -54,6 +55,7 @@ export class InMemoryRunsStore implements RunsStore {
   private readonly reminders = new Map<string, string>();
   private readonly executions = new Map<string, IdempotencyRecord>();
   private readonly autonomy = new Map<string, AutonomyRecord>();
+  private readonly switches = new Map<string, WorkflowSwitchRecord>();
   private readonly history: StoredHistoryEntry[] = [];
   private readonly ledgers = new Map<string, number>();
   private readonly requests = new Map<string, string>();
@@ -228,6 +230,16 @@ export class InMemoryRunsStore implements RunsStore {
   async putAutonomy(record: AutonomyRecord): Promise<void> {
     await yieldOnce();
     this.autonomy.set(`${record.workflowId}#${record.action}`, copy(record));
+  }
+
+  async getSwitch(workflowId: string): Promise<WorkflowSwitchRecord | undefined> {
+    await yieldOnce();
+    return copy(this.switches.get(workflowId));
+  }
+
+  async putSwitch(record: WorkflowSwitchRecord): Promise<void> {
+    await yieldOnce();
+    this.switches.set(record.workflowId, copy(record));
   }
 
   async recordHistory(

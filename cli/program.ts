@@ -15,6 +15,7 @@ import type { DoctorOptions } from './commands/doctor.js';
 import { putEvent, showSink } from './commands/events.js';
 import { policiesReport } from './commands/policies.js';
 import { listRuns, showRun, waitForRun } from './commands/runs.js';
+import { setSwitch, switchRequestOf, switchStatus } from './commands/workflows.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
 type Options = TargetOptions & { json?: boolean } & Record<string, unknown>;
@@ -114,6 +115,34 @@ export function buildProgram(): Command {
       .option('--status <status>', 'wait for this status instead, such as AWAITING_APPROVAL')
       .option('--timeout <duration>', 'give up after this long, such as 90s or 5m', '120s'),
   ).action(targeted((target, options, runId = '') => waitForRun(target, runId, options)));
+
+  const workflows = program.command('workflows').description("the workflows' kill switch (operators)");
+  for (const command of ['pause', 'resume'] as const) {
+    const sub = workflows
+      .command(`${command} <workflow>`)
+      .description(
+        command === 'pause'
+          ? 'halt the workflow (nothing new executes) or send every action to an approver (--mode approve-all)'
+          : 'let the workflow run normally again',
+      );
+    if (command === 'pause') sub.option('--mode <mode>', 'halt | approve-all', 'halt');
+    withTarget(
+      sub
+        .option('--as <operator>', 'who you are, recorded as the operator (default: your OS user name)')
+        .requiredOption('--reason <text>', 'why; recorded in the lineage for auditors'),
+    ).action(
+      targeted((target, options, workflowId = '') =>
+        setSwitch(
+          target,
+          switchRequestOf(target, command, workflowId, options, process.env.USER ?? ''),
+          options,
+        ),
+      ),
+    );
+  }
+  withTarget(
+    workflows.command('status [workflow]').description("each workflow's switch: run, halt or approve-all"),
+  ).action(targeted((target, options, workflowId) => switchStatus(target, workflowId, options)));
 
   const approvals = program.command('approvals').description('pending human approvals');
   withTarget(

@@ -31,6 +31,8 @@ export interface TargetWorkflow {
   readonly approvalsUrl: string;
   /** The role approvers assume to call it; absent locally, where identities sign as its sessions. */
   readonly approverRoleArn?: string;
+  /** The kill switch function (`awf workflows pause | resume`); absent for a stack deployed before it. */
+  readonly switchFunction?: string;
 }
 
 /** A resolved target. */
@@ -67,7 +69,12 @@ export interface Target {
 
 const workflowsOutput = z.record(
   z.string(),
-  z.object({ stateMachineArn: z.string(), approvalsUrl: z.string(), approverRoleArn: z.string() }),
+  z.object({
+    stateMachineArn: z.string(),
+    approvalsUrl: z.string(),
+    approverRoleArn: z.string(),
+    switchFunctionName: z.string().optional(),
+  }),
 );
 
 function localTarget(options: TargetOptions): Target {
@@ -87,7 +94,11 @@ function localTarget(options: TargetOptions): Target {
     workflows: Object.fromEntries(
       Object.entries(state.workflows).map(([id, w]) => [
         id,
-        { stateMachineArn: w.stateMachineArn, approvalsUrl: w.approvalsUrl ?? '' },
+        {
+          stateMachineArn: w.stateMachineArn,
+          approvalsUrl: w.approvalsUrl ?? '',
+          ...(w.functions.switch ? { switchFunction: w.functions.switch } : {}),
+        },
       ]),
     ),
     clients: {
@@ -145,6 +156,7 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
           stateMachineArn: w.stateMachineArn,
           approvalsUrl: w.approvalsUrl,
           approverRoleArn: w.approverRoleArn,
+          ...(w.switchFunctionName ? { switchFunction: w.switchFunctionName } : {}),
         },
       ]),
     ),

@@ -207,7 +207,7 @@ export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeou
 export const RECONCILE_SWEEP_INTERVAL = Duration.minutes(15);
 
 /**
- * One governed workflow: eleven step Lambdas with a role each, the Standard
+ * One governed workflow: twelve step Lambdas with a role each, the Standard
  * state machine from `statemachines/governed-workflow.asl.json`, the
  * EventBridge rule that starts it (with a dead-letter queue and an explicit
  * retry policy), the schedule that runs the reminder step, and the rule and
@@ -479,6 +479,21 @@ export class GovernedWorkflow extends Construct {
    */
   public grantDecide(grantee: iam.IGrantable): iam.Grant {
     return this.approvalsUrl.grantInvokeUrl(grantee);
+  }
+
+  /**
+   * Lets `grantee` operate the workflow's kill switch (`awf workflows pause |
+   * resume`): `lambda:InvokeFunction` on the switch function, nothing else.
+   * The switch function is the only writer of the switch item (no step role
+   * may write it; Gate and Act only read it) and records every change in the
+   * lineage, so this grant is the whole of who may halt or release the
+   * workflow.
+   *
+   * @example
+   * refunds.grantOperate(paymentsOperatorsRole);
+   */
+  public grantOperate(grantee: iam.IGrantable): iam.Grant {
+    return this.functions.switch.grantInvoke(grantee);
   }
 
   /**
@@ -957,7 +972,7 @@ function acknowledgeFindings(
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
-          'Invoked synchronously (by the state machine or an approver), never asynchronously: the caller sees every failure and Step Functions Retry/Catch route it to escalation.',
+          'Invoked synchronously (by the state machine, an approver through the approvals endpoint, or an operator), never asynchronously: the caller sees every failure and Step Functions Retry/Catch route it to escalation.',
       });
     }
   }

@@ -92,6 +92,12 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     timeout: Duration.minutes(2),
     evaluatesPolicies: false,
   },
+  // The kill switch: invoked by an operator (`grantOperate`), never by the state machine.
+  switch: {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    evaluatesPolicies: false,
+  },
 };
 
 /** `request-approval` -> `RequestApproval`: construct ids and names derived from a step. */

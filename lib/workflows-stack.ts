@@ -67,7 +67,7 @@ export interface AwfWorkflowsStackProps extends StackProps {
 /**
  * One {@link GovernedWorkflow} per given workflow pack, each with
  * construct id `PascalCase(<workflow id>)`. Outputs `Workflows`: a JSON object
- * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn }`, which
+ * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn, switchFunctionName }`, which
  * the `awf` CLI reads.
  *
  * @example
@@ -132,7 +132,7 @@ export class AwfWorkflowsStack extends Stack {
     this.dashboards = new AwfDashboards(this, 'Dashboards', { workflows, namePrefix: this.stackName });
 
     new CfnOutput(this, STACK_OUTPUTS.workflows, {
-      description: 'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn }',
+      description: 'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, switchFunctionName }',
       value: this.toJsonString(
         Object.fromEntries(
           Object.entries(workflows).map(([workflowId, workflow]) => [
@@ -141,6 +141,8 @@ export class AwfWorkflowsStack extends Stack {
               stateMachineArn: workflow.stateMachine.stateMachineArn,
               approvalsUrl: workflow.approvalsUrl.url,
               approverRoleArn: workflow.approverRole.roleArn,
+              // What `awf workflows pause | resume` invokes (the operator's grantOperate allows it).
+              switchFunctionName: workflow.functions.switch.functionName,
             },
           ]),
         ),

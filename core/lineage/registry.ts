@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { approvalRequirementSchema } from '../approval/requirement.js';
 import { logOnlyEvaluationSchema } from '../policy/log-only.js';
+import { SWITCH_MODES } from '../policy/switch.js';
 import { ESCALATION_REASONS, GATE_DECISIONS, proposalSchema, RUN_STATUSES } from '../steps/contracts.js';
 import type { StepName } from '../steps/step-names.js';
 import { AUTONOMY_LEVELS, RISK_LEVELS } from '../workflow/spec.js';
@@ -134,8 +135,10 @@ export const LINEAGE_REGISTRY = {
       logOnly: z.array(logOnlyEvaluationSchema).optional(),
       /** With REQUIRE_APPROVAL: who must approve and how many. */
       approval: approvalRequirementSchema.optional(),
+      /** Set when the workflow's kill switch made the decision stricter (halt: DENY; approve-all: REQUIRE_APPROVAL). */
+      switch: z.object({ mode: z.enum(['halt', 'approve-all']), reason: z.string() }).optional(),
     }),
-    'per proposal: the Cedar decision, the determining policy ids, any error, the autonomy level, the final decision, what each log-only policy would have decided (`logOnly`); `versions.policySetHash`',
+    'per proposal: the Cedar decision, the determining policy ids, any error, the autonomy level, the final decision, what each log-only policy would have decided (`logOnly`), what the kill switch changed (`switch`); `versions.policySetHash`',
   ),
   'approval.requested': entry(
     'request-approval',
@@ -225,15 +228,16 @@ export const LINEAGE_REGISTRY = {
       input: json,
       /**
        * `decision`: deciding again just before the effect did not allow it; `approval`: the
-       * lineage does not hold the approvals it needs; `cap`: the ledger refused the entry.
+       * lineage does not hold the approvals it needs; `cap`: the ledger refused the entry;
+       * `halted`: the workflow's kill switch is on halt.
        */
-      refusal: z.enum(['decision', 'approval', 'cap']),
+      refusal: z.enum(['decision', 'approval', 'cap', 'halted']),
       reasons: strings,
       cap: z
         .object({ name: z.string(), total: z.number(), amount: z.number(), limit: z.number() })
         .optional(),
     }),
-    'an allowed action did not run: the decision at the moment of the effect did not allow it, the lineage does not hold its approvals, or a cap ledger refused its entry (amounts in ten-thousandths); the run escalates',
+    'an allowed action did not run: the decision at the moment of the effect did not allow it, the lineage does not hold its approvals, a cap ledger refused its entry (amounts in ten-thousandths), or the workflow is halted; the run escalates',
   ),
   'run.completed': entry(
     'complete',
@@ -278,6 +282,17 @@ export const LINEAGE_REGISTRY = {
       eventId: z.string().optional(),
     }),
     'an execution that ended without Complete or Escalate (failed, timed out, stopped): its status, error and cause, the approvals it expired, how it was found',
+  ),
+  'workflow.switched': entry(
+    'switch',
+    z.object({
+      /** The mode set: `run`, `halt` or `approve-all`. */
+      mode: z.enum(SWITCH_MODES),
+      /** The mode before the change. */
+      previous: z.enum(SWITCH_MODES),
+      reason: z.string(),
+    }),
+    "an operator (`actor`) changed the workflow's kill switch, in the chain `switch#<workflowId>`: the mode set, the mode before, why",
   ),
 } as const satisfies Record<string, LineageRecordEntry>;
 

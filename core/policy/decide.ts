@@ -16,7 +16,9 @@
  * 6. the Cedar policies, with the trusted context awf builds (the time, the
  *    event fields policies may see, the facts, the history), the input, the
  *    model's confidence, the action's risk and its autonomy;
- * 7. autonomy applied to Cedar's decision, which can only make it stricter.
+ * 7. autonomy applied to Cedar's decision, which can only make it stricter;
+ * 8. the workflow's kill switch (`core/policy/switch.ts`): halted, every
+ *    decision is DENY; in approve-all mode, an ALLOW is REQUIRE_APPROVAL.
  *
  * Nothing the model says reaches the context except the input it proposed and
  * its confidence; the time, the event, the facts and the history are awf's.
@@ -34,6 +36,13 @@ import { factAttributes, type GroundedFacts, missingFactProblems } from './facts
 import { createPolicyGate, type PolicyGate } from './gate.js';
 import type { LogOnlyEvaluation } from './log-only.js';
 import { policyNow } from './now.js';
+import {
+  APPROVE_ALL_REASON,
+  HALTED_REASON,
+  type SwitchEffect,
+  switchModeOf,
+  type WorkflowSwitchRecord,
+} from './switch.js';
 
 /** What awf knows of the run, from its own evidence and reads; never from the model. */
 export interface RunFacts {
@@ -56,6 +65,11 @@ export interface DecisionRequest {
   readonly facts: RunFacts;
   /** The runs table's autonomy record of this workflow and action, if any. */
   readonly storedAutonomy: AutonomyRecord | undefined;
+  /**
+   * The runs table's switch item of the workflow, read by the deciding step
+   * just before deciding; absent means the workflow runs normally.
+   */
+  readonly workflowSwitch?: WorkflowSwitchRecord | undefined;
 }
 
 /** The verdict on one proposal, with why. */
@@ -81,6 +95,8 @@ export interface Verdict {
    * has no log-only policy or the proposal failed before Cedar.
    */
   readonly logOnly?: readonly LogOnlyEvaluation[];
+  /** Set when the workflow's kill switch made the decision stricter: which mode, and why. */
+  readonly switch?: SwitchEffect;
 }
 
 /** A workflow's decision, loaded once per cold start. */
@@ -109,65 +125,90 @@ function failedClosed(autonomy: AutonomyLevel, errors: readonly string[]): Verdi
  */
 export function createDecider(pack: WorkflowPack, policies: PolicyGate = createPolicyGate(pack)): Decider {
   const { spec } = pack;
+  /** The switch goes last: whatever the rest decided, a halt or approve-all only makes it stricter. */
+  function switched(verdict: Verdict, stored: WorkflowSwitchRecord | undefined): Verdict {
+    const mode = switchModeOf(spec.id, stored);
+    if (mode === 'halt') {
+      const { approval: _approval, ...rest } = verdict;
+      return {
+        ...rest,
+        decision: 'DENY',
+        shadow: false,
+        errors: [...verdict.errors, HALTED_REASON],
+        switch: { mode, reason: HALTED_REASON },
+      };
+    }
+    if (mode === 'approve-all' && verdict.decision === 'ALLOW' && !verdict.shadow) {
+      return {
+        ...verdict,
+        decision: 'REQUIRE_APPROVAL',
+        approval: policies.approvalRequirement(verdict.reasons),
+        switch: { mode, reason: APPROVE_ALL_REASON },
+      };
+    }
+    return verdict;
+  }
+  /** Stages 1 to 7: everything but the switch. */
+  function unswitched({ proposal, facts, storedAutonomy }: DecisionRequest): Verdict {
+    const action = catalogueAction(spec, proposal.action);
+    if (!action) return failedClosed(spec.autonomy.default, [notInCatalogue(spec, proposal.action)]);
+
+    let autonomy: AutonomyLevel;
+    try {
+      autonomy = resolveAutonomy(spec, proposal.action, storedAutonomy);
+    } catch (error) {
+      return failedClosed(spec.autonomy.default, [(error as Error).message]);
+    }
+
+    const parsed = action.input.safeParse(proposal.input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
+      );
+      return failedClosed(autonomy, [`input fails the action's schema (${issues.join('; ')})`]);
+    }
+    if (canonicalJson(parsed.data) !== canonicalJson(proposal.input)) {
+      return failedClosed(autonomy, ['input changes when parsed with the action schema']);
+    }
+
+    const unbound = bindingProblems(action, proposal.input, facts.event);
+    if (unbound.length > 0) return failedClosed(autonomy, unbound);
+    const missing = missingFactProblems(spec, facts.facts);
+    if (missing.length > 0) return failedClosed(autonomy, missing);
+
+    const evaluation = policies.evaluate({
+      entityId: facts.entityId,
+      action: proposal.action,
+      input: proposal.input,
+      confidence: proposal.confidence,
+      risk: action.risk,
+      autonomy,
+      history: facts.history,
+      now: policyNow(facts.now, spec.timezone),
+      event: facts.event,
+      facts: factAttributes(facts.facts),
+    });
+    const { decision, shadow } = applyAutonomy(evaluation.decision, autonomy);
+    return {
+      decision,
+      policyDecision: evaluation.decision,
+      autonomy,
+      shadow,
+      reasons: evaluation.reasons,
+      errors: evaluation.errors,
+      ...(decision === 'REQUIRE_APPROVAL' && {
+        approval: policies.approvalRequirement(evaluation.reasons),
+      }),
+      ...(evaluation.logOnly && {
+        logOnly: evaluation.logOnly.map((entry) => {
+          const wouldDecide = applyAutonomy(entry.wouldDecide, autonomy).decision;
+          return { ...entry, wouldDecide, changed: wouldDecide !== decision };
+        }),
+      }),
+    };
+  }
   return {
     policySetHash: policies.policySetHash,
-    decide({ proposal, facts, storedAutonomy }) {
-      const action = catalogueAction(spec, proposal.action);
-      if (!action) return failedClosed(spec.autonomy.default, [notInCatalogue(spec, proposal.action)]);
-
-      let autonomy: AutonomyLevel;
-      try {
-        autonomy = resolveAutonomy(spec, proposal.action, storedAutonomy);
-      } catch (error) {
-        return failedClosed(spec.autonomy.default, [(error as Error).message]);
-      }
-
-      const parsed = action.input.safeParse(proposal.input);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map(
-          (issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`,
-        );
-        return failedClosed(autonomy, [`input fails the action's schema (${issues.join('; ')})`]);
-      }
-      if (canonicalJson(parsed.data) !== canonicalJson(proposal.input)) {
-        return failedClosed(autonomy, ['input changes when parsed with the action schema']);
-      }
-
-      const unbound = bindingProblems(action, proposal.input, facts.event);
-      if (unbound.length > 0) return failedClosed(autonomy, unbound);
-      const missing = missingFactProblems(spec, facts.facts);
-      if (missing.length > 0) return failedClosed(autonomy, missing);
-
-      const evaluation = policies.evaluate({
-        entityId: facts.entityId,
-        action: proposal.action,
-        input: proposal.input,
-        confidence: proposal.confidence,
-        risk: action.risk,
-        autonomy,
-        history: facts.history,
-        now: policyNow(facts.now, spec.timezone),
-        event: facts.event,
-        facts: factAttributes(facts.facts),
-      });
-      const { decision, shadow } = applyAutonomy(evaluation.decision, autonomy);
-      return {
-        decision,
-        policyDecision: evaluation.decision,
-        autonomy,
-        shadow,
-        reasons: evaluation.reasons,
-        errors: evaluation.errors,
-        ...(decision === 'REQUIRE_APPROVAL' && {
-          approval: policies.approvalRequirement(evaluation.reasons),
-        }),
-        ...(evaluation.logOnly && {
-          logOnly: evaluation.logOnly.map((entry) => {
-            const wouldDecide = applyAutonomy(entry.wouldDecide, autonomy).decision;
-            return { ...entry, wouldDecide, changed: wouldDecide !== decision };
-          }),
-        }),
-      };
-    },
+    decide: (request) => switched(unswitched(request), request.workflowSwitch),
   };
 }

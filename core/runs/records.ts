@@ -2,6 +2,8 @@
  * What the runs table holds (state, not evidence): runs, approvals, reminders,
  * idempotency records, observations, autonomy levels and history counters.
  */
+
+import type { WorkflowSwitchRecord } from '../policy/switch.js';
 import type {
   ApprovalOutcome,
   GateDecision,
@@ -215,6 +217,11 @@ export interface RunsStore {
   getAutonomy(workflowId: string, action: string): Promise<AutonomyRecord | undefined>;
   putAutonomy(record: AutonomyRecord): Promise<void>;
 
+  /** A workflow's kill switch, if an operator ever set it (`core/policy/switch.ts`). */
+  getSwitch(workflowId: string): Promise<WorkflowSwitchRecord | undefined>;
+  /** Sets a workflow's kill switch, replacing the one before (the lineage keeps every change). */
+  putSwitch(record: WorkflowSwitchRecord): Promise<void>;
+
   /**
    * Records that an action ran for a history key (the keyed hash of e.g. a
    * customer id) at a time, with the input values history measures read.
@@ -261,6 +268,8 @@ export const RUNS_STORE_ACCESS = {
   claimBusinessKey: { writes: 'request' },
   getAutonomy: 'read',
   putAutonomy: { writes: 'workflow' },
+  getSwitch: 'read',
+  putSwitch: { writes: 'switch' },
   recordHistory: { writes: 'history' },
   listHistory: 'read',
 } as const satisfies Record<

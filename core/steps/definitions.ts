@@ -21,6 +21,7 @@ import { reconcileStep } from './reconcile/reconcile.js';
 import { remindStep } from './remind/remind.js';
 import { requestApprovalStep } from './request-approval/request-approval.js';
 import type { StepName } from './step-names.js';
+import { switchStep } from './switch/switch.js';
 
 /** What every definition has in common, whatever its input and output types. */
 export interface StepDeclaration<K extends StepName = StepName> {
@@ -42,6 +43,7 @@ export const STEP_DEFINITIONS = {
   escalate: escalateStep,
   remind: remindStep,
   reconcile: reconcileStep,
+  switch: switchStep,
 } as const satisfies { readonly [K in StepName]: StepDeclaration<K> };
 
 /** `request-approval` -> `requestApprovalStep`: the export name of a step's definition. */

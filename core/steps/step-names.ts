@@ -17,6 +17,7 @@ export const STEP_NAMES = [
   'escalate',
   'remind',
   'reconcile',
+  'switch',
 ] as const;
 
 /** One of {@link STEP_NAMES}. */

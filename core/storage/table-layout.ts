@@ -24,6 +24,8 @@ export const RUNS_TABLE_LAYOUT = {
     execution: 'EXEC#',
     /** A workflow's autonomy levels. */
     workflow: 'WORKFLOW#',
+    /** A workflow's kill switch (halt, approve-all); only the switch step writes these. */
+    switch: 'SWITCH#',
     /** History entries that temporal policies count. */
     history: 'HISTORY#',
     /** The first run of each business request (spec `businessKey`), by keyed hash. */

@@ -119,6 +119,7 @@ describe('the local cloud, end to end', () => {
           'reconcile',
           'remind',
           'request-approval',
+          'switch',
         ].sort(),
       );
       const hosted = e2e.cloud.lambda.host.functions.map((f) => f.functionName);

@@ -92,7 +92,7 @@ it('synthesizes both stacks for the default offline environment', () => {
   }
 });
 
-it('bundles the eleven steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
+it('bundles the twelve steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
   const steps = [
     'act',
     'admit',
@@ -105,6 +105,7 @@ it('bundles the eleven steps of every workflow, refund-triage among them, each w
     'reconcile',
     'remind',
     'request-approval',
+    'switch',
   ];
   expect(WORKFLOW_IDS).toContain(REFERENCE_WORKFLOW_ID);
   expect(functions.map((f) => `${f.workflowId}/${f.step}`).sort()).toEqual(

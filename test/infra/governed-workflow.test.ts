@@ -144,7 +144,7 @@ describe('state machine', () => {
 });
 
 describe('step functions', () => {
-  it('builds the eleven steps of every workflow', () => {
+  it('builds the twelve steps of every workflow', () => {
     const ids = workflowIdsOf(packs);
     expect(ids).toEqual(expect.arrayContaining(['refund-triage', 'order-holds']));
     template.resourceCountIs('AWS::Lambda::Function', ids.length * STEP_NAMES.length);
@@ -300,7 +300,7 @@ describe('reminders', () => {
   });
 });
 
-it('outputs each workflow state machine, approvals endpoint and approver role for the awf CLI', () => {
+it('outputs each workflow state machine, approvals endpoint, approver role and switch function for the awf CLI', () => {
   const outputs = cloud.resolve(synth.workflows.stackName, template.toJSON().Outputs) as Record<
     string,
     { Value: string }
@@ -316,6 +316,7 @@ it('outputs each workflow state machine, approvals endpoint and approver role fo
           stateMachineArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).stateMachine)),
           approvalsUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/),
           approverRoleArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).approverRole)),
+          switchFunctionName: expect.stringContaining('SwitchFunction'),
         },
       ]),
     ),

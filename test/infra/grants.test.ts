@@ -21,8 +21,9 @@ let data: AwfDataStack;
 let flows: Stack;
 let workflow: GovernedWorkflow;
 let cloud: FakeCloud;
-const roles: Record<'approvers' | 'supportDesk' | 'readers' | 'bystanders', RoleRef> = {} as never;
-const grants: Record<'decide' | 'start' | 'read' | 'dataRead', iam.Grant> = {} as never;
+const roles: Record<'approvers' | 'supportDesk' | 'readers' | 'operators' | 'bystanders', RoleRef> =
+  {} as never;
+const grants: Record<'decide' | 'start' | 'read' | 'dataRead' | 'operate', iam.Grant> = {} as never;
 
 function arnOf(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   return cloud.arnOf(stack.stackName, stack.getLogicalId(construct.node.defaultChild as never));
@@ -72,7 +73,9 @@ beforeAll(async () => {
   const approvers = role('Approvers');
   const supportDesk = role('SupportDesk');
   const readers = role('Readers');
+  const operators = role('Operators');
   const bystanders = role('Bystanders');
+  grants.operate = workflow.grantOperate(operators);
   grants.decide = workflow.grantDecide(approvers);
   grants.start = workflow.grantStartRuns(supportDesk);
   grants.read = workflow.grantReadLineage(readers);
@@ -93,6 +96,7 @@ beforeAll(async () => {
     approvers: ref(approvers),
     supportDesk: ref(supportDesk),
     readers: ref(readers),
+    operators: ref(operators),
     bystanders: ref(bystanders),
   });
 });
@@ -140,6 +144,34 @@ describe('grantDecide', () => {
     }
     const decide = functionArn('decide-approval');
     expect(await whoMay({ action: 'lambda:UpdateFunctionCode', resource: decide })).toEqual([]);
+  });
+});
+
+describe('grantOperate', () => {
+  it('lets the grantee, and no other principal, invoke the switch function', async () => {
+    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('switch') })).toEqual([
+      'operators',
+    ]);
+  });
+
+  it('refuses the grantee every other step function, any other Lambda action and the runs table', async () => {
+    for (const step of STEP_NAMES.filter((s) => s !== 'switch')) {
+      expect({
+        step,
+        allowed: await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn(step) }),
+      }).toEqual({ step, allowed: [] });
+    }
+    expect(await whoMay({ action: 'lambda:UpdateFunctionCode', resource: functionArn('switch') })).toEqual(
+      [],
+    );
+    // The switch item is written by the switch function's role alone, never by the operator directly.
+    expect(
+      await whoMay({
+        action: 'dynamodb:PutItem',
+        resource: runsTableArn(),
+        context: { 'dynamodb:LeadingKeys': [`SWITCH#${REFERENCE_WORKFLOW_ID}`] },
+      }),
+    ).toEqual([]);
   });
 });
 

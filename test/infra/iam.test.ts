@@ -121,6 +121,7 @@ describe('the ports each step declares', () => {
     reminder: `${RUNS_TABLE_LAYOUT.partitions.reminder}appr-1`,
     execution: `${RUNS_TABLE_LAYOUT.partitions.execution}exec-1`,
     workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}${REFERENCE_WORKFLOW_ID}`,
+    switch: `${RUNS_TABLE_LAYOUT.partitions.switch}${REFERENCE_WORKFLOW_ID}`,
     history: `${RUNS_TABLE_LAYOUT.partitions.history}${REFERENCE_WORKFLOW_ID}#issueRefund#cus_1`,
     request: `${RUNS_TABLE_LAYOUT.partitions.request}${REFERENCE_WORKFLOW_ID}#0f3a`,
     ledger: `${RUNS_TABLE_LAYOUT.partitions.ledger}${REFERENCE_WORKFLOW_ID}#refundedPerOrder#0f3a`,
@@ -184,6 +185,41 @@ describe('the ports each step declares', () => {
       resource: holdsTable,
     });
     expect(names(allowed)).toEqual(names(stepRoles('order-holds', declaring)));
+  });
+});
+
+describe('the kill switch', () => {
+  const switchItem = {
+    'dynamodb:LeadingKeys': [`${RUNS_TABLE_LAYOUT.partitions.switch}${REFERENCE_WORKFLOW_ID}`],
+  };
+
+  it("lets the switch steps, and no other role, write a workflow's switch item; none may delete it", async () => {
+    // Each workflow's switch role writes switch items (the partition prefix); its code writes only its own.
+    const switchRoles = names(workflowIds.map((id) => stepRole(id, 'switch')));
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      const allowed = await rolesAllowed(cloud, everyRole, {
+        action,
+        resource: runsTableArn(),
+        context: switchItem,
+      });
+      expect({ action, allowed: names(allowed) }).toEqual({
+        action,
+        allowed: action === 'dynamodb:DeleteItem' ? [] : switchRoles,
+      });
+    }
+  });
+
+  it('lets Gate and Act read the switch item, and write nothing of it', async () => {
+    for (const step of ['gate', 'act'] as const) {
+      const role = stepRole(REFERENCE_WORKFLOW_ID, step);
+      const can = (action: string) =>
+        isAllowed(cloud, role, { action, resource: runsTableArn(), context: switchItem });
+      expect({ step, read: await can('dynamodb:GetItem'), write: await can('dynamodb:PutItem') }).toEqual({
+        step,
+        read: true,
+        write: false,
+      });
+    }
   });
 });
 

@@ -259,7 +259,7 @@ it('packs compiled JavaScript with type declarations, the state machine and the 
   expect(packed.filter((path) => /^(dist\/)?(test|workflows\/refund-triage)\//.test(path))).toEqual([]);
 });
 
-it('synthesizes the eleven step Lambdas of a pack from a folder of the app, bundled', () => {
+it('synthesizes the twelve step Lambdas of a pack from a folder of the app, bundled', () => {
   expect(existsSync(join(appDir, 'cdk.out', 'AwfData.template.json'))).toBe(true);
   expect(lambdas.map((lambda) => lambda.step).sort()).toEqual(
     [
@@ -274,6 +274,7 @@ it('synthesizes the eleven step Lambdas of a pack from a folder of the app, bund
       'reconcile',
       'remind',
       'request-approval',
+      'switch',
     ].sort(),
   );
   const withWasm = lambdas

@@ -131,6 +131,7 @@ const SAMPLE_DATA: { readonly [T in LineageRecordType]: LineageData<T> } = {
     detectedBy: 'status-change',
     notify: ['payments-oncall'],
   },
+  'workflow.switched': { mode: 'halt', previous: 'run', reason: 'refund fraud under investigation' },
 };
 
 /**

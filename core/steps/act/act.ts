@@ -10,7 +10,8 @@
  * the facts of this moment: its clock, the grounding facts read now, the
  * current history), and for REQUIRE_APPROVAL checks an APPROVED approval of
  * this run and proposal whose binding hash matches the exact action about to
- * run. A DENY now is recorded as `action.refused` and throws
+ * run. A DENY now (the workflow halted by its kill switch among the reasons:
+ * `refusal: "halted"`) is recorded as `action.refused` and throws
  * ActionRefusedError (the run escalates); a broken approval or a proposal the
  * plan never made throws GovernanceViolationError. Either way nothing runs.
  *
@@ -210,16 +211,23 @@ function createAct(
     proposal: Proposal,
   ): Promise<Clearance> {
     const now = deps.clock();
-    const [facts, history, storedAutonomy] = await Promise.all([
+    const [facts, history, storedAutonomy, workflowSwitch] = await Promise.all([
       readGroundingFacts(spec, subject.event, deps.facts),
       currentHistory(spec, deps.runs, subject.historyKey, now),
       deps.runs.getAutonomy(spec.id, proposal.action),
+      // Read at the moment of the effect: a halt set while the run waited stops it here.
+      deps.runs.getSwitch(spec.id),
     ]);
     const verdict = decider.decide({
       proposal,
       facts: { entityId: subject.entityId, event: subject.event, now, facts, history },
       storedAutonomy,
+      workflowSwitch,
     });
+    if (verdict.switch?.mode === 'halt') {
+      const since = workflowSwitch ? ` since ${workflowSwitch.since}` : '';
+      return refuseAndRecord(input, proposal, chain, 'halted', [`${verdict.switch.reason}${since}`]);
+    }
     if (verdict.shadow) return refuse(proposal, 'the action is in shadow mode; it is recorded, never run');
     if (verdict.decision === 'DENY') {
       const why = [...verdict.reasons, ...verdict.errors].join('; ') || 'no policy permits it';

@@ -61,6 +61,7 @@ function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): M
       errors,
       logOnly,
       approval,
+      switch: switched,
     } = data;
     verdicts.set(data.proposalId, {
       judged: { action, input, confidence },
@@ -73,6 +74,7 @@ function recordedVerdicts(chain: readonly LineageRecord[], iteration: number): M
         errors,
         ...(logOnly && { logOnly }),
         ...(approval && { approval }),
+        ...(switched && { switch: switched }),
       },
     });
   }
@@ -106,7 +108,8 @@ function judgedOf(proposal: Proposal, verdict: Verdict): Judged {
   return {
     proposal,
     decision: verdict.decision,
-    reasons: [...verdict.reasons],
+    // The kill switch's reason travels with the verdict, so an approval request says why it was asked.
+    reasons: [...verdict.reasons, ...(verdict.switch ? [verdict.switch.reason] : [])],
     ...(verdict.approval && { approval: { ...verdict.approval, roles: [...verdict.approval.roles] } }),
     shadow: verdict.shadow,
   };
@@ -139,7 +142,8 @@ export function gateResultOf(verdicts: readonly Judged[], policySetHash: string)
  *
  * For each proposal: decides it with the run's trusted facts (the admitted
  * event, the grounding facts read now, the history Ground recorded, the
- * time) and the action's stored autonomy, and appends `policy.evaluated`. A proposal
+ * time), the action's stored autonomy and the workflow's kill switch (read
+ * for each decision), and appends `policy.evaluated`. A proposal
  * naming an action outside the catalogue is denied, never thrown back. The
  * policies are validated and preparsed once, when the step is built.
  *
@@ -182,10 +186,14 @@ export const gateStep = defineStep({
     }
 
     async function judge(proposal: Proposal, facts: RunFacts): Promise<Verdict> {
-      const storedAutonomy = isCatalogueAction(spec, proposal.action)
-        ? await ports.runs.getAutonomy(spec.id, proposal.action)
-        : undefined;
-      return decider.decide({ proposal, facts, storedAutonomy });
+      // The switch is read for every decision: a halt set a moment ago holds for the next proposal.
+      const [storedAutonomy, workflowSwitch] = await Promise.all([
+        isCatalogueAction(spec, proposal.action)
+          ? ports.runs.getAutonomy(spec.id, proposal.action)
+          : Promise.resolve(undefined),
+        ports.runs.getSwitch(spec.id),
+      ]);
+      return decider.decide({ proposal, facts, storedAutonomy, workflowSwitch });
     }
 
     return async (input: GateInput): Promise<GateResult> => {
@@ -231,6 +239,7 @@ export const gateStep = defineStep({
               }),
               // Evidence only: what each log-only policy would have decided; it decided nothing.
               ...(verdict.logOnly && verdict.logOnly.length > 0 && { logOnly: [...verdict.logOnly] }),
+              ...(verdict.switch && { switch: { ...verdict.switch } }),
             },
           },
           { knownHead: head },
