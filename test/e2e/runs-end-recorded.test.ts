@@ -4,6 +4,11 @@
  * the default bus, whose rule runs the reconcile function; the run ends
  * ABORTED with `run.closed` and its approval expired, and the sweep finds
  * nothing more to do.
+ *
+ * On the same cloud, the operator's side of a run's life: after runs end no
+ * runs-table item keeps the customer's contact, and the kill switch set
+ * through its function (approve-all) sends what would run on its own to a
+ * human, until it is released.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -94,4 +99,46 @@ it("keeps no customer's email or phone in any runs-table item once the runs ende
   expect((await e2e.runs.getRun(completedId))?.event).toMatchObject({
     detail: { customerEmail: '[REDACTED:pii]', customerPhone: '[REDACTED:pii]', orderId: 'ord_e2epii1' },
   });
+}, 120_000);
+
+it('lets an operator put the workflow in approve-all mode and back, through its switch function', async () => {
+  if (!SMALL_REFUND) throw new Error('missing example');
+  await e2e.cli([
+    'workflows',
+    'pause',
+    WORKFLOW,
+    '--mode',
+    'approve-all',
+    '--reason',
+    'New prompt rolling out.',
+    '--as',
+    'ops@acme.example',
+  ]);
+  const status = JSON.parse(await e2e.cli(['workflows', 'status', WORKFLOW, '--json'])) as unknown;
+  expect(JSON.stringify(status)).toContain('approve-all');
+
+  // A refund the workflow would make on its own now waits for a human.
+  const eventId = await e2e.putCase(
+    withIds(SMALL_REFUND, { orderId: 'ord_e2eswitch1', customerId: 'cus_e2eswitch1' }),
+  );
+  const runId = runIdFor(WORKFLOW, eventId);
+  await e2e.waitForRunStatus(runId, 'AWAITING_APPROVAL');
+  const switched = await e2e.lineage.chain(`switch#${WORKFLOW}`);
+  expect(switched.map((r) => [r.type, r.actor, r.data.mode])).toEqual([
+    ['workflow.switched', 'human:ops@acme.example', 'approve-all'],
+  ]);
+
+  await e2e.cli([
+    'workflows',
+    'resume',
+    WORKFLOW,
+    '--reason',
+    'Rollout checked.',
+    '--as',
+    'ops@acme.example',
+  ]);
+  const after = await e2e.putCase(
+    withIds(SMALL_REFUND, { orderId: 'ord_e2eswitch2', customerId: 'cus_e2eswitch2' }),
+  );
+  await e2e.waitForRunStatus(runIdFor(WORKFLOW, after), 'COMPLETED');
 }, 120_000);
