@@ -590,7 +590,7 @@ export class GovernedWorkflow extends Construct {
     if (needs.lineage === 'append') grantLineageAppend(props.lineageTable, props.key, role);
     if (needs.runs === 'read') grantRunsRead(props.runsTable, props.key, role);
     else if (needs.runs !== undefined)
-      grantRunsReadWrite(props.runsTable, props.key, role, needs.runs.writes);
+      grantRunsReadWrite(props.runsTable, props.key, role, needs.runs.writes, { workflowId: spec.id });
     if (needs.events === 'workflow') grantPutWorkflowEvents(props.eventBus, role, { workflowId: spec.id });
     if (needs.events === 'connectors') this.grantConnectorEvents(spec, props.eventBus, role);
     if (needs.items === 'connectors') this.grantConnectorItems(spec, role);

@@ -182,6 +182,14 @@ export function grantRunsReadWrite(
   key: kms.IKey,
   grantee: iam.IGrantable,
   partitions: readonly RunsPartition[],
+  options: {
+    /**
+     * The workflow whose own items of per-workflow partitions (the kill
+     * switch) the grantee may write: `SWITCH#<workflowId>` exactly, never
+     * another workflow's.
+     */
+    readonly workflowId?: string;
+  } = {},
 ): void {
   if (partitions.length === 0) {
     throw new InfrastructurePropsError(
@@ -194,7 +202,13 @@ export function grantRunsReadWrite(
     actions: [...RUNS_READ_ACTIONS],
     resourceArns: [runsTable.tableArn, indexArn(runsTable, RUNS_TABLE_LAYOUT.indexes.byWorkflow.indexName)],
   });
-  const prefixes = [...new Set(partitions)].sort().map((p) => `${RUNS_TABLE_LAYOUT.partitions[p]}*`);
+  const prefixes = [...new Set(partitions)]
+    .sort()
+    .map((p) =>
+      p === 'switch' && options.workflowId !== undefined
+        ? `${RUNS_TABLE_LAYOUT.partitions[p]}${options.workflowId}`
+        : `${RUNS_TABLE_LAYOUT.partitions[p]}*`,
+    );
   iam.Grant.addToPrincipal({
     grantee,
     actions: [...RUNS_WRITE_ACTIONS],

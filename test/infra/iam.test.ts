@@ -193,19 +193,21 @@ describe('the kill switch', () => {
     'dynamodb:LeadingKeys': [`${RUNS_TABLE_LAYOUT.partitions.switch}${REFERENCE_WORKFLOW_ID}`],
   };
 
-  it("lets the switch steps, and no other role, write a workflow's switch item; none may delete it", async () => {
-    // Each workflow's switch role writes switch items (the partition prefix); its code writes only its own.
-    const switchRoles = names(workflowIds.map((id) => stepRole(id, 'switch')));
-    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
-      const allowed = await rolesAllowed(cloud, everyRole, {
-        action,
-        resource: runsTableArn(),
-        context: switchItem,
-      });
-      expect({ action, allowed: names(allowed) }).toEqual({
-        action,
-        allowed: action === 'dynamodb:DeleteItem' ? [] : switchRoles,
-      });
+  it("lets the workflow's own switch step, and no other role, write its switch item; none may delete it", async () => {
+    for (const workflowId of workflowIds) {
+      const itemOf = { 'dynamodb:LeadingKeys': [`${RUNS_TABLE_LAYOUT.partitions.switch}${workflowId}`] };
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+        const allowed = await rolesAllowed(cloud, everyRole, {
+          action,
+          resource: runsTableArn(),
+          context: itemOf,
+        });
+        expect({ workflowId, action, allowed: names(allowed) }).toEqual({
+          workflowId,
+          action,
+          allowed: action === 'dynamodb:DeleteItem' ? [] : names([stepRole(workflowId, 'switch')]),
+        });
+      }
     }
   });
 
