@@ -280,8 +280,8 @@ describe('approvers are who signed, as the endpoint authenticates them', () => {
     const { runId, approvalId } = await waitingRun();
 
     for (const [person, refusal] of [
-      ['mallory@acme.example', '"mallory@acme.example" is not an approver of workflow "refund-triage"'],
-      ['carol@acme.example', '"carol@acme.example" is not an approver of workflow "refund-triage"'],
+      ['mallory@acme.example', `"mallory@acme.example" is not an approver of workflow "${WORKFLOW}"`],
+      ['carol@acme.example', `"carol@acme.example" is not an approver of workflow "${WORKFLOW}"`],
     ] as const) {
       await expect(
         e2e.cli(['approvals', 'approve', approvalId, '--as', person, '--reason', 'Looks fine.']),

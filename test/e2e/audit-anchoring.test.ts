@@ -25,8 +25,9 @@ import { localClientConfig } from '../../local/process/aws-env.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
 import { runAwf } from '../support/awf-process.js';
 import { type E2eCloud, startE2eCloud, withIds } from '../support/local-cloud.js';
+import { REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 
-const WORKFLOW = 'refund-triage';
+const WORKFLOW = REFERENCE_WORKFLOW_ID;
 const EXAMPLES = loadExampleEvents(join(WORKFLOWS_DIR, WORKFLOW));
 const APPROVER = 'alice@acme.example';
 

@@ -19,7 +19,7 @@ function fakeLocal(overrides: Partial<LocalProbes> = {}): LocalProbes {
     nodeVersion: () => '20.20.2',
     javaVersion: () => 'openjdk version "17.0.9" 2023-10-17',
     missingSynthInputs: () => [],
-    packIds: async () => ['refund-triage'],
+    packIds: async () => ['payout-review'],
     localCloud: () => ({ state: 'running', pid: 42, endpoints: { dynamodb: 'http://127.0.0.1:8000' } }),
     answers: async () => true,
     ...overrides,
@@ -30,7 +30,7 @@ const PLATFORM: DeployedPlatform = {
   eventBus: 'awf-bus',
   runsTable: 'awf-runs',
   lineageTable: 'awf-lineage',
-  stateMachines: { 'refund-triage': 'arn:aws:states:us-east-1:123456789012:stateMachine:refund' },
+  stateMachines: { 'payout-review': 'arn:aws:states:us-east-1:123456789012:stateMachine:refund' },
 };
 
 /** AWS where every model is Active and answers, and the stacks are deployed; override what a test needs. */
@@ -87,7 +87,7 @@ describe('local checks', () => {
         missingSynthInputs: () => ['cdk.json'],
         packIds: async () => {
           throw new Error(
-            'workflow "refund-triage" is invalid: agent.budget: expected maxTokens, maxUsd or both',
+            'workflow "payout-review" is invalid: agent.budget: expected maxTokens, maxUsd or both',
           );
         },
         answers: async () => false,
@@ -143,18 +143,18 @@ describe('local checks', () => {
 });
 
 describe('AWS checks', () => {
-  const workflow = { workflowId: 'refund-triage', modelIds: [HAIKU] };
+  const workflow = { workflowId: 'payout-review', modelIds: [HAIKU] };
 
   it('says ok for an Active model that answers and a deployed bus, tables and roles, one line each', async () => {
     const lines = await awsChecks(fakeAws(), [workflow], NOW);
 
     expect(lines.map((l) => [l.check, l.status])).toEqual([
-      ['model refund-triage', 'ok'],
-      ['converse refund-triage', 'ok'],
+      ['model payout-review', 'ok'],
+      ['converse payout-review', 'ok'],
       ['bus', 'ok'],
       ['table runs', 'ok'],
       ['table lineage', 'ok'],
-      ['roles refund-triage', 'ok'],
+      ['roles payout-review', 'ok'],
     ]);
     expect(lines[0]?.detail).toBe(`${HAIKU}: ACTIVE (profile ACTIVE, 2 destination(s))`);
   });
@@ -173,12 +173,12 @@ describe('AWS checks', () => {
   it('warns about a LEGACY model with its end-of-life date', async () => {
     const lines = await awsChecks(
       fakeAws({ [OLD_HAIKU]: { status: 'LEGACY', endOfLifeTime: new Date('2027-01-15T00:00:00Z') } }),
-      [{ workflowId: 'refund-triage', modelIds: [OLD_HAIKU] }],
+      [{ workflowId: 'payout-review', modelIds: [OLD_HAIKU] }],
       NOW,
     );
 
     expect(lines[0]).toEqual({
-      check: 'model refund-triage',
+      check: 'model payout-review',
       status: 'warn',
       detail: `${OLD_HAIKU}: LEGACY, end of life 2027-01-15: move to an Active model before then (docs/OPERATIONS.md#models)`,
     });
@@ -198,18 +198,18 @@ describe('AWS checks', () => {
           },
         },
       ),
-      [{ workflowId: 'refund-triage', modelIds: [OLD_HAIKU] }],
+      [{ workflowId: 'payout-review', modelIds: [OLD_HAIKU] }],
       NOW,
     );
 
     expect(lines.slice(0, 2)).toEqual([
       {
-        check: 'model refund-triage',
+        check: 'model payout-review',
         status: 'blocker',
         detail: expect.stringMatching(/: EOL since 2026-06-19; fix: the model reached its end of life/),
       },
       {
-        check: 'converse refund-triage',
+        check: 'converse payout-review',
         status: 'blocker',
         detail: expect.stringMatching(/: end-of-life: This model version .*; fix: /),
       },
@@ -222,11 +222,11 @@ describe('AWS checks', () => {
       fakeAws({
         [OLD_HAIKU]: namedError('ResourceNotFoundException', 'Could not resolve the foundation model'),
       }),
-      [{ workflowId: 'refund-triage', modelIds: [HAIKU, OLD_HAIKU] }],
+      [{ workflowId: 'payout-review', modelIds: [HAIKU, OLD_HAIKU] }],
       NOW,
     );
 
-    expect(lines.find((l) => l.check === 'fallback 1 refund-triage')).toMatchObject({
+    expect(lines.find((l) => l.check === 'fallback 1 payout-review')).toMatchObject({
       status: 'warn',
       detail: expect.stringContaining('Bedrock knows no such model here'),
     });
@@ -328,7 +328,7 @@ describe('awf doctor', () => {
   const probes = (aws: AwsProbes): DoctorProbes => ({
     local: fakeLocal(),
     aws: () => aws,
-    workflows: async () => [{ workflowId: 'refund-triage', modelIds: [HAIKU] }],
+    workflows: async () => [{ workflowId: 'payout-review', modelIds: [HAIKU] }],
     now: () => NOW,
   });
 
@@ -352,7 +352,7 @@ describe('awf doctor', () => {
     const report = JSON.parse(String(write.mock.calls[0]?.[0])) as { exitCode: number; lines: unknown[] };
     expect(report.exitCode).toBe(1);
     expect(report.lines).toContainEqual(
-      expect.objectContaining({ check: 'model refund-triage', status: 'blocker' }),
+      expect.objectContaining({ check: 'model payout-review', status: 'blocker' }),
     );
   });
 
