@@ -10,6 +10,8 @@
  * | execution claim     | `EXEC#<key>`                    | `EXEC`                      | -                                              |
  * | autonomy level      | `WORKFLOW#<workflowId>`         | `AUTONOMY#<action>`         | -                                              |
  * | kill switch         | `SWITCH#<workflowId>`           | `SWITCH`                    | -                                              |
+ * | parked run          | `PARKED#<workflowId>`           | `<runId>`                   | -                                              |
+ * | follow-up           | `FOLLOWUP#<followUpId>`         | `FOLLOWUP`                  | `FOLLOWUPS#<runId>` / `<dueAt>#<followUpId>`   |
  * | history entry       | `HISTORY#<workflowId>#<action>#<key>` | `<at>#<uuid>`         | -                                              |
  *
  * The index is sparse: a decided approval drops its index keys, so the
@@ -24,6 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -36,12 +39,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { AwfError } from '../core/errors.js';
 import type { WorkflowSwitchRecord } from '../core/policy/switch.js';
+import type { ParkedRun } from '../core/runs/parked.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
   ExecutionClaim,
   ExecutionClearance,
+  FollowUpEnd,
+  FollowUpRecord,
   HistoryEntry,
   IdempotencyRecord,
   LedgerEntry,
@@ -70,7 +76,9 @@ const {
   history: HISTORY,
   request: REQUEST,
   ledger: LEDGER,
+  followup: FOLLOWUP,
   switch: SWITCH,
+  parked: PARKED,
 } = RUNS_TABLE_LAYOUT.partitions;
 const PENDING_APPROVALS = 'PENDING_APPROVALS';
 /** Attributes that are part of the layout, not of the record. */
@@ -91,6 +99,9 @@ const switchKey = (workflowId: string) => key(`${SWITCH}${workflowId}`, 'SWITCH'
 const requestKey = (workflowId: string, keyHash: string) =>
   key(`${REQUEST}${workflowId}#${keyHash}`, 'REQUEST');
 const ledgerKey = (ledger: string) => key(`${LEDGER}${ledger}`, 'LEDGER');
+// Each follow-up its own item, listed per run through the index.
+const followUpKey = (followUpId: string) => key(`${FOLLOWUP}${followUpId}`, 'FOLLOWUP');
+const FOLLOWUPS_OF_RUN = 'FOLLOWUPS#';
 const historyPartition = (workflowId: string, action: string, historyKey: string) =>
   `${HISTORY}${workflowId}#${action}#${historyKey}`;
 
@@ -388,6 +399,10 @@ export class DynamoDbRunsStore implements RunsStore {
     return item === undefined ? undefined : (withoutLayout(item) as unknown as IdempotencyRecord);
   }
 
+  async claimUncappedExecution(key: string, at: string): Promise<ExecutionClaim> {
+    return this.claimExecution(key, at);
+  }
+
   async claimExecution(
     key: string,
     at: string,
@@ -575,6 +590,42 @@ export class DynamoDbRunsStore implements RunsStore {
     );
   }
 
+  // ---- parked runs ----
+
+  async parkRun(parked: ParkedRun): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [PK]: `${PARKED}${parked.workflowId}`,
+          [SK]: parked.runId,
+          kind: 'parked',
+          ...parked,
+          [TTL]: this.expiryFrom(Date.parse(parked.parkedAt)),
+        },
+      }),
+    );
+  }
+
+  async listParkedRuns(workflowId: string): Promise<ParkedRun[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK },
+      ExpressionAttributeValues: { ':pk': `${PARKED}${workflowId}` },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => withoutLayout(item) as unknown as ParkedRun)
+      .sort((a, b) => a.parkedAt.localeCompare(b.parkedAt) || a.runId.localeCompare(b.runId));
+  }
+
+  async unparkRun(workflowId: string, runId: string): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: key(`${PARKED}${workflowId}`, runId) }),
+    );
+  }
+
   // ---- history ----
 
   async recordHistory(
@@ -612,6 +663,81 @@ export class DynamoDbRunsStore implements RunsStore {
       at: String(item.at),
       values: (item.values ?? {}) as Record<string, string | number | boolean>,
     }));
+  }
+
+  // ---- follow-ups ----
+
+  async putFollowUp(followUp: FollowUpRecord): Promise<boolean> {
+    return this.putUnlessExists({
+      ...followUpKey(followUp.followUpId),
+      kind: 'followup',
+      ...followUp,
+      // Listed per run through the index, by due time.
+      [INDEX.partitionKey]: `${FOLLOWUPS_OF_RUN}${followUp.runId}`,
+      [INDEX.sortKey]: `${followUp.dueAt}#${followUp.followUpId}`,
+      // Kept the retention after it is due, never expired while it waits.
+      [TTL]: this.expiryFrom(Date.parse(followUp.dueAt)),
+    });
+  }
+
+  async getFollowUp(followUpId: string): Promise<FollowUpRecord | undefined> {
+    const item = await this.get(followUpKey(followUpId));
+    return item === undefined ? undefined : (withoutLayout(item) as unknown as FollowUpRecord);
+  }
+
+  async listFollowUpsOfRun(runId: string): Promise<FollowUpRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: INDEX.indexName,
+      KeyConditionExpression: '#gpk = :gpk',
+      ExpressionAttributeNames: { '#gpk': INDEX.partitionKey },
+      ExpressionAttributeValues: { ':gpk': `${FOLLOWUPS_OF_RUN}${runId}` },
+    });
+    return items.map((item) => withoutLayout(item) as unknown as FollowUpRecord);
+  }
+
+  async endFollowUp(followUpId: string, end: FollowUpEnd): Promise<boolean> {
+    return this.updateWhilePending(followUpId, '#status = :ended, #endedAt = :at', {
+      ':ended': end.status,
+      ':at': end.at,
+    });
+  }
+
+  async noteFollowUpCancellation(followUpId: string, approvalId: string): Promise<boolean> {
+    return this.updateWhilePending(followUpId, '#cancellationApprovalId = :approvalId', {
+      ':approvalId': approvalId,
+    });
+  }
+
+  /** Sets fields of a follow-up only while it is PENDING; false when it is not. */
+  private async updateWhilePending(
+    followUpId: string,
+    set: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: followUpKey(followUpId),
+          UpdateExpression: `SET ${set}`,
+          ConditionExpression: 'attribute_exists(#pk) AND #status = :pending',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#status': 'status',
+            ...(set.includes('#endedAt') ? { '#endedAt': 'endedAt' } : {}),
+            ...(set.includes('#cancellationApprovalId')
+              ? { '#cancellationApprovalId': 'cancellationApprovalId' }
+              : {}),
+          },
+          ExpressionAttributeValues: { ':pending': 'PENDING', ...values },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   // ---- helpers ----

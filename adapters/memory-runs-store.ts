@@ -9,12 +9,15 @@
  */
 import { AwfError } from '../core/errors.js';
 import type { WorkflowSwitchRecord } from '../core/policy/switch.js';
+import type { ParkedRun } from '../core/runs/parked.js';
 import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
   ExecutionClaim,
   ExecutionClearance,
+  FollowUpEnd,
+  FollowUpRecord,
   HistoryEntry,
   IdempotencyRecord,
   LedgerEntry,
@@ -56,9 +59,11 @@ export class InMemoryRunsStore implements RunsStore {
   private readonly executions = new Map<string, IdempotencyRecord>();
   private readonly autonomy = new Map<string, AutonomyRecord>();
   private readonly switches = new Map<string, WorkflowSwitchRecord>();
+  private readonly parked = new Map<string, ParkedRun>();
   private readonly history: StoredHistoryEntry[] = [];
   private readonly ledgers = new Map<string, number>();
   private readonly requests = new Map<string, string>();
+  private readonly followUps = new Map<string, FollowUpRecord>();
 
   async createRun(run: RunRecord): Promise<boolean> {
     await yieldOnce();
@@ -157,6 +162,10 @@ export class InMemoryRunsStore implements RunsStore {
     return copy(this.executions.get(key));
   }
 
+  async claimUncappedExecution(key: string, at: string): Promise<ExecutionClaim> {
+    return this.claimExecution(key, at);
+  }
+
   async claimExecution(
     key: string,
     at: string,
@@ -242,6 +251,24 @@ export class InMemoryRunsStore implements RunsStore {
     this.switches.set(record.workflowId, copy(record));
   }
 
+  async parkRun(parked: ParkedRun): Promise<void> {
+    await yieldOnce();
+    this.parked.set(`${parked.workflowId}#${parked.runId}`, copy(parked));
+  }
+
+  async listParkedRuns(workflowId: string): Promise<ParkedRun[]> {
+    await yieldOnce();
+    return [...this.parked.values()]
+      .filter((parked) => parked.workflowId === workflowId)
+      .sort((a, b) => a.parkedAt.localeCompare(b.parkedAt) || a.runId.localeCompare(b.runId))
+      .map((parked) => copy(parked));
+  }
+
+  async unparkRun(workflowId: string, runId: string): Promise<void> {
+    await yieldOnce();
+    this.parked.delete(`${workflowId}#${runId}`);
+  }
+
   async recordHistory(
     workflowId: string,
     key: string,
@@ -259,6 +286,42 @@ export class InMemoryRunsStore implements RunsStore {
       .filter((e) => e.workflowId === workflowId && e.key === key && e.action === action && e.at >= since)
       .sort((a, b) => a.at.localeCompare(b.at))
       .map(({ at, values }) => ({ at, values: copy(values) }));
+  }
+
+  async putFollowUp(followUp: FollowUpRecord): Promise<boolean> {
+    await yieldOnce();
+    if (this.followUps.has(followUp.followUpId)) return false;
+    this.followUps.set(followUp.followUpId, copy(followUp));
+    return true;
+  }
+
+  async getFollowUp(followUpId: string): Promise<FollowUpRecord | undefined> {
+    await yieldOnce();
+    return copy(this.followUps.get(followUpId));
+  }
+
+  async listFollowUpsOfRun(runId: string): Promise<FollowUpRecord[]> {
+    await yieldOnce();
+    return [...this.followUps.values()]
+      .filter((followUp) => followUp.runId === runId)
+      .sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.followUpId.localeCompare(b.followUpId))
+      .map((followUp) => copy(followUp));
+  }
+
+  async endFollowUp(followUpId: string, end: FollowUpEnd): Promise<boolean> {
+    await yieldOnce();
+    const followUp = this.followUps.get(followUpId);
+    if (followUp?.status !== 'PENDING') return false;
+    this.followUps.set(followUpId, { ...followUp, status: end.status, endedAt: end.at });
+    return true;
+  }
+
+  async noteFollowUpCancellation(followUpId: string, approvalId: string): Promise<boolean> {
+    await yieldOnce();
+    const followUp = this.followUps.get(followUpId);
+    if (followUp?.status !== 'PENDING') return false;
+    this.followUps.set(followUpId, { ...followUp, cancellationApprovalId: approvalId });
+    return true;
   }
 
   /** The idempotency record of an execution key, for assertions. */

@@ -1,5 +1,6 @@
 /**
- * The CLI's client of a workflow's approvals endpoint: every request signed
+ * The CLI's client of a workflow's function URLs (the approvals endpoint, and
+ * the operations endpoint `awf workflows` calls): every request signed
  * with SigV4 by the caller's credentials, so the endpoint decides as whoever
  * AWS (or, locally, the local identities) says signed it.
  *
@@ -12,6 +13,7 @@
 import { dirname } from 'node:path';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { type SigningCredentials, signRequest } from '../adapters/sigv4.js';
+import type { CallerKind } from '../core/approval/caller.js';
 import { endpointErrorMessage } from '../core/approval/endpoint-protocol.js';
 import { localIdentityFor, readLocalIdentities } from '../local/iam/identities.js';
 import type { Target, TargetWorkflow } from './target.js';
@@ -37,12 +39,20 @@ export interface EndpointAnswer {
  * The signer of approvals requests to `workflowId` on `target`.
  * @throws Error saying what to pass when `as` is missing locally, or given in AWS.
  */
-export function signerFor(target: Target, workflowId: string, as: string | undefined): EndpointSigner {
+export function signerFor(
+  target: Target,
+  workflowId: string,
+  as: string | undefined,
+  kind: CallerKind = 'approver',
+): EndpointSigner {
   if (target.kind === 'aws') {
     if (as !== undefined) {
-      const role = target.workflows[workflowId]?.approverRoleArn ?? "the workflow's approver role";
+      const workflow = target.workflows[workflowId];
+      const role =
+        (kind === 'approver' ? workflow?.approverRoleArn : workflow?.operatorRoleArn) ??
+        `the workflow's ${kind} role`;
       throw new Error(
-        `--as is for the local cloud only: in AWS you decide as who your credentials say. Assume ${role} with your user name as the session name (aws sts assume-role --role-session-name <your user name>), or sign in with IAM Identity Center`,
+        `--as is for the local cloud only: in AWS you act as who your credentials say. Assume ${role} with your user name as the session name (aws sts assume-role --role-session-name <your user name>), or sign in with IAM Identity Center`,
       );
     }
     const provider = defaultProvider();
@@ -55,7 +65,12 @@ export function signerFor(target: Target, workflowId: string, as: string | undef
   }
   if (!target.identitiesFile)
     throw new Error('the local cloud wrote no identities; restart it with "npm start"');
-  const identity = localIdentityFor(readLocalIdentities(dirname(target.identitiesFile)), as, workflowId);
+  const identity = localIdentityFor(
+    readLocalIdentities(dirname(target.identitiesFile)),
+    as,
+    workflowId,
+    kind,
+  );
   return {
     credentials: async () => ({
       accessKeyId: identity.accessKeyId,
@@ -85,7 +100,8 @@ export async function callEndpoint(
   region: string,
   endpoint: string,
   signer: EndpointSigner,
-  request: { readonly method: 'GET' | 'POST'; readonly path: string; readonly body?: unknown },
+  request: { readonly method: 'GET' | 'POST' | 'PUT'; readonly path: string; readonly body?: unknown },
+  endpointName = 'the approvals endpoint',
 ): Promise<EndpointAnswer> {
   const url = new URL(request.path.replace(/^\//, ''), endpoint.endsWith('/') ? endpoint : `${endpoint}/`);
   const body = request.body === undefined ? undefined : JSON.stringify(request.body);
@@ -123,7 +139,7 @@ export async function callEndpoint(
     body: parsed,
     forbiddenByUrl,
     message: forbiddenByUrl
-      ? `the approvals endpoint refused the request as ${signer.describe} (HTTP 403 Forbidden): it is not signed by an identity allowed to call it`
+      ? `${endpointName} refused the request as ${signer.describe} (HTTP 403 Forbidden): it is not signed by an identity allowed to call it`
       : endpointErrorMessage({ statusCode: response.status, body: text }),
   };
 }

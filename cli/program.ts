@@ -14,7 +14,7 @@ import { type AuditVerifyOptions, auditVerify } from './commands/audit-verify.js
 import type { DoctorOptions } from './commands/doctor.js';
 import { putEvent, showSink } from './commands/events.js';
 import { policiesReport } from './commands/policies.js';
-import { listRuns, showRun, waitForRun } from './commands/runs.js';
+import { cancelFollowUp, listRuns, showRun, waitForRun } from './commands/runs.js';
 import { setSwitch, switchRequestOf, switchStatus } from './commands/workflows.js';
 import { resolveTarget, type TargetOptions } from './target.js';
 
@@ -115,6 +115,17 @@ export function buildProgram(): Command {
       .option('--status <status>', 'wait for this status instead, such as AWAITING_APPROVAL')
       .option('--timeout <duration>', 'give up after this long, such as 90s or 5m', '120s'),
   ).action(targeted((target, options, runId = '') => waitForRun(target, runId, options)));
+  withTarget(
+    runs
+      .command('cancel-follow-up <followUp>')
+      .description('ask to cancel a pending follow-up; it is cancelled once the approvers approve')
+      .requiredOption('--reason <text>', 'why; recorded and shown to the approvers')
+      .option(
+        '--as <operator>',
+        'who you are, recorded as the operator who asked (default: your OS user name)',
+      )
+      .option('--function <name>', "the workflow's follow-up function (with --aws)"),
+  ).action(targeted((target, options, followUpId = '') => cancelFollowUp(target, followUpId, options)));
 
   const workflows = program.command('workflows').description("the workflows' kill switch (operators)");
   for (const command of ['pause', 'resume'] as const) {
@@ -128,15 +139,14 @@ export function buildProgram(): Command {
     if (command === 'pause') sub.option('--mode <mode>', 'halt | approve-all', 'halt');
     withTarget(
       sub
-        .option('--as <operator>', 'who you are, recorded as the operator (default: your OS user name)')
+        .option(
+          '--as <operator>',
+          "locally: whose local operator identity signs (the workflow's owner contact, or a --principal of awf local up); in AWS your credentials say who you are",
+        )
         .requiredOption('--reason <text>', 'why; recorded in the lineage for auditors'),
     ).action(
       targeted((target, options, workflowId = '') =>
-        setSwitch(
-          target,
-          switchRequestOf(target, command, workflowId, options, process.env.USER ?? ''),
-          options,
-        ),
+        setSwitch(target, switchRequestOf(target, command, workflowId, options), options),
       ),
     );
   }

@@ -31,8 +31,10 @@ export interface TargetWorkflow {
   readonly approvalsUrl: string;
   /** The role approvers assume to call it; absent locally, where identities sign as its sessions. */
   readonly approverRoleArn?: string;
-  /** The kill switch function (`awf workflows pause | resume`); absent for a stack deployed before it. */
-  readonly switchFunction?: string;
+  /** The operations endpoint (`awf workflows pause | resume | status`); absent for a stack deployed before it. */
+  readonly operationsUrl?: string;
+  /** The role operators assume to call it; absent locally, where identities sign as its sessions. */
+  readonly operatorRoleArn?: string;
 }
 
 /** A resolved target. */
@@ -73,7 +75,8 @@ const workflowsOutput = z.record(
     stateMachineArn: z.string(),
     approvalsUrl: z.string(),
     approverRoleArn: z.string(),
-    switchFunctionName: z.string().optional(),
+    operationsUrl: z.string().optional(),
+    operatorRoleArn: z.string().optional(),
   }),
 );
 
@@ -97,7 +100,7 @@ function localTarget(options: TargetOptions): Target {
         {
           stateMachineArn: w.stateMachineArn,
           approvalsUrl: w.approvalsUrl ?? '',
-          ...(w.functions.switch ? { switchFunction: w.functions.switch } : {}),
+          ...(w.operationsUrl ? { operationsUrl: w.operationsUrl } : {}),
         },
       ]),
     ),
@@ -156,7 +159,8 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
           stateMachineArn: w.stateMachineArn,
           approvalsUrl: w.approvalsUrl,
           approverRoleArn: w.approverRoleArn,
-          ...(w.switchFunctionName ? { switchFunction: w.switchFunctionName } : {}),
+          ...(w.operationsUrl ? { operationsUrl: w.operationsUrl } : {}),
+          ...(w.operatorRoleArn ? { operatorRoleArn: w.operatorRoleArn } : {}),
         },
       ]),
     ),

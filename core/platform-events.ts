@@ -24,4 +24,5 @@ export const PLATFORM_DETAIL_TYPES = {
   workflowEscalated: 'WorkflowEscalated',
   approvalRequested: 'ApprovalRequested',
   approvalReminder: 'ApprovalReminder',
+  approvalEscalated: 'ApprovalEscalated',
 } as const;

@@ -23,10 +23,20 @@ export const ENV = {
   /** The KMS symmetric key approval task tokens are sealed with (`tokens` port); set only for steps that declare it. */
   tokenKeyId: 'AWF_TOKEN_KEY_ID',
   /**
-   * JSON array of the role ARNs whose sessions the approvals endpoint trusts to
-   * name a person (`callers` port); set only for steps that declare it.
+   * JSON array of the role ARNs whose sessions a step's function URL trusts to
+   * name a person (`callers` port: the approver roles for the approvals
+   * endpoint, the operator roles for the operations endpoint); set only for
+   * steps that declare it.
    */
-  approverRoles: 'AWF_APPROVER_ROLES',
+  callerRoles: 'AWF_CALLER_ROLES',
+  /** Whom that function URL serves, `approver` or `operator` (`CallerKind`): how refusals name the role. */
+  callerKind: 'AWF_CALLER_KIND',
+  /**
+   * JSON object of the follow-up schedules (`scheduler` port): the workflow's
+   * schedule group, the follow-up function they invoke, the role they invoke
+   * it as, their dead-letter queue and KMS key; set only for steps that declare it.
+   */
+  followUpScheduler: 'AWF_FOLLOW_UP_SCHEDULER',
   /** Set only by the local cloud when it runs faster than the wall clock (`core/clock-scale.ts`). */
   localClock: 'AWF_LOCAL_CLOCK',
   /** The checkpoint bucket (Object Lock) the data stack's checkpointer stores checkpoints in. */

@@ -11,7 +11,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -26,9 +26,10 @@ import { declaredPorts } from '../core/steps/definitions.js';
 import { type PortNeeds, recordKeysVerified } from '../core/steps/ports.js';
 import type { ModelChoice } from '../core/workflow/model-choice.js';
 import type { WorkflowPack } from '../core/workflow/pack.js';
-import type { WorkflowSpec } from '../core/workflow/spec.js';
+import type { ActionSpec, WorkflowSpec } from '../core/workflow/spec.js';
 import { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeouts.js';
 import { loadAslDefinition } from './asl-definition.js';
+import { callerEndpoint } from './caller-endpoints.js';
 import { InfrastructurePropsError } from './errors.js';
 import {
   grantLineageAppend,
@@ -62,6 +63,7 @@ import { writeStepEntry } from './step-entry.js';
 import { WorkflowStepFunction } from './step-function.js';
 import { pascalCase, STEP_NAMES, STEP_PROFILES, type StepName } from './steps.js';
 import { WorkflowAlarms } from './workflow-alarms.js';
+import { WorkflowFollowUps } from './workflow-follow-ups.js';
 import { WorkflowNotifications } from './workflow-notifications.js';
 
 /** Props of {@link GovernedWorkflow}. */
@@ -162,6 +164,19 @@ export interface GovernedWorkflowProps {
    */
   readonly trustedApproverRoleArns?: readonly string[];
   /**
+   * Who may assume the workflow's operator role ({@link GovernedWorkflow.operatorRole}),
+   * always only with their own user name as the session name.
+   * @default - the principals of this account (`AccountRootPrincipal`)
+   */
+  readonly operatorRoleTrust?: iam.IPrincipal;
+  /**
+   * Further roles whose sessions the operations endpoint trusts to name the
+   * operator (IAM Identity Center permission sets; a trailing `*` matches the
+   * generated suffix). These roles still need {@link GovernedWorkflow.grantOperate}.
+   * @default - only the operator role
+   */
+  readonly trustedOperatorRoleArns?: readonly string[];
+  /**
    * Where the workflow's alarms notify (`AwfDataStack.alarmTopic`): dead letters,
    * failed, timed-out and aborted executions, step errors and throttles,
    * escalation rate, approval backlog, model unavailable, reconciled runs.
@@ -207,7 +222,7 @@ export { type WorkflowTimeouts, workflowTimeouts } from '../core/workflow/timeou
 export const RECONCILE_SWEEP_INTERVAL = Duration.minutes(15);
 
 /**
- * One governed workflow: twelve step Lambdas with a role each, the Standard
+ * One governed workflow: fourteen step Lambdas with a role each, the Standard
  * state machine from `statemachines/governed-workflow.asl.json`, the
  * EventBridge rule that starts it (with a dead-letter queue and an explicit
  * retry policy), the schedule that runs the reminder step, and the rule and
@@ -265,8 +280,23 @@ export class GovernedWorkflow extends Construct {
    * outputs, nothing else.
    */
   public readonly approverRole: iam.Role;
+  /**
+   * The operations endpoint: the switch function's URL, `AWS_IAM` auth
+   * (`awf workflows pause | resume | status`). The operator is the caller's
+   * IAM identity; see {@link grantOperate}.
+   */
+  public readonly operationsUrl: lambda.FunctionUrl;
+  /**
+   * The role operators assume to halt, put in approve-all or resume the
+   * workflow: its session name must be the caller's IAM user name, which the
+   * switch records as the operator; it may call the operations endpoint and
+   * read the stacks' outputs, nothing else.
+   */
+  public readonly operatorRole: iam.Role;
   /** The models Plan may call, in the order it calls them: the deployment's model, then its fallbacks. */
   public readonly modelIds: readonly string[];
+  /** The schedule group and scheduler role of the workflow's follow-ups (spec `followUp`). */
+  public readonly followUps: WorkflowFollowUps;
 
   private readonly spec: WorkflowSpec;
   private readonly eventBus: events.IEventBus;
@@ -301,7 +331,8 @@ export class GovernedWorkflow extends Construct {
     // Build: one function per step.
     const steps = {} as Record<StepName, WorkflowStepFunction>;
     for (const step of STEP_NAMES) {
-      const asynchronous = step === 'remind' || step === 'reconcile';
+      // The follow-up step is invoked asynchronously by its schedules: Lambda retries it, then dead-letters it.
+      const asynchronous = step === 'remind' || step === 'reconcile' || step === 'follow-up';
       steps[step] = new WorkflowStepFunction(this, pascalCase(step), {
         workflowId: spec.id,
         step,
@@ -346,6 +377,18 @@ export class GovernedWorkflow extends Construct {
         props.modelConcurrency;
     }
 
+    this.followUps = new WorkflowFollowUps(this, 'FollowUps', {
+      workflowId: spec.id,
+      followUpFunction: steps['follow-up'].function,
+      deadLetterQueue: this.deadLetterQueue,
+      key: props.key,
+    });
+    for (const step of STEP_NAMES) {
+      if (declaredPorts(step).scheduler !== undefined) {
+        steps[step].function.addEnvironment(ENV.followUpScheduler, this.followUps.adapterConfig());
+      }
+    }
+
     // Grant: what each step's definition declares, one explicit grant per declared port.
     this.stateMachine = this.buildStateMachine(props, steps, logRetention);
     for (const step of STEP_NAMES) {
@@ -353,6 +396,7 @@ export class GovernedWorkflow extends Construct {
     }
     grantQueueDelivery(this.deadLetterQueue, props.key, steps.remind.role);
     grantQueueDelivery(this.deadLetterQueue, props.key, steps.reconcile.role);
+    grantQueueDelivery(this.deadLetterQueue, props.key, steps['follow-up'].role);
 
     this.rule = new events.Rule(this, 'TriggerRule', {
       eventBus: props.eventBus,
@@ -416,9 +460,29 @@ export class GovernedWorkflow extends Construct {
       }),
     );
 
-    const endpoint = approvalsEndpointOf(this, steps['decide-approval'], props);
-    this.approvalsUrl = endpoint.url;
-    this.approverRole = endpoint.approverRole;
+    const endpointStacks = [Stack.of(this).stackId, Stack.of(props.runsTable).stackId];
+    const approvals = callerEndpoint(this, 'ApproverRole', {
+      kind: 'approver',
+      workflowId: spec.id,
+      function: steps['decide-approval'].function,
+      trust: props.approverRoleTrust ?? new iam.AccountRootPrincipal(),
+      trustedRoleArns: props.trustedApproverRoleArns ?? [],
+      stackIds: endpointStacks,
+      purpose: 'approvers decide pending approvals through the approvals endpoint',
+    });
+    this.approvalsUrl = approvals.url;
+    this.approverRole = approvals.role;
+    const operations = callerEndpoint(this, 'OperatorRole', {
+      kind: 'operator',
+      workflowId: spec.id,
+      function: steps.switch.function,
+      trust: props.operatorRoleTrust ?? new iam.AccountRootPrincipal(),
+      trustedRoleArns: props.trustedOperatorRoleArns ?? [],
+      stackIds: endpointStacks,
+      purpose: 'operators halt, put in approve-all or resume the workflow through its operations endpoint',
+    });
+    this.operationsUrl = operations.url;
+    this.operatorRole = operations.role;
 
     this.notifications = new WorkflowNotifications(this, 'Notifications', {
       workflowId: spec.id,
@@ -482,18 +546,28 @@ export class GovernedWorkflow extends Construct {
   }
 
   /**
-   * Lets `grantee` operate the workflow's kill switch (`awf workflows pause |
-   * resume`): `lambda:InvokeFunction` on the switch function, nothing else.
-   * The switch function is the only writer of the switch item (no step role
-   * may write it; Gate and Act only read it) and records every change in the
-   * lineage, so this grant is the whole of who may halt or release the
-   * workflow.
+   * Lets `grantee` call the operations endpoint (`awf workflows pause |
+   * resume | status`): `lambda:InvokeFunctionUrl` (auth type `AWS_IAM`) and
+   * `lambda:InvokeFunction` only via the URL, on the switch function, nothing
+   * else. The switch function is the only writer of the switch item (no step
+   * role may write it; Admit, Gate and Act only read it) and records every
+   * change in the lineage with the operator's authenticated identity.
+   *
+   * The grant lets a caller reach the endpoint; whether they may operate is
+   * the endpoint's call: their session must be of {@link operatorRole} or of
+   * a role in `trustedOperatorRoleArns`. It also lets them invoke the
+   * follow-up function, to ask for a follow-up's cancellation: that opens an
+   * approval of the workflow's approvers and cancels nothing by itself; a
+   * request to fire a follow-up is refused before the follow-up is due.
    *
    * @example
-   * refunds.grantOperate(paymentsOperatorsRole);
+   * refunds.grantOperate(identityCenterOperatorsRole);
    */
   public grantOperate(grantee: iam.IGrantable): iam.Grant {
-    return this.functions.switch.grantInvoke(grantee);
+    // Asking to cancel a follow-up (`awf runs cancel-follow-up --function`): it opens an approval, nothing more.
+    return this.operationsUrl
+      .grantInvokeUrl(grantee)
+      .combine(this.functions['follow-up'].grantInvoke(grantee));
   }
 
   /**
@@ -594,6 +668,9 @@ export class GovernedWorkflow extends Construct {
     if (needs.events === 'workflow') grantPutWorkflowEvents(props.eventBus, role, { workflowId: spec.id });
     if (needs.events === 'connectors') this.grantConnectorEvents(spec, props.eventBus, role);
     if (needs.items === 'connectors') this.grantConnectorItems(spec, role);
+    // The follow-up step reaches only the connectors of the actions follow-ups run (`reduces`).
+    if (needs.events === 'follow-ups') this.grantConnectorEvents(spec, props.eventBus, role, reducing);
+    if (needs.items === 'follow-ups') this.grantConnectorItems(spec, role, reducing);
     if (needs.facts === 'read') this.grantFactReads(spec, role);
     if (needs.model === 'invoke') {
       grantModelInvoke(role, this.modelIds, {
@@ -610,6 +687,8 @@ export class GovernedWorkflow extends Construct {
       this.stateMachine.grant(role, 'states:SendTaskSuccess', 'states:SendTaskFailure');
     }
     if (needs.keys === 'mac') grantHistoryKeyMac(props.historyKey, role);
+    if (needs.scheduler === 'create') this.followUps.grantCreate(role);
+    if (needs.scheduler === 'delete') this.followUps.grantDelete(role);
     if (needs.tokens === 'seal') grantTaskTokenSeal(props.tokenKey, role);
     if (needs.tokens === 'open') grantTaskTokenOpen(props.tokenKey, role);
     if (needs.recordKeys !== undefined) {
@@ -624,22 +703,39 @@ export class GovernedWorkflow extends Construct {
   }
 
   /**
-   * Act reaches its workflow's connectors and nothing else: PutEvents only with
+   * Act (and the follow-up step, for the follow-ups' connectors) reaches its workflow's connectors and nothing else: PutEvents only with
    * the workflow's source and its connectors' detail-types, UpdateItem only on
    * the named connector tables.
    */
-  private grantConnectorEvents(spec: WorkflowSpec, bus: events.IEventBus, role: iam.IRole): void {
-    const connectors = Object.values(spec.actions).map((action) => action.connector);
+  private grantConnectorEvents(
+    spec: WorkflowSpec,
+    bus: events.IEventBus,
+    role: iam.IRole,
+    include: (action: ActionSpec) => boolean = () => true,
+  ): void {
+    const connectors = Object.values(spec.actions)
+      .filter(include)
+      .map((action) => action.connector);
     const detailTypes = connectors.flatMap((c) => (c.type === 'eventbridge' ? [c.detailType] : []));
     if (detailTypes.length > 0) grantPutWorkflowEvents(bus, role, { workflowId: spec.id, detailTypes });
   }
 
   /** See {@link grantConnectorEvents}. */
-  private grantConnectorItems(spec: WorkflowSpec, role: iam.IRole): void {
-    const connectors = Object.values(spec.actions).map((action) => action.connector);
+  private grantConnectorItems(
+    spec: WorkflowSpec,
+    role: iam.IRole,
+    include: (action: ActionSpec) => boolean = () => true,
+  ): void {
+    const connectors = Object.values(spec.actions)
+      .filter(include)
+      .map((action) => action.connector);
     const tableNames = [...new Set(connectors.flatMap((c) => (c.type === 'dynamodb' ? [c.tableName] : [])))];
     for (const tableName of tableNames.sort()) {
-      const table = dynamodb.Table.fromTableName(this, `ConnectorTable-${tableName}`, tableName);
+      // Act and the follow-up step both reach the connectors: one reference per table serves both.
+      const id = `ConnectorTable-${tableName}`;
+      const table =
+        (this.node.tryFindChild(id) as dynamodb.ITable | undefined) ??
+        dynamodb.Table.fromTableName(this, id, tableName);
       iam.Grant.addToPrincipal({
         grantee: role,
         actions: ['dynamodb:UpdateItem'],
@@ -729,6 +825,11 @@ export class GovernedWorkflow extends Construct {
     );
     return stateMachine;
   }
+}
+
+/** Whether an action is a reducing action: one that runs only as another's follow-up. */
+function reducing(action: ActionSpec): boolean {
+  return action.reduces !== undefined;
 }
 
 /**
@@ -919,41 +1020,6 @@ function validateTokenKey(workflow: GovernedWorkflow, props: GovernedWorkflowPro
 }
 
 /**
- * The approvals endpoint of a workflow: the decide-approval function's URL
- * (`AWS_IAM` auth), the approver role, and the roles whose sessions the
- * function trusts to name a person (`AWF_APPROVER_ROLES`).
- */
-function approvalsEndpointOf(
-  workflow: GovernedWorkflow,
-  decide: WorkflowStepFunction,
-  props: GovernedWorkflowProps,
-): { url: lambda.FunctionUrl; approverRole: iam.Role } {
-  const { spec } = props.pack;
-  const url = decide.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-  const trust = props.approverRoleTrust ?? new iam.AccountRootPrincipal();
-  const approverRole = new iam.Role(workflow, 'ApproverRole', {
-    description: `awf ${spec.id}: approvers decide pending approvals through the approvals endpoint; the session name must be the caller's user name`,
-    // The session name is who the endpoint decides as: pinned to the caller's own user name.
-    assumedBy: new iam.PrincipalWithConditions(trust, {
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM at AssumeRole
-      StringEquals: { 'sts:RoleSessionName': '${aws:username}' },
-    }),
-    maxSessionDuration: Duration.hours(1),
-  });
-  url.grantInvokeUrl(approverRole);
-  // The CLI finds the endpoint from the stacks' outputs.
-  approverRole.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['cloudformation:DescribeStacks'],
-      resources: [...new Set([Stack.of(workflow).stackId, Stack.of(props.runsTable).stackId])],
-    }),
-  );
-  const trusted = [approverRole.roleArn, ...(props.trustedApproverRoleArns ?? [])];
-  decide.function.addEnvironment(ENV.approverRoles, Stack.of(workflow).toJsonString(trusted));
-  return { url, approverRole };
-}
-
-/**
  * Acknowledges the cdk-nag findings this construct cannot fix, each on the
  * construct that causes it and each with the reason it is acceptable.
  */
@@ -968,7 +1034,7 @@ function acknowledgeFindings(
       reason:
         'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions; every other statement names its resources.',
     });
-    if (step !== 'remind' && step !== 'reconcile') {
+    if (step !== 'remind' && step !== 'reconcile' && step !== 'follow-up') {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:

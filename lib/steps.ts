@@ -47,6 +47,12 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
     evaluatesPolicies: false,
     aslPlaceholder: 'PlanFunctionArn',
   },
+  park: {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    evaluatesPolicies: false,
+    aslPlaceholder: 'ParkFunctionArn',
+  },
   gate: {
     memorySize: 512,
     timeout: Duration.seconds(30),
@@ -94,6 +100,12 @@ export const STEP_PROFILES: Readonly<Record<StepName, StepProfile>> = {
   },
   // The kill switch: invoked by an operator (`grantOperate`), never by the state machine.
   switch: {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    evaluatesPolicies: false,
+  },
+  // Invoked by a follow-up's one-time schedule, or by an operator asking to cancel one; never by the state machine.
+  'follow-up': {
     memorySize: 256,
     timeout: Duration.seconds(30),
     evaluatesPolicies: false,

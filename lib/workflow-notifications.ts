@@ -1,8 +1,8 @@
 /**
  * Notifications of one workflow: an SNS topic for approval requests,
- * reminders and escalations, so people hear of them where they are (email,
- * chat). The events stay on the platform bus for any other consumer; a rule
- * there copies these three kinds to the topic.
+ * reminders, the rungs of the escalation ladder and escalations, so people
+ * hear of them where they are (email, chat). The events stay on the platform
+ * bus for any other consumer; a rule there copies these kinds to the topic.
  */
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +17,8 @@ import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../core/platform-eve
 export const NOTIFIED_DETAIL_TYPES: readonly string[] = [
   PLATFORM_DETAIL_TYPES.approvalRequested,
   PLATFORM_DETAIL_TYPES.approvalReminder,
+  // A rung of the escalation ladder reached: its role is told it may now approve.
+  PLATFORM_DETAIL_TYPES.approvalEscalated,
   PLATFORM_DETAIL_TYPES.workflowEscalated,
 ];
 
@@ -34,7 +36,7 @@ export interface WorkflowNotificationsProps {
 
 /** The topic and the rule that feeds it. */
 export class WorkflowNotifications extends Construct {
-  /** Approval requests, reminders and escalations of the workflow, as the bus carries them. */
+  /** Approval requests, reminders, rungs reached and escalations of the workflow, as the bus carries them. */
   public readonly topic: sns.Topic;
   public readonly rule: events.Rule;
 
@@ -48,7 +50,7 @@ export class WorkflowNotifications extends Construct {
     for (const subscription of props.subscriptions ?? []) this.topic.addSubscription(subscription);
     this.rule = new events.Rule(this, 'Rule', {
       eventBus: props.eventBus,
-      description: `awf ${props.workflowId}: tell people of approval requests, reminders and escalations`,
+      description: `awf ${props.workflowId}: tell people of approval requests, reminders, rungs reached and escalations`,
       eventPattern: {
         source: [workflowEventSource(props.workflowId)],
         detailType: [...NOTIFIED_DETAIL_TYPES],

@@ -67,7 +67,7 @@ export interface AwfWorkflowsStackProps extends StackProps {
 /**
  * One {@link GovernedWorkflow} per given workflow pack, each with
  * construct id `PascalCase(<workflow id>)`. Outputs `Workflows`: a JSON object
- * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn, switchFunctionName }`, which
+ * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn }`, which
  * the `awf` CLI reads.
  *
  * @example
@@ -132,7 +132,8 @@ export class AwfWorkflowsStack extends Stack {
     this.dashboards = new AwfDashboards(this, 'Dashboards', { workflows, namePrefix: this.stackName });
 
     new CfnOutput(this, STACK_OUTPUTS.workflows, {
-      description: 'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, switchFunctionName }',
+      description:
+        'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn }',
       value: this.toJsonString(
         Object.fromEntries(
           Object.entries(workflows).map(([workflowId, workflow]) => [
@@ -141,8 +142,8 @@ export class AwfWorkflowsStack extends Stack {
               stateMachineArn: workflow.stateMachine.stateMachineArn,
               approvalsUrl: workflow.approvalsUrl.url,
               approverRoleArn: workflow.approverRole.roleArn,
-              // What `awf workflows pause | resume` invokes (the operator's grantOperate allows it).
-              switchFunctionName: workflow.functions.switch.functionName,
+              operationsUrl: workflow.operationsUrl.url,
+              operatorRoleArn: workflow.operatorRole.roleArn,
             },
           ]),
         ),

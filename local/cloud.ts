@@ -52,6 +52,7 @@ import { localClientConfig } from './process/aws-env.js';
 import { LOCAL_STATE_DIR, type LocalState, removeLocalState, writeLocalState } from './process/state-file.js';
 import { PROJECT_ROOT, synthesizeIfStale } from './process/synth.js';
 import { watchProgress } from './progress.js';
+import { type LocalSchedulerService, startLocalScheduler } from './scheduler/index.js';
 import {
   type StepFunctionsService,
   startStepFunctions,
@@ -153,6 +154,8 @@ export interface LocalCloud {
   readonly lambda: LocalLambda;
   readonly stepFunctions: StepFunctionsService;
   readonly eventBridge: EventBridgeService;
+  /** EventBridge Scheduler's one-time schedules (the workflows' follow-ups), fired on the cloud's clock. */
+  readonly scheduler: LocalSchedulerService;
   /** What the workflows' SNS topics would have published, in order. */
   readonly notifications: NotificationLog;
   /** The template's function URLs (the approvals endpoints), checking SigV4 against the local identities. */
@@ -280,8 +283,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         eventBridge.eventBridge.publishServiceEvent(executionStatusChange(ended));
       });
     });
+    // The follow-ups' one-time schedules, fired on the cloud's clock through the Lambda host.
+    const scheduler = await startLocalScheduler({
+      lambda: lambda.host,
+      time,
+      region: template.stacks[0]?.region ?? 'us-east-1',
+      accountId: template.stacks[0]?.account ?? '000000000000',
+      retryDelayScale: retryIntervalScale,
+    });
+    services.push(scheduler);
     // Every port is known only now: functions started from here on see all the endpoints.
     await lambda.host.setEndpoints({
+      scheduler: scheduler.endpoint,
       dynamodb: dynamodb.endpoint,
       'bedrock-runtime': bedrock.endpoint,
       kms: kms.endpoint,
@@ -342,6 +355,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             stateMachineArn: w.stateMachineArn,
             functions: { ...w.functions },
             ...(w.approvalsUrlId ? { approvalsUrl: functionUrls.urlOf(w.approvalsUrlId) } : {}),
+            ...(w.operationsUrlId ? { operationsUrl: functionUrls.urlOf(w.operationsUrlId) } : {}),
           },
         ]),
       ),
@@ -366,6 +380,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda,
       stepFunctions,
       eventBridge,
+      scheduler,
       functionUrls,
       notifications,
       stop() {
@@ -410,9 +425,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 }
 
 /**
- * A local identity per person and workflow: everyone in the workflow's
- * approver directory, and `principals`, each a session of the workflow's
- * approver role (the first role its approvals endpoint trusts).
+ * The local identities per workflow: everyone in the workflow's approver
+ * directory, and `principals`, each a session of the workflow's approver role
+ * (the first role its approvals endpoint trusts); and the workflow's owner
+ * contact, and `principals`, each a session of its operator role (the first
+ * role its operations endpoint trusts).
  */
 function localIdentitiesOf(
   topology: Topology,
@@ -426,6 +443,12 @@ function localIdentitiesOf(
     const pack = packs.find(({ pack: candidate }) => candidate.spec.id === workflow.workflowId);
     const people = new Set([...Object.keys(pack?.pack.spec.approvals.approvers ?? {}), ...principals]);
     for (const person of people) identities.push(mintIdentity(person, workflow.workflowId, roleArn));
+    const [operatorRoleArn] = workflow.operatorRoles;
+    if (operatorRoleArn === undefined) continue;
+    const operators = new Set([...(pack ? [pack.pack.spec.owner.contact] : []), ...principals]);
+    for (const person of operators) {
+      identities.push(mintIdentity(person, workflow.workflowId, operatorRoleArn, 'operator'));
+    }
   }
   return identities;
 }

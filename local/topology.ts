@@ -28,6 +28,10 @@ export interface WorkflowTopology {
   readonly approvalsUrlId?: string;
   /** The role ARNs whose sessions the approvals endpoint trusts, the workflow's approver role first. */
   readonly approverRoles: readonly string[];
+  /** The id of the switch function's URL (the operations endpoint), when it has one. */
+  readonly operationsUrlId?: string;
+  /** The role ARNs whose sessions the operations endpoint trusts, the workflow's operator role first. */
+  readonly operatorRoles: readonly string[];
 }
 
 /** The parts of the template the local cloud's clients need. */
@@ -89,21 +93,19 @@ function stepNameFromPath(template: LocalTemplate, fn: LocalFunction): string | 
   return step === undefined ? undefined : kebabCase(step);
 }
 
-/** The URL of a workflow's decide-approval function, and the roles it trusts (`AWF_APPROVER_ROLES`). */
-function approvalsEndpointOf(
+/** The id of a function's URL, and the roles it trusts (`AWF_CALLER_ROLES`). */
+function callerEndpointOf(
   template: LocalTemplate,
-  decide: LocalFunction | undefined,
-): { approvalsUrlId?: string; approverRoles: string[] } {
-  if (!decide) return { approverRoles: [] };
+  fn: LocalFunction | undefined,
+): { urlId?: string; roles: string[] } {
+  if (!fn) return { roles: [] };
   const url = template
     .resourcesOfType('AWS::Lambda::Url')
-    .find((resource) => template.resolvedProperties(resource).TargetFunctionArn === decide.functionArn);
-  const roles: unknown = JSON.parse(decide.environment[ENV.approverRoles] ?? '[]');
+    .find((resource) => template.resolvedProperties(resource).TargetFunctionArn === fn.functionArn);
+  const roles: unknown = JSON.parse(fn.environment[ENV.callerRoles] ?? '[]');
   return {
-    ...(url ? { approvalsUrlId: functionUrlIdOf(url) } : {}),
-    approverRoles: Array.isArray(roles)
-      ? roles.filter((role): role is string => typeof role === 'string')
-      : [],
+    ...(url ? { urlId: functionUrlIdOf(url) } : {}),
+    roles: Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : [],
   };
 }
 
@@ -153,12 +155,22 @@ export function topologyOf(template: LocalTemplate, functions: readonly LocalFun
       const step = stepNameFromPath(template, fn) ?? kebabCase(fn.logicalId);
       steps[step] = fn.functionName;
     }
-    const decide = functions.find((fn) => fn.functionName === steps['decide-approval']);
+    const approvals = callerEndpointOf(
+      template,
+      functions.find((fn) => fn.functionName === steps['decide-approval']),
+    );
+    const operations = callerEndpointOf(
+      template,
+      functions.find((fn) => fn.functionName === steps.switch),
+    );
     workflows[workflowId] = {
       workflowId,
       stateMachineArn: template.arnOf(machine.logicalId, machine.stackName),
       functions: steps,
-      ...approvalsEndpointOf(template, decide),
+      ...(approvals.urlId ? { approvalsUrlId: approvals.urlId } : {}),
+      approverRoles: approvals.roles,
+      ...(operations.urlId ? { operationsUrlId: operations.urlId } : {}),
+      operatorRoles: operations.roles,
     };
   }
 

@@ -10,7 +10,8 @@
 
 import type { PendingApproval } from '../../core/approval/decisions.js';
 import { decisionPath, PENDING_APPROVALS_PATH } from '../../core/approval/endpoint-protocol.js';
-import { callEndpoint, endpointOf, signerFor } from '../approvals-endpoint.js';
+import { LocalIdentityError } from '../../local/iam/identities.js';
+import { callEndpoint, type EndpointSigner, endpointOf, signerFor } from '../approvals-endpoint.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import type { Target } from '../target.js';
 
@@ -32,6 +33,31 @@ function workflowsOf(target: Target, workflow: string | undefined): string[] {
 }
 
 /**
+ * The signers of the caller for each workflow addressed. Locally a person has
+ * identities only in the workflows whose approvers they are: without
+ * `--workflow` the others are skipped, and only a person with none at all
+ * is an error (the identity error names who the local approvers are).
+ */
+function signersOf(
+  target: Target,
+  workflow: string | undefined,
+  as: string | undefined,
+): { workflowId: string; signer: EndpointSigner }[] {
+  const signers: { workflowId: string; signer: EndpointSigner }[] = [];
+  let firstMissing: unknown;
+  for (const workflowId of workflowsOf(target, workflow)) {
+    try {
+      signers.push({ workflowId, signer: signerFor(target, workflowId, as) });
+    } catch (error) {
+      if (workflow !== undefined || !(error instanceof LocalIdentityError)) throw error;
+      firstMissing ??= error;
+    }
+  }
+  if (signers.length === 0 && firstMissing !== undefined) throw firstMissing;
+  return signers;
+}
+
+/**
  * Lists the pending approvals the caller may decide, oldest first, from each
  * workflow's endpoint. A workflow whose endpoint refuses the caller (not one
  * of its approvers) is said so, not hidden.
@@ -39,8 +65,7 @@ function workflowsOf(target: Target, workflow: string | undefined): string[] {
 export async function listApprovals(target: Target, options: ListApprovalsOptions): Promise<void> {
   const rows: PendingApproval[] = [];
   const notes: string[] = [];
-  for (const workflowId of workflowsOf(target, options.workflow)) {
-    const signer = signerFor(target, workflowId, options.as);
+  for (const { workflowId, signer } of signersOf(target, options.workflow, options.as)) {
     const answer = await callEndpoint(target.region, endpointOf(target, workflowId), signer, {
       method: 'GET',
       path: PENDING_APPROVALS_PATH,
@@ -95,8 +120,7 @@ export async function decideApproval(
 ): Promise<void> {
   if (!options.reason?.trim()) throw new Error('--reason is required: it is recorded for auditors');
   const misses: string[] = [];
-  for (const workflowId of workflowsOf(target, options.workflow)) {
-    const signer = signerFor(target, workflowId, options.as);
+  for (const { workflowId, signer } of signersOf(target, options.workflow, options.as)) {
     const answer = await callEndpoint(target.region, endpointOf(target, workflowId), signer, {
       method: 'POST',
       path: decisionPath(approvalId),

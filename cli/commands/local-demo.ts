@@ -3,9 +3,19 @@
  * event of every pack goes through the real EventBridge client, and when a run
  * waits for a human, the *demo approver* approves it through the same path the
  * CLI uses (invoking the workflow's decide-approval function), so every demo
- * run ends within seconds. The decision is recorded in the lineage with a
- * reason that says it was the demo's, not a person's.
+ * run ends within seconds. It decides as the example's `approvals` say, one
+ * entry per decision (at once: their `after` is for `awf packs test`), and
+ * beyond them approves; while an approval stays pending after a decision (a
+ * quorum), the next approver who may decides it too. Each decision is
+ * recorded in the lineage with a reason that says it was the demo's, not a
+ * person's.
+ *
+ * awf decides by its own clock, never by an event's time, so an example
+ * whose file gives a `time` (its expectation holds then, and `awf packs test`
+ * runs it then) may end otherwise here, at the hour the demo runs: the demo
+ * says so and counts it apart, not as a failure.
  */
+import { setMaxListeners } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,9 +23,10 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { toDocumentClient } from '../../adapters/aws-clients.js';
 import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { decisionPath } from '../../core/approval/endpoint-protocol.js';
-import { checkApprover } from '../../core/approval/separation-of-duties.js';
+import { nextApprover } from '../../core/approval/next-approver.js';
 import { runIdFor } from '../../core/ids.js';
 import type { ApprovalRecord } from '../../core/runs/records.js';
+import type { ExampleApproval } from '../../core/workflow/example-event.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 import type { LocalCloud } from '../../local/cloud.js';
 import { localIdentityFor, readLocalIdentities } from '../../local/iam/identities.js';
@@ -29,6 +40,9 @@ import { callEndpoint } from '../approvals-endpoint.js';
 /** The reason the demo approver gives; auditors see it in the lineage. */
 export const DEMO_APPROVAL_REASON =
   'Approved automatically by the local demo (awf local up), not by a person.';
+/** The reason the demo approver gives when the example says its approver rejects. */
+export const DEMO_REJECTION_REASON =
+  'Rejected automatically by the local demo (awf local up), as its example says; not by a person.';
 
 /** What the demo did, for the caller that waits on it. */
 export interface DemoReport {
@@ -43,6 +57,19 @@ export interface DemoRunOutcome {
   readonly outcome: string;
   /** Whether that is what the example's `expect` block says. */
   readonly asExpected: boolean;
+  /**
+   * Set when the run ended otherwise and its example gives its own `time`:
+   * awf decided by its clock, not at that time, so this is no failure.
+   */
+  readonly decidedByClock?: ClockDecision;
+}
+
+/** When an example expects an outcome, and when awf decided its run instead. */
+export interface ClockDecision {
+  /** The example's `time`, at which its expectation holds. */
+  readonly exampleTime: string;
+  /** awf's clock when it decided the run (its first gate, or its start), ISO 8601. */
+  readonly decidedAt: string;
 }
 
 /** How long the demo waits for its runs before it reports the ones still running. */
@@ -55,6 +82,8 @@ interface DemoCase {
   readonly spec: WorkflowSpec;
   readonly example: ExampleEvent;
   readonly eventId: string;
+  /** The example's decisions the demo has not made yet, in order. */
+  readonly approvalsLeft: ExampleApproval[];
 }
 
 /** How to run the demo. */
@@ -64,24 +93,97 @@ export interface DemoOptions {
 }
 
 /** The outcome an example's `expect` block names, in the words of {@link executionOutcome}. */
-function expectedOutcome(example: ExampleEvent): string {
+function expectedOutcome(example: Pick<ExampleEvent, 'expect'>): string {
   return example.expect.status ?? 'EVENT_REJECTED';
 }
 
 /**
- * The first approver of the workflow's directory who may decide this approval:
- * holds one of its roles and is not named in the case.
+ * The first approver of the workflow's directory who may decide this approval
+ * next: holds one of its roles, is not named in the case, has not decided it
+ * yet and, when it wants distinct roles, holds a role still lacking.
+ * @param decidedBy the people whose decisions on it were accepted
  */
-export function demoApproverFor(spec: WorkflowSpec, approval: ApprovalRecord): string | undefined {
-  for (const principal of Object.keys(spec.approvals.approvers)) {
-    const check = checkApprover(spec, approval, principal);
-    if (check.allowed) return check.principal;
-  }
-  return undefined;
+export function demoApproverFor(
+  spec: WorkflowSpec,
+  approval: ApprovalRecord,
+  decidedBy: readonly string[] = [],
+): string | undefined {
+  return nextApprover(spec, approval, decidedBy);
+}
+
+/** The state whose decision the example's `expect.outcome` names. */
+const FIRST_GATE_STATE = 'Gate proposals';
+
+/** awf's clock when it decided the run: its first gate's entry, or the execution's start. */
+function decisionTime(execution: LocalExecution): Date {
+  const gate = execution.history.find((e) => e.stateEnteredEventDetails?.name === FIRST_GATE_STATE);
+  return gate?.timestamp ?? execution.startDate;
 }
 
 /**
- * Sends every pack's example events and sees each run to its end, approving
+ * The statuses a run reaches by its decisions (the gate's, the approvers'),
+ * which the hour can change; a failed step or execution is never the clock's doing.
+ */
+const DECIDED_STATUSES: ReadonlySet<string> = new Set(['COMPLETED', 'ESCALATED', 'REJECTED']);
+
+/**
+ * Judges one ended run against its example: as expected; otherwise, for an
+ * example with its own `time` whose run was decided (not failed), decided by
+ * awf's clock (`decidedAt`) rather than at that time; otherwise not as expected.
+ * The demo's approvers decide as the example says, so what is left to differ
+ * for a timed example is when awf decided.
+ */
+export function judgeOutcome(
+  example: Pick<ExampleEvent, 'expect' | 'time'>,
+  outcome: string,
+  decidedAt: Date,
+): Pick<DemoRunOutcome, 'asExpected' | 'decidedByClock'> {
+  const asExpected = outcome === expectedOutcome(example);
+  if (asExpected || example.time === undefined || !DECIDED_STATUSES.has(outcome)) return { asExpected };
+  return {
+    asExpected,
+    decidedByClock: { exampleTime: new Date(example.time).toISOString(), decidedAt: decidedAt.toISOString() },
+  };
+}
+
+/** The line that explains a run awf decided by its clock rather than at its example's time. */
+export function clockDecisionLine(
+  run: Pick<DemoRunOutcome, 'workflowId' | 'example' | 'outcome'>,
+  expected: string,
+  clock: ClockDecision,
+): string {
+  return (
+    `  demo: ${run.workflowId}/${run.example} ended ${run.outcome}; its example expects ${expected} at its own time ` +
+    `(${clock.exampleTime}), but awf decided by its clock at ${clock.decidedAt}, never by the event's time. ` +
+    `npx awf packs test --pack ${run.workflowId} runs it at its time.`
+  );
+}
+
+/**
+ * The demo's summary line: how many runs ended as expected, how many awf
+ * decided by its clock rather than at their examples' time, and which did
+ * otherwise (the failures).
+ */
+export function demoSummary(outcomes: readonly DemoRunOutcome[]): string {
+  const byClock = outcomes.filter((o) => !o.asExpected && o.decidedByClock !== undefined);
+  const unexpected = outcomes.filter((o) => !o.asExpected && o.decidedByClock === undefined);
+  const asExpected = outcomes.length - byClock.length - unexpected.length;
+  const clockTimes = [...new Set(byClock.map((o) => o.decidedByClock?.decidedAt ?? ''))].sort();
+  const clockSpan =
+    clockTimes.length <= 1 ? (clockTimes[0] ?? '') : `${clockTimes[0]} to ${clockTimes.at(-1)}`;
+  return (
+    `demo: ${outcomes.length} example event(s) ended; ${asExpected} as their examples expect` +
+    (byClock.length > 0
+      ? `; ${byClock.length} decided by awf's clock at ${clockSpan}, not at their examples' time (${byClock.map((o) => `${o.workflowId}/${o.example} ended ${o.outcome}`).join(', ')}; npx awf packs test runs them at it)`
+      : '') +
+    (unexpected.length > 0
+      ? `; not as expected: ${unexpected.map((o) => `${o.workflowId}/${o.example} ended ${o.outcome}`).join(', ')}`
+      : '')
+  );
+}
+
+/**
+ * Sends every pack's example events and sees each run to its end, deciding
  * what waits for approval as the demo approver. Never rejects: problems are
  * reported as lines and in the outcomes.
  */
@@ -114,18 +216,42 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
   const deadline = performance.now() + DEMO_TIMEOUT_MS;
   const wait = (ms: number) => sleep(ms, undefined, { signal: over.signal }).catch(() => undefined);
 
-  const approve = async (demoCase: DemoCase, approval: ApprovalRecord): Promise<void> => {
-    const approver = demoApproverFor(demoCase.spec, approval);
+  /**
+   * Decides as the case's next `approvals` entry says (approve when the list
+   * is used up), as its approver or the next approver who may; returns who,
+   * when the decision was accepted, or undefined when the example leaves it
+   * undecided, nobody (else) may decide it, or it was refused.
+   */
+  const decide = async (
+    demoCase: DemoCase,
+    approval: ApprovalRecord,
+    decidedBy: readonly string[],
+  ): Promise<string | undefined> => {
+    const planned = demoCase.approvalsLeft.shift() ?? { decision: 'APPROVE' as const };
+    if (planned === 'no-decision') {
+      log(
+        `  demo approver: leaves ${approval.approvalId} undecided, as its example says; it waits for people`,
+      );
+      return undefined;
+    }
+    const approver = planned.approver ?? demoApproverFor(demoCase.spec, approval, decidedBy);
     const endpoint = state.workflows[demoCase.workflowId]?.approvalsUrl;
     if (approver === undefined || endpoint === undefined) {
+      const nobody =
+        decidedBy.length === 0
+          ? 'no approver of the workflow may'
+          : `it still needs approvals after ${decidedBy.join(', ')}, and no other approver of the workflow may give one`;
       log(
-        `  demo approver: cannot decide ${approval.approvalId} (${approver === undefined ? 'no approver of the workflow may' : 'no approvals endpoint'}); decide it with npx awf approvals approve`,
+        `  demo approver: cannot decide ${approval.approvalId} (${approver === undefined ? nobody : 'no approvals endpoint'}); decide it with npx awf approvals approve`,
       );
-      return;
+      return undefined;
     }
     const { proposal } = approval.gated;
+    const quorum =
+      decidedBy.length === 0 ? '' : ` (approved by ${decidedBy.join(', ')} so far; it needs more)`;
+    const approving = planned.decision === 'APPROVE';
     log(
-      `  demo approver (automatic, local demo only): approving ${approval.approvalId} ${proposal.action} ${JSON.stringify(proposal.input)} as ${approver}`,
+      `  demo approver (automatic, local demo only): ${approving ? 'approving' : 'rejecting, as its example says,'} ${approval.approvalId} ${proposal.action} ${JSON.stringify(proposal.input)}${quorum} as ${approver}`,
     );
     // Through the signed endpoint, as the CLI decides: the demo signs with the approver's local identity.
     const identity = localIdentityFor(readLocalIdentities(cloud.stateDir), approver, demoCase.workflowId);
@@ -142,16 +268,32 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
       {
         method: 'POST',
         path: decisionPath(approval.approvalId),
-        body: { decision: 'APPROVE', reason: DEMO_APPROVAL_REASON },
+        body: {
+          decision: planned.decision,
+          reason: approving ? DEMO_APPROVAL_REASON : DEMO_REJECTION_REASON,
+        },
       },
     );
-    if (answer.status !== 200) log(`  demo approver: ${approval.approvalId} was refused: ${answer.message}`);
+    if (answer.status !== 200) {
+      log(`  demo approver: ${approval.approvalId} was refused: ${answer.message}`);
+      return undefined;
+    }
+    return approver;
   };
 
-  /** Approves the pending approvals of the case's run until its execution ends. */
+  /**
+   * Decides the pending approvals of the case's run until its execution ends:
+   * an approval still pending after an accepted decision (a quorum) is
+   * decided again by someone who has not decided it; one the example leaves
+   * undecided, nobody else may decide, or whose decision was refused, is left
+   * to people.
+   */
   const approveWhileRunning = async (demoCase: DemoCase, execution: LocalExecution): Promise<void> => {
     const runId = runIdFor(demoCase.workflowId, demoCase.eventId);
-    const decided = new Set<string>();
+    /** The people whose demo approvals of each approval were accepted. */
+    const decidersOf = new Map<string, string[]>();
+    /** Approvals the demo stopped deciding. */
+    const leftToPeople = new Set<string>();
     while (execution.status === 'RUNNING' && performance.now() < deadline && !over.signal.aborted) {
       // A callback task handed its token over: the run waits for someone, so look for its approvals.
       const waiting = execution.history.some(
@@ -160,9 +302,11 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
       );
       if (waiting) {
         for (const approval of await runs.listApprovalsOfRun(runId)) {
-          if (approval.status !== 'PENDING' || decided.has(approval.approvalId)) continue;
-          decided.add(approval.approvalId);
-          await approve(demoCase, approval);
+          if (approval.status !== 'PENDING' || leftToPeople.has(approval.approvalId)) continue;
+          const decidedBy = decidersOf.get(approval.approvalId) ?? [];
+          const approver = await decide(demoCase, approval, decidedBy);
+          if (approver === undefined) leftToPeople.add(approval.approvalId);
+          else decidersOf.set(approval.approvalId, [...decidedBy, approver]);
         }
       }
       await Promise.race([execution.settled, wait(APPROVAL_POLL_MS)]);
@@ -182,7 +326,9 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
     await approveWhileRunning(demoCase, arrived);
     if (arrived.status === 'RUNNING') return { ...base, outcome: 'STILL_RUNNING', asExpected: false };
     const { outcome } = executionOutcome(await arrived.settled);
-    return { ...base, outcome, asExpected: outcome === expected };
+    const judged = judgeOutcome(demoCase.example, outcome, decisionTime(arrived));
+    if (judged.decidedByClock) log(clockDecisionLine({ ...base, outcome }, expected, judged.decidedByClock));
+    return { ...base, outcome, ...judged };
   };
 
   try {
@@ -210,18 +356,20 @@ export async function runDemo(cloud: LocalCloud, options: DemoOptions): Promise<
           continue;
         }
         log(`demo: put ${pack.spec.id} example "${example.name}" (event ${eventId})`);
-        cases.push({ workflowId: pack.spec.id, spec: pack.spec, example, eventId });
+        cases.push({
+          workflowId: pack.spec.id,
+          spec: pack.spec,
+          example,
+          eventId,
+          approvalsLeft: [...(example.approvals ?? [])],
+        });
       }
     }
     if (cases.length === 0) log('demo: no pack has example events (workflows/<id>/events/*.json)');
+    // Each case waits on at most two timers at once (its arrival, its next poll), each listening for the end.
+    setMaxListeners(2 * cases.length + 1, over.signal);
     const outcomes = await Promise.all(cases.map(followCase));
-    const unexpected = outcomes.filter((o) => !o.asExpected);
-    log(
-      `demo: ${outcomes.length} example event(s) ended; ${outcomes.length - unexpected.length} as their examples expect` +
-        (unexpected.length > 0
-          ? `; not as expected: ${unexpected.map((o) => `${o.workflowId}/${o.example} ended ${o.outcome}`).join(', ')}`
-          : ''),
-    );
+    log(demoSummary(outcomes));
     log(nextSteps(cloud, outcomes));
     return { runs: outcomes };
   } catch (error) {

@@ -1,11 +1,15 @@
 /**
- * `awf runs list | show | wait`.
+ * `awf runs list | show | wait | cancel-follow-up`.
  */
+import { userInfo } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { durationToSeconds } from '../../core/duration.js';
 import { observationsOf } from '../../core/lineage/observations.js';
-import type { RunRecord } from '../../core/runs/records.js';
+import type { FollowUpRecord, RunRecord } from '../../core/runs/records.js';
 import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
+import type { FollowUpStepResult } from '../../core/steps/follow-up/follow-up.js';
+import { readLocalState } from '../../local/process/state-file.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';
@@ -68,20 +72,44 @@ async function requireRun(target: Target, runId: string): Promise<RunRecord> {
   return run;
 }
 
-/** Shows one run: its record, approvals, the actions it executed (from its lineage) and the types of its lineage records. */
+/** A follow-up as `awf runs show` lists it. */
+function followUpRow(followUp: FollowUpRecord) {
+  return {
+    followUpId: followUp.followUpId,
+    action: followUp.action,
+    after: followUp.after.action,
+    input: followUp.input,
+    dueAt: followUp.dueAt,
+    status: followUp.status,
+    ...(followUp.endedAt ? { endedAt: followUp.endedAt } : {}),
+    ...(followUp.cancellationApprovalId ? { cancellationApprovalId: followUp.cancellationApprovalId } : {}),
+  };
+}
+
+/**
+ * Shows one run: its record, approvals, the actions it executed (from its
+ * lineage), its follow-ups (pending first: what is still due and when) and
+ * the types of its lineage records.
+ */
 export async function showRun(target: Target, runId: string, options: OutputOptions): Promise<void> {
   const stores = storesOf(target);
   const run = await requireRun(target, runId);
-  const [approvals, lineage] = await Promise.all([
+  const [approvals, lineage, followUps] = await Promise.all([
     stores.runs.listApprovalsOfRun(runId),
     stores.lineage.chain(runId),
+    stores.runs.listFollowUpsOfRun(runId),
   ]);
+  const pendingFirst = [...followUps].sort(
+    (a, b) =>
+      Number(b.status === 'PENDING') - Number(a.status === 'PENDING') || a.dueAt.localeCompare(b.dueAt),
+  );
   const observations = observationsOf(lineage);
   const result = {
     ...runRow(run),
     redactedDetail: run.redactedDetail,
     approvals: approvals.map(({ taskToken: _token, ...a }) => a),
     observations,
+    followUps: pendingFirst.map(followUpRow),
     lineage: lineage.map((r) => ({ seq: r.seq, type: r.type, actor: r.actor, at: r.at })),
   };
   print(result, options, (r) =>
@@ -109,6 +137,22 @@ export async function showRun(target: Target, runId: string, options: OutputOpti
             { heading: 'proposal', value: (o) => o.proposalId },
           ])
         : 'no actions executed',
+      '',
+      r.followUps.length
+        ? renderTable(r.followUps, [
+            { heading: 'follow-up', value: (f) => f.followUpId },
+            { heading: 'action', value: (f) => f.action },
+            { heading: 'after', value: (f) => f.after },
+            { heading: 'due', value: (f) => f.dueAt },
+            {
+              heading: 'status',
+              value: (f) =>
+                f.cancellationApprovalId && f.status === 'PENDING'
+                  ? 'PENDING (cancellation asked)'
+                  : f.status,
+            },
+          ])
+        : 'no follow-ups',
       '',
       renderTable(r.lineage, [
         { heading: 'seq', value: (l) => l.seq },
@@ -154,4 +198,73 @@ export async function waitForRun(target: Target, runId: string, options: WaitRun
     }
     await sleep(250);
   }
+}
+
+/** Options of `awf runs cancel-follow-up`. */
+export interface CancelFollowUpOptions extends OutputOptions {
+  /** Why; recorded and shown to the approvers. */
+  readonly reason?: string;
+  /** Who you are, recorded as the operator who asked (default: the OS user). */
+  readonly as?: string;
+  /** The follow-up function to invoke; found in the local cloud's state when not given. */
+  readonly function?: string;
+}
+
+/** The follow-up function of a workflow: `--function`, else the local cloud's. */
+function followUpFunctionOf(target: Target, workflowId: string, given: string | undefined): string {
+  if (given) return given;
+  if (target.kind === 'local') {
+    const name = readLocalState(target.stateDir).workflows[workflowId]?.functions['follow-up'];
+    if (name) return name;
+    throw new Error(
+      `workflow ${workflowId} has no follow-up function in the local cloud; is it running this version?`,
+    );
+  }
+  throw new Error(
+    `pass --function with the follow-up function of workflow ${workflowId} (its stack's ${workflowId} follow-up Lambda)`,
+  );
+}
+
+/**
+ * Asks to cancel a pending follow-up: the workflow's follow-up function opens
+ * an approval that the workflow's approvers decide (`awf approvals decide`);
+ * only once it is approved is the follow-up cancelled. Until then it stays due.
+ * @throws Error naming what was wrong: no reason, no such follow-up, not pending, or the function's refusal.
+ */
+export async function cancelFollowUp(
+  target: Target,
+  followUpId: string,
+  options: CancelFollowUpOptions,
+): Promise<void> {
+  const reason = options.reason?.trim() ?? '';
+  if (!reason) throw new Error('--reason is required: it is recorded and shown to the approvers');
+  const operator = (options.as ?? userInfo().username).trim();
+  if (!operator) throw new Error('--as is required: who you are is recorded as the operator who asked');
+  const followUp = await storesOf(target).runs.getFollowUp(followUpId);
+  if (!followUp) throw new Error(`no follow-up ${followUpId}`);
+  if (followUp.status !== 'PENDING') {
+    throw new Error(
+      `follow-up ${followUpId} is ${followUp.status}: only a pending follow-up can be cancelled`,
+    );
+  }
+  const answer = await target.clients.lambda.send(
+    new InvokeCommand({
+      FunctionName: followUpFunctionOf(target, followUp.workflowId, options.function),
+      Payload: new TextEncoder().encode(JSON.stringify({ kind: 'cancel', followUpId, reason, operator })),
+    }),
+  );
+  const body: unknown = answer.Payload ? JSON.parse(new TextDecoder().decode(answer.Payload)) : null;
+  if (answer.FunctionError) {
+    const { errorType, errorMessage } = (body ?? {}) as { errorType?: string; errorMessage?: string };
+    throw new Error(
+      `the cancellation of ${followUpId} was refused: ${errorType ?? 'Error'}: ${errorMessage ?? 'no message'}`,
+    );
+  }
+  const result = body as Extract<FollowUpStepResult, { kind: 'cancel' }>;
+  print(result, options, (r) =>
+    [
+      `cancelling ${r.followUpId} (${followUp.action} due ${followUp.dueAt}) needs approval ${r.approval.approvalId} (${r.approval.status})`,
+      `until it is approved, ${followUp.action} stays due; approvers: awf approvals decide ${r.approval.approvalId}`,
+    ].join('\n'),
+  );
 }

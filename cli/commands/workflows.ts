@@ -1,14 +1,19 @@
 /**
  * `awf workflows pause | resume | status`: the kill switch of a workflow.
  *
- * Pause and resume invoke the workflow's switch function (in AWS only a
- * principal given `grantOperate` may), which writes the switch item and
- * records the change in the lineage; the CLI never writes the runs table.
- * Status reads the switch items.
+ * Pause and resume call the workflow's operations endpoint (a function URL
+ * with `AWS_IAM` auth), signed with SigV4: in AWS with your own credentials
+ * (a session of the workflow's operator role, or of an Identity Center role
+ * the stack trusts), locally with the local identity `--as` names. The
+ * switch function records the change with the identity AWS authenticated,
+ * and resume releases the runs parked while the workflow was halted; the CLI
+ * never writes the runs table. Status reads the switch items and the parked
+ * runs.
  */
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { SwitchBody } from '../../core/operations/endpoint-protocol.js';
 import { type SwitchMode, switchModeOf } from '../../core/policy/switch.js';
 import type { SwitchResult } from '../../core/steps/switch/switch.js';
+import { callEndpoint, signerFor } from '../approvals-endpoint.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';
@@ -20,20 +25,20 @@ export const PAUSE_MODES = ['halt', 'approve-all'] as const;
 export interface SwitchOptions extends OutputOptions {
   readonly mode?: string;
   readonly reason?: string;
-  /** Who you are, recorded as the operator (default: the OS user). */
+  /** Locally: whose local operator identity signs (in AWS your credentials say who you are). */
   readonly as?: string;
 }
 
 /** A validated switch request. */
-export interface SwitchRequest {
+export interface SwitchRequest extends SwitchBody {
   readonly workflowId: string;
   readonly mode: SwitchMode;
-  readonly reason: string;
-  readonly operator: string;
+  /** The local identity that signs (local cloud only). */
+  readonly as?: string;
 }
 
 /**
- * Checks a pause or resume request before anything is invoked.
+ * Checks a pause or resume request before anything is sent.
  * @throws Error naming what was wrong: the workflow, the mode or the reason.
  */
 export function switchRequestOf(
@@ -41,7 +46,6 @@ export function switchRequestOf(
   command: 'pause' | 'resume',
   workflowId: string,
   options: SwitchOptions,
-  defaultOperator: string,
 ): SwitchRequest {
   if (!workflowId) throw new Error(`awf workflows ${command} needs a workflow id`);
   if (!target.workflows[workflowId]) {
@@ -63,48 +67,45 @@ export function switchRequestOf(
   if (!reason)
     throw new Error(`--reason is required: why you ${command} ${workflowId} is recorded for auditors`);
   if (reason.length > 1000) throw new Error(`--reason must be at most 1000 characters, got ${reason.length}`);
-  const operator = (options.as ?? defaultOperator).trim();
-  if (!operator) throw new Error('--as is required: who you are is recorded as the operator');
-  return { workflowId, mode, reason, operator };
+  return { workflowId, mode, reason, ...(options.as === undefined ? {} : { as: options.as }) };
 }
 
 /**
- * Pauses or resumes a workflow through its switch function.
- * @throws Error with the function's own message when it refuses.
+ * Pauses or resumes a workflow through its operations endpoint.
+ * @throws Error with the endpoint's own message when it refuses.
  */
 export async function setSwitch(
   target: Target,
   request: SwitchRequest,
   options: OutputOptions,
 ): Promise<void> {
-  const functionName = target.workflows[request.workflowId]?.switchFunction;
-  if (!functionName) {
+  const endpoint = target.workflows[request.workflowId]?.operationsUrl;
+  if (!endpoint) {
     throw new Error(
-      `workflow ${request.workflowId} has no switch function on this target; is it deployed by this version?`,
+      `workflow ${request.workflowId} has no operations endpoint on this target; is it deployed by this version?`,
     );
   }
-  const answer = await target.clients.lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      Payload: new TextEncoder().encode(JSON.stringify(request)),
-    }),
+  const signer = signerFor(target, request.workflowId, request.as, 'operator');
+  const answer = await callEndpoint(
+    target.region,
+    endpoint,
+    signer,
+    { method: 'PUT', path: 'switch', body: { mode: request.mode, reason: request.reason } },
+    'the operations endpoint',
   );
-  const body: unknown = answer.Payload ? JSON.parse(new TextDecoder().decode(answer.Payload)) : null;
-  if (answer.FunctionError) {
-    const { errorType, errorMessage } = (body ?? {}) as { errorType?: string; errorMessage?: string };
-    throw new Error(
-      `the switch of ${request.workflowId} refused: ${errorType ?? 'Error'}: ${errorMessage ?? 'no message'}`,
-    );
+  if (answer.status !== 200) {
+    throw new Error(`the switch of ${request.workflowId} refused: ${answer.message}`);
   }
-  const result = body as SwitchResult;
+  const { result } = answer.body as { result: SwitchResult };
+  const released = result.released.length > 0 ? `; released ${result.released.length} parked run(s)` : '';
   print(result, options, () =>
     result.switch.mode === 'run'
-      ? `${request.workflowId} runs normally again (it was ${result.previous}); recorded as ${result.switch.by}`
-      : `${request.workflowId} is now ${result.switch.mode} (it was ${result.previous}); recorded as ${result.switch.by}`,
+      ? `${request.workflowId} runs normally again (it was ${result.previous}); recorded as ${result.switch.by}${released}`
+      : `${request.workflowId} is now ${result.switch.mode} (it was ${result.previous}); recorded as ${result.switch.by}${released}`,
   );
 }
 
-/** Shows the switch of one workflow, or of every workflow of the target. */
+/** Shows the switch of one workflow, or of every workflow of the target, with its parked runs. */
 export async function switchStatus(
   target: Target,
   workflowId: string | undefined,
@@ -119,13 +120,14 @@ export async function switchStatus(
   const { runs } = storesOf(target);
   const rows = await Promise.all(
     ids.map(async (id) => {
-      const stored = await runs.getSwitch(id);
+      const [stored, parked] = await Promise.all([runs.getSwitch(id), runs.listParkedRuns(id)]);
       return {
         workflowId: id,
         mode: switchModeOf(id, stored),
         since: stored?.since ?? '',
         by: stored?.by ?? '',
         reason: stored?.reason ?? '',
+        parked: parked.length,
       };
     }),
   );
@@ -135,6 +137,7 @@ export async function switchStatus(
       { heading: 'mode', value: (r) => r.mode },
       { heading: 'since', value: (r) => r.since },
       { heading: 'by', value: (r) => r.by },
+      { heading: 'parked', value: (r) => String(r.parked) },
       { heading: 'reason', value: (r) => r.reason },
     ]),
   );

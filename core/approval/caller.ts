@@ -53,7 +53,13 @@ export interface TrustedApproverRole {
   readonly roleName: string;
 }
 
-/** Tells the approvals endpoint who its caller is (`callers` port). */
+/** Whom a function URL serves: approvers (the approvals endpoint) or operators (the operations endpoint). */
+export type CallerKind = 'approver' | 'operator';
+
+/** The caller kinds, for validating configuration. */
+export const CALLER_KINDS: readonly CallerKind[] = ['approver', 'operator'];
+
+/** Tells a function URL (approvals, operations) who its caller is (`callers` port). */
 export interface CallerIdentities {
   /**
    * The person behind an IAM identity.
@@ -91,32 +97,37 @@ function roleMatches(role: TrustedApproverRole, account: string, roleName: strin
 }
 
 /**
- * The callers port of the approvals endpoint: trusts the sessions of `roles`.
+ * The callers port of a function URL: trusts the sessions of `roleArns`, and
+ * names them as `kind` in its refusals.
  * @example
  * const callers = trustedRoleCallers(['arn:aws:iam::111122223333:role/AwfApprovers-refund-triage']);
  * callers.identify({ userArn: 'arn:aws:sts::111122223333:assumed-role/AwfApprovers-refund-triage/alice@acme.example' });
  * // { principal: 'alice@acme.example', arn: '...' }
  */
-export function trustedRoleCallers(roleArns: readonly string[]): CallerIdentities {
+export function trustedRoleCallers(
+  roleArns: readonly string[],
+  kind: CallerKind = 'approver',
+): CallerIdentities {
   const roles = roleArns.map(parseTrustedRole);
+  const endpoint = kind === 'approver' ? 'the approvals endpoint' : 'the operations endpoint';
   return {
     identify(iam) {
       const arn = iam?.userArn ?? undefined;
       if (!arn) {
         throw new CallerNotTrustedError(
-          'the request carries no IAM identity: it must come through the approvals endpoint (a function URL with AWS_IAM auth), signed with SigV4',
+          `the request carries no IAM identity: it must come through ${endpoint} (a function URL with AWS_IAM auth), signed with SigV4`,
         );
       }
       const session = ASSUMED_ROLE_ARN.exec(arn);
       if (!session?.[1] || !session[2] || !session[3]) {
         throw new CallerNotTrustedError(
-          `${arn} is not a session of an approver role: sign in as an approver (IAM Identity Center, or assume the workflow's approver role with your user name as the session name)`,
+          `${arn} is not a session of an ${kind} role: sign in as an ${kind} (IAM Identity Center, or assume the workflow's ${kind} role with your user name as the session name)`,
         );
       }
       const [, account, roleName, sessionName] = session;
       if (!roles.some((role) => roleMatches(role, account, roleName))) {
         throw new CallerNotTrustedError(
-          `${arn} is a session of role ${roleName} in account ${account}, which is not an approver role of this workflow; its session name could be anyone's`,
+          `${arn} is a session of role ${roleName} in account ${account}, which is not an ${kind} role of this workflow; its session name could be anyone's`,
         );
       }
       return { principal: sessionName, arn };

@@ -7,8 +7,10 @@
  * A decision counts when its `approval.decided` record:
  * - is for the request's approval id and carries its binding hash;
  * - was made by a principal of the spec's approver directory who holds one of
- *   the requirement's roles and is not named in the case (separation of
- *   duties, recomputed from the admitted event);
+ *   the requirement's roles, or the role of a rung of the escalation ladder
+ *   recorded (`approval.escalated`) before the decision (`core/approval/ladder.ts`),
+ *   and is not named in the case (separation of duties, recomputed from the
+ *   admitted event);
  * - was recorded before the request's expiry (from `approval.requested`).
  *
  * One counted rejection ends the request; approvals count once per principal,
@@ -18,6 +20,7 @@
 import { recordsOfType } from '../lineage/read.js';
 import type { LineageRecord } from '../lineage/record.js';
 import type { WorkflowSpec } from '../workflow/spec.js';
+import { reachedRungs } from './ladder.js';
 import type { ApprovalRequirement } from './requirement.js';
 import { principalKey } from './separation-of-duties.js';
 
@@ -27,7 +30,7 @@ export const HUMAN_ACTOR_PREFIX = 'human:';
 /** One counted decision. */
 export interface CountedDecision {
   readonly principal: string;
-  /** The requirement's roles the principal holds. */
+  /** The roles the principal holds that could approve when they decided: the requirement's, and reached rungs'. */
   readonly roles: readonly string[];
   readonly at: string;
   readonly seq: number;
@@ -102,6 +105,7 @@ export function tallyApprovals(request: TallyRequest): ApprovalTally {
     seq: requestedRecord.seq,
   };
   const excluded = new Set(request.excluded.map(principalKey));
+  const rungs = reachedRungs(chain, approvalId);
   const directory = Object.entries(spec.approvals.approvers);
   const approvals: CountedDecision[] = [];
   const ignored: IgnoredDecision[] = [];
@@ -134,9 +138,14 @@ export function tallyApprovals(request: TallyRequest): ApprovalTally {
       continue;
     }
     const [principal, held] = entry;
-    const roles = held.filter((role) => requirement.roles.includes(role));
+    // A rung's role approves only in decisions recorded after the rung.
+    const eligible = [
+      ...requirement.roles,
+      ...rungs.filter((rung) => rung.seq < seq).map((rung) => rung.role),
+    ];
+    const roles = held.filter((role) => eligible.includes(role));
     if (roles.length === 0) {
-      ignore(`"${principal}" holds ${held.join(', ')}, not one of ${requirement.roles.join(', ')}`);
+      ignore(`"${principal}" holds ${held.join(', ')}, not one of ${[...new Set(eligible)].join(', ')}`);
       continue;
     }
     if (excluded.has(claimed)) {

@@ -78,6 +78,16 @@ export const LINEAGE_REGISTRY = {
     }),
     'the event id, source and type, the detail as the model may see it, which fields were redacted',
   ),
+  'run.parked': entry(
+    'park',
+    z.object({
+      /** When the halt the run waits behind was set. */
+      haltedSince: z.string(),
+      /** The operator's reason for the halt. */
+      haltReason: z.string(),
+    }),
+    'the event arrived while the workflow was halted: the run waits, nothing grounded or proposed, until an operator resumes the workflow (`workflow.switched`); which halt',
+  ),
   'context.grounded': entry(
     'ground',
     z.object({
@@ -191,6 +201,24 @@ export const LINEAGE_REGISTRY = {
     }),
     'a decision that was refused: who made it (person and authenticated identity), what it was, and why (identity not trusted, not an approver, wrong role, named in the case, already decided, expired)',
   ),
+  'approval.escalated': entry(
+    'remind',
+    z.object({
+      approvalId: z.string(),
+      proposalId: z.string(),
+      action: z.string(),
+      /** The rung reached: 1 for the first role of `approvals.escalation`. */
+      rung: z.number().int().min(1),
+      /** The role the rung adds (`approvals.escalation[rung - 1]`). */
+      role: z.string(),
+      /** Every role that may approve from this record on: the requirement's, then each rung's so far. */
+      approverRoles: strings,
+      /** When the rung was due: the request's time plus `rung` reminder intervals. */
+      dueAt: z.string(),
+      expiresAt: z.string(),
+    }),
+    "a pending approval waited another reminder interval: the rung reached, the role it adds (notified, and allowed to approve from this record on, beside the earlier ones'), when it was due",
+  ),
   'approval.expired': entry(
     'escalate',
     z.object({
@@ -291,8 +319,74 @@ export const LINEAGE_REGISTRY = {
       /** The mode before the change. */
       previous: z.enum(SWITCH_MODES),
       reason: z.string(),
+      /** The operator's identity as AWS authenticated it (a session of a trusted operator role). */
+      identity: z.string().optional(),
     }),
-    "an operator (`actor`) changed the workflow's kill switch, in the chain `switch#<workflowId>`: the mode set, the mode before, why",
+    "an operator (`actor`) changed the workflow's kill switch, in the chain `switch#<workflowId>`: the mode set, the mode before, why, the operator's identity as AWS authenticated it",
+  ),
+  'followup.scheduled': entry(
+    'act',
+    z.object({
+      followUpId: z.string().min(1),
+      /** The follow-up action (the one that `reduces`). */
+      action: z.string().min(1),
+      /** The executed action that scheduled it, and its proposal. */
+      after: z.string().min(1),
+      proposalId: z.string().min(1),
+      input: json,
+      /** When it is due: awf's clock at the execution plus the spec's hours. */
+      dueAt: z.string(),
+      scheduleName: z.string(),
+    }),
+    'an executed action scheduled its follow-up (spec `followUp`): which action, with what input, due when, under which schedule',
+  ),
+  'cancellation.requested': entry(
+    'follow-up',
+    z.object({
+      followUpId: z.string().min(1),
+      /** The approval the cancellation waits for; decided through the approvals endpoint. */
+      approvalId: z.string().min(1),
+      proposalId: z.string().min(1),
+      action: z.string().min(1),
+      input: json,
+      /** The risk of the action the follow-up takes back: cancelling the revoke leaves its grant in force. */
+      risk: z.enum(RISK_LEVELS),
+      reason: z.string(),
+      bindingHash: z.string(),
+      approverRoles: strings,
+      quorum: z.number().int().min(1),
+      distinctRoles: z.boolean(),
+      excludedApproverHashes: strings,
+      expiresAt: z.string(),
+    }),
+    'an operator (`actor`) asked to cancel a pending follow-up, and why; the approval that must decide it (roles, quorum, expiry); until approved the follow-up stays due',
+  ),
+  'followup.cancelled': entry(
+    'decide-approval',
+    z.object({
+      followUpId: z.string().min(1),
+      action: z.string().min(1),
+      approvalId: z.string().min(1),
+      /** The approvers the lineage counted. */
+      approvers: strings,
+      /** When it would have been due. */
+      dueAt: z.string(),
+    }),
+    'an approved cancellation of a follow-up: which follow-up, the approval and its approvers; its schedule was deleted and it will not run',
+  ),
+  'followup.executed': entry(
+    'follow-up',
+    z.object({
+      followUpId: z.string().min(1),
+      action: z.string().min(1),
+      input: json,
+      connector: json,
+      result: json,
+      dueAt: z.string(),
+      /** The workflow's kill switch when it ran: a reducing follow-up runs even while halted. */
+      switchMode: z.enum(SWITCH_MODES),
+    }),
+    'a follow-up ran when its schedule fired, without a policy evaluation (it only takes back what its action granted), even while the workflow was halted (`switchMode`): what ran, through which connector, with what result',
   ),
 } as const satisfies Record<string, LineageRecordEntry>;
 

@@ -6,7 +6,8 @@
  * same answer for the same facts because there is no second copy of the rule.
  *
  * The decision, in order, failing closed at each stage:
- * 1. the action must be in the catalogue;
+ * 1. the action must be in the catalogue, and not a reducing action (`reduces`:
+ *    it runs only as its action's follow-up, never proposed);
  * 2. its input must parse with the action's schema, to itself (what runs is
  *    byte for byte what was judged);
  * 3. the action's autonomy level: the stored one, else the spec's;
@@ -107,6 +108,11 @@ export interface Decider {
   decide(request: DecisionRequest): Verdict;
 }
 
+/** Why a proposal of a reducing action is denied before any policy runs. */
+export function reducingActionProposed(action: string, reduces: string): string {
+  return `${action} only takes back what ${reduces} granted: it runs as ${reduces}'s scheduled follow-up, never as a proposal`;
+}
+
 function failedClosed(autonomy: AutonomyLevel, errors: readonly string[]): Verdict {
   return { decision: 'DENY', policyDecision: 'DENY', autonomy, shadow: false, reasons: [], errors };
 }
@@ -152,6 +158,10 @@ export function createDecider(pack: WorkflowPack, policies: PolicyGate = createP
   function unswitched({ proposal, facts, storedAutonomy }: DecisionRequest): Verdict {
     const action = catalogueAction(spec, proposal.action);
     if (!action) return failedClosed(spec.autonomy.default, [notInCatalogue(spec, proposal.action)]);
+    // Never on the model's word: a reducing action runs only as its action's scheduled follow-up.
+    if (action.reduces !== undefined) {
+      return failedClosed(spec.autonomy.default, [reducingActionProposed(proposal.action, action.reduces)]);
+    }
 
     let autonomy: AutonomyLevel;
     try {

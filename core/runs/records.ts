@@ -3,6 +3,7 @@
  * idempotency records, observations, autonomy levels and history counters.
  */
 
+import type { FollowUpRecord } from '../followup/follow-up.js';
 import type { WorkflowSwitchRecord } from '../policy/switch.js';
 import type {
   ApprovalOutcome,
@@ -14,6 +15,7 @@ import type {
 } from '../steps/contracts.js';
 import type { RunsPartition } from '../storage/table-layout.js';
 import type { AutonomyLevel } from '../workflow/spec.js';
+import type { ParkedRun } from './parked.js';
 
 /** A run as stored. The full event is kept here (encrypted at rest), never in the state machine's data. */
 export interface RunRecord extends RunRef {
@@ -71,6 +73,16 @@ export interface ApprovalRecord {
   readonly decidedAt?: string;
   readonly decidedBy?: string;
   readonly reason?: string;
+  /**
+   * Set when the approval decides the cancellation of a pending follow-up
+   * (`core/followup/cancellation.ts`) rather than a proposal of a waiting run:
+   * no run waits on it, and its task token is a placeholder nothing opens.
+   */
+  readonly followUpCancellation?: {
+    readonly followUpId: string;
+    readonly dueAt: string;
+    readonly requestedBy: string;
+  };
 }
 
 /** A decision on an approval. */
@@ -198,6 +210,11 @@ export interface RunsStore {
    * an entry would pass (and nothing is written).
    */
   claimExecution(key: string, at: string, ledger?: readonly LedgerEntry[]): Promise<ExecutionClaim>;
+  /**
+   * Claims an execution that counts against no cap (a follow-up's), as
+   * `claimExecution` without ledger entries: it writes the execution's item only.
+   */
+  claimUncappedExecution(key: string, at: string): Promise<ExecutionClaim>;
   /** A cap's running total in ten-thousandths (0 when nothing was entered). */
   ledgerTotal(ledgerKey: string): Promise<number>;
 
@@ -222,6 +239,13 @@ export interface RunsStore {
   /** Sets a workflow's kill switch, replacing the one before (the lineage keeps every change). */
   putSwitch(record: WorkflowSwitchRecord): Promise<void>;
 
+  /** Keeps a run that arrived while its workflow was halted until an operator resumes it (`core/runs/parked.ts`). */
+  parkRun(parked: ParkedRun): Promise<void>;
+  /** The runs of a workflow waiting for resume, oldest first. */
+  listParkedRuns(workflowId: string): Promise<ParkedRun[]>;
+  /** Forgets a parked run once it was released (nothing when it is not there). */
+  unparkRun(workflowId: string, runId: string): Promise<void>;
+
   /**
    * Records that an action ran for a history key (the keyed hash of e.g. a
    * customer id) at a time, with the input values history measures read.
@@ -235,10 +259,29 @@ export interface RunsStore {
   ): Promise<void>;
   /** The entries of an action for a key since a time, oldest first. */
   listHistory(workflowId: string, key: string, action: string, since: string): Promise<HistoryEntry[]>;
+
+  /** Stores a new follow-up unless one with its id exists (a retried Act); returns false when it existed. */
+  putFollowUp(followUp: FollowUpRecord): Promise<boolean>;
+  getFollowUp(followUpId: string): Promise<FollowUpRecord | undefined>;
+  /** The follow-ups a run's executions scheduled, by due time. */
+  listFollowUpsOfRun(runId: string): Promise<FollowUpRecord[]>;
+  /**
+   * Ends a PENDING follow-up: DONE once it ran, CANCELLED once its
+   * cancellation was approved. Returns false when it was not pending.
+   */
+  endFollowUp(followUpId: string, end: FollowUpEnd): Promise<boolean>;
+  /** Notes on a PENDING follow-up the approval its cancellation waits for; false when it was not pending. */
+  noteFollowUpCancellation(followUpId: string, approvalId: string): Promise<boolean>;
+}
+
+/** How a follow-up ended. */
+export interface FollowUpEnd {
+  readonly status: 'DONE' | 'CANCELLED';
+  readonly at: string;
 }
 
 /** Re-exported for ports' users. */
-export type { ApprovalOutcome };
+export type { ApprovalOutcome, FollowUpRecord };
 
 /**
  * What each method of the runs store does to the table: reads, or writes the
@@ -252,7 +295,8 @@ export const RUNS_STORE_ACCESS = {
   getRun: 'read',
   setRunStatus: { writes: 'run' },
   listRuns: 'read',
-  putApproval: { writes: 'approval' },
+  // With the approval, the run's list of approvals (`RUN#<runId>`).
+  putApproval: { writes: ['approval', 'run'] },
   getApproval: 'read',
   refreshApprovalToken: { writes: 'approval' },
   decideApproval: { writes: 'approval' },
@@ -263,6 +307,7 @@ export const RUNS_STORE_ACCESS = {
   getExecution: 'read',
   // With caps, the claim's transaction also enters the ledger.
   claimExecution: { writes: ['execution', 'ledger'] },
+  claimUncappedExecution: { writes: 'execution' },
   completeExecution: { writes: 'execution' },
   ledgerTotal: 'read',
   claimBusinessKey: { writes: 'request' },
@@ -270,8 +315,16 @@ export const RUNS_STORE_ACCESS = {
   putAutonomy: { writes: 'workflow' },
   getSwitch: 'read',
   putSwitch: { writes: 'switch' },
+  parkRun: { writes: 'parked' },
+  listParkedRuns: 'read',
+  unparkRun: { writes: 'parked' },
   recordHistory: { writes: 'history' },
   listHistory: 'read',
+  putFollowUp: { writes: 'followup' },
+  getFollowUp: 'read',
+  listFollowUpsOfRun: 'read',
+  endFollowUp: { writes: 'followup' },
+  noteFollowUpCancellation: { writes: 'followup' },
 } as const satisfies Record<
   keyof RunsStore,
   'read' | { readonly writes: RunsPartition | readonly RunsPartition[] }

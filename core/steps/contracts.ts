@@ -77,8 +77,14 @@ export type AdmitInput = z.infer<typeof admitInputSchema>;
 /** Admit's result; it replaces the state data (`ResultPath: "$"`). */
 export type AdmitResult =
   | { readonly outcome: 'ADMITTED'; readonly run: RunRef; readonly iteration: 0 }
+  /** Admitted while the workflow is halted: the run waits for resume (`core/runs/parked.ts`) before it grounds anything. */
+  | { readonly outcome: 'PARKED'; readonly run: RunRef; readonly iteration: 0 }
   | { readonly outcome: 'DUPLICATE'; readonly runId: string }
   | { readonly outcome: 'REJECTED'; readonly runId: string; readonly problems: readonly string[] };
+
+/** The park step's input: the run, and the task token its execution waits on until resume. */
+export const parkInputSchema = z.object({ run: runRefSchema, taskToken: z.string().min(1) });
+export type ParkInput = z.infer<typeof parkInputSchema>;
 
 /** Input of Ground and the other steps that only need the run. */
 export const runStepInputSchema = z.object({ run: runRefSchema });

@@ -13,8 +13,10 @@ import { admitStep } from './admit/admit.js';
 import { completeStep } from './complete/complete.js';
 import { decideApprovalStep } from './decide-approval/decide-approval.js';
 import { escalateStep } from './escalate/escalate.js';
+import { followUpStep } from './follow-up/follow-up.js';
 import { gateStep } from './gate/gate.js';
 import { groundStep } from './ground/ground.js';
+import { parkStep } from './park/park.js';
 import { planStep } from './plan/plan.js';
 import type { PortNeeds } from './ports.js';
 import { reconcileStep } from './reconcile/reconcile.js';
@@ -33,6 +35,7 @@ export interface StepDeclaration<K extends StepName = StepName> {
 /** The definitions, keyed by the name each declares. */
 export const STEP_DEFINITIONS = {
   admit: admitStep,
+  park: parkStep,
   ground: groundStep,
   plan: planStep,
   gate: gateStep,
@@ -44,6 +47,7 @@ export const STEP_DEFINITIONS = {
   remind: remindStep,
   reconcile: reconcileStep,
   switch: switchStep,
+  'follow-up': followUpStep,
 } as const satisfies { readonly [K in StepName]: StepDeclaration<K> };
 
 /** `request-approval` -> `requestApprovalStep`: the export name of a step's definition. */

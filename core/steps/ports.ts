@@ -10,6 +10,7 @@
  */
 import type { CallerIdentities } from '../approval/caller.js';
 import { AwfError } from '../errors.js';
+import type { FollowUpScheduler } from '../followup/scheduler.js';
 import type { LineageStore } from '../lineage/record.js';
 import type { RecordKeys } from '../lineage/record-keys.js';
 import type { ModelPort } from '../model/model.js';
@@ -56,6 +57,8 @@ export interface StepPorts {
   readonly executions: ExecutionReader;
   /** CloudWatch metrics (EMF) a step records while it works, beyond what its `measure` counts from its output. */
   readonly metrics: StepMetrics;
+  /** EventBridge Scheduler's one-time schedules of the workflow's follow-ups (`core/followup/scheduler.ts`). */
+  readonly scheduler: FollowUpScheduler;
 }
 
 /** One of {@link StepPorts}' names. */
@@ -76,6 +79,7 @@ export const PORT_NAMES: readonly PortName[] = [
   'callers',
   'executions',
   'metrics',
+  'scheduler',
 ];
 
 /**
@@ -83,8 +87,10 @@ export const PORT_NAMES: readonly PortName[] = [
  * - `runs`: read, or read and write the items of the partitions listed;
  * - `lineage`: append records (the registry says which types);
  * - `events`: put platform events of its workflow (`workflow`), or only the
- *   detail-types of the workflow's connectors (`connectors`);
- * - `items`: update the tables the workflow's connectors name;
+ *   detail-types of the workflow's connectors (`connectors`), or only those of
+ *   its reducing actions' connectors (`follow-ups`: what follow-ups run through);
+ * - `items`: update the tables the workflow's connectors name (`connectors`),
+ *   or only those its reducing actions' connectors name (`follow-ups`);
  * - `model`: invoke the workflow's model;
  * - `callbacks`: answer task tokens (success or failure);
  * - `facts`: `GetItem` on the tables the workflow's grounding facts name;
@@ -100,13 +106,15 @@ export const PORT_NAMES: readonly PortName[] = [
  *   identity AWS authenticated (no IAM: Lambda checked the signature; the
  *   step's environment names the approver roles whose sessions it trusts);
  * - `executions`: `states:DescribeExecution` on the workflow's own executions;
- * - `metrics`: record metrics while working (no IAM: EMF lines in the step's log).
+ * - `metrics`: record metrics while working (no IAM: EMF lines in the step's log);
+ * - `scheduler`: `create` the workflow's follow-up schedules (and pass the
+ *   scheduler's role), or `delete` them, in the workflow's schedule group only.
  */
 export interface PortNeeds {
   readonly runs?: 'read' | { readonly writes: readonly RunsPartition[] };
   readonly lineage?: 'append';
-  readonly events?: 'workflow' | 'connectors';
-  readonly items?: 'connectors';
+  readonly events?: 'workflow' | 'connectors' | 'follow-ups';
+  readonly items?: 'connectors' | 'follow-ups';
   readonly model?: 'invoke';
   readonly callbacks?: 'answer';
   readonly facts?: 'read';
@@ -116,6 +124,7 @@ export interface PortNeeds {
   readonly callers?: 'identify';
   readonly executions?: 'describe';
   readonly metrics?: 'emit';
+  readonly scheduler?: 'create' | 'delete';
 }
 
 /**

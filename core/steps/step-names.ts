@@ -7,6 +7,7 @@
 /** Every step, in the order a run meets them. */
 export const STEP_NAMES = [
   'admit',
+  'park',
   'ground',
   'plan',
   'gate',
@@ -18,6 +19,7 @@ export const STEP_NAMES = [
   'remind',
   'reconcile',
   'switch',
+  'follow-up',
 ] as const;
 
 /** One of {@link STEP_NAMES}. */

@@ -26,12 +26,16 @@ export const RUNS_TABLE_LAYOUT = {
     workflow: 'WORKFLOW#',
     /** A workflow's kill switch (halt, approve-all); only the switch step writes these. */
     switch: 'SWITCH#',
+    /** Runs that arrived while their workflow was halted, waiting for resume (`core/runs/parked.ts`). */
+    parked: 'PARKED#',
     /** History entries that temporal policies count. */
     history: 'HISTORY#',
     /** The first run of each business request (spec `businessKey`), by keyed hash. */
     request: 'REQUEST#',
     /** Running totals of capped sums (spec `caps`), written with execution claims. */
     ledger: 'LEDGER#',
+    /** Follow-ups scheduled by executed actions (spec `followUp`), pending, done or cancelled. */
+    followup: 'FOLLOWUP#',
   },
   indexes: {
     /** Runs of a workflow by start time; also pending approvals (sparse). */

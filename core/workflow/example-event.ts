@@ -11,19 +11,33 @@ import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
 
-/** What an approver does with one approval request of the example, in the order they are requested. */
+/**
+ * One decision of the example's approvers, or `no-decision`. An example's
+ * `approvals` list holds one entry per decision, in the order decisions are
+ * asked for: an approval request asks for its first decision, and each
+ * accepted decision that leaves it pending (a quorum such as
+ * `@quorum("2 from distinct roles")` not met yet) asks for the next one.
+ * `no-decision` means nobody decides that request (any more): it waits to
+ * its timeout. A decision asked for beyond the list is an approval by the
+ * next approver who may give it.
+ */
 export const exampleApprovalSchema = z.union([
   z.literal('no-decision'),
   z.strictObject({
     decision: z.enum(['APPROVE', 'REJECT']),
     /**
      * Who decides; checked like any decision (a listed approver with a needed
-     * role, not named in the case).
-     * @default - the first approver of the directory the decide step accepts
+     * role, not named in the case, who has not decided this request yet).
+     * @default - the first approver of the directory the decide step accepts who
+     * has not decided this request and, for distinct roles, holds a role still lacking
      */
     approver: z.string().min(1).optional(),
     reason: z.string().min(1).optional(),
-    /** How long after the request the decision comes, as a spec duration (`30m`, `2h`); default at once. */
+    /**
+     * How long after it is asked for the decision comes, as a spec duration
+     * (`30m`, `2h`): after the request for a first decision, after the
+     * previous decision for the next ones of a quorum; default at once.
+     */
     after: z.string().regex(DURATION_PATTERN, 'expected a duration such as "30m" or "2h"').optional(),
   }),
 ]);
@@ -41,7 +55,7 @@ export const exampleEventFileSchema = z.strictObject({
    * @default - 2026-11-20T12:00:00Z, one fixed time for every example without its own
    */
   time: z.iso.datetime({ offset: true }).optional(),
-  /** What approvers do, per approval request in order; a request beyond the list is approved. */
+  /** What approvers do: one entry per decision, in the order decisions are asked for ({@link exampleApprovalSchema}). */
   approvals: z.array(exampleApprovalSchema).optional(),
   source: z.string().min(1),
   'detail-type': z.string().min(1),

@@ -93,6 +93,22 @@ const dynamoDbConnector = z.object({
 
 const connector = z.discriminatedUnion('type', [eventBridgeConnector, dynamoDbConnector]);
 
+/**
+ * A follow-up: an action scheduled when its action executes, due a number of
+ * hours later (from a number field of the executed input, or fixed), with an
+ * input taken field by field from the executed input.
+ */
+const followUpSpec = z.strictObject({
+  /** The follow-up action: a catalogue action whose `reduces` names this one. */
+  action: z.string().min(1),
+  /** A number field of this action's input holding the hours from execution to the follow-up. */
+  afterHoursField: z.string().min(1).optional(),
+  /** A fixed time from execution to the follow-up ("24h"). */
+  after: duration.optional(),
+  /** Each field of the follow-up's input, taken from the named field of this action's executed input. */
+  input: z.record(z.string().min(1), z.string().min(1)),
+});
+
 const action = z.object({
   /** What the action does, in words the model and the approver both read. */
   description: z.string().min(10),
@@ -108,6 +124,18 @@ const action = z.object({
   bind: z.record(z.string(), eventPath).optional(),
   /** Opts an action out of binding, saying why none of its fields names the case. */
   unbound: z.object({ reason: z.string().min(10, 'expected a reason of at least 10 characters') }).optional(),
+  /**
+   * An action scheduled when this one executes (`grantAccess` -> `revokeAccess`
+   * after `input.durationHours`): see {@link followUpSpec}.
+   */
+  followUp: followUpSpec.optional(),
+  /**
+   * This action only takes back what the named action granted: it is never
+   * offered to the model (and denied if proposed), and runs only as that
+   * action's follow-up, without a policy evaluation and even while the
+   * workflow is halted.
+   */
+  reduces: z.string().optional(),
 });
 
 /** A grounding read of one item of a customer's DynamoDB table: the trusted facts of the case. */
@@ -278,7 +306,11 @@ const workflowSpecObject = z.object({
     approvers: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
     timeout: duration,
     reminderInterval: duration,
-    /** Roles notified, in order, when an approval expires. */
+    /**
+     * The escalation ladder: rung k's role is notified after k reminder intervals
+     * of a pending approval, and may approve it from then on (earlier rungs keep
+     * their right); at the timeout the action is denied and these roles are told.
+     */
     escalation: z.array(z.string().min(1)).min(1),
     /** Event fields naming people who may not approve their own case (e.g. who filed the request). */
     separationOfDuties: z
@@ -342,6 +374,7 @@ const workflowSpecSchema = workflowSpecObject.superRefine((spec, ctx) => {
     }
   }
   for (const problem of governanceProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
+  for (const problem of followUpProblems(spec)) ctx.addIssue({ code: 'custom', ...problem });
   for (const { path, message } of agentModelProblems(spec.agent)) {
     ctx.addIssue({ code: 'custom', path: ['agent', ...path], message });
   }
@@ -370,13 +403,14 @@ const workflowSpecSchema = workflowSpecObject.superRefine((spec, ctx) => {
       message: `expected less than the approval timeout (${spec.approvals.timeout}), got ${spec.approvals.reminderInterval}`,
     });
   }
-  const roles = new Set(spec.approvals.approverRoles);
+  // A role of the escalation ladder approves once its rung is reached, so it may be a person's only role.
+  const roles = new Set([...spec.approvals.approverRoles, ...spec.approvals.escalation]);
   for (const [principal, principalRoles] of Object.entries(spec.approvals.approvers)) {
     if (!principalRoles.some((r) => roles.has(r))) {
       ctx.addIssue({
         code: 'custom',
         path: ['approvals', 'approvers', principal],
-        message: `expected at least one of the approver roles (${[...roles].join(', ')}), got ${principalRoles.join(', ')}`,
+        message: `expected at least one of the approver or escalation roles (${[...roles].join(', ')}), got ${principalRoles.join(', ')}`,
       });
     }
   }
@@ -522,6 +556,124 @@ function governanceProblems(spec: ParsedSpec): SpecProblem[] {
   return problems;
 }
 
+/** The longest time a follow-up may wait: a reducing action that never runs would grant for good. */
+export const MAX_FOLLOW_UP_HOURS = 24 * 365;
+
+/**
+ * What is wrong with the follow-ups and the reducing actions of a spec. Only
+ * reducing follow-ups are supported (they run ungated and while halted, which
+ * is safe only because they take back what their action granted), so a
+ * follow-up and its action must name each other: `followUp.action` on one
+ * side, `reduces` on the other.
+ */
+function followUpProblems(spec: ParsedSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const names = Object.keys(spec.actions);
+  for (const [name, entry] of Object.entries(spec.actions)) {
+    const followUp = entry.followUp;
+    if (followUp === undefined) continue;
+    const path = ['actions', name, 'followUp'];
+    const fields = Object.keys(entry.input.shape);
+    if (entry.reduces !== undefined) {
+      problems.push({
+        path,
+        message: `${name} reduces ${entry.reduces}; a reducing action cannot schedule a follow-up of its own`,
+      });
+    }
+    if ((followUp.afterHoursField === undefined) === (followUp.after === undefined)) {
+      problems.push({
+        path,
+        message:
+          'expected exactly one of afterHoursField (a number field of the input holding hours) or after (a duration such as "24h")',
+      });
+    }
+    if (followUp.afterHoursField !== undefined) {
+      const field = followUp.afterHoursField;
+      if (!isNumberField(entry.input, field) || entry.input.shape[field]?.safeParse(undefined).success) {
+        problems.push({
+          path: [...path, 'afterHoursField'],
+          message: `expected a required number field of ${name}'s input (${fields.join(', ')}), got "${field}"`,
+        });
+      }
+    }
+    if (
+      followUp.after !== undefined &&
+      DURATION_PATTERN.test(followUp.after) &&
+      durationToSeconds(followUp.after) > MAX_FOLLOW_UP_HOURS * 3600
+    ) {
+      problems.push({
+        path: [...path, 'after'],
+        message: `expected at most ${MAX_FOLLOW_UP_HOURS}h, got ${followUp.after}`,
+      });
+    }
+    const target = Object.hasOwn(spec.actions, followUp.action) ? spec.actions[followUp.action] : undefined;
+    if (target === undefined || followUp.action === name) {
+      problems.push({
+        path: [...path, 'action'],
+        message: `expected another of the catalogue's actions (${names.join(', ')}), got "${followUp.action}"`,
+      });
+      continue;
+    }
+    if (target.reduces !== name) {
+      problems.push({
+        path: [...path, 'action'],
+        message: `expected an action whose reduces names ${name}, but ${followUp.action} ${target.reduces === undefined ? 'declares no reduces' : `reduces ${target.reduces}`}: only follow-ups that take back what ${name} granted are supported`,
+      });
+    }
+    const targetFields = Object.keys(target.input.shape);
+    for (const [field, source] of Object.entries(followUp.input)) {
+      if (!Object.hasOwn(target.input.shape, field)) {
+        problems.push({
+          path: [...path, 'input', field],
+          message: `expected a field of ${followUp.action}'s input (${targetFields.join(', ')}), got "${field}"`,
+        });
+      }
+      if (!Object.hasOwn(entry.input.shape, source)) {
+        problems.push({
+          path: [...path, 'input', field],
+          message: `expected a field of ${name}'s input (${fields.join(', ')}) to take ${field} from, got "${source}"`,
+        });
+      } else if (
+        target.input.shape[field] !== undefined &&
+        !target.input.shape[field].safeParse(undefined).success &&
+        entry.input.shape[source]?.safeParse(undefined).success
+      ) {
+        // A required field taken from one the executed input may lack would leave the follow-up unable to run.
+        problems.push({
+          path: [...path, 'input', field],
+          message: `expected a required field of ${name}'s input to take the required ${field} from, got optional "${source}"`,
+        });
+      }
+    }
+    for (const field of targetFields) {
+      const required = !target.input.shape[field]?.safeParse(undefined).success;
+      if (required && !Object.hasOwn(followUp.input, field)) {
+        problems.push({
+          path: [...path, 'input'],
+          message: `expected every required field of ${followUp.action}'s input to be taken from ${name}'s input; "${field}" is missing`,
+        });
+      }
+    }
+  }
+  for (const [name, entry] of Object.entries(spec.actions)) {
+    if (entry.reduces === undefined) continue;
+    const reduced = Object.hasOwn(spec.actions, entry.reduces) ? spec.actions[entry.reduces] : undefined;
+    const path = ['actions', name, 'reduces'];
+    if (reduced === undefined || entry.reduces === name) {
+      problems.push({
+        path,
+        message: `expected another of the catalogue's actions (${names.join(', ')}), got "${entry.reduces}"`,
+      });
+    } else if (reduced.followUp?.action !== name) {
+      problems.push({
+        path,
+        message: `expected an action whose followUp.action is ${name}, but ${entry.reduces} ${reduced.followUp === undefined ? 'declares no followUp' : `follows up with ${reduced.followUp.action}`}: a reducing action runs only as its action's follow-up`,
+      });
+    }
+  }
+  return problems;
+}
+
 const platformDetailTypes: readonly string[] = Object.values(PLATFORM_DETAIL_TYPES);
 
 /**
@@ -572,6 +724,8 @@ export type WorkflowSpec = z.output<typeof workflowSpecSchema>;
 export type ActionSpec = WorkflowSpec['actions'][string];
 /** Where an executed action lands. */
 export type ConnectorSpec = ActionSpec['connector'];
+/** An action's follow-up, as the spec declares it. */
+export type FollowUpSpec = NonNullable<ActionSpec['followUp']>;
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? '(root)' : path.map(String).join('.');

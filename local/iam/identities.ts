@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { assumedRoleArn } from '../../core/approval/caller.js';
+import { assumedRoleArn, CALLER_KINDS, type CallerKind } from '../../core/approval/caller.js';
 import { principalKey } from '../../core/approval/separation-of-duties.js';
 import { AwfError } from '../../core/errors.js';
 
@@ -22,12 +22,14 @@ const identitySchema = z.object({
   principal: z.string(),
   workflowId: z.string(),
   roleArn: z.string(),
+  /** Which endpoint the role's sessions may call: the approvals endpoint or the operations endpoint. */
+  kind: z.enum(CALLER_KINDS as [CallerKind, ...CallerKind[]]).default('approver'),
   arn: z.string(),
   accessKeyId: z.string(),
   secretAccessKey: z.string(),
 });
 
-/** One person's session of one workflow's approver role. */
+/** One person's session of one workflow's approver or operator role. */
 export type LocalIdentity = z.infer<typeof identitySchema>;
 
 const identitiesFileSchema = z.object({ identities: z.array(identitySchema) });
@@ -46,11 +48,17 @@ export class LocalIdentityError extends AwfError {
 }
 
 /** A new identity: `principal`'s session of `roleArn`, with fresh credentials. */
-export function mintIdentity(principal: string, workflowId: string, roleArn: string): LocalIdentity {
+export function mintIdentity(
+  principal: string,
+  workflowId: string,
+  roleArn: string,
+  kind: CallerKind = 'approver',
+): LocalIdentity {
   return {
     principal,
     workflowId,
     roleArn,
+    kind,
     arn: assumedRoleArn(roleArn, principal),
     accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -85,16 +93,15 @@ export function localIdentityFor(
   identities: readonly LocalIdentity[],
   principal: string,
   workflowId: string,
+  kind: CallerKind = 'approver',
 ): LocalIdentity {
-  const found = identities.find(
-    (identity) =>
-      identity.workflowId === workflowId && principalKey(identity.principal) === principalKey(principal),
+  const ofKind = identities.filter(
+    (identity) => identity.workflowId === workflowId && identity.kind === kind,
   );
+  const found = ofKind.find((identity) => principalKey(identity.principal) === principalKey(principal));
   if (found) return found;
-  const known = [
-    ...new Set(identities.filter((i) => i.workflowId === workflowId).map((i) => i.principal)),
-  ].sort();
+  const known = [...new Set(ofKind.map((i) => i.principal))].sort();
   throw new LocalIdentityError(
-    `no local identity "${principal}" for workflow ${workflowId}; the local principals are ${known.join(', ') || 'none'} (start the local cloud with --principal ${principal} to add one)`,
+    `no local ${kind} identity "${principal}" for workflow ${workflowId}; the local ${kind}s are ${known.join(', ') || 'none'} (start the local cloud with --principal ${principal} to add one)`,
   );
 }

@@ -24,9 +24,19 @@ import type { LambdaInvoker } from '../ports.js';
  */
 export const IN_PROCESS_APPROVER_ROLE_ARN = 'arn:aws:iam::000000000000:role/awf-approvers';
 
-/** The callers port of in-process harnesses: trusts sessions of {@link IN_PROCESS_APPROVER_ROLE_ARN}. */
+/**
+ * The operator role whose sessions in-process harnesses operate the kill
+ * switch as: `assumedRoleArn(IN_PROCESS_OPERATOR_ROLE_ARN, person)`.
+ */
+export const IN_PROCESS_OPERATOR_ROLE_ARN = 'arn:aws:iam::000000000000:role/awf-operators';
+
+/**
+ * The callers port of in-process harnesses: trusts sessions of
+ * {@link IN_PROCESS_APPROVER_ROLE_ARN} and {@link IN_PROCESS_OPERATOR_ROLE_ARN}.
+ * One port serves both endpoints here; in AWS each function trusts its own roles only.
+ */
 export function inProcessCallers(): CallerIdentities {
-  return trustedRoleCallers([IN_PROCESS_APPROVER_ROLE_ARN]);
+  return trustedRoleCallers([IN_PROCESS_APPROVER_ROLE_ARN, IN_PROCESS_OPERATOR_ROLE_ARN]);
 }
 
 /** The function ARN the in-process state machine names each step by. */

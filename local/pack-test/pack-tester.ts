@@ -9,7 +9,8 @@
  * uses). The state machine is the ASL file bound as `lib/` binds it, run by
  * the local cloud's Step Functions emulation; each pack's state machine is
  * built once and serves all its examples. Approvals are decided through the
- * real decide step, so roles and separation of duties hold as in AWS.
+ * real decide step, so roles, quorums and separation of duties hold as in AWS:
+ * while an approval stays pending after a decision, its next approver is asked.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,10 +23,11 @@ import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
 import { InMemoryRunsStore } from '../../adapters/memory-runs-store.js';
 import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
 import { RecordingMetrics } from '../../adapters/recording-metrics.js';
+import { InMemoryFollowUpScheduler } from '../../adapters/scheduler-memory.js';
 import { assumedRoleArn } from '../../core/approval/caller.js';
 import { endpointErrorMessage, type FunctionUrlResponse } from '../../core/approval/endpoint-protocol.js';
 import { decisionRequest } from '../../core/approval/endpoint-request.js';
-import { firstAllowedApprover } from '../../core/approval/separation-of-duties.js';
+import { nextApprover } from '../../core/approval/next-approver.js';
 import { durationToSeconds } from '../../core/duration.js';
 import { AwfError } from '../../core/errors.js';
 import { runIdFor } from '../../core/ids.js';
@@ -208,6 +210,8 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
   const problems: string[] = [];
   /** Decisions scheduled for this example: one the run never waited for is cancelled at its end. */
   const scheduledDecisions: CancelTimer[] = [];
+  /** The people whose decisions on each approval of this example were accepted: nobody decides twice. */
+  const decidersOf = new Map<string, string[]>();
 
   // The stores are swapped per example through these forwarding ports, so the steps are built once.
   const forward = <T extends object>(target: () => T): T =>
@@ -235,6 +239,7 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       callers: inProcessCallers(),
       executions: new InMemoryExecutionReader(),
       metrics: new RecordingMetrics(),
+      scheduler: new InMemoryFollowUpScheduler(),
       model,
       callbacks,
       clock: () => clock.now(),
@@ -245,43 +250,67 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
     },
   );
 
-  /** Decides a new approval request as the example says, on the virtual clock. */
+  /** Schedules the first decision on a new approval request. */
   function scheduleDecision(output: unknown): void {
     const approvalId = (output as { approvalId?: unknown }).approvalId;
     if (typeof approvalId !== 'string') return;
+    scheduleNextDecision(approvalId);
+  }
+
+  /**
+   * Schedules the example's next decision on an approval, on the virtual
+   * clock: one `approvals` entry per decision, taken when the decision is
+   * asked for (the request, then each accepted decision that leaves the
+   * approval pending); `after` counts from that moment.
+   */
+  function scheduleNextDecision(approvalId: string): void {
     const planned = approvalsLeft.shift() ?? { decision: 'APPROVE' as const };
     if (planned === 'no-decision') return;
     const afterMs = planned.after === undefined ? 0 : durationToSeconds(planned.after) * 1000;
     const cancel = clock.setTimer(afterMs, () => {
-      void (async () => {
-        const approval = await runs.getApproval(approvalId);
-        if (approval?.status !== 'PENDING') return;
-        const approver = planned.approver ?? firstAllowedApprover(spec, approval);
-        if (approver === undefined) {
-          problems.push(`nobody in the approver directory may decide ${approvalId}`);
-          return;
-        }
-        try {
-          const response = (await steps.invokeStep(
-            'decide-approval',
-            decisionRequest(
-              approvalId,
-              {
-                decision: planned.decision,
-                reason: planned.reason ?? 'awf packs test: decided as the example says',
-              },
-              assumedRoleArn(IN_PROCESS_APPROVER_ROLE_ARN, approver),
-            ),
-          )) as FunctionUrlResponse;
-          if (response.statusCode !== 200) {
-            problems.push(`the decision on ${approvalId} was refused: ${endpointErrorMessage(response)}`);
-          }
-        } catch (error) {
-          problems.push(`the decision on ${approvalId} failed: ${(error as Error).message}`);
-        }
-      })();
+      void decide(approvalId, planned);
     });
     scheduledDecisions.push(cancel);
+  }
+
+  /**
+   * Decides an approval still pending through the real decide step, as the
+   * planned entry says or as the next approver who may (`nextApprover`), and
+   * asks for the next decision while a quorum is not met yet.
+   */
+  async function decide(approvalId: string, planned: Exclude<ExampleApproval, 'no-decision'>): Promise<void> {
+    const approval = await runs.getApproval(approvalId);
+    if (approval?.status !== 'PENDING') return;
+    const decidedBy = decidersOf.get(approvalId) ?? [];
+    const approver = planned.approver ?? nextApprover(spec, approval, decidedBy);
+    if (approver === undefined) {
+      const after = decidedBy.length === 0 ? '' : ` after ${decidedBy.join(', ')}`;
+      problems.push(`nobody in the approver directory may decide ${approvalId}${after}`);
+      return;
+    }
+    try {
+      const response = (await steps.invokeStep(
+        'decide-approval',
+        decisionRequest(
+          approvalId,
+          {
+            decision: planned.decision,
+            reason: planned.reason ?? 'awf packs test: decided as the example says',
+          },
+          assumedRoleArn(IN_PROCESS_APPROVER_ROLE_ARN, approver),
+        ),
+      )) as FunctionUrlResponse;
+      if (response.statusCode !== 200) {
+        problems.push(`the decision on ${approvalId} was refused: ${endpointErrorMessage(response)}`);
+        return;
+      }
+    } catch (error) {
+      problems.push(`the decision on ${approvalId} failed: ${(error as Error).message}`);
+      return;
+    }
+    decidersOf.set(approvalId, [...decidedBy, approver]);
+    // Accepted but not enough yet (a quorum): the approval waits for its next approver.
+    if ((await runs.getApproval(approvalId))?.status === 'PENDING') scheduleNextDecision(approvalId);
   }
 
   /**
@@ -327,6 +356,7 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       invocations = [];
       problems.length = 0;
       approvalsLeft = [...(example.approvals ?? [])];
+      decidersOf.clear();
       const time = example.time ?? DEFAULT_EXAMPLE_TIME;
       clock.restartAt(new Date(time));
       const startedAt = clock.now().getTime();

@@ -17,6 +17,7 @@ export const LOCAL_ENDPOINT_SERVICES = [
   'lambda',
   'sqs',
   'kms',
+  'scheduler',
 ] as const;
 export type LocalEndpointService = (typeof LOCAL_ENDPOINT_SERVICES)[number];
 

@@ -17,6 +17,8 @@ const workflowEndpoints = z.object({
   functions: z.record(z.string(), z.string()),
   /** The workflow's approvals endpoint: its local function URL. */
   approvalsUrl: z.string().optional(),
+  /** The operations endpoint (the switch function's URL). */
+  operationsUrl: z.string().optional(),
 });
 
 export const localStateSchema = z.object({

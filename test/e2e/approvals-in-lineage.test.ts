@@ -226,7 +226,8 @@ describe('approvers are who signed, as the endpoint authenticates them', () => {
   };
   const identityOf = (person: string) => {
     const found = readLocalIdentities(e2e.stateDir).find(
-      (identity) => identity.principal === person && identity.workflowId === WORKFLOW,
+      (identity) =>
+        identity.principal === person && identity.workflowId === WORKFLOW && identity.kind === 'approver',
     );
     if (!found) throw new Error(`no local identity ${person}`);
     return found;
@@ -307,7 +308,7 @@ describe('approvers are who signed, as the endpoint authenticates them', () => {
       e2e.cli(['approvals', 'list', '--as', 'mallory@acme.example', '--workflow', WORKFLOW]),
     ).rejects.toThrow(/is not an approver of workflow/);
     await expect(e2e.cli(['approvals', 'list', '--as', 'nobody@acme.example'])).rejects.toThrow(
-      /no local identity "nobody@acme.example"/,
+      /no local approver identity "nobody@acme.example"/,
     );
   }, 120_000);
 });

@@ -16,13 +16,15 @@ import { runIdFor } from '../../core/ids.js';
 import { verifyChain } from '../../core/lineage/verify.js';
 import { localClientConfig } from '../../local/process/aws-env.js';
 import { loadExampleEvents, WORKFLOWS_DIR } from '../../workflows/discover.js';
-import { type E2eCloud, startE2eCloud, withIds } from '../support/local-cloud.js';
+import { type E2eCloud, startE2eCloud, waitFor, withIds } from '../support/local-cloud.js';
 import { REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 
 const WORKFLOW = REFERENCE_WORKFLOW_ID;
 const EXAMPLES = loadExampleEvents(`${WORKFLOWS_DIR}/${WORKFLOW}`);
 const LARGE_REFUND = EXAMPLES.find((e) => e.name === 'approval-large-refund');
 const SMALL_REFUND = EXAMPLES.find((e) => e.name === 'autonomous-small-refund');
+/** The reference pack's owner contact: the local cloud's operator of the workflow. */
+const OPERATOR = 'payments-ops@acme.example';
 
 let e2e: E2eCloud;
 
@@ -101,7 +103,7 @@ it("keeps no customer's email or phone in any runs-table item once the runs ende
   });
 }, 120_000);
 
-it('lets an operator put the workflow in approve-all mode and back, through its switch function', async () => {
+it('lets an operator put the workflow in approve-all mode and back, through its operations endpoint', async () => {
   if (!SMALL_REFUND) throw new Error('missing example');
   await e2e.cli([
     'workflows',
@@ -112,7 +114,7 @@ it('lets an operator put the workflow in approve-all mode and back, through its 
     '--reason',
     'New prompt rolling out.',
     '--as',
-    'ops@acme.example',
+    OPERATOR,
   ]);
   const status = JSON.parse(await e2e.cli(['workflows', 'status', WORKFLOW, '--json'])) as unknown;
   expect(JSON.stringify(status)).toContain('approve-all');
@@ -125,20 +127,41 @@ it('lets an operator put the workflow in approve-all mode and back, through its 
   await e2e.waitForRunStatus(runId, 'AWAITING_APPROVAL');
   const switched = await e2e.lineage.chain(`switch#${WORKFLOW}`);
   expect(switched.map((r) => [r.type, r.actor, r.data.mode])).toEqual([
-    ['workflow.switched', 'human:ops@acme.example', 'approve-all'],
+    ['workflow.switched', `human:${OPERATOR}`, 'approve-all'],
   ]);
 
-  await e2e.cli([
-    'workflows',
-    'resume',
-    WORKFLOW,
-    '--reason',
-    'Rollout checked.',
-    '--as',
-    'ops@acme.example',
-  ]);
+  await e2e.cli(['workflows', 'resume', WORKFLOW, '--reason', 'Rollout checked.', '--as', OPERATOR]);
   const after = await e2e.putCase(
     withIds(SMALL_REFUND, { orderId: 'ord_e2eswitch2', customerId: 'cus_e2eswitch2' }),
   );
   await e2e.waitForRunStatus(runIdFor(WORKFLOW, after), 'COMPLETED');
+}, 120_000);
+
+it('parks an event that arrives while the workflow is halted, and runs it once an operator resumes', async () => {
+  if (!SMALL_REFUND) throw new Error('missing example');
+  await e2e.cli(['workflows', 'pause', WORKFLOW, '--reason', 'Fraud under investigation.', '--as', OPERATOR]);
+  const eventId = await e2e.putCase(
+    withIds(SMALL_REFUND, { orderId: 'ord_e2epark1', customerId: 'cus_e2epark1' }),
+  );
+  const runId = runIdFor(WORKFLOW, eventId);
+  await waitFor(
+    async () => (await e2e.lineage.chain(runId)).some((r) => r.type === 'run.parked'),
+    'the run to be parked',
+  );
+  const status = JSON.parse(await e2e.cli(['workflows', 'status', WORKFLOW, '--json'])) as {
+    mode: string;
+    parked: number;
+  }[];
+  expect(status).toEqual([expect.objectContaining({ mode: 'halt', parked: 1 })]);
+  expect((await e2e.lineage.chain(runId)).map((r) => r.type)).toEqual(['run.started', 'run.parked']);
+  // Nobody but an operator may let it go: an approver's identity is not an operator's.
+  await expect(
+    e2e.cli(['workflows', 'resume', WORKFLOW, '--reason', 'Let it go.', '--as', 'bob@acme.example']),
+  ).rejects.toThrow(/no local operator identity "bob@acme.example"/);
+
+  await e2e.cli(['workflows', 'resume', WORKFLOW, '--reason', 'Investigation closed.', '--as', OPERATOR]);
+  await e2e.waitForRunStatus(runId, 'COMPLETED');
+  const types = (await e2e.lineage.chain(runId)).map((r) => r.type);
+  expect(types.slice(0, 3)).toEqual(['run.started', 'run.parked', 'context.grounded']);
+  expect(types).toContain('action.executed');
 }, 120_000);

@@ -1,11 +1,12 @@
 /**
- * Who may decide, proven on the synthesized stacks: the approvals endpoint is
- * an `AWS_IAM` function URL; only the approver role may call it, and only
- * through the URL (never a direct invoke, where a caller could hand the
- * function a made-up identity); the approver role's trust policy pins the
- * session name to the caller's user name; the function trusts that role's
- * sessions. The simulation prints who may decide and who may write each
- * lineage record type.
+ * Who may decide and who may operate, proven on the synthesized stacks: the
+ * approvals endpoint (decide-approval) and the operations endpoint (switch)
+ * are `AWS_IAM` function URLs; only the workflow's approver role, and only its
+ * operator role, may call each, and only through the URL (never a direct
+ * invoke, where a caller could hand the function a made-up identity); each
+ * role's trust policy pins the session name to the caller's user name; each
+ * function trusts its own role's sessions only. The simulation prints who may
+ * decide, who may operate and who may write each lineage record type.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,21 +33,25 @@ function workflow(id = REFERENCE_WORKFLOW_ID) {
   return found;
 }
 
-const approverRole = (id = REFERENCE_WORKFLOW_ID): RoleRef => ({
+/** The two endpoints people act through: the step serving each, and the role allowed to call it. */
+const ENDPOINTS = [
+  { name: 'approvals', step: 'decide-approval', roleOf: 'approverRole' },
+  { name: 'operations', step: 'switch', roleOf: 'operatorRole' },
+] as const;
+type Endpoint = (typeof ENDPOINTS)[number];
+
+const roleOf = (endpoint: Endpoint, id = REFERENCE_WORKFLOW_ID): RoleRef => ({
   stackName: synth.workflows.stackName,
-  logicalId: logicalIdOf(synth.workflows, workflow(id).approverRole),
+  logicalId: logicalIdOf(synth.workflows, workflow(id)[endpoint.roleOf]),
 });
-const decideFunctionArn = (id = REFERENCE_WORKFLOW_ID): string =>
-  cloud.arnOf(
-    synth.workflows.stackName,
-    logicalIdOf(synth.workflows, workflow(id).functions['decide-approval']),
-  );
+const functionArnOf = (endpoint: Endpoint, id = REFERENCE_WORKFLOW_ID): string =>
+  cloud.arnOf(synth.workflows.stackName, logicalIdOf(synth.workflows, workflow(id).functions[endpoint.step]));
 const label = (role: RoleRef): string => `${role.stackName}/${role.logicalId}`;
 
 /** The request a function URL call makes of IAM: InvokeFunctionUrl with the URL's auth type. */
-const urlCall = (id = REFERENCE_WORKFLOW_ID) => ({
+const urlCall = (endpoint: Endpoint = ENDPOINTS[0], id = REFERENCE_WORKFLOW_ID) => ({
   action: 'lambda:InvokeFunctionUrl',
-  resource: decideFunctionArn(id),
+  resource: functionArnOf(endpoint, id),
   context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
 });
 
@@ -58,35 +63,33 @@ beforeAll(async () => {
   everyRole = allRoles(cloud, [synth.data.stackName, synth.workflows.stackName]);
 });
 
-describe('the approvals endpoint', () => {
-  it('is the decide-approval function URL, with AWS_IAM auth', () => {
+describe.each(ENDPOINTS)('the $name endpoint', (endpoint) => {
+  it(`is the ${endpoint.step} function URL, with AWS_IAM auth`, () => {
     const urls = cloud.resources(synth.workflows.stackName, 'AWS::Lambda::Url');
-    const target = logicalIdOf(synth.workflows, workflow().functions['decide-approval']);
-    const ofDecide = urls.filter(([, url]) =>
+    const target = logicalIdOf(synth.workflows, workflow().functions[endpoint.step]);
+    const ofStep = urls.filter(([, url]) =>
       JSON.stringify(url.Properties?.TargetFunctionArn).includes(`"${target}"`),
     );
-    expect(ofDecide).toHaveLength(1);
-    expect(ofDecide[0]?.[1].Properties?.AuthType).toBe('AWS_IAM');
+    expect(ofStep).toHaveLength(1);
+    expect(ofStep[0]?.[1].Properties?.AuthType).toBe('AWS_IAM');
   });
 
-  it('may be called by the approver role of its workflow only, of every role of the stacks', async () => {
-    const allowed = await rolesAllowed(cloud, everyRole, urlCall());
-    expect(allowed.map(label)).toEqual([label(approverRole())]);
+  it(`may be called by the ${endpoint.roleOf} of its workflow only, of every role of the stacks`, async () => {
+    const allowed = await rolesAllowed(cloud, everyRole, urlCall(endpoint));
+    expect(allowed.map(label)).toEqual([label(roleOf(endpoint))]);
   });
 
   it('cannot be invoked directly by anyone: InvokeFunction only through the URL', async () => {
-    const direct = { action: 'lambda:InvokeFunction', resource: decideFunctionArn() };
+    const direct = { action: 'lambda:InvokeFunction', resource: functionArnOf(endpoint) };
     expect(await rolesAllowed(cloud, everyRole, direct)).toEqual([]);
     const viaUrl = { ...direct, context: { 'lambda:InvokedViaFunctionUrl': 'true' } };
-    expect((await rolesAllowed(cloud, everyRole, viaUrl)).map(label)).toEqual([label(approverRole())]);
+    expect((await rolesAllowed(cloud, everyRole, viaUrl)).map(label)).toEqual([label(roleOf(endpoint))]);
   });
 
-  it("trusts the sessions of the workflow's approver role, whose trust policy pins the session name to the user name", () => {
-    const role = cloud.resource(approverRole().stackName, approverRole().logicalId);
-    const trust = cloud.resolve(
-      approverRole().stackName,
-      role.Properties?.AssumeRolePolicyDocument ?? null,
-    ) as {
+  it(`trusts the sessions of the workflow's ${endpoint.roleOf} only, whose trust policy pins the session name to the user name`, () => {
+    const role = roleOf(endpoint);
+    const resource = cloud.resource(role.stackName, role.logicalId);
+    const trust = cloud.resolve(role.stackName, resource.Properties?.AssumeRolePolicyDocument ?? null) as {
       Statement: { Action: string; Condition?: unknown }[];
     };
     expect(trust.Statement).toEqual([
@@ -98,45 +101,59 @@ describe('the approvals endpoint', () => {
     ]);
     const fn = cloud.resource(
       synth.workflows.stackName,
-      logicalIdOf(synth.workflows, workflow().functions['decide-approval']),
+      logicalIdOf(synth.workflows, workflow().functions[endpoint.step]),
     );
     const env = cloud.resolve(synth.workflows.stackName, fn.Properties?.Environment ?? null) as {
       Variables: Record<string, string>;
     };
-    expect(JSON.parse(env.Variables[ENV.approverRoles] ?? '[]')).toEqual([
-      cloud.arnOf(approverRole().stackName, approverRole().logicalId),
+    expect(JSON.parse(env.Variables[ENV.callerRoles] ?? '[]')).toEqual([
+      cloud.arnOf(role.stackName, role.logicalId),
     ]);
+    expect(env.Variables[ENV.callerKind]).toBe(endpoint.roleOf === 'approverRole' ? 'approver' : 'operator');
   });
 
-  it('gives the approver role nothing but the endpoint and the stacks it reads the endpoint from', async () => {
-    const role = approverRole();
-    for (const step of ['admit', 'act', 'remind', 'request-approval'] as const) {
+  it(`gives the ${endpoint.roleOf} nothing but its endpoint and the stacks it reads the endpoint from`, async () => {
+    const role = roleOf(endpoint);
+    for (const step of ['admit', 'act', 'remind', 'request-approval', 'decide-approval', 'switch'] as const) {
+      if (step === endpoint.step) continue;
       const arn = cloud.arnOf(
         synth.workflows.stackName,
         logicalIdOf(synth.workflows, workflow().functions[step]),
       );
       expect(await isAllowed(cloud, role, { action: 'lambda:InvokeFunction', resource: arn })).toBe(false);
+      const url = {
+        action: 'lambda:InvokeFunctionUrl',
+        resource: arn,
+        context: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' },
+      };
+      expect(await isAllowed(cloud, role, url)).toBe(false);
     }
     expect(await isAllowed(cloud, role, { action: 'states:SendTaskSuccess', resource: '*' })).toBe(false);
     const runsTable = cloud.arnOf(synth.data.stackName, logicalIdOf(synth.data, synth.data.runsTable));
     expect(await isAllowed(cloud, role, { action: 'dynamodb:UpdateItem', resource: runsTable })).toBe(false);
+    expect(await isAllowed(cloud, role, { action: 'dynamodb:PutItem', resource: runsTable })).toBe(false);
     expect(await isAllowed(cloud, role, { action: 'dynamodb:Query', resource: runsTable })).toBe(false);
   });
 
-  it("keeps each workflow's approvers to its own endpoint", async () => {
+  it(`keeps each workflow's ${endpoint.roleOf} to its own endpoint`, async () => {
     const others = Object.keys(synth.workflows.workflows).filter((id) => id !== REFERENCE_WORKFLOW_ID);
     for (const id of others) {
-      expect(await isAllowed(cloud, approverRole(REFERENCE_WORKFLOW_ID), urlCall(id))).toBe(false);
+      expect(await isAllowed(cloud, roleOf(endpoint, REFERENCE_WORKFLOW_ID), urlCall(endpoint, id))).toBe(
+        false,
+      );
     }
   });
 });
 
-it('prints who may decide each workflow and who may write each lineage record type', async () => {
-  const lines: string[] = ['who may call each approvals endpoint (lambda:InvokeFunctionUrl, AWS_IAM):'];
-  for (const id of Object.keys(synth.workflows.workflows).sort()) {
-    const allowed = await rolesAllowed(cloud, everyRole, urlCall(id));
-    lines.push(`  ${id}: ${allowed.map(label).join(', ') || 'nobody'}`);
-    expect(allowed.map(label)).toEqual([label(approverRole(id))]);
+it('prints who may decide and operate each workflow and who may write each lineage record type', async () => {
+  const lines: string[] = [];
+  for (const endpoint of ENDPOINTS) {
+    lines.push(`who may call each ${endpoint.name} endpoint (lambda:InvokeFunctionUrl, AWS_IAM):`);
+    for (const id of Object.keys(synth.workflows.workflows).sort()) {
+      const allowed = await rolesAllowed(cloud, everyRole, urlCall(endpoint, id));
+      lines.push(`  ${id}: ${allowed.map(label).join(', ') || 'nobody'}`);
+      expect(allowed.map(label)).toEqual([label(roleOf(endpoint, id))]);
+    }
   }
   lines.push('who may write each lineage record type (kms:GenerateMac on its writer key):');
   for (const type of LINEAGE_RECORD_TYPES) {

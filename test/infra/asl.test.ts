@@ -121,7 +121,7 @@ it('uses JSONPath only: no QueryLanguage, Arguments, Output, Assign or Condition
   }
 });
 
-it('waits for a task token only with the approval timeout from the spec, and no heartbeat', () => {
+it('waits for a task token only for an approval, with the approval timeout from the spec, or while parked, bounded by the execution timeout; never with a heartbeat', () => {
   for (const { workflowId, definition } of definitions) {
     const pack = packs.find((p) => p.pack.spec.id === workflowId);
     if (!pack) throw new Error(workflowId);
@@ -129,8 +129,16 @@ it('waits for a task token only with the approval timeout from the spec, and no 
     const waiting = tasks(definition).filter(({ state }) =>
       String(state.Resource).endsWith('.waitForTaskToken'),
     );
-    expect(waiting.length).toBeGreaterThan(0);
-    for (const { state, enclosing } of waiting) {
+    expect(waiting.map(({ name }) => name).sort()).toEqual(['Park until resumed', 'Request approval']);
+    for (const { name, state, enclosing } of waiting) {
+      // Nothing sends heartbeats: only decide-approval and switch may answer a task token.
+      expect(state).not.toHaveProperty('HeartbeatSeconds');
+      expect(state).not.toHaveProperty('HeartbeatSecondsPath');
+      if (name === 'Park until resumed') {
+        // A parked run waits for resume as long as the execution may live; then it is reconciled.
+        expect(state).not.toHaveProperty('TimeoutSeconds');
+        continue;
+      }
       expect(state.TimeoutSeconds).toBe(expected.approvalTimeoutSeconds);
       const catches = (enclosing?.state.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
       expect(catches.find((c) => c.ErrorEquals.includes('States.Timeout'))).toMatchObject({

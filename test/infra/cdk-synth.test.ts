@@ -92,15 +92,17 @@ it('synthesizes both stacks for the default offline environment', () => {
   }
 });
 
-it('bundles the twelve steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
+it('bundles the fourteen steps of every workflow, refund-triage among them, each with its asset path in the template', () => {
   const steps = [
     'act',
     'admit',
     'complete',
     'decide-approval',
     'escalate',
+    'follow-up',
     'gate',
     'ground',
+    'park',
     'plan',
     'reconcile',
     'remind',

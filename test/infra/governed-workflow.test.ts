@@ -131,6 +131,7 @@ describe('state machine', () => {
         'EscalateFunctionArn',
         'GateFunctionArn',
         'GroundFunctionArn',
+        'ParkFunctionArn',
         'Partition',
         'PlanFunctionArn',
         'RequestApprovalFunctionArn',
@@ -144,7 +145,7 @@ describe('state machine', () => {
 });
 
 describe('step functions', () => {
-  it('builds the twelve steps of every workflow', () => {
+  it('builds the fourteen steps of every workflow', () => {
     const ids = workflowIdsOf(packs);
     expect(ids).toEqual(expect.arrayContaining(['refund-triage', 'order-holds']));
     template.resourceCountIs('AWS::Lambda::Function', ids.length * STEP_NAMES.length);
@@ -227,9 +228,11 @@ describe('step functions', () => {
       }).toEqual({
         step,
         awf: [
-          // The approver roles whose sessions the approvals endpoint trusts (test/infra/approvers.test.ts).
-          ...(declaredPorts(step).callers === undefined ? [] : [ENV.approverRoles]),
+          // The roles whose sessions the step's function URL trusts, and whom it serves (test/infra/approvers.test.ts).
+          ...(declaredPorts(step).callers === undefined ? [] : [ENV.callerKind, ENV.callerRoles]),
           ENV.eventBus,
+          // Where follow-ups are scheduled, to the steps that create or delete schedules (test/infra/follow-ups.test.ts).
+          ...(declaredPorts(step).scheduler === undefined ? [] : [ENV.followUpScheduler]),
           // The deployment's fallback models, beside its model (test/unit/workflow/model-choice.test.ts).
           ...(step === 'plan' ? [ENV.fallbackModels] : []),
           ...(declaredPorts(step).keys === 'mac' ? [ENV.historyKeyId] : []),
@@ -300,7 +303,7 @@ describe('reminders', () => {
   });
 });
 
-it('outputs each workflow state machine, approvals endpoint, approver role and switch function for the awf CLI', () => {
+it('outputs each workflow state machine, approvals and operations endpoints and their roles for the awf CLI', () => {
   const outputs = cloud.resolve(synth.workflows.stackName, template.toJSON().Outputs) as Record<
     string,
     { Value: string }
@@ -316,7 +319,8 @@ it('outputs each workflow state machine, approvals endpoint, approver role and s
           stateMachineArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).stateMachine)),
           approvalsUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/),
           approverRoleArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).approverRole)),
-          switchFunctionName: expect.stringContaining('SwitchFunction'),
+          operationsUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/),
+          operatorRoleArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).operatorRole)),
         },
       ]),
     ),

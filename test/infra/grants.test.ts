@@ -140,7 +140,7 @@ describe('grantDecide', () => {
           resource: functionArn(step),
           context: viaUrl,
         }),
-      }).toEqual({ step, allowed: [] });
+      }).toEqual({ step, allowed: step === 'switch' ? ['operators'] : [] });
     }
     const decide = functionArn('decide-approval');
     expect(await whoMay({ action: 'lambda:UpdateFunctionCode', resource: decide })).toEqual([]);
@@ -148,18 +148,42 @@ describe('grantDecide', () => {
 });
 
 describe('grantOperate', () => {
-  it('lets the grantee, and no other principal, invoke the switch function', async () => {
-    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('switch') })).toEqual([
+  const viaUrl = { 'lambda:FunctionUrlAuthType': 'AWS_IAM' };
+
+  it('lets the grantee, and no other principal, call the operations endpoint, an AWS_IAM function URL', async () => {
+    const operate = functionArn('switch');
+    expect(await whoMay({ action: 'lambda:InvokeFunctionUrl', resource: operate, context: viaUrl })).toEqual([
       'operators',
     ]);
+    expect(
+      await whoMay({
+        action: 'lambda:InvokeFunction',
+        resource: operate,
+        context: { 'lambda:InvokedViaFunctionUrl': 'true' },
+      }),
+    ).toEqual(['operators']);
+  });
+
+  it('lets the grantee invoke the follow-up function, to ask for a cancellation that approvers decide', async () => {
+    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('follow-up') })).toEqual([
+      'operators',
+    ]);
+  });
+
+  it('refuses the grantee a direct invoke, where it could hand the switch a made-up operator', async () => {
+    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('switch') })).toEqual([]);
   });
 
   it('refuses the grantee every other step function, any other Lambda action and the runs table', async () => {
     for (const step of STEP_NAMES.filter((s) => s !== 'switch')) {
       expect({
         step,
-        allowed: await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn(step) }),
-      }).toEqual({ step, allowed: [] });
+        allowed: await whoMay({
+          action: 'lambda:InvokeFunctionUrl',
+          resource: functionArn(step),
+          context: viaUrl,
+        }),
+      }).toEqual({ step, allowed: step === 'decide-approval' ? ['approvers'] : [] });
     }
     expect(await whoMay({ action: 'lambda:UpdateFunctionCode', resource: functionArn('switch') })).toEqual(
       [],

@@ -122,9 +122,11 @@ describe('the ports each step declares', () => {
     execution: `${RUNS_TABLE_LAYOUT.partitions.execution}exec-1`,
     workflow: `${RUNS_TABLE_LAYOUT.partitions.workflow}${REFERENCE_WORKFLOW_ID}`,
     switch: `${RUNS_TABLE_LAYOUT.partitions.switch}${REFERENCE_WORKFLOW_ID}`,
+    parked: `${RUNS_TABLE_LAYOUT.partitions.parked}${REFERENCE_WORKFLOW_ID}`,
     history: `${RUNS_TABLE_LAYOUT.partitions.history}${REFERENCE_WORKFLOW_ID}#issueRefund#cus_1`,
     request: `${RUNS_TABLE_LAYOUT.partitions.request}${REFERENCE_WORKFLOW_ID}#0f3a`,
     ledger: `${RUNS_TABLE_LAYOUT.partitions.ledger}${REFERENCE_WORKFLOW_ID}#refundedPerOrder#0f3a`,
+    followup: `${RUNS_TABLE_LAYOUT.partitions.followup}fu-1`,
   };
 
   it.each(STEP_NAMES)('grants the %s step exactly what its declared ports need', async (step) => {
@@ -150,7 +152,10 @@ describe('the ports each step declares', () => {
       'events:source': [workflowEventSource(REFERENCE_WORKFLOW_ID)],
       'events:detail-type': ['RefundIssued'],
     };
-    expect(await can('events:PutEvents', busArn(), connectorEvent)).toBe(needs.events !== undefined);
+    // The follow-up step reaches the connectors of reducing actions only, and refund-triage has none.
+    expect(await can('events:PutEvents', busArn(), connectorEvent)).toBe(
+      needs.events === 'workflow' || needs.events === 'connectors',
+    );
     const bedrock = statementsOf(cloud, role).some((statement) =>
       [statement.Action ?? []].flat().includes('bedrock:InvokeModel'),
     );
@@ -316,14 +321,11 @@ describe('lineage table', () => {
     }
   });
 
-  it('lets every step but the reminder append to the lineage chain: GetItem, PutItem and Query on the table', async () => {
+  it('lets the steps that append lineage (the reminder among them, for its escalation rungs) GetItem, PutItem and Query the table', async () => {
     const steps = workflowIds.flatMap((id) => stepRoles(id));
-    const appending = workflowIds.flatMap((id) =>
-      stepRoles(
-        id,
-        STEP_NAMES.filter((s) => s !== 'remind'),
-      ),
-    );
+    const appendingSteps = STEP_NAMES.filter((step) => declaredPorts(step).lineage === 'append');
+    expect(appendingSteps).toContain('remind');
+    const appending = workflowIds.flatMap((id) => stepRoles(id, appendingSteps));
     for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']) {
       const allowed = await rolesAllowed(cloud, steps, { action, resource: lineageTableArn() });
       expect(names(allowed)).toEqual(names(appending));
@@ -376,6 +378,8 @@ describe('runs table', () => {
     'escalate',
     'remind',
     'reconcile',
+    // A follow-up's execution claim, and the approval its cancellation waits for.
+    'follow-up',
   ];
   const readers: StepName[] = ['ground', 'plan', 'gate'];
 
@@ -394,7 +398,7 @@ describe('runs table', () => {
     context: { 'dynamodb:LeadingKeys': [partitionKey] },
   });
 
-  it('lets only admit, request-approval, decide-approval, act, complete, escalate, remind and reconcile write runs', async () => {
+  it('lets only admit, request-approval, decide-approval, act, complete, escalate, remind, reconcile and follow-up write runs', async () => {
     // Remind writes reminders only; act writes execution claims and history, never a run's own items.
     const writersOfRuns = writers.filter((step) => step !== 'remind' && step !== 'act');
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
@@ -444,6 +448,7 @@ describe('runs table', () => {
       escalate: ['run', 'approval'],
       remind: ['reminder'],
       reconcile: ['run', 'approval'],
+      'follow-up': ['run', 'approval', 'execution'],
     };
     for (const step of STEP_NAMES) {
       const role = stepRole('refund-triage', step);
@@ -595,6 +600,7 @@ describe('connector tables', () => {
 describe('state machines', () => {
   const invokedSteps: StepName[] = [
     'admit',
+    'park',
     'ground',
     'plan',
     'gate',
@@ -629,24 +635,28 @@ describe('state machines', () => {
   // SendTask* are authorized against the state machine that issued the token.
   // The IAM service reference lists no resource type for them, so a simulator
   // cannot evaluate them: the statements are checked as written instead.
-  it('lets only decide-approval answer task tokens, of its own state machine only', () => {
+  it('lets only decide-approval and switch (releasing parked runs) answer task tokens, of their own state machine only', () => {
     // Success and failure only: no role heartbeats an approval wait.
     const taskActions = ['states:SendTaskFailure', 'states:SendTaskSuccess'];
     for (const id of workflowIds) {
       const workflow = synth.workflows.workflows[id];
       if (!workflow) throw new Error(id);
       const ownStateMachine = arnOfConstruct(synth.workflows, workflow.stateMachine);
-      const statements = statementsOf(cloud, stepRole(id, 'decide-approval')).filter((s) =>
-        [s.Action ?? []].flat().some((a) => a.startsWith('states:')),
-      );
-      expect(statements).toEqual([{ Effect: 'Allow', Action: taskActions, Resource: ownStateMachine }]);
+      for (const step of ['decide-approval', 'switch'] as const) {
+        const statements = statementsOf(cloud, stepRole(id, step)).filter((s) =>
+          [s.Action ?? []].flat().some((a) => a.startsWith('states:')),
+        );
+        expect(statements).toEqual([{ Effect: 'Allow', Action: taskActions, Resource: ownStateMachine }]);
+      }
     }
     const answering = everyRole.filter((role) =>
       statementsOf(cloud, role).some((s) =>
         [s.Action ?? []].flat().some((a) => a.startsWith('states:SendTask')),
       ),
     );
-    expect(names(answering)).toEqual(names(workflowIds.flatMap((id) => stepRoles(id, ['decide-approval']))));
+    expect(names(answering)).toEqual(
+      names(workflowIds.flatMap((id) => stepRoles(id, ['decide-approval', 'switch']))),
+    );
   });
 
   // As above, checked as written: remind's role holds no states action at all.

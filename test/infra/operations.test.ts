@@ -123,7 +123,7 @@ describe('execution data and logs', () => {
   });
 });
 
-it("tells people of each workflow's approval requests, reminders and escalations through its own encrypted topic", () => {
+it("tells people of each workflow's approval requests, reminders, escalation rungs and escalations through its own encrypted topic", () => {
   for (const [workflowId, workflow] of workflows()) {
     const topic = synth.workflows.getLogicalId(workflow.notifications.topic.node.defaultChild as never);
     synth.workflowsTemplate.hasResourceProperties('AWS::SNS::Topic', {
@@ -134,7 +134,7 @@ it("tells people of each workflow's approval requests, reminders and escalations
       EventBusName: Match.anyValue(),
       EventPattern: {
         source: [`awf.${workflowId}`],
-        'detail-type': ['ApprovalRequested', 'ApprovalReminder', 'WorkflowEscalated'],
+        'detail-type': ['ApprovalRequested', 'ApprovalReminder', 'ApprovalEscalated', 'WorkflowEscalated'],
       },
       Targets: [Match.objectLike({ Arn: { Ref: topic }, DeadLetterConfig: Match.anyValue() })],
     });

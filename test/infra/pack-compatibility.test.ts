@@ -42,7 +42,7 @@ it('keeps the local model importing the paths it was written against', () => {
   expect(localModel).toContain("from '../../core/agent/prompt.js'");
 });
 
-it('synthesizes the pack as it was written: a rule, a state machine and the twelve steps', () => {
+it('synthesizes the pack as it was written: a rule, a state machine and the fourteen steps', () => {
   expect(packs.map(({ pack }) => pack.spec.id)).toEqual(['refund-triage']);
   synth.workflowsTemplate.resourceCountIs('AWS::Lambda::Function', STEP_NAMES.length);
   synth.workflowsTemplate.resourceCountIs('AWS::StepFunctions::StateMachine', 1);

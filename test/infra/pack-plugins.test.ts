@@ -165,7 +165,7 @@ it('discovers the reference pack and its renamed copy, each with its own id, tri
   expect(copyEntities.filter((id) => referenceEntities.includes(id))).toEqual([]);
 });
 
-it('synthesizes both packs side by side: a rule, a state machine and the twelve steps each', () => {
+it('synthesizes both packs side by side: a rule, a state machine and the fourteen steps each', () => {
   const ids = workflowIdsOf(packs);
   expect(Object.keys(synth.workflows.workflows).sort()).toEqual([...ids].sort());
   synth.workflowsTemplate.resourceCountIs('AWS::Lambda::Function', ids.length * STEP_NAMES.length);

@@ -138,10 +138,11 @@ describe.each(RECORD_WRITERS.map((writer) => [writer]))('the record key of %s', 
   });
 });
 
-it('lets Act verify the records it acts on, decide-approval the approval records, and Gate verify Ground records', () => {
+it('lets Act verify the records it acts on, decide-approval the approval records, follow-up the cancellations, remind the requests it climbs the ladder of, and Gate verify Ground records', () => {
   expect(verifiers('plan')).toEqual(['act']);
-  expect(verifiers('request-approval').sort()).toEqual(['act', 'decide-approval']);
-  expect(verifiers('decide-approval').sort()).toEqual(['act', 'decide-approval']);
+  expect(verifiers('request-approval').sort()).toEqual(['act', 'decide-approval', 'remind']);
+  // follow-up checks a cancellation decide-approval recorded before it skips the follow-up.
+  expect(verifiers('decide-approval').sort()).toEqual(['act', 'decide-approval', 'follow-up']);
   expect(verifiers('ground')).toEqual(['gate']);
 });
 

@@ -71,13 +71,17 @@ beforeAll(async () => {
   everyRole = allRoles(cloud, [synth.data.stackName, synth.workflows.stackName]);
 });
 
-it('declares tokens: seal on request-approval and tokens: open on decide-approval, and on no other step', () => {
+it('declares tokens: seal on the steps that store a token (request-approval, park) and open on those that resume one (decide-approval, switch), and on no other step', () => {
   expect(STEP_NAMES.filter((step) => declaredPorts(step).tokens !== undefined).sort()).toEqual([
     'decide-approval',
+    'park',
     'request-approval',
+    'switch',
   ]);
   expect(declaredPorts('request-approval').tokens).toBe('seal');
+  expect(declaredPorts('park').tokens).toBe('seal');
   expect(declaredPorts('decide-approval').tokens).toBe('open');
+  expect(declaredPorts('switch').tokens).toBe('open');
 });
 
 it('creates the task token key as a retained, rotated symmetric encryption key', () => {

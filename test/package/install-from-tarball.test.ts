@@ -259,7 +259,7 @@ it('packs compiled JavaScript with type declarations, the state machine and the 
   expect(packed.filter((path) => /^(dist\/)?(test|workflows\/refund-triage)\//.test(path))).toEqual([]);
 });
 
-it('synthesizes the twelve step Lambdas of a pack from a folder of the app, bundled', () => {
+it('synthesizes the fourteen step Lambdas of a pack from a folder of the app, bundled', () => {
   expect(existsSync(join(appDir, 'cdk.out', 'AwfData.template.json'))).toBe(true);
   expect(lambdas.map((lambda) => lambda.step).sort()).toEqual(
     [
@@ -268,8 +268,10 @@ it('synthesizes the twelve step Lambdas of a pack from a folder of the app, bund
       'complete',
       'decide-approval',
       'escalate',
+      'follow-up',
       'gate',
       'ground',
+      'park',
       'plan',
       'reconcile',
       'remind',

@@ -228,3 +228,19 @@ export function withIds(
     },
   };
 }
+
+/**
+ * Polls `condition` until it holds.
+ * @throws Error naming `what` was awaited when it does not hold within `timeoutMs`.
+ */
+export async function waitFor(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -5,7 +5,7 @@
  * Each test uses ids of its own, so one table can serve the whole suite.
  */
 
-import type { RunsStore } from '../../core/runs/records.js';
+import type { FollowUpRecord, RunsStore } from '../../core/runs/records.js';
 import type { Observation } from '../../core/steps/contracts.js';
 import { anApprovalRecord, aRunRecord } from './run-builders.js';
 
@@ -358,6 +358,60 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
       expect(
         (await store.listHistory(workflowId, 'cus_3', 'issueRefund', '2026-09-01T00:00:00.000Z')).length,
       ).toBe(0);
+    });
+  });
+
+  describe('follow-ups', () => {
+    const aFollowUp = (runId: string, dueAt: string): FollowUpRecord => ({
+      followUpId: fresh('fu'),
+      workflowId: 'access-grants',
+      runId,
+      entityId: 'req-1',
+      workflowVersion: '0.1.0',
+      action: 'revokeAccess',
+      after: { action: 'grantAccess', proposalId: 'prop-1', executionKey: 'exec-1' },
+      input: { requestId: 'req-1', system: 'billing', level: 'read' },
+      dueAt,
+      scheduledAt: '2026-11-02T14:00:00.000Z',
+      scheduleName: 'fu-1',
+      status: 'PENDING',
+    });
+
+    it('stores a follow-up once and lists those of a run by due time', async () => {
+      const store = make();
+      const runId = fresh('run');
+      const later = aFollowUp(runId, '2026-11-03T14:00:00.000Z');
+      const sooner = aFollowUp(runId, '2026-11-02T22:00:00.000Z');
+      expect(await store.putFollowUp(later)).toBe(true);
+      expect(await store.putFollowUp({ ...later, dueAt: '2026-12-01T00:00:00.000Z' })).toBe(false);
+      await store.putFollowUp(sooner);
+      await store.putFollowUp(aFollowUp(fresh('run'), '2026-11-02T20:00:00.000Z'));
+      expect(await store.getFollowUp(later.followUpId)).toEqual(later);
+      expect(await store.listFollowUpsOfRun(runId)).toEqual([sooner, later]);
+      expect(await store.getFollowUp(fresh('fu'))).toBeUndefined();
+    });
+
+    it('ends a pending follow-up once, and notes a cancellation only while it is pending', async () => {
+      const store = make();
+      const followUp = aFollowUp(fresh('run'), '2026-11-02T22:00:00.000Z');
+      await store.putFollowUp(followUp);
+      expect(await store.noteFollowUpCancellation(followUp.followUpId, 'appr-1')).toBe(true);
+      expect(
+        await store.endFollowUp(followUp.followUpId, { status: 'DONE', at: '2026-11-02T22:00:01.000Z' }),
+      ).toBe(true);
+      expect(
+        await store.endFollowUp(followUp.followUpId, { status: 'CANCELLED', at: '2026-11-02T22:00:02.000Z' }),
+      ).toBe(false);
+      expect(await store.noteFollowUpCancellation(followUp.followUpId, 'appr-2')).toBe(false);
+      expect(await store.getFollowUp(followUp.followUpId)).toEqual({
+        ...followUp,
+        cancellationApprovalId: 'appr-1',
+        status: 'DONE',
+        endedAt: '2026-11-02T22:00:01.000Z',
+      });
+      expect(await store.endFollowUp(fresh('fu'), { status: 'DONE', at: '2026-11-02T22:00:00.000Z' })).toBe(
+        false,
+      );
     });
   });
 }

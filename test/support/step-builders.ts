@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import { RecordingMetrics } from '../../adapters/recording-metrics.js';
+import { InMemoryFollowUpScheduler } from '../../adapters/scheduler-memory.js';
 import type { Clock } from '../../core/ports.js';
 import { type PortNeeds, portsFor, type StepPorts } from '../../core/steps/ports.js';
 import type { StepDefinition, UseCase } from '../../core/steps/step-definition.js';
@@ -36,6 +37,7 @@ export function buildStep<S extends z.ZodType, N extends PortNeeds, O, K extends
     tokens: testTokenSeal(),
     callers: testCallers(),
     metrics: new RecordingMetrics(),
+    scheduler: new InMemoryFollowUpScheduler(),
     ...given,
   };
   return definition.build(pack, portsFor(definition.name, definition.ports, available, clock));

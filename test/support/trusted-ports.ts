@@ -8,11 +8,15 @@ import { InMemoryFactReader } from '../../adapters/memory-fact-reader.js';
 import { InMemoryKeyedHasher } from '../../adapters/memory-keyed-hasher.js';
 import { InMemoryRecordKeys } from '../../adapters/memory-record-keys.js';
 import { InMemoryTaskTokenSeal } from '../../adapters/memory-token-seal.js';
-import { assumedRoleArn, type CallerIdentities } from '../../core/approval/caller.js';
+import { assumedRoleArn, type CallerIdentities, trustedRoleCallers } from '../../core/approval/caller.js';
 import { normalizeHistoryKey } from '../../core/runs/history-key.js';
 import type { WorkflowSpec } from '../../core/workflow/spec.js';
 import { loadFactFixtures } from '../../local/facts/fixtures.js';
-import { IN_PROCESS_APPROVER_ROLE_ARN, inProcessCallers } from '../../local/pack-test/in-process-steps.js';
+import {
+  IN_PROCESS_APPROVER_ROLE_ARN,
+  IN_PROCESS_OPERATOR_ROLE_ARN,
+  inProcessCallers,
+} from '../../local/pack-test/in-process-steps.js';
 import { WORKFLOWS_DIR } from '../../workflows/discover.js';
 import refundTriage from '../../workflows/refund-triage/workflow.js';
 import { REFERENCE_WORKFLOW_ID } from './packs.js';
@@ -64,6 +68,16 @@ export async function storedKeyOf(
 /** The approvals endpoint's callers port in tests: trusts sessions of the in-process approver role. */
 export function testCallers(): CallerIdentities {
   return inProcessCallers();
+}
+
+/** The operations endpoint's callers port as a deployed switch function has it: operator sessions only. */
+export function testOperatorCallers(): CallerIdentities {
+  return trustedRoleCallers([IN_PROCESS_OPERATOR_ROLE_ARN], 'operator');
+}
+
+/** The identity AWS would assert for `person` signed in as an operator (a session of the in-process operator role). */
+export function operatorSession(person: string): string {
+  return assumedRoleArn(IN_PROCESS_OPERATOR_ROLE_ARN, person);
 }
 
 /** The identity AWS would assert for `person` signed in as an approver (a session of the in-process approver role). */

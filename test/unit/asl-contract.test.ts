@@ -7,11 +7,14 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { nextApprover } from '../../core/approval/next-approver.js';
+import { excludedApproversFor } from '../../core/approval/separation-of-duties.js';
 import { runIdFor } from '../../core/ids.js';
 import { verifyChain } from '../../core/lineage/verify.js';
 import type { ConverseResponse, LocalModel, ModelPort } from '../../core/model/model.js';
 import type { BusEvent } from '../../core/steps/contracts.js';
 import { readPlanningContext } from '../../core/steps/plan/prompt.js';
+import type { WorkflowPack } from '../../core/workflow/pack.js';
 import {
   discoverWorkflowPacks,
   type ExampleEvent,
@@ -22,7 +25,12 @@ import { aRefundRequestedEvent } from '../support/event-builders.js';
 import { fixedClock, InMemoryRunsStore } from '../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { storedKeyOf } from '../support/trusted-ports.js';
-import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
+import {
+  type ApprovalRequestSeen,
+  type ApproverDecision,
+  type HarnessResult,
+  runGovernedWorkflow,
+} from './support/governed-workflow-harness.js';
 
 /** A few days after the example orders, inside every example's refund window. */
 const NOW = '2026-11-20T12:00:00.000Z';
@@ -38,9 +46,42 @@ async function localModelOf(dir: string): Promise<ModelPort> {
   return { converse: async ({ modelId, ...body }) => model(body, modelId) };
 }
 
+/** The example's event time, which is also the clock its run starts from; NOW without one. */
+function timeOf(example: ExampleEvent): string {
+  return example.time === undefined ? NOW : new Date(example.time).toISOString();
+}
+
 function busEventOf(example: ExampleEvent): BusEvent {
-  const { name, expect: _expect, ...event } = example;
-  return { ...event, id: `example-${name}`, time: NOW, account: '123456789012', region: 'us-east-1' };
+  const { name, expect: _expect, approvals: _approvals, ...event } = example;
+  return {
+    ...event,
+    id: `example-${name}`,
+    time: timeOf(example),
+    account: '123456789012',
+    region: 'us-east-1',
+  };
+}
+
+/**
+ * Decides as the example's `approvals` say, one entry per decision in the
+ * order decisions are asked for; a decision beyond them is an approval by the
+ * next approver of the directory who may give it (a role it needs, not named
+ * in the case, not decided yet: `nextApprover`).
+ */
+function approverOf(pack: WorkflowPack, example: ExampleEvent, event: BusEvent) {
+  const planned = [...(example.approvals ?? [])];
+  const excludedApprovers = excludedApproversFor(pack.spec, event);
+  return ({ gated, decidedBy }: ApprovalRequestSeen): ApproverDecision => {
+    const next = planned.shift() ?? { decision: 'APPROVE' as const };
+    if (next === 'no-decision') return next;
+    const approverRoles = gated.approval?.roles ?? pack.spec.approvals.approverRoles;
+    const distinctRoles = gated.approval?.distinctRoles ?? false;
+    const approver =
+      next.approver ??
+      nextApprover(pack.spec, { approverRoles, excludedApprovers, distinctRoles }, decidedBy) ??
+      'nobody';
+    return { decision: next.decision, approver, reason: next.reason ?? 'Decided as the example says.' };
+  };
 }
 
 function executedActions(result: HarnessResult, runId: string): string[] {
@@ -68,7 +109,12 @@ describe('the governed workflow ASL with the real steps', () => {
     const event = busEventOf(example);
     const runId = runIdFor(pack.spec.id, event.id);
 
-    const result = await runGovernedWorkflow(event, { pack, model: await localModelOf(dir), clock });
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModelOf(dir),
+      clock: fixedClock(timeOf(example)),
+      approver: approverOf(pack, example, event),
+    });
 
     expect(result.stepErrors).toEqual([]);
     expect((await result.runs.getRun(runId))?.status ?? null).toBe(example.expect.status);

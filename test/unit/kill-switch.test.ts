@@ -1,18 +1,21 @@
 /**
  * The kill switch on the real ASL with the real steps (virtual clock): a halt
  * stops new effects at once, even of a run already waiting for its approval;
- * approve-all sends an action the policies allow to a human; resume lets the
- * workflow run again; every change is recorded by the switch step alone.
+ * events arriving while halted are recorded and parked, and run after resume;
+ * approve-all sends an action the policies allow to a human; every change is
+ * made by an authenticated operator through the operations endpoint and
+ * recorded by the switch step alone.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runIdFor } from '../../core/ids.js';
 import { verifyChain } from '../../core/lineage/verify.js';
 import type { LocalModel, ModelPort } from '../../core/model/model.js';
+import { switchChangeRequest, switchStatusRequest } from '../../core/operations/endpoint-request.js';
 import { APPROVE_ALL_REASON, HALTED_REASON, type SwitchMode } from '../../core/policy/switch.js';
 import type { BusEvent } from '../../core/steps/contracts.js';
 import { portsFor } from '../../core/steps/ports.js';
-import { switchChainId, switchStep } from '../../core/steps/switch/switch.js';
+import { type SwitchResult, switchChainId, switchStep } from '../../core/steps/switch/switch.js';
 import {
   discoverWorkflowPacks,
   type LocatedWorkflowPack,
@@ -20,7 +23,14 @@ import {
 } from '../../workflows/discover.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
-import { testRecordKeys } from '../support/trusted-ports.js';
+import { RecordingTaskCallbacks } from '../support/recording-ports.js';
+import {
+  approverSession,
+  operatorSession,
+  testOperatorCallers,
+  testRecordKeys,
+  testTokenSeal,
+} from '../support/trusted-ports.js';
 import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
 
 const NOW = '2026-11-20T12:00:00.000Z';
@@ -47,17 +57,34 @@ function exampleEvent(outcome: 'ALLOW' | 'REQUIRE_APPROVAL', id: string): { even
   return { event, runId: runIdFor(pack.spec.id, id) };
 }
 
-/** Stores shared by the runs of one test, and the switch step an operator invokes on them. */
+/** Stores shared by the runs of one test, and the operations endpoint an operator calls on them. */
 function operatedStores() {
   const runs = new InMemoryRunsStore();
   const lineage = new InMemoryLineageStore();
   const operate = switchStep.build(
     pack,
-    portsFor('switch', switchStep.ports, { runs, lineage, recordKeys: testRecordKeys() }, clock),
+    portsFor(
+      'switch',
+      switchStep.ports,
+      {
+        runs,
+        lineage,
+        recordKeys: testRecordKeys(),
+        tokens: testTokenSeal(),
+        callbacks: new RecordingTaskCallbacks(),
+        callers: testOperatorCallers(),
+      },
+      clock,
+    ),
   );
-  const setSwitch = (mode: SwitchMode, reason = `operator sets ${mode}`) =>
-    operate({ workflowId: pack.spec.id, mode, reason, operator: 'ops@acme.example' });
-  return { runs, lineage, setSwitch };
+  const setSwitch = async (mode: SwitchMode, reason = `operator sets ${mode}`): Promise<SwitchResult> => {
+    const response = await operate(
+      switchChangeRequest({ mode, reason }, operatorSession('ops@acme.example')),
+    );
+    if (response.statusCode !== 200) throw new Error(`switch refused: ${response.body}`);
+    return (JSON.parse(response.body) as { result: SwitchResult }).result;
+  };
+  return { runs, lineage, operate, setSwitch };
 }
 
 const executed = (result: HarnessResult, runId: string): string[] =>
@@ -97,16 +124,101 @@ describe('the kill switch', () => {
     expect(verifyChain(result.lineage.recordsOf(runId), { ended: true }).ok).toBe(true);
   });
 
-  it('denies every proposal at the gate while halted, and runs them again after resume', async () => {
+  it('parks an event that arrives while halted, grounding and proposing nothing, and runs it after resume', async () => {
+    const { runs, lineage, setSwitch } = operatedStores();
+    await setSwitch('halt', 'refund fraud under investigation');
+    const { event, runId } = exampleEvent('ALLOW', 'evt-while-halted');
+    let resumed: unknown;
+
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModel(),
+      clock,
+      runs,
+      lineage,
+      whileParked: (operate) => {
+        // While parked, nothing past Admit has happened, and the run is listed as parked.
+        const types = lineage.recordsOf(runId).map((r) => r.type);
+        expect(types).toEqual(['run.started', 'run.parked']);
+        void runs.listParkedRuns(pack.spec.id).then((parked) => {
+          expect(parked.map((p) => p.runId)).toEqual([runId]);
+          resumed = operate({ mode: 'run', reason: 'investigation closed' });
+        });
+      },
+    });
+
+    expect(await resumed).toMatchObject({ statusCode: 200 });
+    expect(result.statesEntered.slice(0, 4)).toEqual([
+      'Admit event',
+      'Admitted?',
+      'Park until resumed',
+      'Ground context',
+    ]);
+    const types = result.lineage.recordsOf(runId).map((r) => r.type);
+    expect(types.slice(0, 3)).toEqual(['run.started', 'run.parked', 'context.grounded']);
+    expect(result.lineage.ofType('run.parked', runId)[0]?.data).toEqual({
+      haltedSince: NOW,
+      haltReason: 'refund fraud under investigation',
+    });
+    expect(executed(result, runId)).toEqual(['issueRefund']);
+    expect((await runs.getRun(runId))?.status).toBe('COMPLETED');
+    expect(await runs.listParkedRuns(pack.spec.id)).toEqual([]);
+  });
+
+  it('keeps a parked run parked when the workflow goes to approve-all, and releases it into approve-all', async () => {
+    const { runs, lineage, setSwitch } = operatedStores();
+    await setSwitch('halt');
+    const { event, runId } = exampleEvent('ALLOW', 'evt-parked-approve-all');
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModel(),
+      clock,
+      runs,
+      lineage,
+      whileParked: (operate) => {
+        void operate({ mode: 'approve-all', reason: 'new model version rolling out' });
+      },
+    });
+
+    // Released by leaving the halt, it now meets approve-all: the refund waits for a human first.
+    expect(result.lineage.ofType('policy.evaluated', runId).map((r) => r.data.decision)).toEqual([
+      'REQUIRE_APPROVAL',
+    ]);
+    expect(executed(result, runId)).toEqual(['issueRefund']);
+  });
+
+  it('leaves a parked run that nobody resumes to its execution timeout, nothing proposed', async () => {
+    const { runs, lineage, setSwitch } = operatedStores();
+    await setSwitch('halt');
+    const { event, runId } = exampleEvent('ALLOW', 'evt-parked-forever');
+    const result = await runGovernedWorkflow(event, {
+      pack,
+      model: await localModel(),
+      clock,
+      runs,
+      lineage,
+      executionTimeoutSeconds: 3600,
+    });
+
+    expect(result.execution.status).toBe('TIMED_OUT');
+    expect(result.lineage.recordsOf(runId).map((r) => r.type)).toEqual(['run.started', 'run.parked']);
+  });
+
+  it('denies a proposal at the gate when the halt comes while the run is planning', async () => {
     const { runs, lineage, setSwitch } = operatedStores();
     const model = await localModel();
-    await setSwitch('halt');
+    const { event, runId } = exampleEvent('ALLOW', 'evt-halt-while-planning');
+    const haltingModel: ModelPort = {
+      converse: async (request) => {
+        await setSwitch('halt', 'refund fraud under investigation');
+        return model.converse(request);
+      },
+    };
 
-    const first = exampleEvent('ALLOW', 'evt-while-halted');
-    const halted = await runGovernedWorkflow(first.event, { pack, model, clock, runs, lineage });
+    const result = await runGovernedWorkflow(event, { pack, model: haltingModel, clock, runs, lineage });
 
-    expect(executed(halted, first.runId)).toEqual([]);
-    expect(halted.lineage.ofType('policy.evaluated', first.runId).map((r) => r.data)).toEqual([
+    expect(executed(result, runId)).toEqual([]);
+    expect(result.lineage.ofType('policy.evaluated', runId).map((r) => r.data)).toEqual([
       expect.objectContaining({
         decision: 'DENY',
         policyDecision: 'ALLOW',
@@ -114,14 +226,7 @@ describe('the kill switch', () => {
         errors: [HALTED_REASON],
       }),
     ]);
-    expect((await runs.getRun(first.runId))?.status).toBe('ESCALATED');
-
-    await setSwitch('run', 'investigation closed');
-    const second = exampleEvent('ALLOW', 'evt-after-resume');
-    const resumed = await runGovernedWorkflow(second.event, { pack, model, clock, runs, lineage });
-
-    expect(executed(resumed, second.runId)).toEqual(['issueRefund']);
-    expect((await runs.getRun(second.runId))?.status).toBe('COMPLETED');
+    expect((await runs.getRun(runId))?.status).toBe('ESCALATED');
   });
 
   it('turns an action the policies allow into an approval in approve-all mode, recorded with why', async () => {
@@ -160,7 +265,7 @@ describe('the kill switch', () => {
     ]);
   });
 
-  it('records every change in the workflow switch chain, by the switch step, with who and why', async () => {
+  it('records every change in the workflow switch chain, by the switch step, with the authenticated operator', async () => {
     const { runs, lineage, setSwitch } = operatedStores();
     await setSwitch('halt', 'refund fraud under investigation');
     const answer = await setSwitch('run', 'investigation closed');
@@ -175,37 +280,78 @@ describe('the kill switch', () => {
         reason: 'investigation closed',
         by: 'ops@acme.example',
       },
+      released: [],
     });
     expect(await runs.getSwitch(pack.spec.id)).toEqual(answer.switch);
+    const identity = operatorSession('ops@acme.example');
     const chain = lineage.recordsOf(switchChainId(pack.spec.id));
     expect(chain.map((r) => [r.type, r.actor, r.data])).toEqual([
       [
         'workflow.switched',
         'human:ops@acme.example',
-        { mode: 'halt', previous: 'run', reason: 'refund fraud under investigation' },
+        { mode: 'halt', previous: 'run', reason: 'refund fraud under investigation', identity },
       ],
       [
         'workflow.switched',
         'human:ops@acme.example',
-        { mode: 'run', previous: 'halt', reason: 'investigation closed' },
+        { mode: 'run', previous: 'halt', reason: 'investigation closed', identity },
       ],
     ]);
     expect(verifyChain(chain).ok).toBe(true);
   });
 
-  it('fails a switch request for another workflow, naming both, and records nothing', async () => {
-    const { lineage, runs } = operatedStores();
-    const operate = switchStep.build(
-      pack,
-      portsFor('switch', switchStep.ports, { runs, lineage, recordKeys: testRecordKeys() }, clock),
-    );
-
-    await expect(
-      operate({ workflowId: 'order-holds', mode: 'halt', reason: 'x', operator: 'ops@acme.example' }),
-    ).rejects.toThrow(
-      `this is the switch of workflow ${pack.spec.id}; the request names workflow order-holds`,
-    );
-    expect(lineage.recordsOf(switchChainId(pack.spec.id))).toEqual([]);
-    expect(await runs.getSwitch(pack.spec.id)).toBeUndefined();
+  it('answers the status: mode, who set it and how many runs are parked', async () => {
+    const { operate, setSwitch } = operatedStores();
+    await setSwitch('approve-all', 'new model version rolling out');
+    const response = await operate(switchStatusRequest(operatorSession('ops@acme.example')));
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({
+      workflowId: pack.spec.id,
+      mode: 'approve-all',
+      switch: expect.objectContaining({ by: 'ops@acme.example', reason: 'new model version rolling out' }),
+      parked: 0,
+    });
   });
+
+  it.each([
+    [
+      'an approver, whose role is not an operator role',
+      () => switchChangeRequest({ mode: 'run', reason: 'let it run' }, approverSession('bob@acme.example')),
+      403,
+      /not an operator role/,
+    ],
+    [
+      'a request naming its own operator',
+      () => ({
+        ...switchChangeRequest({ mode: 'run', reason: 'x' }, operatorSession('ops@acme.example')),
+        body: JSON.stringify({ mode: 'run', reason: 'x', operator: 'someone-else' }),
+      }),
+      400,
+      /Unrecognized key.*operator/,
+    ],
+    ['a direct invocation, not a signed URL request', () => ({ mode: 'run', reason: 'x' }), 403, /SigV4/],
+    [
+      'an unknown mode',
+      () =>
+        switchChangeRequest({ mode: 'stop' as SwitchMode, reason: 'x' }, operatorSession('ops@acme.example')),
+      400,
+      /mode/,
+    ],
+    [
+      'no reason',
+      () => switchChangeRequest({ mode: 'halt', reason: ' ' }, operatorSession('ops@acme.example')),
+      400,
+      /a reason is required/,
+    ],
+  ])(
+    'refuses %s, naming what was wrong, and changes and records nothing',
+    async (_case, request, status, message) => {
+      const { lineage, runs, operate } = operatedStores();
+      const response = await operate(request());
+      expect(response.statusCode).toBe(status);
+      expect((JSON.parse(response.body) as { error: { message: string } }).error.message).toMatch(message);
+      expect(lineage.recordsOf(switchChainId(pack.spec.id))).toEqual([]);
+      expect(await runs.getSwitch(pack.spec.id)).toBeUndefined();
+    },
+  );
 });

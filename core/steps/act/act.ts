@@ -27,6 +27,14 @@
  * counts against, written in the same transaction, conditioned on the cap's
  * running total leaving room. Two concurrent runs on one order cannot both
  * pass; the one refused records `action.refused` and escalates.
+ *
+ * Follow-ups (`spec.actions.<name>.followUp`): once an action that declares
+ * one has executed and its `action.executed` is recorded, Act schedules the
+ * follow-up (`core/followup/schedule.ts`): `followup.scheduled`, the
+ * follow-up item, the one-time schedule, each idempotent, so a retry
+ * completes a crashed attempt's scheduling and never schedules twice. An
+ * input that gives no valid follow-up (its hours out of range) is refused
+ * before anything runs: a grant must never run without its revoke.
  */
 
 import { withoutForgedApprovals } from '../../approval/authentic.js';
@@ -35,6 +43,8 @@ import { approvalRequirementOf } from '../../approval/requirement.js';
 import { excludedApproversFor } from '../../approval/separation-of-duties.js';
 import { tallyApprovals, whyNotApproved } from '../../approval/tally.js';
 import { ActionRefusedError, AwfError, GovernanceViolationError } from '../../errors.js';
+import { FollowUpPlanError, followUpPlanOf } from '../../followup/follow-up.js';
+import { scheduleFollowUp } from '../../followup/schedule.js';
 import { approvalIdFor, executionKeyFor } from '../../ids.js';
 import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
@@ -56,13 +66,14 @@ import { defineStep } from '../step-definition.js';
 import { describeConnector, isIdempotentConnector, runConnector } from './connectors.js';
 
 const actNeeds = {
-  runs: { writes: ['execution', 'ledger', 'history'] },
+  runs: { writes: ['execution', 'ledger', 'history', 'followup'] },
+  scheduler: 'create',
   lineage: 'append',
   events: 'connectors',
   items: 'connectors',
   facts: 'read',
   keys: 'mac',
-  recordKeys: { sign: true, verify: ['plan', 'request-approval', 'decide-approval'] },
+  recordKeys: { sign: true, verify: ['plan', 'request-approval', 'decide-approval', 'remind'] },
 } as const;
 
 /** What Act works with. */
@@ -368,6 +379,27 @@ function createAct(
     );
   }
 
+  /**
+   * Schedules the follow-up the executed action declares, if any: due its
+   * hours after the execution's recorded `action.executed`.
+   */
+  async function scheduleFollowUpOf(run: RunRef, proposal: Proposal, executionKey: string): Promise<void> {
+    await scheduleFollowUp(
+      spec,
+      { runs: deps.runs, lineage: deps.lineage, scheduler: deps.scheduler, writer },
+      {
+        run,
+        proposalId: proposal.proposalId,
+        action: proposal.action,
+        input: proposal.input,
+        executionKey,
+        // Only when the chain does not date the execution, which it does once recorded.
+        executedAt: deps.clock(),
+        policySetHash: decider.policySetHash,
+      },
+    );
+  }
+
   /** The answer for an execution already COMPLETED: nothing runs again. */
   async function alreadyDone(
     actInput: ActInput,
@@ -395,6 +427,7 @@ function createAct(
       { ...done, status: 'EXECUTED' },
       ranUnder,
     );
+    await scheduleFollowUpOf(actInput.run, proposal, record.key);
     return { ...done, status: 'ALREADY_EXECUTED' };
   }
 
@@ -421,6 +454,13 @@ function createAct(
     if (existing && !isIdempotentConnector(action.connector)) return inDoubt(key, proposal, action, existing);
 
     const { cleared, facts } = await clearanceFor(actInput, chain, subject, proposal);
+    // A grant whose revoke could not be scheduled must not run: the follow-up is checked before the effect.
+    try {
+      followUpPlanOf(spec, proposal.action, proposal.input, deps.clock());
+    } catch (error) {
+      if (error instanceof FollowUpPlanError) refuse(proposal, error.message);
+      throw error;
+    }
     if (existing === undefined) {
       // The claim and its ledger entries land together, or not at all.
       const claim = await deps.runs.claimExecution(
@@ -465,6 +505,7 @@ function createAct(
     };
     await deps.runs.completeExecution(key, observation, cleared);
     await recordEvidence(actInput, proposal, chain, subject, action, observation, cleared);
+    await scheduleFollowUpOf(run, proposal, key);
     return observation;
   };
 }

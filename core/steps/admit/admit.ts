@@ -9,12 +9,17 @@
  * `businessKey`, one business request starts one run however many events
  * carry it: the keyed hash of the key's values is claimed first, and an event
  * whose request another run holds is recorded as `event.duplicate` of it.
+ *
+ * Halted workflows: an event admitted while an operator halted the workflow
+ * is still recorded as a run, and answered PARKED, so the execution waits for
+ * resume (the park step) instead of planning anything.
  */
 
 import { canonicalJson } from '../../canonical-json.js';
 import { AwfError } from '../../errors.js';
 import { runIdFor } from '../../ids.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
+import { switchModeOf } from '../../policy/switch.js';
 import type { Clock, KeyedHasher } from '../../ports.js';
 import { readEventPath, redactDetailWithReport } from '../../redaction.js';
 import type { RunRecord, RunsStore } from '../../runs/records.js';
@@ -217,12 +222,15 @@ async function admit(
       redactedFields: redaction.redacted,
     },
   });
-  return { outcome: 'ADMITTED', run: refOf(run), iteration: 0 };
+  // Halted: the run is recorded, and waits for resume before it grounds anything (core/runs/parked.ts).
+  const halted = switchModeOf(spec.id, await runs.getSwitch(spec.id)) === 'halt';
+  return { outcome: halted ? 'PARKED' : 'ADMITTED', run: refOf(run), iteration: 0 };
 }
 
 /** The metric each admission outcome counts. */
 const ADMISSION_METRICS = {
   ADMITTED: 'EventsAdmitted',
+  PARKED: 'EventsParked',
   DUPLICATE: 'DuplicateEvents',
   REJECTED: 'EventsRejected',
 } as const;

@@ -22,6 +22,7 @@ import type {
   PendingApproval,
 } from '../../approval/decisions.js';
 import { OUTCOME_HEADER } from '../../approval/endpoint-protocol.js';
+import { ladderOf, notYetReached, reachedRungs, rolesWithRungs } from '../../approval/ladder.js';
 import { answerTaskToken } from '../../approval/outcome.js';
 import type { ApprovalRequirement } from '../../approval/requirement.js';
 import { checkApprover, excludedApproversFor, principalKey } from '../../approval/separation-of-duties.js';
@@ -29,6 +30,11 @@ import { type ApprovalSummary, approvalSummaryOf } from '../../approval/summary.
 import { HUMAN_ACTOR_PREFIX, tallyApprovals } from '../../approval/tally.js';
 import { openTaskToken } from '../../approval/task-token.js';
 import { ApprovalDecisionError } from '../../errors.js';
+import {
+  cancelFollowUp,
+  isFollowUpCancellation,
+  withCancellationRequests,
+} from '../../followup/cancellation.js';
 import { recordsOfType } from '../../lineage/read.js';
 import { lineageWriter } from '../../lineage/writer.js';
 import type { ApprovalRecord } from '../../runs/records.js';
@@ -39,13 +45,14 @@ import { defineStep } from '../step-definition.js';
 import { approvalsEndpoint } from './endpoint.js';
 
 const decideApprovalNeeds = {
-  runs: { writes: ['approval', 'run'] },
+  runs: { writes: ['approval', 'run', 'followup'] },
+  scheduler: 'delete',
   callers: 'identify',
   metrics: 'emit',
   lineage: 'append',
   callbacks: 'answer',
   tokens: 'open',
-  recordKeys: { sign: true, verify: ['request-approval', 'decide-approval'] },
+  recordKeys: { sign: true, verify: ['request-approval', 'decide-approval', 'remind', 'follow-up'] },
 } as const;
 
 /**
@@ -58,7 +65,10 @@ const decideApprovalNeeds = {
  * duties) and the chain's earlier decisions (`core/approval/tally.ts`): the
  * approval exists and belongs to this workflow, it has not ended (rejected, or
  * its quorum met) nor expired, and the caller is in `approvals.approvers`
- * with one of its roles, is not named in the case, and has not decided it yet.
+ * with one of its roles, or the role of a rung of the escalation ladder the
+ * chain records as reached (`approval.escalated`, `core/approval/ladder.ts`),
+ * is not named in the case, and has not decided it yet. A rung's role
+ * deciding before its rung is refused, naming the rung.
  *
  * The caller is the person AWS authenticated (`core/approval/caller.ts`), so
  * nobody can decide as somebody else. A refused decision is recorded as
@@ -89,7 +99,13 @@ export function createApprovalDecisions(
       requireRun(deps.runs, approval.runId, 'decide-approval'),
     ]);
     // Only records their registry writers made count, as in Act.
-    const { chain } = await withoutForgedApprovals(fullChain, approval.approvalId, deps.recordKeys);
+    const { chain: authentic } = await withoutForgedApprovals(
+      fullChain,
+      approval.approvalId,
+      deps.recordKeys,
+    );
+    // A follow-up's cancellation is requested by `cancellation.requested`, which stands as its request.
+    const chain = await withCancellationRequests(authentic, approval.approvalId, deps.recordKeys);
     const requested = recordsOfType(chain, 'approval.requested').find(
       ({ data }) => data.approvalId === approval.approvalId,
     );
@@ -112,7 +128,9 @@ export function createApprovalDecisions(
       requirement,
       excluded,
     });
-    return { requested, requirement, excluded, tally };
+    // Who may approve widens only with the rungs the chain records, never with the clock alone.
+    const rungs = reachedRungs(chain, approval.approvalId);
+    return { requested, requirement, excluded, tally, rungs };
   }
 
   /** Why `caller` may not decide `approval` now, or undefined when they may. */
@@ -136,10 +154,15 @@ export function createApprovalDecisions(
     }
     const approver = checkApprover(
       spec,
-      { approverRoles: before.requirement.roles, excludedApprovers: before.excluded },
+      {
+        approverRoles: rolesWithRungs(before.requirement.roles, before.rungs),
+        excludedApprovers: before.excluded,
+      },
       caller.principal,
     );
-    if (!approver.allowed) return { refusal: approver.refusal, standing: before };
+    if (!approver.allowed) {
+      return { refusal: rungRefusalFor(caller.principal, before) ?? approver.refusal, standing: before };
+    }
     const counted = before.tally.approvals.some(
       (approval) => principalKey(approval.principal) === principalKey(approver.principal),
     );
@@ -150,6 +173,27 @@ export function createApprovalDecisions(
       };
     }
     return { principal: approver.principal, standing: before };
+  }
+
+  /**
+   * The refusal of a caller whose only claim is a rung of the ladder not reached
+   * yet, naming the rung; undefined for anyone else (the usual refusal holds).
+   */
+  function rungRefusalFor(
+    principal: string,
+    before: Awaited<ReturnType<typeof standing>>,
+  ): string | undefined {
+    const entry = Object.entries(spec.approvals.approvers).find(
+      ([listed]) => principalKey(listed) === principalKey(principal),
+    );
+    if (!entry || entry[1].some((role) => before.requirement.roles.includes(role))) return undefined;
+    const ladder = ladderOf({
+      approvals: spec.approvals,
+      requestedAt: before.requested.at,
+      expiresAt: before.requested.data.expiresAt,
+    });
+    const why = notYetReached(entry[1], ladder, before.rungs, spec.approvals.escalation);
+    return why === undefined ? undefined : `"${principal}" holds ${entry[1].join(', ')}: ${why}`;
   }
 
   /** Records a refused decision and throws it. */
@@ -239,6 +283,14 @@ export function createApprovalDecisions(
       // Another decision ended it and resumed the run; this one is recorded all the same.
       const current = await deps.runs.getApproval(approval.approvalId);
       return approvalSummaryOf(current ?? approval);
+    }
+    if (isFollowUpCancellation(decided)) {
+      // No run waits on it: an approved cancellation cancels the follow-up, a rejected one leaves it due.
+      if (outcome === 'APPROVED') {
+        const approvers = tally.approvals.map((counted) => counted.principal);
+        await cancelFollowUp(spec, { ...deps, writer }, decided, approvers);
+      }
+      return approvalSummaryOf(decided);
     }
     if (outcome === 'APPROVED') {
       const others = await deps.runs.listApprovalsOfRun(decided.runId);

@@ -102,7 +102,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * Builds the Converse tool specs for a workflow: one tool per action, in
- * catalogue order, then `finish`.
+ * catalogue order, then `finish`. Reducing actions (`reduces`) are left out:
+ * they run only as their action's follow-up, never on the model's word.
  *
  * @throws WorkflowSpecError when an action's input declares `rationale` or
  *   `confidence`, or cannot be rendered as JSON Schema.
@@ -110,7 +111,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * const tools = toolSpecsFor(pack.spec); // [{ name: 'issueRefund', ... }, ..., { name: 'finish', ... }]
  */
 export function toolSpecsFor(spec: WorkflowSpec): ToolSpec[] {
-  const actionTools = Object.entries(spec.actions).map(
+  const offered = Object.entries(spec.actions).filter(([, action]) => action.reduces === undefined);
+  const actionTools = offered.map(
     ([name, action]): ToolSpec => ({
       name,
       description: `${action.description} (risk: ${action.risk})`,

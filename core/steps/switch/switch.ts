@@ -1,107 +1,140 @@
 /**
- * The switch step: the only writer of a workflow's kill switch.
+ * The switch step: the only writer of a workflow's kill switch, served as the
+ * workflow's operations endpoint (a Lambda function URL with `AWS_IAM` auth;
+ * `core/operations/endpoint-protocol.ts`).
  *
- * An operator invokes this function (in AWS only a principal given
- * `GovernedWorkflow.grantOperate` may) to halt the workflow, put it in
- * approve-all mode, or let it run again. The step stores the new state as the
- * workflow's switch item in the runs table (the `switch` partition, which no
- * other role may write) and records the change as `workflow.switched` in the
- * workflow's switch chain (`switch#<workflowId>`), MACed with its own record
- * key. So the switch Gate and Act read and the evidence of who set it, when
- * and why come from one writer, and the lineage registry's rule holds: one
- * record type, one writer step, whose role alone may MAC it.
+ * The operator is who AWS says signed the request: a session of a trusted
+ * operator role, named by its session name (`callers` port, as for approvers),
+ * never a name in the request. In AWS only a principal given
+ * `GovernedWorkflow.grantOperate` can reach the URL, and no role may invoke
+ * the function directly.
  *
- * The record is appended before the item is written: a crash between the two
- * leaves a recorded change that did not take effect (the operator sees the
- * error and sets it again), never a switch in force that the lineage does not
- * show.
+ * A change is recorded as `workflow.switched` in the workflow's switch chain
+ * (`switch#<workflowId>`), with the operator's authenticated identity, before
+ * the switch item is written: a crash between the two leaves a recorded
+ * change that did not take effect (the operator sees the error and sets it
+ * again), never a switch in force that the lineage does not show.
+ *
+ * Leaving a halt releases the parked runs (`core/runs/parked.ts`): each
+ * sealed task token is opened and answered, so the run goes on to ground and
+ * plan under the new mode. Releasing is repeated by every change that is not
+ * a halt, so runs a failed release left behind are released by the next.
  */
 import { z } from 'zod';
-import { AwfError } from '../../errors.js';
 import { lineageWriter } from '../../lineage/writer.js';
-import {
-  SWITCH_MODES,
-  type SwitchMode,
-  switchModeOf,
-  type WorkflowSwitchRecord,
-} from '../../policy/switch.js';
+import { OPERATIONS_OUTCOME_HEADER } from '../../operations/endpoint-protocol.js';
+import { switchModeOf, type WorkflowSwitchRecord } from '../../policy/switch.js';
+import { parkedTokenContext } from '../../runs/parked.js';
+import { isTokenGone } from '../park/park.js';
+import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
+import { operationsEndpoint } from './endpoint.js';
+import { ReleaseError, type WorkflowSwitchOperations } from './operations.js';
+
+export {
+  ReleaseError,
+  type SwitchResult,
+  type SwitchStatus,
+  type WorkflowSwitchOperations,
+} from './operations.js';
 
 /** The lineage chain of a workflow's switch changes. */
 export function switchChainId(workflowId: string): string {
   return `switch#${workflowId}`;
 }
 
-/** What an operator asks of the switch step. */
-export const switchInputSchema = z.strictObject({
-  /** The workflow it is asked of: must be this function's own, so a request cannot land on another. */
-  workflowId: z.string().min(1),
-  mode: z.enum(SWITCH_MODES),
-  /** Why; recorded for auditors. */
-  reason: z
-    .string()
-    .trim()
-    .min(1, 'a reason is required: it is recorded for auditors')
-    .max(1000, 'a reason is at most 1000 characters'),
-  /** Who asks, as the operator names themself (the invoke permission is the authority). */
-  operator: z.string().trim().min(1, 'the operator must be named').max(200),
-});
+const switchNeeds = {
+  runs: { writes: ['switch', 'parked'] },
+  lineage: 'append',
+  recordKeys: 'sign',
+  tokens: 'open',
+  callbacks: 'answer',
+  callers: 'identify',
+} as const;
 
-/** What the switch step answers. */
-export interface SwitchResult {
-  readonly workflowId: string;
-  /** The mode before this change (`run` when never set). */
-  readonly previous: SwitchMode;
-  readonly switch: WorkflowSwitchRecord;
-}
+/** Builds the switch operations of a workflow (see the module comment). */
+export function createSwitchOperations(
+  workflowId: string,
+  workflowVersion: string,
+  ports: Omit<PortsFor<typeof switchNeeds>, 'callers'>,
+): WorkflowSwitchOperations {
+  const writer = lineageWriter('switch', ports.lineage, ports.clock, ports.recordKeys);
 
-/** The switch step: see the module comment. */
-export const switchStep = defineStep({
-  name: 'switch',
-  input: switchInputSchema,
-  ports: {
-    runs: { writes: ['switch'] },
-    lineage: 'append',
-    recordKeys: 'sign',
-  },
-  build(pack, ports) {
-    const { spec } = pack;
-    const writer = lineageWriter('switch', ports.lineage, ports.clock, ports.recordKeys);
-    return async (input): Promise<SwitchResult> => {
-      if (input.workflowId !== spec.id) {
-        throw new SwitchRequestError(
-          `this is the switch of workflow ${spec.id}; the request names workflow ${input.workflowId}`,
-        );
+  const release = async (): Promise<string[]> => {
+    const released: string[] = [];
+    const failures: { runId: string; error: unknown }[] = [];
+    for (const parked of await ports.runs.listParkedRuns(workflowId)) {
+      try {
+        const token = await ports.tokens.open(parkedTokenContext(parked.runId), parked.sealedToken);
+        try {
+          await ports.callbacks.succeed(token, { released: 'workflow resumed' });
+        } catch (error) {
+          // The run released itself, or its execution ended (timed out, stopped): nothing waits on it.
+          if (!isTokenGone(error)) throw error;
+        }
+        await ports.runs.unparkRun(workflowId, parked.runId);
+        released.push(parked.runId);
+      } catch (error) {
+        failures.push({ runId: parked.runId, error });
       }
-      const previous = switchModeOf(spec.id, await ports.runs.getSwitch(spec.id));
-      const record: WorkflowSwitchRecord = {
-        workflowId: spec.id,
-        mode: input.mode,
-        since: ports.clock().toISOString(),
-        reason: input.reason,
-        by: input.operator,
+    }
+    if (failures.length > 0) throw new ReleaseError(workflowId, failures);
+    return released;
+  };
+
+  return {
+    async status() {
+      const [stored, parked] = await Promise.all([
+        ports.runs.getSwitch(workflowId),
+        ports.runs.listParkedRuns(workflowId),
+      ]);
+      return {
+        workflowId,
+        mode: switchModeOf(workflowId, stored),
+        ...(stored && { switch: stored }),
+        parked: parked.length,
       };
-      await writer.append(switchChainId(spec.id), {
+    },
+    async set(change, operator) {
+      const previous = switchModeOf(workflowId, await ports.runs.getSwitch(workflowId));
+      const record: WorkflowSwitchRecord = {
+        workflowId,
+        mode: change.mode,
+        since: ports.clock().toISOString(),
+        reason: change.reason,
+        by: operator.principal,
+      };
+      await writer.append(switchChainId(workflowId), {
         type: 'workflow.switched',
-        actor: `human:${input.operator}`,
-        workflowId: spec.id,
-        entityId: spec.id,
-        versions: { workflowVersion: spec.version },
-        data: { mode: input.mode, previous, reason: input.reason },
+        actor: `human:${operator.principal}`,
+        workflowId,
+        entityId: workflowId,
+        versions: { workflowVersion },
+        data: { mode: change.mode, previous, reason: change.reason, identity: operator.arn },
       });
       await ports.runs.putSwitch(record);
-      return { workflowId: spec.id, previous, switch: record };
-    };
-  },
-  measure(output, metrics) {
-    metrics.count(output.switch.mode === 'run' ? 'WorkflowResumed' : 'WorkflowSwitched', 1);
+      const released = change.mode === 'halt' ? [] : await release();
+      return { workflowId, previous, switch: record, released };
+    },
+  };
+}
+
+/**
+ * The switch step: the operations endpoint (a Lambda function URL with
+ * `AWS_IAM` auth) serving {@link createSwitchOperations} to the operator AWS
+ * authenticated. Its input is the function URL's request; its output the HTTP
+ * response.
+ */
+export const switchStep = defineStep({
+  name: 'switch',
+  input: z.unknown(),
+  ports: switchNeeds,
+  build: (pack, ports) =>
+    operationsEndpoint(createSwitchOperations(pack.spec.id, pack.spec.version, ports), ports.callers),
+  measure(response, metrics) {
+    const outcome = response.headers[OPERATIONS_OUTCOME_HEADER];
+    if (outcome === 'RESUMED') metrics.count('WorkflowResumed', 1);
+    else if (outcome === 'SWITCHED') metrics.count('WorkflowSwitched', 1);
+    else if (outcome === 'FAILED') metrics.count('OperationsRequestsFailed', 1);
   },
 });
-
-/** A switch request the step cannot carry out as asked (another workflow's). */
-export class SwitchRequestError extends AwfError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SwitchRequestError';
-  }
-}

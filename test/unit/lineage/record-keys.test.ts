@@ -43,15 +43,17 @@ describe('who may write each record type', () => {
     expect(signing).toEqual([...RECORD_WRITERS]);
   });
 
-  it('lets Gate verify Ground, Act verify what it acts on, decide-approval the approval records, and no other step verify anything', () => {
+  it('lets Gate verify Ground, Act verify what it acts on, decide-approval the approval records, remind the records it climbs the ladder from, the follow-up step what schedules and cancels a follow-up, and no other step verify anything', () => {
     const verifying = Object.fromEntries(
       STEP_NAMES.map((step) => [step, recordKeysVerified(declaredPorts(step).recordKeys)]),
     );
     expect(verifying).toEqual({
       ...Object.fromEntries(STEP_NAMES.map((step) => [step, []])),
       gate: ['ground'],
-      'decide-approval': ['request-approval', 'decide-approval'],
-      act: ['plan', 'request-approval', 'decide-approval'],
+      'decide-approval': ['request-approval', 'decide-approval', 'remind', 'follow-up'],
+      act: ['plan', 'request-approval', 'decide-approval', 'remind'],
+      remind: ['request-approval', 'remind'],
+      'follow-up': ['act', 'decide-approval'],
     });
   });
 });

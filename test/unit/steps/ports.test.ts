@@ -55,7 +55,9 @@ describe('portsFor', () => {
     );
     const act = portsFor('act', { runs: { writes: ['execution', 'history'] } }, { runs }, clock);
     await expect(act.runs.recordHistory('w', 'k', 'a', '2026-11-02T14:21:00.000Z')).resolves.toBeUndefined();
-    expect(() => act.runs.putApproval).toThrow(/the act step called runs.putApproval \(writes approval\)/);
+    expect(() => act.runs.putApproval).toThrow(
+      /the act step called runs.putApproval \(writes approval, run\)/,
+    );
   });
 
   it('fails when a declared port is not offered, naming it', () => {

@@ -8,14 +8,20 @@
  *
  * Each step is built from its definition with only the ports it declares; the
  * callback state's request is decided by the test's approver through the real
- * decide step, which answers the task token through the emulation.
+ * decide step, which answers the task token through the emulation; while a
+ * quorum is not met, the approver is asked again for the next decision.
  */
 
 import { InMemoryExecutionReader } from '../../../adapters/memory-execution-reader.js';
 import type { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
 import { RecordingMetrics } from '../../../adapters/recording-metrics.js';
+import { InMemoryFollowUpScheduler } from '../../../adapters/scheduler-memory.js';
+import type { FunctionUrlResponse } from '../../../core/approval/endpoint-protocol.js';
 import { decisionRequest } from '../../../core/approval/endpoint-request.js';
+import { nextApprover } from '../../../core/approval/next-approver.js';
 import type { ModelPort } from '../../../core/model/model.js';
+import type { SwitchBody } from '../../../core/operations/endpoint-protocol.js';
+import { switchChangeRequest } from '../../../core/operations/endpoint-request.js';
 import type { Clock, ItemUpdater, TaskCallbacks } from '../../../core/ports.js';
 import type { BusEvent, GatedProposal } from '../../../core/steps/contracts.js';
 import type { StepName } from '../../../core/steps/step-names.js';
@@ -33,6 +39,7 @@ import {
 } from '../../support/in-memory-stores.js';
 import {
   approverSession,
+  operatorSession,
   referenceFacts,
   testCallers,
   testKeys,
@@ -49,6 +56,11 @@ export type ApproverDecision =
 export interface ApprovalRequestSeen {
   readonly approvalId: string;
   readonly gated: GatedProposal;
+  /**
+   * The people whose decisions on it were accepted, in order: empty when it
+   * was just requested; not empty when it stays pending for its quorum.
+   */
+  readonly decidedBy: readonly string[];
 }
 
 /** What a run of the harness works with. */
@@ -60,7 +72,12 @@ export interface HarnessOptions {
   readonly lineage?: InMemoryLineageStore;
   /** The customer tables grounding facts read. @default - empty tables */
   readonly facts?: InMemoryFactReader;
-  /** @default - approves every request as the first approver of the spec's directory */
+  /**
+   * Asked for each decision: once an approval is requested, and again after
+   * each accepted decision that leaves it pending (a quorum not met yet).
+   * @default - approves as the first approver of the spec's directory who may
+   * decide it and has not yet (`nextApprover`)
+   */
   readonly approver?: (request: ApprovalRequestSeen) => ApproverDecision;
   /**
    * Errors a Task state throws before its step runs, as a throttled or broken
@@ -72,6 +89,12 @@ export interface HarnessOptions {
   readonly executionTimeoutSeconds?: number;
   /** Stop the execution (StopExecution) once it waits for an approval, as an operator would. @default false */
   readonly stopWhenWaiting?: boolean;
+  /**
+   * Called once the run is parked (its workflow halted), with a way to
+   * operate the switch through the real switch step as an operator would.
+   * @default - nobody resumes: the run waits until the execution times out
+   */
+  readonly whileParked?: (operate: (change: SwitchBody) => Promise<unknown>) => void;
 }
 
 /** A step error the state machine saw (retried or caught). */
@@ -98,6 +121,8 @@ export interface HarnessResult {
   readonly lineage: InMemoryLineageStore;
   readonly events: RecordingEventPublisher;
   readonly items: RecordingItemUpdater;
+  /** The follow-up schedules Act created (`spec.actions.<name>.followUp`). */
+  readonly scheduler: InMemoryFollowUpScheduler;
 }
 
 /** A value as it crosses a Lambda boundary: JSON, `undefined` members gone. */
@@ -117,6 +142,7 @@ export class RecordingItemUpdater implements ItemUpdater {
 /** The Task state that invokes each step, for fault injection and error reports. */
 const STATE_OF_STEP: Partial<Record<StepName, string>> = {
   admit: 'Admit event',
+  park: 'Park until resumed',
   ground: 'Ground context',
   plan: 'Plan actions',
   gate: 'Gate proposals',
@@ -156,9 +182,36 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const callbacks = new EmulatedCallbacks();
   const time = new VirtualClock(clock());
   const firstApprover = Object.keys(spec.approvals.approvers)[0] ?? 'nobody';
-  const approver =
-    options.approver ??
-    (() => ({ decision: 'APPROVE' as const, approver: firstApprover, reason: 'Checked the case.' }));
+  /** The default approver's decision: whoever of the directory may decide the approval next. */
+  const nextInDirectory = async ({ approvalId, decidedBy }: ApprovalRequestSeen) => {
+    const approval = await runs.getApproval(approvalId);
+    const person = (approval && nextApprover(spec, approval, decidedBy)) ?? firstApprover;
+    return { decision: 'APPROVE' as const, approver: person, reason: 'Checked the case.' };
+  };
+  /**
+   * Asks the approver (at once, as the request or the previous decision
+   * returns) and decides as they say once the asking step has returned, as a
+   * person would, through the real decide step.
+   */
+  const askApprover = (request: ApprovalRequestSeen): void => {
+    const decision = options.approver?.(request);
+    if (decision === 'no-decision') return;
+    time.setTimer(0, () => void decideAs(request, decision));
+  };
+  /** Makes the decision, and asks again while the approval stays pending after it was accepted. */
+  const decideAs = async (
+    request: ApprovalRequestSeen,
+    decision?: Exclude<ApproverDecision, 'no-decision'>,
+  ) => {
+    const { approver: person, ...body } = decision ?? (await nextInDirectory(request));
+    const response = (await steps.invokeStep(
+      'decide-approval',
+      decisionRequest(request.approvalId, body, approverSession(person)),
+    )) as FunctionUrlResponse;
+    if (response.statusCode !== 200) return;
+    if ((await runs.getApproval(request.approvalId))?.status !== 'PENDING') return;
+    askApprover({ ...request, decidedBy: [...request.decidedBy, person] });
+  };
 
   const stepErrors: StepError[] = [];
   const faultsLeft = new Map((options.faults ?? []).map((fault) => [fault.state, { ...fault }]));
@@ -171,6 +224,7 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   let executionArn = '';
   const executions = new InMemoryExecutionReader();
   const metrics = new RecordingMetrics();
+  const scheduler = new InMemoryFollowUpScheduler();
   const steps = inProcessSteps(
     pack,
     {
@@ -187,11 +241,18 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
       callers,
       executions,
       metrics,
+      scheduler,
       clock,
     },
     (call) => {
       const state = STATE_OF_STEP[call.step];
       if (call.error && state) stepErrors.push({ state, ...call.error });
+      if (call.step === 'park' && (call.output as { outcome?: string } | undefined)?.outcome === 'parked') {
+        const operate = (change: SwitchBody) =>
+          steps.invokeStep('switch', switchChangeRequest(change, operatorSession('ops@acme.example')));
+        time.setTimer(0, () => options.whileParked?.(operate));
+        return;
+      }
       if (call.step !== 'request-approval' || !call.output) return;
       const { approvalId } = call.output as { approvalId: string };
       const { gated } = call.input as { gated: GatedProposal };
@@ -201,13 +262,7 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
         });
         return;
       }
-      const decision = approver({ approvalId, gated });
-      if (decision === 'no-decision') return;
-      // Decided once the request has returned, as a person would, through the real decide step.
-      time.setTimer(0, () => {
-        const { approver: person, ...body } = decision;
-        void steps.invokeStep('decide-approval', decisionRequest(approvalId, body, approverSession(person)));
-      });
+      askApprover({ approvalId, gated, decidedBy: [] });
     },
   );
   const lambda = {
@@ -260,7 +315,7 @@ export async function runGovernedWorkflow(event: BusEvent, options: HarnessOptio
   const statesEntered = execution.history.flatMap((entry) =>
     entry.stateEnteredEventDetails?.name === undefined ? [] : [entry.stateEnteredEventDetails.name],
   );
-  const base = { execution: ended, statesEntered, stepErrors, runs, lineage, events, items };
+  const base = { execution: ended, statesEntered, stepErrors, runs, lineage, events, items, scheduler };
   if (ended.status === 'SUCCEEDED') {
     return { status: 'SUCCEEDED', output: JSON.parse(ended.output ?? 'null'), ...base };
   }
