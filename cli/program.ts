@@ -122,9 +122,8 @@ export function buildProgram(): Command {
       .requiredOption('--reason <text>', 'why; recorded and shown to the approvers')
       .option(
         '--as <operator>',
-        'who you are, recorded as the operator who asked (default: your OS user name)',
-      )
-      .option('--function <name>', "the workflow's follow-up function (with --aws)"),
+        "locally: whose local operator identity signs (the workflow's owner contact, or a --principal of awf local up); in AWS your credentials say who you are",
+      ),
   ).action(targeted((target, options, followUpId = '') => cancelFollowUp(target, followUpId, options)));
 
   const workflows = program.command('workflows').description("the workflows' kill switch (operators)");

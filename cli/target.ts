@@ -35,6 +35,8 @@ export interface TargetWorkflow {
   readonly operationsUrl?: string;
   /** The role operators assume to call it; absent locally, where identities sign as its sessions. */
   readonly operatorRoleArn?: string;
+  /** The follow-ups endpoint (`awf runs cancel-follow-up`), called by the same operators. */
+  readonly followUpsUrl?: string;
 }
 
 /** A resolved target. */
@@ -77,6 +79,7 @@ const workflowsOutput = z.record(
     approverRoleArn: z.string(),
     operationsUrl: z.string().optional(),
     operatorRoleArn: z.string().optional(),
+    followUpsUrl: z.string().optional(),
   }),
 );
 
@@ -101,6 +104,7 @@ function localTarget(options: TargetOptions): Target {
           stateMachineArn: w.stateMachineArn,
           approvalsUrl: w.approvalsUrl ?? '',
           ...(w.operationsUrl ? { operationsUrl: w.operationsUrl } : {}),
+          ...(w.followUpsUrl ? { followUpsUrl: w.followUpsUrl } : {}),
         },
       ]),
     ),
@@ -161,6 +165,7 @@ async function awsTarget(options: TargetOptions): Promise<Target> {
           approverRoleArn: w.approverRoleArn,
           ...(w.operationsUrl ? { operationsUrl: w.operationsUrl } : {}),
           ...(w.operatorRoleArn ? { operatorRoleArn: w.operatorRoleArn } : {}),
+          ...(w.followUpsUrl ? { followUpsUrl: w.followUpsUrl } : {}),
         },
       ]),
     ),

@@ -16,7 +16,7 @@ export const STACK_OUTPUTS = {
    * `aws kms get-public-key` (or `kms:GetPublicKey`) and verify offline.
    */
   checkpointKeyArn: 'CheckpointKeyArn',
-  /** JSON object: workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn }. */
+  /** JSON object: workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn, followUpsUrl }. */
   workflows: 'Workflows',
 } as const;
 

@@ -5,7 +5,9 @@
  * - the **approvals endpoint** (the decide-approval function) and the
  *   approver role;
  * - the **operations endpoint** (the switch function: halt, approve-all,
- *   resume) and the operator role.
+ *   resume) and the operator role;
+ * - the **follow-ups endpoint** (the follow-up function: asking to cancel a
+ *   pending follow-up), called with the same operator role.
  *
  * Each role's trust policy pins the session name to the caller's IAM user
  * name (`sts:RoleSessionName` = `${aws:username}`), so the session name the
@@ -35,6 +37,12 @@ export interface CallerEndpointProps {
   readonly stackIds: readonly string[];
   /** What the role is for, in its description. */
   readonly purpose: string;
+  /**
+   * The role of another endpoint that may call this one too (the operator
+   * role for the follow-ups endpoint); `trust` and `purpose` are then unused.
+   * @default - a role of its own
+   */
+  readonly role?: iam.Role;
 }
 
 /** An endpoint: its URL and the role people assume to call it. */
@@ -50,23 +58,27 @@ export interface CallerEndpoint {
  */
 export function callerEndpoint(scope: Construct, id: string, props: CallerEndpointProps): CallerEndpoint {
   const url = props.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
-  const role = new iam.Role(scope, id, {
-    description: `awf ${props.workflowId}: ${props.purpose}; the session name must be the caller's user name`,
-    // The session name is whom the function acts as: pinned to the caller's own user name.
-    assumedBy: new iam.PrincipalWithConditions(props.trust, {
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM at AssumeRole
-      StringEquals: { 'sts:RoleSessionName': '${aws:username}' },
-    }),
-    maxSessionDuration: Duration.hours(1),
-  });
+  const role =
+    props.role ??
+    new iam.Role(scope, id, {
+      description: `awf ${props.workflowId}: ${props.purpose}; the session name must be the caller's user name`,
+      // The session name is whom the function acts as: pinned to the caller's own user name.
+      assumedBy: new iam.PrincipalWithConditions(props.trust, {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM at AssumeRole
+        StringEquals: { 'sts:RoleSessionName': '${aws:username}' },
+      }),
+      maxSessionDuration: Duration.hours(1),
+    });
   url.grantInvokeUrl(role);
-  // The CLI finds the endpoint from the stacks' outputs.
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['cloudformation:DescribeStacks'],
-      resources: [...new Set(props.stackIds)],
-    }),
-  );
+  if (props.role === undefined) {
+    // The CLI finds the endpoint from the stacks' outputs.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [...new Set(props.stackIds)],
+      }),
+    );
+  }
   const trusted = [role.roleArn, ...props.trustedRoleArns];
   props.function.addEnvironment(ENV.callerRoles, Stack.of(scope).toJsonString(trusted));
   props.function.addEnvironment(ENV.callerKind, props.kind);

@@ -293,6 +293,12 @@ export class GovernedWorkflow extends Construct {
    * read the stacks' outputs, nothing else.
    */
   public readonly operatorRole: iam.Role;
+  /**
+   * The follow-ups endpoint: the follow-up function's URL, `AWS_IAM` auth
+   * (`awf runs cancel-follow-up`), called by the same operators as
+   * {@link operationsUrl}; see {@link grantOperate}.
+   */
+  public readonly followUpsUrl: lambda.FunctionUrl;
   /** The models Plan may call, in the order it calls them: the deployment's model, then its fallbacks. */
   public readonly modelIds: readonly string[];
   /** The schedule group and scheduler role of the workflow's follow-ups (spec `followUp`). */
@@ -483,6 +489,17 @@ export class GovernedWorkflow extends Construct {
     });
     this.operationsUrl = operations.url;
     this.operatorRole = operations.role;
+    // Asking to cancel a follow-up: the same operators, through the follow-up function's own URL.
+    this.followUpsUrl = callerEndpoint(this, 'FollowUpsEndpoint', {
+      kind: 'operator',
+      workflowId: spec.id,
+      function: steps['follow-up'].function,
+      trust: props.operatorRoleTrust ?? new iam.AccountRootPrincipal(),
+      trustedRoleArns: props.trustedOperatorRoleArns ?? [],
+      stackIds: endpointStacks,
+      purpose: 'operators ask to cancel pending follow-ups',
+      role: operations.role,
+    }).url;
 
     this.notifications = new WorkflowNotifications(this, 'Notifications', {
       workflowId: spec.id,
@@ -555,19 +572,18 @@ export class GovernedWorkflow extends Construct {
    *
    * The grant lets a caller reach the endpoint; whether they may operate is
    * the endpoint's call: their session must be of {@link operatorRole} or of
-   * a role in `trustedOperatorRoleArns`. It also lets them invoke the
-   * follow-up function, to ask for a follow-up's cancellation: that opens an
-   * approval of the workflow's approvers and cancels nothing by itself; a
-   * request to fire a follow-up is refused before the follow-up is due.
+   * a role in `trustedOperatorRoleArns`. It grants the same on the
+   * follow-ups endpoint ({@link followUpsUrl}), to ask for a follow-up's
+   * cancellation: that opens an approval of the workflow's approvers and
+   * cancels nothing by itself. No grant lets anyone invoke the follow-up
+   * function directly but its schedules' role.
    *
    * @example
    * refunds.grantOperate(identityCenterOperatorsRole);
    */
   public grantOperate(grantee: iam.IGrantable): iam.Grant {
-    // Asking to cancel a follow-up (`awf runs cancel-follow-up --function`): it opens an approval, nothing more.
-    return this.operationsUrl
-      .grantInvokeUrl(grantee)
-      .combine(this.functions['follow-up'].grantInvoke(grantee));
+    // Asking to cancel a follow-up (`awf runs cancel-follow-up`) opens an approval, nothing more.
+    return this.operationsUrl.grantInvokeUrl(grantee).combine(this.followUpsUrl.grantInvokeUrl(grantee));
   }
 
   /**

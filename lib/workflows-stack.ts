@@ -67,7 +67,7 @@ export interface AwfWorkflowsStackProps extends StackProps {
 /**
  * One {@link GovernedWorkflow} per given workflow pack, each with
  * construct id `PascalCase(<workflow id>)`. Outputs `Workflows`: a JSON object
- * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn }`, which
+ * of workflow id to `{ stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn, followUpsUrl }`, which
  * the `awf` CLI reads.
  *
  * @example
@@ -133,7 +133,7 @@ export class AwfWorkflowsStack extends Stack {
 
     new CfnOutput(this, STACK_OUTPUTS.workflows, {
       description:
-        'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn }',
+        'workflow id -> { stateMachineArn, approvalsUrl, approverRoleArn, operationsUrl, operatorRoleArn, followUpsUrl }',
       value: this.toJsonString(
         Object.fromEntries(
           Object.entries(workflows).map(([workflowId, workflow]) => [
@@ -144,6 +144,7 @@ export class AwfWorkflowsStack extends Stack {
               approverRoleArn: workflow.approverRole.roleArn,
               operationsUrl: workflow.operationsUrl.url,
               operatorRoleArn: workflow.operatorRole.roleArn,
+              followUpsUrl: workflow.followUpsUrl.url,
             },
           ]),
         ),

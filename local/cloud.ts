@@ -356,6 +356,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
             functions: { ...w.functions },
             ...(w.approvalsUrlId ? { approvalsUrl: functionUrls.urlOf(w.approvalsUrlId) } : {}),
             ...(w.operationsUrlId ? { operationsUrl: functionUrls.urlOf(w.operationsUrlId) } : {}),
+            ...(w.followUpsUrlId ? { followUpsUrl: functionUrls.urlOf(w.followUpsUrlId) } : {}),
           },
         ]),
       ),

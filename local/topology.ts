@@ -32,6 +32,8 @@ export interface WorkflowTopology {
   readonly operationsUrlId?: string;
   /** The role ARNs whose sessions the operations endpoint trusts, the workflow's operator role first. */
   readonly operatorRoles: readonly string[];
+  /** The id of the follow-up function's URL (the follow-ups endpoint), when it has one. */
+  readonly followUpsUrlId?: string;
 }
 
 /** The parts of the template the local cloud's clients need. */
@@ -163,6 +165,10 @@ export function topologyOf(template: LocalTemplate, functions: readonly LocalFun
       template,
       functions.find((fn) => fn.functionName === steps.switch),
     );
+    const followUps = callerEndpointOf(
+      template,
+      functions.find((fn) => fn.functionName === steps['follow-up']),
+    );
     workflows[workflowId] = {
       workflowId,
       stateMachineArn: template.arnOf(machine.logicalId, machine.stackName),
@@ -171,6 +177,7 @@ export function topologyOf(template: LocalTemplate, functions: readonly LocalFun
       approverRoles: approvals.roles,
       ...(operations.urlId ? { operationsUrlId: operations.urlId } : {}),
       operatorRoles: operations.roles,
+      ...(followUps.urlId ? { followUpsUrlId: followUps.urlId } : {}),
     };
   }
 

@@ -1,15 +1,15 @@
 /**
  * `awf runs list | show | wait | cancel-follow-up`.
  */
-import { userInfo } from 'node:os';
+
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { durationToSeconds } from '../../core/duration.js';
 import { observationsOf } from '../../core/lineage/observations.js';
+import { cancellationPath } from '../../core/operations/endpoint-protocol.js';
 import type { FollowUpRecord, RunRecord } from '../../core/runs/records.js';
 import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from '../../core/steps/contracts.js';
-import type { FollowUpStepResult } from '../../core/steps/follow-up/follow-up.js';
-import { readLocalState } from '../../local/process/state-file.js';
+import type { CancellationAsked } from '../../core/steps/follow-up/follow-up.js';
+import { callEndpoint, signerFor } from '../approvals-endpoint.js';
 import { type OutputOptions, print, renderTable } from '../output.js';
 import { storesOf } from '../stores.js';
 import type { Target } from '../target.js';
@@ -204,32 +204,17 @@ export async function waitForRun(target: Target, runId: string, options: WaitRun
 export interface CancelFollowUpOptions extends OutputOptions {
   /** Why; recorded and shown to the approvers. */
   readonly reason?: string;
-  /** Who you are, recorded as the operator who asked (default: the OS user). */
+  /** Locally: whose local operator identity signs (in AWS your credentials say who you are). */
   readonly as?: string;
-  /** The follow-up function to invoke; found in the local cloud's state when not given. */
-  readonly function?: string;
-}
-
-/** The follow-up function of a workflow: `--function`, else the local cloud's. */
-function followUpFunctionOf(target: Target, workflowId: string, given: string | undefined): string {
-  if (given) return given;
-  if (target.kind === 'local') {
-    const name = readLocalState(target.stateDir).workflows[workflowId]?.functions['follow-up'];
-    if (name) return name;
-    throw new Error(
-      `workflow ${workflowId} has no follow-up function in the local cloud; is it running this version?`,
-    );
-  }
-  throw new Error(
-    `pass --function with the follow-up function of workflow ${workflowId} (its stack's ${workflowId} follow-up Lambda)`,
-  );
 }
 
 /**
- * Asks to cancel a pending follow-up: the workflow's follow-up function opens
- * an approval that the workflow's approvers decide (`awf approvals decide`);
- * only once it is approved is the follow-up cancelled. Until then it stays due.
- * @throws Error naming what was wrong: no reason, no such follow-up, not pending, or the function's refusal.
+ * Asks to cancel a pending follow-up through its workflow's follow-ups
+ * endpoint (a function URL with `AWS_IAM` auth, signed with SigV4 as the
+ * operator): that opens an approval the workflow's approvers decide
+ * (`awf approvals approve`); only once it is approved is the follow-up
+ * cancelled. Until then it stays due.
+ * @throws Error naming what was wrong: no reason, no such follow-up, not pending, or the endpoint's refusal.
  */
 export async function cancelFollowUp(
   target: Target,
@@ -238,8 +223,6 @@ export async function cancelFollowUp(
 ): Promise<void> {
   const reason = options.reason?.trim() ?? '';
   if (!reason) throw new Error('--reason is required: it is recorded and shown to the approvers');
-  const operator = (options.as ?? userInfo().username).trim();
-  if (!operator) throw new Error('--as is required: who you are is recorded as the operator who asked');
   const followUp = await storesOf(target).runs.getFollowUp(followUpId);
   if (!followUp) throw new Error(`no follow-up ${followUpId}`);
   if (followUp.status !== 'PENDING') {
@@ -247,24 +230,27 @@ export async function cancelFollowUp(
       `follow-up ${followUpId} is ${followUp.status}: only a pending follow-up can be cancelled`,
     );
   }
-  const answer = await target.clients.lambda.send(
-    new InvokeCommand({
-      FunctionName: followUpFunctionOf(target, followUp.workflowId, options.function),
-      Payload: new TextEncoder().encode(JSON.stringify({ kind: 'cancel', followUpId, reason, operator })),
-    }),
-  );
-  const body: unknown = answer.Payload ? JSON.parse(new TextDecoder().decode(answer.Payload)) : null;
-  if (answer.FunctionError) {
-    const { errorType, errorMessage } = (body ?? {}) as { errorType?: string; errorMessage?: string };
+  const endpoint = target.workflows[followUp.workflowId]?.followUpsUrl;
+  if (!endpoint) {
     throw new Error(
-      `the cancellation of ${followUpId} was refused: ${errorType ?? 'Error'}: ${errorMessage ?? 'no message'}`,
+      `workflow ${followUp.workflowId} has no follow-ups endpoint on this target; is it deployed by this version?`,
     );
   }
-  const result = body as Extract<FollowUpStepResult, { kind: 'cancel' }>;
+  const signer = signerFor(target, followUp.workflowId, options.as, 'operator');
+  const answer = await callEndpoint(
+    target.region,
+    endpoint,
+    signer,
+    { method: 'POST', path: cancellationPath(followUpId), body: { reason } },
+    'the follow-ups endpoint',
+  );
+  if (answer.status !== 200)
+    throw new Error(`the cancellation of ${followUpId} was refused: ${answer.message}`);
+  const result = answer.body as CancellationAsked;
   print(result, options, (r) =>
     [
-      `cancelling ${r.followUpId} (${followUp.action} due ${followUp.dueAt}) needs approval ${r.approval.approvalId} (${r.approval.status})`,
-      `until it is approved, ${followUp.action} stays due; approvers: awf approvals decide ${r.approval.approvalId}`,
+      `cancelling ${r.followUpId} (${followUp.action} due ${followUp.dueAt}) needs approval ${r.approval.approvalId} (${r.approval.status}); asked as ${signer.describe}`,
+      `until it is approved, ${followUp.action} stays due; approvers: awf approvals approve ${r.approval.approvalId}`,
     ].join('\n'),
   );
 }

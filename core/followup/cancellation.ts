@@ -46,8 +46,10 @@ export interface CancellationRequest {
   readonly followUpId: string;
   /** Why; recorded and shown to the approvers. */
   readonly reason: string;
-  /** Who asks, as the operator names themself (the invoke permission is the authority). */
+  /** Who asks: the session name of the operator AWS authenticated at the follow-ups endpoint. */
   readonly operator: string;
+  /** The operator's identity as AWS authenticated it (a session of a trusted operator role). */
+  readonly identity: string;
 }
 
 /** The reason a cancellation approval is requested, as the approval's reasons show it. */
@@ -172,6 +174,7 @@ export async function requestCancellation(
           input: { ...followUp.input },
           risk: reduced?.risk ?? 'critical',
           reason: request.reason,
+          identity: request.identity,
           bindingHash: approval.bindingHash,
           approverRoles: [...approval.approverRoles],
           quorum: approval.quorum ?? 1,

@@ -352,6 +352,8 @@ export const LINEAGE_REGISTRY = {
       /** The risk of the action the follow-up takes back: cancelling the revoke leaves its grant in force. */
       risk: z.enum(RISK_LEVELS),
       reason: z.string(),
+      /** The operator's identity as AWS authenticated it at the follow-ups endpoint. */
+      identity: z.string().optional(),
       bindingHash: z.string(),
       approverRoles: strings,
       quorum: z.number().int().min(1),

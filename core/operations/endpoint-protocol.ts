@@ -19,6 +19,31 @@ import { SWITCH_MODES } from '../policy/switch.js';
 /** Path of the workflow's switch. */
 export const SWITCH_PATH = '/switch';
 
+const CANCELLATION_PATH = /^\/follow-ups\/([^/]+)\/cancellation$/;
+
+/**
+ * Path of a request to cancel a pending follow-up, served by the follow-up
+ * function's URL (the same operators may call it): `POST` with `{ reason }`.
+ */
+export function cancellationPath(followUpId: string): string {
+  return `/follow-ups/${encodeURIComponent(followUpId)}/cancellation`;
+}
+
+/** The follow-up id of a cancellation path, or undefined for another path. */
+export function followUpIdOfCancellationPath(path: string): string | undefined {
+  const id = CANCELLATION_PATH.exec(path)?.[1];
+  return id === undefined ? undefined : decodeURIComponent(id);
+}
+
+/** The body of a cancellation request: why (the operator is the caller's identity). */
+export const cancellationBodySchema = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'a reason is required: it is recorded and shown to the approvers')
+    .max(1000, 'a reason is at most 1000 characters'),
+});
+
 /** The body of a switch change. */
 export const switchBodySchema = z.strictObject({
   mode: z.enum(SWITCH_MODES),
@@ -33,7 +58,13 @@ export const switchBodySchema = z.strictObject({
 export type SwitchBody = z.infer<typeof switchBodySchema>;
 
 /** Codes of the endpoint's error answers. */
-export type OperationsErrorCode = 'MalformedRequest' | 'CallerNotTrusted' | 'RouteNotFound' | 'NotReleased';
+export type OperationsErrorCode =
+  | 'MalformedRequest'
+  | 'CallerNotTrusted'
+  | 'RouteNotFound'
+  | 'NotReleased'
+  | 'FollowUpNotFound'
+  | 'FollowUpNotPending';
 
 /** The HTTP status of each error code. */
 export const OPERATIONS_ERROR_STATUS: Readonly<Record<OperationsErrorCode, number>> = {
@@ -42,6 +73,9 @@ export const OPERATIONS_ERROR_STATUS: Readonly<Record<OperationsErrorCode, numbe
   RouteNotFound: 404,
   /** The switch was set and recorded, but some parked runs could not be released yet. */
   NotReleased: 500,
+  FollowUpNotFound: 404,
+  /** The follow-up ran or was cancelled already. */
+  FollowUpNotPending: 409,
 };
 
 /** The response header saying what a request did (`READ`, `SWITCHED`, `FAILED`). */

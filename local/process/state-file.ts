@@ -19,6 +19,8 @@ const workflowEndpoints = z.object({
   approvalsUrl: z.string().optional(),
   /** The operations endpoint (the switch function's URL). */
   operationsUrl: z.string().optional(),
+  /** The follow-ups endpoint (the follow-up function's URL). */
+  followUpsUrl: z.string().optional(),
 });
 
 export const localStateSchema = z.object({

@@ -321,6 +321,7 @@ it('outputs each workflow state machine, approvals and operations endpoints and 
           approverRoleArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).approverRole)),
           operationsUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/),
           operatorRoleArn: cloud.arnOf(synth.workflows.stackName, logicalId(workflow(id).operatorRole)),
+          followUpsUrl: expect.stringMatching(/^https:\/\/[0-9a-f]{32}\.lambda-url\.us-east-1\.on\.aws\/$/),
         },
       ]),
     ),

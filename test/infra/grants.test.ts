@@ -140,7 +140,7 @@ describe('grantDecide', () => {
           resource: functionArn(step),
           context: viaUrl,
         }),
-      }).toEqual({ step, allowed: step === 'switch' ? ['operators'] : [] });
+      }).toEqual({ step, allowed: step === 'switch' || step === 'follow-up' ? ['operators'] : [] });
     }
     const decide = functionArn('decide-approval');
     expect(await whoMay({ action: 'lambda:UpdateFunctionCode', resource: decide })).toEqual([]);
@@ -149,6 +149,15 @@ describe('grantDecide', () => {
 
 describe('grantOperate', () => {
   const viaUrl = { 'lambda:FunctionUrlAuthType': 'AWS_IAM' };
+
+  it('lets the grantee, and no other principal, call the follow-ups endpoint to ask for a cancellation', async () => {
+    const followUps = functionArn('follow-up');
+    expect(
+      await whoMay({ action: 'lambda:InvokeFunctionUrl', resource: followUps, context: viaUrl }),
+    ).toEqual(['operators']);
+    // A direct invoke is the schedules' alone (their scheduler role), never an operator's.
+    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: followUps })).toEqual([]);
+  });
 
   it('lets the grantee, and no other principal, call the operations endpoint, an AWS_IAM function URL', async () => {
     const operate = functionArn('switch');
@@ -164,18 +173,12 @@ describe('grantOperate', () => {
     ).toEqual(['operators']);
   });
 
-  it('lets the grantee invoke the follow-up function, to ask for a cancellation that approvers decide', async () => {
-    expect(await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('follow-up') })).toEqual([
-      'operators',
-    ]);
-  });
-
   it('refuses the grantee a direct invoke, where it could hand the switch a made-up operator', async () => {
     expect(await whoMay({ action: 'lambda:InvokeFunction', resource: functionArn('switch') })).toEqual([]);
   });
 
   it('refuses the grantee every other step function, any other Lambda action and the runs table', async () => {
-    for (const step of STEP_NAMES.filter((s) => s !== 'switch')) {
+    for (const step of STEP_NAMES.filter((s) => s !== 'switch' && s !== 'follow-up')) {
       expect({
         step,
         allowed: await whoMay({

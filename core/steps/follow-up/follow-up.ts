@@ -9,11 +9,12 @@
  *   workflow is halted, since it only takes back what its action granted;
  *   it refuses to run before it is due, so nobody but its schedule decides
  *   when it runs;
- * - an operator (`awf runs cancel-follow-up`, a principal given
- *   `GovernedWorkflow.grantOperate`), with `{ kind: 'cancel', ... }`: an
- *   approval of the workflow's approvers is opened
- *   (`core/followup/cancellation.ts`); the follow-up is cancelled only once
- *   they approve it, by the decide step.
+ * - an operator (`awf runs cancel-follow-up`), through the function's URL
+ *   (`AWS_IAM` auth; `GovernedWorkflow.grantOperate`), with
+ *   `POST /follow-ups/{id}/cancellation` (`./endpoint.ts`): the operator is
+ *   the role session AWS authenticated; an approval of the workflow's
+ *   approvers is opened (`core/followup/cancellation.ts`), and the follow-up
+ *   is cancelled only once they approve it, by the decide step.
  *
  * The step is the only writer of `followup.executed` and
  * `cancellation.requested`.
@@ -23,40 +24,33 @@ import type { ApprovalSummary } from '../../approval/summary.js';
 import { approvalSummaryOf } from '../../approval/summary.js';
 import { requestCancellation } from '../../followup/cancellation.js';
 import { type FollowUpFired, fireFollowUp } from '../../followup/fire.js';
+import type { FunctionUrlResponse } from '../../http/function-url.js';
 import { lineageWriter } from '../../lineage/writer.js';
+import { OPERATIONS_OUTCOME_HEADER } from '../../operations/endpoint-protocol.js';
 import { defineStep } from '../step-definition.js';
+import { followUpEndpoint, isFunctionUrlRequest } from './endpoint.js';
 
-/** What the follow-up step is invoked with. */
-export const followUpInputSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    /** A follow-up's schedule fired. */
-    kind: z.literal('fire'),
-    followUpId: z.string().min(1),
-  }),
-  z.strictObject({
-    /** An operator asks to cancel a pending follow-up. */
-    kind: z.literal('cancel'),
-    followUpId: z.string().min(1),
-    /** Why; recorded and shown to the approvers. */
-    reason: z
-      .string()
-      .trim()
-      .min(1, 'a reason is required: it is recorded and shown to the approvers')
-      .max(1000, 'a reason is at most 1000 characters'),
-    /** Who asks, as the operator names themself (the invoke permission is the authority). */
-    operator: z.string().trim().min(1, 'the operator must be named').max(200),
-  }),
-]);
+/** What a follow-up's schedule invokes the step with. */
+export const followUpFireSchema = z.strictObject({
+  /** A follow-up's schedule fired. */
+  kind: z.literal('fire'),
+  followUpId: z.string().min(1),
+});
 
-/** What the follow-up step answers. */
-export type FollowUpStepResult =
-  | ({ readonly kind: 'fire' } & FollowUpFired)
-  | { readonly kind: 'cancel'; readonly followUpId: string; readonly approval: ApprovalSummary };
+/** What asking to cancel answers (the body of the endpoint's 200 response). */
+export interface CancellationAsked {
+  readonly followUpId: string;
+  readonly approval: ApprovalSummary;
+}
+
+/** What the follow-up step answers: the fired follow-up, or the endpoint's HTTP response. */
+export type FollowUpStepResult = ({ readonly kind: 'fire' } & FollowUpFired) | FunctionUrlResponse;
 
 /** The follow-up step: see the module comment. */
 export const followUpStep = defineStep({
   name: 'follow-up',
-  input: followUpInputSchema,
+  // The schedule's payload, or a function URL request (told apart in `build`).
+  input: z.unknown(),
   ports: {
     runs: { writes: ['execution', 'followup', 'approval', 'run'] },
     lineage: 'append',
@@ -65,38 +59,44 @@ export const followUpStep = defineStep({
     items: 'follow-ups',
     keys: 'mac',
     recordKeys: { sign: true, verify: ['act', 'decide-approval'] },
+    callers: 'identify',
   },
   build(pack, ports) {
     const { spec } = pack;
     const writer = lineageWriter('follow-up', ports.lineage, ports.clock, ports.recordKeys);
     return async (input): Promise<FollowUpStepResult> => {
-      if (input.kind === 'fire') {
-        const fired = await fireFollowUp(
-          spec,
-          {
-            runs: ports.runs,
-            lineage: ports.lineage,
-            events: ports.events,
-            items: ports.items,
-            recordKeys: ports.recordKeys,
-            clock: ports.clock,
-            writer,
-          },
-          input.followUpId,
-        );
-        return { kind: 'fire', ...fired };
+      if (isFunctionUrlRequest(input)) {
+        return followUpEndpoint(input, ports.callers, async (asked, operator): Promise<CancellationAsked> => {
+          const approval = await requestCancellation(
+            spec,
+            { runs: ports.runs, lineage: ports.lineage, keys: ports.keys, writer, clock: ports.clock },
+            { ...asked, operator: operator.principal, identity: operator.arn },
+          );
+          return { followUpId: asked.followUpId, approval: approvalSummaryOf(approval) };
+        });
       }
-      const approval = await requestCancellation(
+      const fire = followUpFireSchema.parse(input);
+      const fired = await fireFollowUp(
         spec,
-        { runs: ports.runs, lineage: ports.lineage, keys: ports.keys, writer, clock: ports.clock },
-        input,
+        {
+          runs: ports.runs,
+          lineage: ports.lineage,
+          events: ports.events,
+          items: ports.items,
+          recordKeys: ports.recordKeys,
+          clock: ports.clock,
+          writer,
+        },
+        fire.followUpId,
       );
-      return { kind: 'cancel', followUpId: input.followUpId, approval: approvalSummaryOf(approval) };
+      return { kind: 'fire', ...fired };
     };
   },
   measure(output, metrics) {
-    if (output.kind === 'cancel') metrics.count('FollowUpCancellationsRequested');
-    else if (output.status === 'EXECUTED') metrics.count('FollowUpsExecuted');
+    if (!('kind' in output)) {
+      const asked = output.headers[OPERATIONS_OUTCOME_HEADER] === 'CANCELLATION_REQUESTED';
+      metrics.count(asked ? 'FollowUpCancellationsRequested' : 'FollowUpRequestsFailed');
+    } else if (output.status === 'EXECUTED') metrics.count('FollowUpsExecuted');
     else if (output.status === 'ALREADY_EXECUTED') metrics.count('FollowUpsAlreadyExecuted');
     else metrics.count('FollowUpsSkippedCancelled');
   },

@@ -6,17 +6,20 @@
  * and until then it stays due.
  */
 import { InMemoryFollowUpScheduler } from '../../../adapters/scheduler-memory.js';
+import { functionUrlRequest } from '../../../core/approval/endpoint-request.js';
 import { ApprovalDecisionError } from '../../../core/errors.js';
-import { FollowUpNotDueError, FollowUpNotPendingError } from '../../../core/followup/errors.js';
+import { FollowUpNotDueError } from '../../../core/followup/errors.js';
 import { followUpIdFor } from '../../../core/followup/follow-up.js';
+import type { FunctionUrlResponse } from '../../../core/http/function-url.js';
 import { runIdFor } from '../../../core/ids.js';
 import type { LineageRecord } from '../../../core/lineage/record.js';
 import { macProblem } from '../../../core/lineage/record-keys.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
+import { cancellationPath } from '../../../core/operations/endpoint-protocol.js';
 import { actStep } from '../../../core/steps/act/act.js';
 import type { BusEvent } from '../../../core/steps/contracts.js';
 import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
-import { followUpStep } from '../../../core/steps/follow-up/follow-up.js';
+import { type CancellationAsked, followUpStep } from '../../../core/steps/follow-up/follow-up.js';
 import { decisionsThrough } from '../../support/approval-decisions.js';
 import { anAccessPack } from '../../support/follow-up-builders.js';
 import {
@@ -26,7 +29,7 @@ import {
   RecordingTaskCallbacks,
 } from '../../support/in-memory-stores.js';
 import { buildStep } from '../../support/step-builders.js';
-import { testRecordKeys } from '../../support/trusted-ports.js';
+import { operatorSession, testRecordKeys } from '../../support/trusted-ports.js';
 import { answer, ScriptedModel, toolUse } from '../agent/fixtures.js';
 import { runGovernedWorkflow } from '../support/governed-workflow-harness.js';
 
@@ -70,6 +73,25 @@ function grantingModel(event: BusEvent) {
     ]),
     answer([toolUse('finish', { summary: 'Access granted for the requested hours.' })]),
   );
+}
+
+/** Asks to cancel a follow-up through the follow-ups endpoint, as an operator AWS authenticated. */
+async function askCancellation(
+  followUp: (input: unknown) => Promise<unknown>,
+  followUpId: string,
+  reason: string,
+  person = 'ops@example.com',
+): Promise<CancellationAsked> {
+  const response = (await followUp(
+    functionUrlRequest({
+      method: 'POST',
+      rawPath: cancellationPath(followUpId),
+      body: JSON.stringify({ reason }),
+      iam: { accountId: '000000000000', userArn: operatorSession(person) },
+    }),
+  )) as FunctionUrlResponse;
+  if (response.statusCode !== 200) throw new Error(`${response.statusCode}: ${response.body}`);
+  return JSON.parse(response.body) as CancellationAsked;
 }
 
 /** A run whose grant executed, with the stores, the schedule and a follow-up step on a clock the test moves. */
@@ -191,14 +213,9 @@ describe('a grant with a revoke follow-up', () => {
     const { result, runId, clock, events, followUp } = await grantedRun('evt-cancel-pending', 4);
     const [schedule] = result.scheduler.list();
     const followUpId = String(schedule?.payload.followUpId);
-    const asked = await followUp({
-      kind: 'cancel',
-      followUpId,
-      reason: 'extended by the change board',
-      operator: 'ops@example.com',
-    });
+    const asked = await askCancellation(followUp, followUpId, 'extended by the change board');
     expect(asked).toMatchObject({
-      kind: 'cancel',
+      followUpId,
       approval: { status: 'PENDING', gated: { proposal: { action: 'cancel revokeAccess' } } },
     });
     expect(await result.runs.getFollowUp(followUpId)).toMatchObject({ status: 'PENDING' });
@@ -215,13 +232,7 @@ describe('a grant with a revoke follow-up', () => {
     const { result, runId, clock, events, followUp, decide } = await grantedRun('evt-cancelled', 4);
     const [schedule] = result.scheduler.list();
     const followUpId = String(schedule?.payload.followUpId);
-    const asked = await followUp({
-      kind: 'cancel',
-      followUpId,
-      reason: 'extended by the change board',
-      operator: 'ops@example.com',
-    });
-    if (asked.kind !== 'cancel') throw new Error('expected a cancellation request');
+    const asked = await askCancellation(followUp, followUpId, 'extended by the change board');
     const { approvalId } = asked.approval;
 
     // Only the workflow's approvers decide it.
@@ -250,9 +261,9 @@ describe('a grant with a revoke follow-up', () => {
     expect(await followUp({ kind: 'fire', followUpId })).toMatchObject({ status: 'CANCELLED' });
     expect(events.events).toEqual([]);
     expect(result.lineage.recordsOf(runId)).toHaveLength(chain.length);
-    await expect(
-      followUp({ kind: 'cancel', followUpId, reason: 'again', operator: 'ops@example.com' }),
-    ).rejects.toThrow(FollowUpNotPendingError);
+    await expect(askCancellation(followUp, followUpId, 'again')).rejects.toThrow(
+      /^409: .*FollowUpNotPending.*only a pending follow-up can be cancelled/,
+    );
     await expectAuthentic(result.lineage.recordsOf(runId));
   });
 
@@ -260,13 +271,7 @@ describe('a grant with a revoke follow-up', () => {
     const { result, followUp, decide } = await grantedRun('evt-cancel-rejected', 4);
     const [schedule] = result.scheduler.list();
     const followUpId = String(schedule?.payload.followUpId);
-    const asked = await followUp({
-      kind: 'cancel',
-      followUpId,
-      reason: 'please keep it',
-      operator: 'ops@example.com',
-    });
-    if (asked.kind !== 'cancel') throw new Error('expected a cancellation request');
+    const asked = await askCancellation(followUp, followUpId, 'please keep it');
     await decide({
       approvalId: asked.approval.approvalId,
       decision: 'REJECT',
