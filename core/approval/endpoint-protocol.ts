@@ -76,11 +76,7 @@ export const errorBodySchema = z.object({
 export const OUTCOME_HEADER = 'x-awf-outcome';
 
 /** A function URL response (payload format 2.0), as the endpoint's function returns it. */
-export interface FunctionUrlResponse {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+export type { FunctionUrlResponse } from '../http/function-url.js';
 
 /** The message of an error answer's body, or the body itself when it is no error answer. */
 export function endpointErrorMessage(response: {

@@ -8,7 +8,6 @@
  * approver. A request that did not come through an `AWS_IAM` function URL
  * carries no such identity and is refused.
  */
-import { z } from 'zod';
 import {
   type CallerIdentities,
   type CallerIdentity,
@@ -31,36 +30,15 @@ import {
   PENDING_APPROVALS_PATH,
 } from '../../approval/endpoint-protocol.js';
 import { ApprovalDecisionError } from '../../errors.js';
-
-/** The parts of a function URL request (payload format 2.0) the endpoint reads. */
-const functionUrlRequestSchema = z.object({
-  rawPath: z.string(),
-  body: z.string().optional(),
-  isBase64Encoded: z.boolean().optional(),
-  requestContext: z.object({
-    http: z.object({ method: z.string() }),
-    authorizer: z
-      .object({
-        iam: z
-          .object({
-            accountId: z.string().nullish(),
-            userArn: z.string().nullish(),
-            userId: z.string().nullish(),
-            accessKey: z.string().nullish(),
-            callerId: z.string().nullish(),
-          })
-          .optional(),
-      })
-      .optional(),
-  }),
-});
+import {
+  functionUrlRequestSchema,
+  jsonResponse,
+  requestBodyText,
+  requestMethod,
+} from '../../http/function-url.js';
 
 function respond(statusCode: number, outcome: string, body: unknown): FunctionUrlResponse {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json', [OUTCOME_HEADER]: outcome },
-    body: JSON.stringify(body),
-  };
+  return jsonResponse(statusCode, OUTCOME_HEADER, outcome, body);
 }
 
 function failure(code: EndpointErrorCode, message: string): FunctionUrlResponse {
@@ -78,11 +56,6 @@ function errorAnswer(error: unknown): FunctionUrlResponse {
   }
   // Anything else is the platform's fault: Lambda reports it, and the caller sees a 502.
   throw error;
-}
-
-function bodyText(request: z.infer<typeof functionUrlRequestSchema>): string {
-  const raw = request.body ?? '';
-  return request.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
 }
 
 /**
@@ -106,7 +79,7 @@ export function approvalsEndpoint(
       );
     }
     const request = parsed.data;
-    const method = request.requestContext.http.method.toUpperCase();
+    const method = requestMethod(request);
     const iam: IamAuthorizerContext | undefined = request.requestContext.authorizer?.iam;
     try {
       if (request.rawPath === PENDING_APPROVALS_PATH || request.rawPath === `${PENDING_APPROVALS_PATH}/`) {
@@ -124,7 +97,7 @@ export function approvalsEndpoint(
       if (method !== 'POST') return failure('RouteNotFound', `a decision is a POST, got ${method}`);
       let body: unknown;
       try {
-        body = JSON.parse(bodyText(request) || '{}');
+        body = JSON.parse(requestBodyText(request) || '{}');
       } catch {
         return failure(
           'MalformedRequest',
