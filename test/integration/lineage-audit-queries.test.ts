@@ -14,7 +14,7 @@ import type { LineageRecord } from '../../core/lineage/record.js';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { aValidChain } from '../support/lineage-builders.js';
 
-const WORKFLOW = 'refund-triage';
+const WORKFLOW = 'payout-review';
 
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;

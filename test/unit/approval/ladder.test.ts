@@ -71,7 +71,7 @@ async function chainOf(
     await lineageWriter(step, store, clock, testRecordKeys()).append('run-1', {
       type,
       actor,
-      workflowId: 'refund-triage',
+      workflowId: 'payout-review',
       entityId: 'ord_4k8m2p',
       versions: { workflowVersion: '1.0.0' },
       data: { ...aRecordData(type), ...data },

@@ -57,21 +57,21 @@ describe('clockDecisionLine', () => {
   it("names the example's time, awf's clock and the command that runs it at its time", () => {
     const clock = { exampleTime: '2026-11-17T20:00:00.000Z', decidedAt: '2026-12-05T10:15:00.000Z' };
     const line = clockDecisionLine(
-      { workflowId: 'access-request', example: 'admin-prod-evening-forbidden', outcome: 'COMPLETED' },
+      { workflowId: 'grant-review', example: 'admin-prod-evening-forbidden', outcome: 'COMPLETED' },
       'ESCALATED',
       clock,
     );
     expect(line).toBe(
-      '  demo: access-request/admin-prod-evening-forbidden ended COMPLETED; its example expects ESCALATED at its own time ' +
+      '  demo: grant-review/admin-prod-evening-forbidden ended COMPLETED; its example expects ESCALATED at its own time ' +
         "(2026-11-17T20:00:00.000Z), but awf decided by its clock at 2026-12-05T10:15:00.000Z, never by the event's time. " +
-        'npx awf packs test --pack access-request runs it at its time.',
+        'npx awf packs test --pack grant-review runs it at its time.',
     );
   });
 });
 
 describe('demoSummary', () => {
   const run = (example: string, outcome: string, judged: Partial<DemoRunOutcome> = {}): DemoRunOutcome => ({
-    workflowId: 'access-request',
+    workflowId: 'grant-review',
     example,
     outcome,
     asExpected: true,
@@ -97,8 +97,8 @@ describe('demoSummary', () => {
     ]);
     expect(summary).toBe(
       "demo: 3 example event(s) ended; 1 as their examples expect; 1 decided by awf's clock at 2026-12-05T04:50:01.000Z, " +
-        "not at their examples' time (access-request/admin-prod-business-hours-approved ended ESCALATED; npx awf packs test runs them at it)" +
-        '; not as expected: access-request/vague-justification ended FAILED',
+        "not at their examples' time (grant-review/admin-prod-business-hours-approved ended ESCALATED; npx awf packs test runs them at it)" +
+        '; not as expected: grant-review/vague-justification ended FAILED',
     );
   });
 
