@@ -67,3 +67,32 @@ export function jsonResponse(
     body: JSON.stringify(body),
   };
 }
+
+/** A request body parsed with a schema, or the message naming what was wrong with it. */
+export type ParsedBody<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Parses the request's JSON body with `schema`.
+ * @param what names the body in messages (`the switch change`), and `expected` its shape (`{ "mode", "reason" }`).
+ */
+export function parseJsonBody<T>(
+  request: FunctionUrlRequest,
+  schema: z.ZodType<T>,
+  what: string,
+  expected: string,
+): ParsedBody<T> {
+  let body: unknown;
+  try {
+    body = JSON.parse(requestBodyText(request) || '{}');
+  } catch {
+    return { ok: false, message: `the body is not JSON: expected ${expected}` };
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const problems = parsed.error.issues.map(
+    (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
+  );
+  return { ok: false, message: `${what} is malformed: ${problems.join('; ')}` };
+}

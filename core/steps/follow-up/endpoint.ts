@@ -12,7 +12,7 @@ import {
   type FunctionUrlResponse,
   functionUrlRequestSchema,
   jsonResponse,
-  requestBodyText,
+  parseJsonBody,
   requestMethod,
 } from '../../http/function-url.js';
 import {
@@ -69,21 +69,10 @@ export async function followUpEndpoint<T>(
     if (error instanceof CallerNotTrustedError) return failure('CallerNotTrusted', error.message);
     throw error;
   }
-  let body: unknown;
+  const asked = parseJsonBody(request, cancellationBodySchema, 'the cancellation request', '{ "reason" }');
+  if (!asked.ok) return failure('MalformedRequest', asked.message);
   try {
-    body = JSON.parse(requestBodyText(request) || '{}');
-  } catch {
-    return failure('MalformedRequest', 'the body is not JSON: expected { "reason" }');
-  }
-  const asked = cancellationBodySchema.safeParse(body);
-  if (!asked.success) {
-    const problems = asked.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
-    );
-    return failure('MalformedRequest', `the cancellation request is malformed: ${problems.join('; ')}`);
-  }
-  try {
-    const answer = await ask({ followUpId, reason: asked.data.reason }, operator);
+    const answer = await ask({ followUpId, reason: asked.value.reason }, operator);
     return jsonResponse(200, OPERATIONS_OUTCOME_HEADER, 'CANCELLATION_REQUESTED', answer);
   } catch (error) {
     if (error instanceof FollowUpNotFoundError) return failure('FollowUpNotFound', error.message);

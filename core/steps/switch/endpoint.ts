@@ -13,7 +13,7 @@ import {
   type FunctionUrlResponse,
   functionUrlRequestSchema,
   jsonResponse,
-  requestBodyText,
+  parseJsonBody,
   requestMethod,
 } from '../../http/function-url.js';
 import {
@@ -65,28 +65,22 @@ export function operationsEndpoint(
     if (method === 'GET') {
       return jsonResponse(200, OPERATIONS_OUTCOME_HEADER, 'READ', await operations.status());
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(requestBodyText(request) || '{}');
-    } catch {
-      return failure('MalformedRequest', 'the body is not JSON: expected { "mode", "reason" }');
-    }
-    const change = switchBodySchema.safeParse(body);
-    if (!change.success) {
-      const problems = change.error.issues.map(
-        (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
-      );
-      return failure('MalformedRequest', `the switch change is malformed: ${problems.join('; ')}`);
-    }
+    const change = parseJsonBody(request, switchBodySchema, 'the switch change', '{ "mode", "reason" }');
+    if (!change.ok) return failure('MalformedRequest', change.message);
     let result: Awaited<ReturnType<WorkflowSwitchOperations['set']>>;
     try {
-      result = await operations.set(change.data, operator);
+      result = await operations.set(change.value, operator);
     } catch (error) {
       if (error instanceof ReleaseError) return failure('NotReleased', error.message);
       throw error;
     }
-    return jsonResponse(200, OPERATIONS_OUTCOME_HEADER, change.data.mode === 'run' ? 'RESUMED' : 'SWITCHED', {
-      result,
-    });
+    return jsonResponse(
+      200,
+      OPERATIONS_OUTCOME_HEADER,
+      change.value.mode === 'run' ? 'RESUMED' : 'SWITCHED',
+      {
+        result,
+      },
+    );
   };
 }
