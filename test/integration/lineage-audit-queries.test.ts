@@ -14,7 +14,7 @@ import type { LineageRecord } from '../../core/lineage/record.js';
 import { type DynamoDbLocal, localDynamoDbClient, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { aValidChain } from '../support/lineage-builders.js';
 
-const WORKFLOW = 'payout-review';
+const WORKFLOW = 'refund-triage';
 
 let ddb: DynamoDbLocal;
 let client: DynamoDBClient;
