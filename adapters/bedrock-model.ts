@@ -87,6 +87,8 @@ const responseSchema = z.object({
     inputTokens: z.number().int().min(0),
     outputTokens: z.number().int().min(0),
     totalTokens: z.number().int().min(0).optional(),
+    cacheReadInputTokens: z.number().int().min(0).optional(),
+    cacheWriteInputTokens: z.number().int().min(0).optional(),
   }),
   metrics: z.object({ latencyMs: z.number().min(0) }).optional(),
 });
@@ -95,6 +97,7 @@ const jsonDocument = z.json();
 
 function toBedrockBlock(block: ContentBlock): BedrockContentBlock {
   if ('text' in block) return { text: block.text };
+  if ('cachePoint' in block) return { cachePoint: { type: block.cachePoint.type } };
   if ('toolUse' in block) {
     const input = jsonDocument.safeParse(block.toolUse.input);
     if (!input.success) {
@@ -123,7 +126,9 @@ function toBedrockMessage(message: Message): BedrockMessage {
 export function toConverseCommandInput(request: ConverseRequest): ConverseCommandInput {
   return {
     modelId: request.modelId,
-    system: request.system.map((block) => ({ text: block.text })),
+    system: request.system.map((block) =>
+      'cachePoint' in block ? { cachePoint: { type: block.cachePoint.type } } : { text: block.text },
+    ),
     messages: request.messages.map(toBedrockMessage),
     inferenceConfig: {
       maxTokens: request.inferenceConfig.maxTokens,

@@ -25,8 +25,13 @@ export interface LineageVersions {
 
 /** Tokens and cost of a model call. */
 export interface LineageUsage {
+  /** Input tokens neither read from nor written to the prompt cache. */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Input tokens read from the prompt cache; absent when the call read none (and on records before caching). */
+  readonly cacheReadInputTokens?: number;
+  /** Input tokens written to the prompt cache; absent when the call wrote none (and on records before caching). */
+  readonly cacheWriteInputTokens?: number;
   readonly costUsd?: number;
   readonly latencyMs?: number;
 }

@@ -45,7 +45,7 @@ export function agentModelProblems(agent: AgentModels): AgentModelProblem[] {
     for (const model of models.filter((m) => !isPriced(m))) {
       problems.push({
         path: ['budget', 'maxUsd'],
-        message: `expected every model to have a price in core/model/prices.ts to keep a budget in USD, got no price for "${model}"; add its price or use budget.maxTokens`,
+        message: `expected every model to have a price in core/cost/prices.ts to keep a budget in USD, got no price for "${model}"; add its price or use budget.maxTokens`,
       });
     }
   }

@@ -9,8 +9,21 @@
 /** A JSON value as tool inputs carry it. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+/**
+ * A prompt cache checkpoint: Bedrock caches the prompt up to here (tools,
+ * then system, then messages) when the model caches prompts and the prefix
+ * reaches the model's minimum (see `prompt-cache-models.ts`).
+ */
+export interface CachePoint {
+  readonly cachePoint: { readonly type: 'default' };
+}
+
+/** A block of the system prompt: text, or a cache checkpoint after the text before it. */
+export type SystemBlock = { readonly text: string } | CachePoint;
+
 export type ContentBlock =
   | { readonly text: string }
+  | CachePoint
   | { readonly toolUse: { readonly toolUseId: string; readonly name: string; readonly input: unknown } }
   | {
       readonly toolResult: {
@@ -34,10 +47,15 @@ export interface ToolSpec {
 
 export interface ConverseRequest {
   readonly modelId: string;
-  readonly system: readonly { readonly text: string }[];
+  readonly system: readonly SystemBlock[];
   readonly messages: readonly Message[];
   readonly inferenceConfig: { readonly maxTokens: number; readonly temperature: number };
   readonly toolConfig: {
+    /**
+     * The tools. Bedrock also takes cache points here; awf puts its one after
+     * the system prompt instead, which caches the tools as well, since the
+     * cached prefix runs tools, system, messages.
+     */
     readonly tools: readonly { readonly toolSpec: ToolSpec }[];
     readonly toolChoice?: { readonly any: Record<string, never> };
   };
@@ -49,9 +67,14 @@ export interface ConverseResponse {
   readonly output: { readonly message: Message };
   readonly stopReason: string;
   readonly usage: {
+    /** Input tokens neither read from nor written to the prompt cache. */
     readonly inputTokens: number;
     readonly outputTokens: number;
     readonly totalTokens?: number;
+    /** Input tokens read from the prompt cache; when Bedrock reports it. */
+    readonly cacheReadInputTokens?: number;
+    /** Input tokens written to the prompt cache; when Bedrock reports it. */
+    readonly cacheWriteInputTokens?: number;
   };
   readonly metrics?: { readonly latencyMs: number };
 }

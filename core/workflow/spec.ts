@@ -250,7 +250,7 @@ const workflowSpecObject = z.object({
     maxRepairs: z.number().int().min(0).max(3).default(2),
     /**
      * What one run's model calls may consume, checked before each call: tokens
-     * (input plus output) and/or estimated USD (`core/model/prices.ts`). A run
+     * (input plus output) and/or estimated USD (`core/cost/prices.ts`). A run
      * that has spent it escalates as BUDGET_EXCEEDED.
      */
     budget: z

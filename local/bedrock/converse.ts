@@ -2,11 +2,14 @@
  * Bedrock Runtime's Converse operation, answered by a stand-in model: the
  * request body checked against what awf's Plan step sends, the model chosen
  * by `requestMetadata.workflowId` (or the model script for all), its answer
- * checked as a Converse response, and failures as Bedrock's named errors.
+ * checked as a Converse response, its usage with the prompt cache Bedrock
+ * would have used (`prompt-cache.ts`), and failures as Bedrock's named errors.
  */
 import { z } from 'zod';
 import { AwfError } from '../../core/errors.js';
 import type { ConverseRequest, ConverseResponse, LocalModel } from '../../core/model/model.js';
+import { systemTime } from '../clock/time-source.js';
+import { cachePointCount, LocalPromptCache, MAX_CACHE_POINTS } from './prompt-cache.js';
 
 /** Bedrock Runtime's errors and the HTTP status each comes with. */
 export const BEDROCK_ERROR_STATUS: Readonly<Record<string, number>> = {
@@ -39,7 +42,8 @@ export class BedrockServiceError extends AwfError {
 }
 
 const text = z.object({ text: z.string() });
-const contentBlock = z.union([
+const cachePoint = z.object({ cachePoint: z.object({ type: z.literal('default') }) });
+const answerBlock = z.union([
   text,
   z.object({
     toolUse: z.object({ toolUseId: z.string().min(1), name: z.string().min(1), input: z.unknown() }),
@@ -52,20 +56,28 @@ const contentBlock = z.union([
     }),
   }),
 ]);
+/** A block of a request's messages: an answer's blocks or a cache checkpoint. */
+const requestBlock = z.union([answerBlock, cachePoint]);
 const message = z.object({
   role: z.enum(['user', 'assistant']),
-  content: z.array(contentBlock).min(1, 'expected at least one content block'),
+  content: z.array(requestBlock).min(1, 'expected at least one content block'),
+});
+/** A model's answer; cache checkpoints belong to requests only. */
+const answerMessage = z.object({
+  role: z.literal('assistant'),
+  content: z.array(answerBlock).min(1, 'expected at least one content block'),
 });
 
 /**
  * The Converse request body the local endpoint accepts: what awf's Plan step
- * sends, in Bedrock's shape. Fields the stand-in models do not read (images,
- * guardrails, prompt caching) are outside it and answered with a
+ * sends, in Bedrock's shape, cache checkpoints in the system prompt and
+ * messages included. Fields the stand-in models do not read (images,
+ * guardrails, checkpoints among the tools) are outside it and answered with a
  * ValidationException rather than silently ignored.
  */
 const converseBodySchema = z.object({
   messages: z.array(message).min(1, 'expected at least one message'),
-  system: z.array(text).default([]),
+  system: z.array(z.union([text, cachePoint])).default([]),
   inferenceConfig: z.object({
     maxTokens: z.number().int().min(1),
     temperature: z.number().min(0).max(1),
@@ -90,7 +102,7 @@ const converseBodySchema = z.object({
 });
 
 const converseResponseSchema = z.object({
-  output: z.object({ message: message.extend({ role: z.literal('assistant') }) }),
+  output: z.object({ message: answerMessage }),
   stopReason: z.string().min(1),
   usage: z.object({
     inputTokens: z.number().int().min(0),
@@ -109,6 +121,15 @@ export interface ConverseModels {
   readonly script?: LocalModel | undefined;
   /** Stand-in models by workflow id. */
   readonly models: Readonly<Record<string, LocalModel>>;
+}
+
+/** What else the Converse operation keeps. */
+export interface ConverseOptions {
+  /**
+   * The prompt cache, which lives on the local clock.
+   * @default - a cache of its own on the system clock
+   */
+  readonly promptCache?: LocalPromptCache;
 }
 
 function problemsOf(error: z.ZodError): string {
@@ -133,7 +154,8 @@ function asBedrockError(error: unknown, workflowId: string): BedrockServiceError
 /**
  * The Converse operation over `models`: takes the model id (from the URL) and
  * the raw request body, resolves with the model's Converse response (usage
- * totalled, latency measured when the model gives none).
+ * totalled and split by the prompt cache, latency measured when the model
+ * gives none).
  *
  * @param counts incremented per workflow id for every request a model is chosen for.
  * @returns a function that rejects with a {@link BedrockServiceError} in Bedrock's terms.
@@ -141,6 +163,7 @@ function asBedrockError(error: unknown, workflowId: string): BedrockServiceError
 export function converseOperation(
   { script, models }: ConverseModels,
   counts: Record<string, number>,
+  { promptCache = new LocalPromptCache(() => systemTime.now()) }: ConverseOptions = {},
 ): (modelId: string, rawBody: Buffer) => Promise<ConverseResponse> {
   return async (modelId: string, rawBody: Buffer): Promise<ConverseResponse> => {
     let json: unknown;
@@ -157,6 +180,13 @@ export function converseOperation(
       );
     }
     const body: ConverseBody = parsed.data;
+    const cachePoints = cachePointCount(body);
+    if (cachePoints > MAX_CACHE_POINTS) {
+      throw new BedrockServiceError(
+        'ValidationException',
+        `invalid Converse request: expected at most ${MAX_CACHE_POINTS} cache points, got ${cachePoints}`,
+      );
+    }
     const workflowId = body.requestMetadata?.workflowId;
     if (!script && workflowId === undefined) {
       throw new BedrockServiceError(
@@ -190,7 +220,10 @@ export function converseOperation(
     const { usage } = response.data;
     return {
       ...response.data,
-      usage: { ...usage, totalTokens: usage.totalTokens ?? usage.inputTokens + usage.outputTokens },
+      usage: promptCache.usageFor(modelId, body, {
+        ...usage,
+        totalTokens: usage.totalTokens ?? usage.inputTokens + usage.outputTokens,
+      }),
       metrics: response.data.metrics ?? { latencyMs: Math.round(performance.now() - started) },
     };
   };

@@ -11,6 +11,7 @@
  */
 import type { LocalModel } from '../../core/model/model.js';
 import { WORKFLOWS_DIR } from '../../workflows/discover.js';
+import { systemTime } from '../clock/time-source.js';
 import {
   type LoopbackRequest,
   type LoopbackResponse,
@@ -21,6 +22,7 @@ import {
 import type { LocalService } from '../ports.js';
 import { BedrockServiceError, converseOperation } from './converse.js';
 import { importModel, loadPackModels, MODEL_SCRIPT_VARIABLE } from './models.js';
+import { LocalPromptCache } from './prompt-cache.js';
 
 /** How to start the local Bedrock endpoint. */
 export interface LocalBedrockOptions {
@@ -44,6 +46,11 @@ export interface LocalBedrockOptions {
    * @default - the repository's `workflows/`
    */
   readonly workflowsDir?: string;
+  /**
+   * The local clock, which cached prompt prefixes expire on.
+   * @default - the system clock
+   */
+  readonly clock?: () => Date;
 }
 
 /** The running endpoint. */
@@ -91,7 +98,8 @@ export async function startLocalBedrock(options: LocalBedrockOptions = {}): Prom
     : (options.models ?? (await loadPackModels(options.workflowsDir ?? WORKFLOWS_DIR)));
   const counts: Record<string, number> = {};
 
-  const converse = converseOperation({ script, models }, counts);
+  const promptCache = new LocalPromptCache(options.clock ?? (() => systemTime.now()));
+  const converse = converseOperation({ script, models }, counts, { promptCache });
 
   const handler = async (request: LoopbackRequest, response: LoopbackResponse): Promise<void> => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;

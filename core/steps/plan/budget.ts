@@ -18,7 +18,7 @@ export interface ModelSpend {
   readonly calls: number;
   /** Input plus output tokens. */
   readonly tokens: number;
-  /** Estimated USD (`core/model/prices.ts`); calls of an unpriced model add nothing. */
+  /** Estimated USD (`core/cost/prices.ts`); calls of an unpriced model add nothing. */
   readonly usd: number;
 }
 

@@ -9,7 +9,9 @@
 import { z } from 'zod';
 import { AwfError } from '../../errors.js';
 import { hashOf } from '../../hash.js';
+import { modelsOf } from '../../model/agent-models.js';
 import type { ConverseRequest, Message, ToolSpec } from '../../model/model.js';
+import { CACHE_POINT, cachesStablePrefix } from '../../model/prompt-cache.js';
 import type { WorkflowPack } from '../../workflow/pack.js';
 import { observationSchema } from '../contracts.js';
 import { toolSpecsFor } from './tools.js';
@@ -127,6 +129,11 @@ export function createPlanningPrompt(pack: WorkflowPack): PlanningPrompt {
   const { spec } = pack;
   const system = `${pack.prompt.trim()}\n\nObjective: ${spec.objective}`;
   const tools = toolSpecsFor(spec);
+  // The tools and system text are the same on every call: a checkpoint after them lets Bedrock
+  // cache both, when they are long enough for the model to (see core/model/prompt-cache.ts).
+  const systemBlocks = cachesStablePrefix(modelsOf(spec.agent), { system, tools })
+    ? [{ text: system }, CACHE_POINT]
+    : [{ text: system }];
   const promptHash = hashOf({ system, tools });
   return {
     system,
@@ -135,7 +142,7 @@ export function createPlanningPrompt(pack: WorkflowPack): PlanningPrompt {
     requestFor(context, runId) {
       return {
         modelId: spec.agent.modelId,
-        system: [{ text: system }],
+        system: systemBlocks,
         messages: [{ role: 'user', content: [{ text: renderContext(context) }] }],
         inferenceConfig: { maxTokens: spec.agent.maxTokens, temperature: spec.agent.temperature },
         toolConfig: { tools: tools.map((toolSpec) => ({ toolSpec })), toolChoice: { any: {} } },

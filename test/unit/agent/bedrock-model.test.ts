@@ -164,6 +164,53 @@ describe('BedrockModel', () => {
     });
   });
 
+  it('sends cache points in the system prompt and messages, and reads the cache token counts back', async () => {
+    reply = json(200, {
+      output: { message: { role: 'assistant', content: [{ text: 'Done.' }] } },
+      stopReason: 'end_turn',
+      usage: {
+        inputTokens: 40,
+        outputTokens: 10,
+        totalTokens: 4650,
+        cacheReadInputTokens: 4200,
+        cacheWriteInputTokens: 400,
+      },
+    });
+    const model = new BedrockModel(createBedrockRuntimeClient());
+
+    const response = await model.converse({
+      ...request,
+      system: [{ text: 'You triage refunds.' }, { cachePoint: { type: 'default' } }],
+      messages: [{ role: 'user', content: [{ text: 'Case: ...' }, { cachePoint: { type: 'default' } }] }],
+    });
+
+    expect(received[0]?.body.system).toEqual([
+      { text: 'You triage refunds.' },
+      { cachePoint: { type: 'default' } },
+    ]);
+    expect(received[0]?.body.messages).toEqual([
+      { role: 'user', content: [{ text: 'Case: ...' }, { cachePoint: { type: 'default' } }] },
+    ]);
+    expect(response.usage).toEqual({
+      inputTokens: 40,
+      outputTokens: 10,
+      totalTokens: 4650,
+      cacheReadInputTokens: 4200,
+      cacheWriteInputTokens: 400,
+    });
+  });
+
+  it('fails naming the field when a cache token count is not a count', async () => {
+    reply = json(200, {
+      output: { message: { role: 'assistant', content: [{ text: 'hi' }] } },
+      stopReason: 'end_turn',
+      usage: { inputTokens: 1, outputTokens: 1, cacheReadInputTokens: -3 },
+    });
+    const model = new BedrockModel(createBedrockRuntimeClient());
+
+    await expect(model.converse(request)).rejects.toThrow(/usage\.cacheReadInputTokens: /);
+  });
+
   it('lets a throttled call fail as ThrottlingException so the state machine can retry it by name', async () => {
     reply = json(429, { message: 'Too many requests' }, { 'x-amzn-errortype': 'ThrottlingException' });
     // One attempt: the SDK's own retries would only slow the test down.

@@ -1,7 +1,7 @@
 import type { BedrockClient } from '@aws-sdk/client-bedrock';
 import { BedrockCatalog } from '../../../adapters/bedrock-catalog.js';
+import { MODEL_PRICES } from '../../../core/cost/prices.js';
 import { lifecycleOf } from '../../../core/model/lifecycle.js';
-import { MODEL_PRICES } from '../../../core/model/prices.js';
 import { isPriced } from '../../../core/model/pricing.js';
 
 const NOW = new Date('2026-12-05T00:00:00.000Z');
