@@ -12,7 +12,13 @@ import { z } from 'zod';
 import { approvalRequirementSchema } from '../approval/requirement.js';
 import { logOnlyEvaluationSchema } from '../policy/log-only.js';
 import { SWITCH_MODES } from '../policy/switch.js';
-import { ESCALATION_REASONS, GATE_DECISIONS, proposalSchema, RUN_STATUSES } from '../steps/contracts.js';
+import {
+  ESCALATION_REASONS,
+  finishSchema,
+  GATE_DECISIONS,
+  proposalSchema,
+  RUN_STATUSES,
+} from '../steps/contracts.js';
 import type { StepName } from '../steps/step-names.js';
 import { AUTONOMY_LEVELS, RISK_LEVELS } from '../workflow/spec.js';
 
@@ -117,6 +123,8 @@ export const LINEAGE_REGISTRY = {
         iteration: z.number().int().min(0),
         outcome: z.literal('PROPOSED'),
         proposals: z.array(proposalSchema),
+        /** The model finished in the same answer; the run completes only if every proposal runs as proposed. */
+        finish: finishSchema.optional(),
       }),
       z.object({
         iteration: z.number().int().min(0),
@@ -125,7 +133,7 @@ export const LINEAGE_REGISTRY = {
         proposals: z.array(proposalSchema).max(0),
       }),
     ]),
-    'the accepted answer of an iteration: proposals (action, input, rationale, confidence) or the finish summary',
+    'the accepted answer of an iteration: proposals (action, input, rationale, confidence), with the finish summary when the model finished in the same answer, or the finish summary alone',
   ),
   'policy.evaluated': entry(
     'gate',

@@ -145,9 +145,20 @@ export const budgetExceededDetailSchema = z.object({
   exceeded: z.array(z.enum(['maxTokens', 'maxUsd'])).min(1),
 });
 
+/** The agent's `finish`, when it comes together with proposals: its summary of the case. */
+export const finishSchema = z.object({ summary: z.string() });
+
 /** Plan's result, at `$.plan`. */
 export const planResultSchema = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('PROPOSED'), proposals: z.array(proposalSchema) }),
+  z.object({
+    outcome: z.literal('PROPOSED'),
+    proposals: z.array(proposalSchema),
+    /**
+     * The model finished in the same answer: the run completes after acting,
+     * with this summary, if every proposal runs as proposed (see {@link ActResult}).
+     */
+    finish: finishSchema.optional(),
+  }),
   z.object({ outcome: z.literal('FINISHED'), summary: z.string() }),
   z.object({ outcome: z.literal('INVALID'), problems: z.array(z.string()) }),
   z.object({ outcome: z.literal('MODEL_UNAVAILABLE'), detail: modelUnavailableDetailSchema }),
@@ -224,16 +235,23 @@ export interface ApprovalOutcome {
 }
 
 /**
- * Act's input (one per proposal to execute, inside a Map): only which
- * proposal. What it proposes is read from the run's lineage, where Plan
- * recorded it, so state data cannot carry a different action or input.
+ * Act's input: the proposals to execute, in order, named by id only. What
+ * each proposes is read from the run's lineage, where Plan recorded it, so
+ * state data cannot carry a different action or input.
  */
 export const actInputSchema = z.object({
   run: runRefSchema,
   iteration: z.number().int().min(0),
-  proposalId: z.string().min(1),
+  proposalIds: z.array(z.string().min(1)).min(1),
 });
 export type ActInput = z.infer<typeof actInputSchema>;
+
+/** One proposal Act executes: which run, which iteration, which proposal. */
+export interface ActionRef {
+  readonly run: RunRef;
+  readonly iteration: number;
+  readonly proposalId: string;
+}
 
 /** What one executed (or skipped) action produced; Plan reads these back as observations. */
 export const observationSchema = z.object({
@@ -243,6 +261,17 @@ export const observationSchema = z.object({
   result: z.record(z.string(), z.unknown()),
 });
 export type Observation = z.infer<typeof observationSchema>;
+
+/**
+ * Act's result, at `$.acted`: what each action produced, and whether the
+ * agent's finish stands. `finished` is true only when the plan of this
+ * iteration (as Plan recorded it) finished together with its proposals and
+ * every one of them ran now, as proposed; otherwise the run plans again.
+ */
+export interface ActResult {
+  readonly observations: readonly Observation[];
+  readonly finished: boolean;
+}
 
 /** Why a run is escalated; decides its terminal status. */
 export const ESCALATION_REASONS = [

@@ -78,6 +78,12 @@ export interface ExampleResult {
   readonly execution: { readonly status: string; readonly error?: string; readonly cause?: string };
   /** The virtual time the run took, start to end. */
   readonly virtualMs: number;
+  /**
+   * What the run took that is billed per unit: the states its execution
+   * entered (Step Functions Standard bills each transition) and the model
+   * calls it made (`model.invoked` records).
+   */
+  readonly usage: { readonly transitions: number; readonly modelCalls: number };
 }
 
 /** The pack's model stand-in as the model port. */
@@ -382,8 +388,10 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
       const execution = active.execution(executionArn);
       const stopReminders = remindEvery(reminderIntervalMs);
       let events = 0;
-      execution.on('history', () => {
+      let transitions = 0;
+      execution.on('history', (entry) => {
         events++;
+        if (entry.stateEnteredEventDetails !== undefined) transitions++;
       });
       const ended = await clock
         .runUntilSettled(execution.settled, {
@@ -428,6 +436,7 @@ export async function createPackTester(pack: WorkflowPack, packDir: string): Pro
           ...(ended.cause === undefined ? {} : { cause: ended.cause }),
         },
         virtualMs: clock.now().getTime() - startedAt,
+        usage: { transitions, modelCalls: recordsOfType(chain, 'model.invoked').length },
       };
     },
   };

@@ -237,7 +237,7 @@ describe('the governed workflow ASL with the real steps', () => {
   it.each([
     ['Request approval', 'ThrottlingException'],
     ['Request approval', 'LineageWriteError'],
-    ['Execute action', 'ThrottlingException'],
+    ['Act on actions', 'ThrottlingException'],
     ['Gate proposals', 'LineageWriteError'],
   ])('retries %s after a transient %s and completes the run', async (state, name) => {
     const { dir, pack } = refundTriage;

@@ -6,7 +6,10 @@
  * and the tests can drive the whole workflow without AWS. It is never deployed;
  * with `--model bedrock` the real model answers instead.
  *
- * It reads the case from the planning context (`readPlanningContext`) and:
+ * It reads the case from the planning context (`readPlanningContext`) and
+ * answers with one action and `finish` together, in one call, since each of
+ * its actions settles the request alone (the finish stands only if the action
+ * runs as proposed; otherwise it is asked again and):
  * - finishes once an observation shows an action ran;
  * - declines what is not work (`not-a-business-need`);
  * - asks for a better justification when it names no task;
@@ -20,6 +23,8 @@
 import { z } from 'zod';
 import { sha256Hex } from '../../core/hash.js';
 import type { ContentBlock, ConverseResponse, LocalModel } from '../../core/model/model.js';
+// About four characters per token: the estimate the stand-in Bedrock's prompt cache counts with too.
+import { estimateTokens as tokensOf } from '../../core/model/token-estimate.js';
 import { type PlanningContext, readPlanningContext } from '../../core/steps/plan/prompt.js';
 
 /** Wording of a task that changes something: operator or admin access may be what it needs. */
@@ -124,16 +129,17 @@ function decideCase(request: AccessCase): Call {
   );
 }
 
-function decide(context: PlanningContext): Call | undefined {
-  const finish = finishFor(context);
-  if (finish) return finish;
-  const request = accessCaseSchema.safeParse(context.event);
-  return request.success ? decideCase(request.data) : undefined;
+/** The action that settles the request, with the `finish` that ends the run once it has run. */
+function settlingWith(context: PlanningContext, action: Call): readonly Call[] {
+  const summary = `Request ${context.entityId} settled by ${action.name}: ${String(action.input.rationale)}`;
+  return [action, { name: 'finish', input: { summary } }];
 }
 
-/** About four characters per token, like the tokenizers of the models this stands in for. */
-function tokensOf(value: unknown): number {
-  return Math.max(1, Math.ceil(JSON.stringify(value).length / 4));
+function decide(context: PlanningContext): readonly Call[] | undefined {
+  const finish = finishFor(context);
+  if (finish) return [finish];
+  const request = accessCaseSchema.safeParse(context.event);
+  return request.success ? settlingWith(context, decideCase(request.data)) : undefined;
 }
 
 /** The access-request stand-in model; see the module comment. */
@@ -143,15 +149,13 @@ const accessRequestLocalModel: LocalModel = (body) => {
   // A case it cannot read (Admit has validated the event, so only a redaction change can cause
   // it): it says so in words and calls no tool, which the platform treats as an answer to repair.
   const content: ContentBlock[] = decision
-    ? [
-        {
-          toolUse: {
-            toolUseId: `tooluse_${sha256Hex(JSON.stringify({ context, name: decision.name })).slice(0, 22)}`,
-            name: decision.name,
-            input: decision.input,
-          },
+    ? decision.map(({ name, input }) => ({
+        toolUse: {
+          toolUseId: `tooluse_${sha256Hex(JSON.stringify({ context, name })).slice(0, 22)}`,
+          name,
+          input,
         },
-      ]
+      }))
     : [{ text: `The fields of request ${context.entityId} cannot be read; a person must look at it.` }];
   const inputTokens = tokensOf({ system: body.system, messages: body.messages, tools: body.toolConfig });
   const outputTokens = tokensOf(content);

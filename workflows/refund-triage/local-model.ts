@@ -6,7 +6,10 @@
  * and the tests can drive the whole workflow without AWS. It is never deployed;
  * with `--model bedrock` the real model answers instead.
  *
- * It reads the case from the planning context (`readPlanningContext`) and:
+ * It reads the case from the planning context (`readPlanningContext`) and
+ * answers with one action and `finish` together, in one call, since each of
+ * its actions resolves the case alone (the finish stands only if the action
+ * runs as proposed; otherwise it is asked again and):
  * - finishes once an observation shows an action ran;
  * - hands fraud or chargeback cases, and customers with several recent refunds, to a person;
  * - asks for more information when the reason does not say what went wrong;
@@ -16,6 +19,8 @@
 import { z } from 'zod';
 import { sha256Hex } from '../../core/hash.js';
 import type { ContentBlock, ConverseResponse, LocalModel } from '../../core/model/model.js';
+// About four characters per token: the estimate the stand-in Bedrock's prompt cache counts with too.
+import { estimateTokens as tokensOf } from '../../core/model/token-estimate.js';
 import { type PlanningContext, readPlanningContext } from '../../core/steps/plan/prompt.js';
 
 /** The refund policy window, in days after the order date. */
@@ -137,9 +142,19 @@ function decideCase(context: PlanningContext, refund: RefundCase): Call {
   );
 }
 
-function decide(context: PlanningContext): Call {
+/** The action that resolves the case, with the `finish` that ends the run once it has run. */
+function resolvingWith(context: PlanningContext, action: Call): readonly Call[] {
+  const summary = `Case ${context.entityId} resolved by ${action.name}: ${String(action.input.rationale)}`;
+  return [action, { name: 'finish', input: { summary } }];
+}
+
+function decide(context: PlanningContext): readonly Call[] {
   const finish = finishFor(context);
-  if (finish) return finish;
+  if (finish) return [finish];
+  return resolvingWith(context, decideAction(context));
+}
+
+function decideAction(context: PlanningContext): Call {
   const refund = refundCaseSchema.safeParse(context.event);
   if (!refund.success) {
     const missing = refund.error.issues.map((issue) => issue.path.join('.')).join(', ');
@@ -152,17 +167,16 @@ function decide(context: PlanningContext): Call {
   return decideCase(context, refund.data);
 }
 
-/** About four characters per token, like the tokenizers of the models this stands in for. */
-function tokensOf(value: unknown): number {
-  return Math.max(1, Math.ceil(JSON.stringify(value).length / 4));
-}
-
 /** The refund-triage stand-in model; see the module comment. */
 const refundTriageLocalModel: LocalModel = (body) => {
   const context = readPlanningContext(body.messages);
-  const decision = decide(context);
-  const toolUseId = `tooluse_${sha256Hex(JSON.stringify({ context, name: decision.name })).slice(0, 22)}`;
-  const content: ContentBlock[] = [{ toolUse: { toolUseId, name: decision.name, input: decision.input } }];
+  const content: ContentBlock[] = decide(context).map(({ name, input }) => ({
+    toolUse: {
+      toolUseId: `tooluse_${sha256Hex(JSON.stringify({ context, name })).slice(0, 22)}`,
+      name,
+      input,
+    },
+  }));
   const inputTokens = tokensOf({ system: body.system, messages: body.messages, tools: body.toolConfig });
   const outputTokens = tokensOf(content);
   const response: ConverseResponse = {

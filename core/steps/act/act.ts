@@ -1,6 +1,7 @@
 /**
- * The act step's use case: run one allowed (and, where needed, approved)
- * action, exactly once, and record what it produced.
+ * The act step's use case: run the allowed (and, where needed, approved)
+ * actions of an iteration, in proposal order, each exactly once, record what
+ * each produced, and say whether the agent's finish stands (`ActResult`).
  *
  * Act trusts nothing it is handed. The state data names only the proposal;
  * what it proposes (action, input, confidence) is read from the run's lineage,
@@ -60,7 +61,15 @@ import { requireRun } from '../../runs/run-lookup.js';
 import { catalogueAction, notInCatalogue } from '../../workflow/catalogue.js';
 import type { WorkflowPack } from '../../workflow/pack.js';
 import type { ActionSpec } from '../../workflow/spec.js';
-import { type ActInput, actInputSchema, type Observation, type Proposal, type RunRef } from '../contracts.js';
+import {
+  type ActInput,
+  type ActionRef,
+  type ActResult,
+  actInputSchema,
+  type Observation,
+  type Proposal,
+  type RunRef,
+} from '../contracts.js';
 import type { PortsFor } from '../ports.js';
 import { defineStep } from '../step-definition.js';
 import { describeConnector, isIdempotentConnector, runConnector } from './connectors.js';
@@ -117,7 +126,7 @@ function refuse(proposal: Proposal, why: string): never {
  */
 async function recordedProposal(
   chain: readonly LineageRecord[],
-  input: ActInput,
+  input: ActionRef,
   keys: Pick<RecordKeys, 'verify'>,
 ): Promise<Proposal> {
   for (const record of recordsOfType(chain, 'actions.proposed')) {
@@ -140,13 +149,20 @@ function scaled(value: unknown): number | undefined {
   return Math.abs(units / LEDGER_SCALE - value) < 1e-9 && Number.isSafeInteger(units) ? units : undefined;
 }
 
+/** What Act made of one proposal: its observation, and whether it ran now, as proposed. */
+interface ActedProposal {
+  readonly observation: Observation;
+  readonly ranAsProposed: boolean;
+}
+
 /** What a clearance check concluded: run under a clearance, or refused (already recorded). */
 type Clearance = { readonly cleared: ExecutionClearance; readonly facts: GroundedFacts };
 
 /**
  * Builds the act step's use case for a pack.
  *
- * @returns the observation: EXECUTED, or ALREADY_EXECUTED for a repeated call.
+ * @returns each proposal's observation (EXECUTED, or ALREADY_EXECUTED for a
+ *   repeated call) and whether the agent's finish stands.
  * @throws ActionRefusedError when deciding again gives DENY or a cap has no room (recorded first).
  * @throws GovernanceViolationError when another check fails (see the module comment).
  * @throws ExecutionInDoubtError when a crashed attempt may have run a
@@ -158,7 +174,7 @@ function createAct(
   deps: ActPorts,
   decider: Decider,
   writer: LineageWriter,
-): (input: ActInput) => Promise<Observation> {
+): (input: ActInput) => Promise<ActResult> {
   const { spec } = pack;
 
   /** What every record Act appends about a run shares: who, which run, under which versions. */
@@ -184,7 +200,7 @@ function createAct(
 
   /** Records why an allowed action did not run, then throws ActionRefusedError. */
   async function refuseAndRecord(
-    input: ActInput,
+    input: ActionRef,
     proposal: Proposal,
     chain: readonly LineageRecord[],
     refusal: LineageData<'action.refused'>['refusal'],
@@ -216,7 +232,7 @@ function createAct(
 
   /** Decides again, now, and for REQUIRE_APPROVAL checks the approval. */
   async function clearanceFor(
-    input: ActInput,
+    input: ActionRef,
     chain: readonly LineageRecord[],
     subject: RunSubject,
     proposal: Proposal,
@@ -288,7 +304,7 @@ function createAct(
    * not found) refuses the action: a cap that cannot be kept must not be skipped.
    */
   async function ledgerEntriesFor(
-    input: ActInput,
+    input: ActionRef,
     chain: readonly LineageRecord[],
     proposal: Proposal,
     facts: GroundedFacts,
@@ -333,7 +349,7 @@ function createAct(
    * make the head stale, which the append recovers from by re-reading it.
    */
   async function recordEvidence(
-    input: ActInput,
+    input: ActionRef,
     proposal: Proposal,
     chain: readonly LineageRecord[],
     subject: RunSubject,
@@ -400,15 +416,19 @@ function createAct(
     );
   }
 
-  /** The answer for an execution already COMPLETED: nothing runs again. */
+  /**
+   * The answer for an execution already COMPLETED: nothing runs again. It ran
+   * as proposed when it ran under this very proposal (an earlier attempt of
+   * this step), not when another proposal's execution already had the effect.
+   */
   async function alreadyDone(
-    actInput: ActInput,
+    actInput: ActionRef,
     proposal: Proposal,
     chain: readonly LineageRecord[],
     subject: RunSubject,
     action: ActionSpec,
     record: IdempotencyRecord,
-  ): Promise<Observation> {
+  ): Promise<ActedProposal> {
     const { observation: done, clearance: ranUnder } = record;
     if (!done || !ranUnder) {
       throw new AwfError(`execution "${record.key}" is COMPLETED but holds no observation or clearance`);
@@ -416,7 +436,10 @@ function createAct(
     if (done.proposalId !== proposal.proposalId) {
       // The same intent proposed again (another iteration): it ran once, under the first
       // proposal, whose action.executed the model already observes. Nothing runs or is recorded.
-      return { ...done, proposalId: proposal.proposalId, status: 'ALREADY_EXECUTED' };
+      return {
+        observation: { ...done, proposalId: proposal.proposalId, status: 'ALREADY_EXECUTED' },
+        ranAsProposed: false,
+      };
     }
     await recordEvidence(
       actInput,
@@ -428,7 +451,7 @@ function createAct(
       ranUnder,
     );
     await scheduleFollowUpOf(actInput.run, proposal, record.key);
-    return { ...done, status: 'ALREADY_EXECUTED' };
+    return { observation: { ...done, status: 'ALREADY_EXECUTED' }, ranAsProposed: true };
   }
 
   function inDoubt(key: string, proposal: Proposal, action: ActionSpec, record: IdempotencyRecord): never {
@@ -437,9 +460,9 @@ function createAct(
     );
   }
 
-  return async (actInput) => {
+  /** Executes one proposal, the run's chain as read just before: see the module comment. */
+  async function actOne(actInput: ActionRef, chain: readonly LineageRecord[]): Promise<ActedProposal> {
     const { run } = actInput;
-    const chain = await deps.lineage.chain(run.runId);
     const proposal = await recordedProposal(chain, actInput, deps.recordKeys);
     const action = catalogueAction(spec, proposal.action);
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
@@ -506,8 +529,46 @@ function createAct(
     await deps.runs.completeExecution(key, observation, cleared);
     await recordEvidence(actInput, proposal, chain, subject, action, observation, cleared);
     await scheduleFollowUpOf(run, proposal, key);
-    return observation;
+    return { observation, ranAsProposed: true };
+  }
+
+  return async ({ run, iteration, proposalIds }) => {
+    const planChain = await deps.lineage.chain(run.runId);
+    const acted: ActedProposal[] = [];
+    // One at a time, in proposal order: each decides again on the chain and history the ones before it made.
+    for (const [index, proposalId] of proposalIds.entries()) {
+      const chain = index === 0 ? planChain : await deps.lineage.chain(run.runId);
+      acted.push(await actOne({ run, iteration, proposalId }, chain));
+    }
+    return {
+      observations: acted.map(({ observation }) => observation),
+      finished: await finishStands(planChain, iteration, proposalIds, acted),
+    };
   };
+
+  /**
+   * Whether the agent's finish stands: the iteration's plan, as Plan recorded
+   * it (authenticated, never state data), finished together with its
+   * proposals, and every one of them was executed here, as proposed. A
+   * proposal left out (shadowed), or whose effect another proposal had already
+   * had, sends the run back to the model.
+   */
+  async function finishStands(
+    chain: readonly LineageRecord[],
+    iteration: number,
+    proposalIds: readonly string[],
+    acted: readonly ActedProposal[],
+  ): Promise<boolean> {
+    if (!acted.every(({ ranAsProposed }) => ranAsProposed)) return false;
+    const plan = recordsOfType(chain, 'actions.proposed').find(({ data }) => data.iteration === iteration);
+    if (plan === undefined || plan.data.outcome !== 'PROPOSED' || plan.data.finish === undefined)
+      return false;
+    const executed = new Set(proposalIds);
+    if (!plan.data.proposals.every(({ proposalId }) => executed.has(proposalId))) return false;
+    // Only Plan's own record may end the run: a finish put in the table by anyone else is forged.
+    await requireAuthentic(plan, deps.recordKeys);
+    return true;
+  }
 }
 
 /** The act step: see the module comment. */
@@ -523,7 +584,9 @@ export const actStep = defineStep({
       lineageWriter('act', ports.lineage, ports.clock, ports.recordKeys),
     );
   },
-  measure(observation, metrics) {
-    metrics.count(observation.status === 'EXECUTED' ? 'ActionsExecuted' : 'ActionsAlreadyExecuted');
+  measure({ observations }, metrics) {
+    const executed = observations.filter(({ status }) => status === 'EXECUTED').length;
+    metrics.count('ActionsExecuted', executed);
+    metrics.count('ActionsAlreadyExecuted', observations.length - executed);
   },
 });

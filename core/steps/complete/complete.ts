@@ -19,7 +19,8 @@
  * at least once anyway; consumers dedupe on `detail.runId`.
  */
 import { AwfError } from '../../errors.js';
-import { asRecordOfType } from '../../lineage/read.js';
+import { asRecordOfType, recordsOfType } from '../../lineage/read.js';
+import type { LineageRecord } from '../../lineage/record.js';
 import type { LineageData } from '../../lineage/registry.js';
 import { type LineageWriter, lineageWriter } from '../../lineage/writer.js';
 import { PLATFORM_DETAIL_TYPES, workflowEventSource } from '../../platform-events.js';
@@ -43,12 +44,30 @@ const completeNeeds = {
   metrics: 'emit',
 } as const;
 
-/** The run's summary: the agent's own when it finished, a note on what was only recorded otherwise. */
-export function summaryOf(plan: PlanResult): { summary: string; shadow: boolean } {
+/**
+ * Whether every proposal of a plan has its `action.executed` in the chain:
+ * the plan's finish then stands, else what reached Complete was only recorded.
+ */
+function allExecuted(plan: Extract<PlanResult, { outcome: 'PROPOSED' }>, chain: readonly LineageRecord[]) {
+  const executed = new Set(recordsOfType(chain, 'action.executed').map(({ data }) => data.proposalId));
+  return plan.proposals.every(({ proposalId }) => executed.has(proposalId));
+}
+
+/**
+ * The run's summary: the agent's own when it finished (alone, or with actions
+ * that all ran), a note on what was only recorded otherwise (shadow mode).
+ */
+export function summaryOf(
+  plan: PlanResult,
+  chain: readonly LineageRecord[],
+): { summary: string; shadow: boolean } {
   switch (plan.outcome) {
     case 'FINISHED':
       return { summary: plan.summary, shadow: false };
     case 'PROPOSED': {
+      if (plan.finish && plan.proposals.length > 0 && allExecuted(plan, chain)) {
+        return { summary: plan.finish.summary, shadow: false };
+      }
       const actions = [...new Set(plan.proposals.map((p) => p.action))].join(', ');
       return {
         summary:
@@ -85,7 +104,9 @@ async function complete(
 
   // The chain's end tells how the run stands: every run starts it with run.started,
   // and Escalate records run.escalated before it sets any other terminal status.
-  const head = await lineage.head(run.runId);
+  // The whole chain, read once: its end, what ran, and how many people took part.
+  const chain = await lineage.chain(run.runId);
+  const head = chain.at(-1);
   if (head === undefined || head.type === 'event.rejected') {
     throw new AwfError(`run ${run.runId} was never admitted: its lineage holds no run.started`);
   }
@@ -98,7 +119,7 @@ async function complete(
   if (recorded) {
     completion = recorded.data;
   } else {
-    const { summary, shadow } = summaryOf(plan);
+    const { summary, shadow } = summaryOf(plan, chain);
     completion = { summary, ...runEnd(run.startedAt, clock()) };
     const detail = {
       runId: run.runId,
@@ -141,7 +162,7 @@ async function complete(
   if (changed) {
     // The executive view: how long runs take, and how many finished with no human step.
     metrics.value('RunCycleTime', completion.cycleTimeMs, 'Milliseconds');
-    const humanSteps = (await runs.listApprovalsOfRun(run.runId)).length;
+    const humanSteps = recordsOfType(chain, 'approval.requested').length;
     metrics.count('RunsCompletedAutonomously', humanSteps === 0 ? 1 : 0);
     metrics.count('RunsCompletedWithApproval', humanSteps === 0 ? 0 : 1);
   } else {

@@ -27,6 +27,7 @@ import { lineageWriter } from '../../lineage/writer.js';
 import { modelsOf } from '../../model/agent-models.js';
 import type { ConverseRequest, ConverseResponse, Message, ModelPort } from '../../model/model.js';
 import { costUsd } from '../../model/pricing.js';
+import { cacheTokensOf } from '../../model/prompt-cache.js';
 import {
   MODEL_UNAVAILABLE_FIXES,
   type ModelUnavailableError,
@@ -158,7 +159,7 @@ function recordedPlan(chain: readonly LineageRecord[], iteration: number): PlanR
   const { data } = record;
   return data.outcome === 'FINISHED'
     ? { outcome: 'FINISHED', summary: data.summary }
-    : { outcome: 'PROPOSED', proposals: data.proposals };
+    : { outcome: 'PROPOSED', proposals: data.proposals, ...(data.finish && { finish: data.finish }) };
 }
 
 /**
@@ -269,6 +270,8 @@ function createPlan(
       const usage = {
         inputTokens: response.usage.inputTokens,
         outputTokens: response.usage.outputTokens,
+        // Prompt cache tokens, as Bedrock reports them; costUsd above prices them.
+        ...cacheTokensOf(response.usage),
         latencyMs,
         ...(cost === undefined ? {} : { costUsd: cost }),
       };
@@ -311,6 +314,8 @@ function createPlan(
               rationale: proposed.rationale,
               confidence: proposed.confidence,
             })),
+            // The finish that came with the proposals: Act decides whether it stands.
+            ...(parsed.finish && { finish: parsed.finish }),
           };
     await writer.append(
       run.runId,

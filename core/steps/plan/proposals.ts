@@ -36,7 +36,12 @@ export interface ModelOutputProblem {
 
 /** What a model answer amounts to. */
 export type ParsedModelOutput =
-  | { readonly outcome: 'PROPOSED'; readonly actions: readonly ProposedAction[] }
+  | {
+      readonly outcome: 'PROPOSED';
+      readonly actions: readonly ProposedAction[];
+      /** The model called `finish` in the same answer: the summary it gave. */
+      readonly finish?: { readonly summary: string };
+    }
   | { readonly outcome: 'FINISHED'; readonly summary: string }
   | { readonly outcome: 'INVALID'; readonly problems: readonly ModelOutputProblem[] };
 
@@ -152,11 +157,13 @@ function parseActionCall(spec: WorkflowSpec, toolUseId: string, tool: string, in
 /**
  * Parses a Converse response against a workflow's catalogue.
  *
- * Valid answers are either one or more action calls, or a single `finish` call.
- * Everything else is INVALID with one problem per defect: a tool outside the
- * catalogue, an input that fails the action's schema (or carries fields it does
- * not declare), a missing or out-of-range `rationale` / `confidence`, a
- * text-only answer, `finish` mixed with actions, the same call proposed twice,
+ * Valid answers are one or more action calls, a single `finish` call, or both:
+ * actions with one `finish` (PROPOSED carrying the finish, which stands only if
+ * every action then runs as proposed). Everything else is INVALID with one
+ * problem per defect: a tool outside the catalogue, an input that fails the
+ * action's schema (or carries fields it does not declare), a missing or
+ * out-of-range `rationale` / `confidence`, a text-only answer, `finish` called
+ * more than once, the same call proposed twice,
  * a value no record can hold (a `constructor` key, an integer beyond 2^53), or
  * an answer cut off by the token limit.
  */
@@ -175,31 +182,36 @@ export function parseModelOutput(spec: WorkflowSpec, response: ConverseResponse)
   }
 
   const finishes = calls.filter((call) => call.name === FINISH_TOOL_NAME);
-  if (finishes.length > 0) {
-    if (calls.length > 1) {
-      for (const call of finishes) {
-        problems.push({
-          toolUseId: call.toolUseId,
-          tool: call.name,
-          message: 'cannot be combined with other tool calls; either propose actions or finish alone',
-        });
-      }
-      return { outcome: 'INVALID', problems };
+  let finish: { readonly summary: string } | undefined;
+  if (finishes.length > 1) {
+    for (const call of finishes.slice(1)) {
+      problems.push({
+        toolUseId: call.toolUseId,
+        tool: call.name,
+        message: 'is called more than once; call finish at most once, with one summary',
+      });
     }
-    const [finish] = finishes;
-    if (!finish) return { outcome: 'INVALID', problems };
-    problems.push(...unstorableProblems(finish.toolUseId, finish.name, finish.input));
-    const parsed = finishInputSchema.safeParse(finish.input);
+  }
+  const [finishCall] = finishes;
+  if (finishCall) {
+    const unstorable = unstorableProblems(finishCall.toolUseId, finishCall.name, finishCall.input);
+    problems.push(...unstorable);
+    const parsed = finishInputSchema.safeParse(finishCall.input);
     if (!parsed.success) {
-      problems.push(...issueProblems(finish.toolUseId, finish.name, finish.input, parsed.error));
+      problems.push(...issueProblems(finishCall.toolUseId, finishCall.name, finishCall.input, parsed.error));
+    } else if (unstorable.length === 0) {
+      finish = { summary: parsed.data.summary };
     }
-    if (problems.length > 0 || !parsed.success) return { outcome: 'INVALID', problems };
-    return { outcome: 'FINISHED', summary: parsed.data.summary };
+  }
+  const actionCalls = calls.filter((call) => call.name !== FINISH_TOOL_NAME);
+  if (actionCalls.length === 0) {
+    if (problems.length > 0 || !finish) return { outcome: 'INVALID', problems };
+    return { outcome: 'FINISHED', summary: finish.summary };
   }
 
   const actions: ProposedAction[] = [];
   const seen = new Set<string>();
-  for (const call of calls) {
+  for (const call of actionCalls) {
     const result = parseActionCall(spec, call.toolUseId, call.name, call.input);
     if (!result.ok) {
       problems.push(...result.problems);
@@ -219,5 +231,5 @@ export function parseModelOutput(spec: WorkflowSpec, response: ConverseResponse)
     actions.push(result.action);
   }
   if (problems.length > 0) return { outcome: 'INVALID', problems };
-  return { outcome: 'PROPOSED', actions };
+  return { outcome: 'PROPOSED', actions, ...(finish && { finish }) };
 }

@@ -43,8 +43,10 @@ const META_PROPERTIES = {
 const FINISH_TOOL: ToolSpec = {
   name: FINISH_TOOL_NAME,
   description:
-    'Call this, and nothing else, when the observations show the objective is reached. ' +
-    'It ends the run; no action runs.',
+    'Call this when the objective is reached: alone, when the observations show it is; or together ' +
+    'with the action calls that reach it, when you need to see nothing they return. It ends the run ' +
+    'and runs no action itself. Called with actions, it stands only if every one of them runs as ' +
+    'proposed; otherwise you are asked again, with what happened.',
   inputSchema: {
     json: {
       type: 'object',

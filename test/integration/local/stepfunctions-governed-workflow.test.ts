@@ -5,11 +5,11 @@
  * escalation paths behave as the definition says.
  */
 import type {
+  ActResult,
   ApprovalOutcome,
   EscalateInput,
   GatedProposal,
   GateResult,
-  Observation,
   PlanResult,
   RunRef,
   TerminalResult,
@@ -85,11 +85,16 @@ function stepFunctions(): FakeLambdas {
     .define('request-approval', () => ({ approvalId: 'a-1' }))
     .define(
       'act',
-      (): Observation => ({
-        proposalId: refund.proposal.proposalId,
-        action: 'issueRefund',
-        status: 'EXECUTED',
-        result: { refundId: 'r-1' },
+      (): ActResult => ({
+        observations: [
+          {
+            proposalId: refund.proposal.proposalId,
+            action: 'issueRefund',
+            status: 'EXECUTED',
+            result: { refundId: 'r-1' },
+          },
+        ],
+        finished: false,
       }),
     )
     .define('complete', (): TerminalResult => ({ runId: run.runId, status: 'COMPLETED' }))
@@ -170,12 +175,61 @@ describe('local Step Functions: the governed workflow ASL', () => {
       'Request approvals',
       'Request approval',
       'Act on actions',
-      'Execute action',
+      'Finished?',
       'Next iteration',
       'Iterations left?',
       'Ground context',
       'Plan actions',
       'Plan outcome',
+      'Complete run',
+      'Run completed',
+    ]);
+  });
+
+  it('completes without asking the model again when it finished with its actions and Act says the finish stands', async () => {
+    lambdas
+      .define(
+        'plan',
+        (): PlanResult => ({
+          outcome: 'PROPOSED',
+          proposals: [refund.proposal],
+          finish: { summary: 'refund issued' },
+        }),
+      )
+      .define('act', (): ActResult => ({ observations: [], finished: true }));
+    const executionArn = await start();
+    const approvalRequest = await lambdas.nextCall('request-approval');
+    const approved: ApprovalOutcome = {
+      approvalId: 'a-1',
+      proposalId: 'p-1',
+      decision: 'APPROVED',
+      approver: 'alice',
+      bindingHash: 'binding',
+    };
+    sfn.sendTaskSuccess(tokenOf(approvalRequest), JSON.stringify(approved));
+
+    const { status } = await sfn.execution(executionArn).settled;
+
+    expect(status).toBe('SUCCEEDED');
+    expect(lambdas.callCount('plan')).toBe(1);
+    // Act gets the executable proposals' ids as a list, even for one.
+    expect(lambdas.calls.find((c) => c.functionName === 'act')?.payload).toEqual({
+      run,
+      iteration: 0,
+      proposalIds: ['p-1'],
+    });
+    expect(statesEntered(executionArn)).toEqual([
+      'Admit event',
+      'Admitted?',
+      'Ground context',
+      'Plan actions',
+      'Plan outcome',
+      'Gate proposals',
+      'Gate outcome',
+      'Request approvals',
+      'Request approval',
+      'Act on actions',
+      'Finished?',
       'Complete run',
       'Run completed',
     ]);

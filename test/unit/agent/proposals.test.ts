@@ -91,11 +91,42 @@ describe('parseModelOutput', () => {
     );
   });
 
-  it('rejects finish mixed with actions', () => {
+  it('accepts actions with finish in the same answer: the proposals carry the finish', () => {
     const result = parseModelOutput(spec, answer([refundCall(), toolUse('finish', { summary: 'Done.' })]));
+    expect(result).toMatchObject({
+      outcome: 'PROPOSED',
+      actions: [{ action: 'issueRefund' }],
+      finish: { summary: 'Done.' },
+    });
+  });
+
+  it('rejects finish called twice, naming the second call', () => {
+    const result = parseModelOutput(
+      spec,
+      answer([
+        refundCall(),
+        toolUse('finish', { summary: 'Done.' }),
+        toolUse('finish', { summary: 'Again.' }),
+      ]),
+    );
     expect(problemsOf(result)).toEqual([
-      'tool "finish": cannot be combined with other tool calls; either propose actions or finish alone',
+      'tool "finish": is called more than once; call finish at most once, with one summary',
     ]);
+  });
+
+  it('rejects a bad finish that comes with actions, so no proposal is taken from that answer', () => {
+    const result = parseModelOutput(spec, answer([refundCall(), toolUse('finish', { summary: '' })]));
+    expect(result.outcome).toBe('INVALID');
+    expect(problemsOf(result)[0]).toMatch(/^tool "finish": field "summary": /);
+  });
+
+  it('rejects a bad action that comes with finish', () => {
+    const result = parseModelOutput(
+      spec,
+      answer([toolUse('wireMoney', { amount: 1 }), toolUse('finish', { summary: 'Done.' })]),
+    );
+    expect(result.outcome).toBe('INVALID');
+    expect(problemsOf(result)[0]).toMatch(/^tool "wireMoney": is not a tool of this workflow/);
   });
 
   it('accepts finish alone with its summary', () => {

@@ -306,10 +306,10 @@ describe("Act's retries", () => {
     const input = {
       run: { runId, workflowId, workflowVersion, entityId, eventId, startedAt, maxIterations },
       iteration,
-      proposalId,
+      proposalIds: [proposalId],
     };
-    expect(await act(input)).toMatchObject({ status: 'ALREADY_EXECUTED' });
-    expect(await act(input)).toMatchObject({ status: 'ALREADY_EXECUTED' });
+    expect(await act(input)).toMatchObject({ observations: [{ status: 'ALREADY_EXECUTED' }] });
+    expect(await act(input)).toMatchObject({ observations: [{ status: 'ALREADY_EXECUTED' }] });
     expect(result.scheduler.list()).toEqual([before]);
     const types = typesOf(result.lineage.recordsOf(runId));
     expect(types.filter((type) => type === 'followup.scheduled')).toHaveLength(1);

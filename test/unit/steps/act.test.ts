@@ -13,6 +13,7 @@ import {
   actInputSchema,
   type BusEvent,
   type GatedProposal,
+  type Observation,
   type Proposal,
 } from '../../../core/steps/contracts.js';
 import { decideApprovalStep } from '../../../core/steps/decide-approval/decide-approval.js';
@@ -112,15 +113,20 @@ async function plannedRun(
     facts,
     proposals: planned.proposals,
   });
-  const act = buildStep(actStep, pack, ports);
+  const actOn = buildStep(actStep, pack, ports);
+  /** Act on one proposal: its observation. */
+  const act = async ({ run, iteration, proposalIds }: ActInput) => {
+    const { observations } = await actOn({ run, iteration, proposalIds });
+    return observations[0] as Observation;
+  };
   // The state data names the proposal only; Act reads what it proposes from the lineage.
   const inputFor = (verdict: GatedProposal): ActInput => ({
     run: runRefOf(run),
     iteration: 0,
-    proposalId: verdict.proposal.proposalId,
+    proposalIds: [verdict.proposal.proposalId],
   });
   const verdicts = [...gated.executable, ...gated.denied, ...gated.shadowed];
-  return { runs, lineage, events, items, run, act, inputFor, verdicts, gated };
+  return { runs, lineage, events, items, run, act, actOn, inputFor, verdicts, gated };
 }
 
 function firstVerdict(verdicts: readonly GatedProposal[]): GatedProposal {
@@ -268,7 +274,7 @@ describe('act step', () => {
     if (!again) throw new Error('expected a proposal');
     expect(again.proposalId).not.toBe(first.proposalId);
 
-    const second = await act({ run: runRefOf(run), iteration: 1, proposalId: again.proposalId });
+    const second = await act({ run: runRefOf(run), iteration: 1, proposalIds: [again.proposalId] });
 
     expect(second).toEqual({ ...first, proposalId: again.proposalId, status: 'ALREADY_EXECUTED' });
     expect(events.events).toHaveLength(1);
@@ -425,7 +431,7 @@ describe('act step', () => {
     const verdict = firstVerdict(gated.pendingApproval);
     await approve(planned, verdict);
 
-    await expect(act({ ...inputFor(verdict), proposalId: 'p-forged' })).rejects.toThrow(
+    await expect(act({ ...inputFor(verdict), proposalIds: ['p-forged'] })).rejects.toThrow(
       /refusing to run proposal "p-forged": the plan step never proposed it in iteration 0 of this run/,
     );
     await expect(act({ ...inputFor(verdict), iteration: 1 })).rejects.toThrow(
@@ -515,7 +521,7 @@ describe('act step', () => {
       },
     });
 
-    await expect(act({ run: runRefOf(run), iteration: 0, proposalId: 'p-forged' })).rejects.toThrow(
+    await expect(act({ run: runRefOf(run), iteration: 0, proposalIds: ['p-forged'] })).rejects.toThrow(
       /forged: "actions.proposed" record carries no MAC \(unauthenticated\); only the plan step may write it/,
     );
     expect(events.events).toEqual([]);
@@ -542,7 +548,7 @@ describe('act step', () => {
       input: { orderId: 'ord_4k8m2p', amount: -1, currency: 'USD', reasonCode: 'damaged' },
       ...base,
     });
-    const input = (proposalId: string) => ({ run: runRefOf(run), iteration: 0, proposalId });
+    const input = (proposalId: string) => ({ run: runRefOf(run), iteration: 0, proposalIds: [proposalId] });
 
     await expect(act(input('p-wire'))).rejects.toThrow(
       /action "wireMoney" is not in the catalogue of refund-triage/,

@@ -85,11 +85,13 @@ describe('complete', () => {
     expect(verifyChain(chain, { ended: true })).toEqual({ ok: true, problems: [] });
   });
 
-  it('reads the chain head once and appends run.completed on it', async () => {
-    const { lineage, run, deps } = await setup();
-    const head = jest.spyOn(lineage, 'head');
+  it('reads the chain once (its end, what ran, who approved) and appends run.completed on it', async () => {
+    const { lineage, runs, run, deps } = await setup();
+    const chain = jest.spyOn(lineage, 'chain');
+    const approvals = jest.spyOn(runs, 'listApprovalsOfRun');
     await complete({ run, plan: finished }, deps);
-    expect(head).toHaveBeenCalledTimes(1);
+    expect(chain).toHaveBeenCalledTimes(1);
+    expect(approvals).not.toHaveBeenCalled();
     expect(lineage.recordsOf(run.runId).map((record) => record.type)).toEqual([
       'run.started',
       'run.completed',
@@ -105,6 +107,39 @@ describe('complete', () => {
     await complete({ run, plan }, deps);
     expect(lineage.ofType('run.completed')[0]?.data).toMatchObject({
       summary: 'shadow mode: 2 proposal(s) (issueRefund) recorded as "would", none executed',
+      shadow: true,
+    });
+  });
+
+  it("keeps the agent's summary when it finished with proposals that all executed", async () => {
+    const { lineage, run, deps } = await setup();
+    const proposals = [aProposal(), aProposal({ proposalId: 'prop-2' })];
+    for (const { proposalId } of proposals) {
+      await appendLineage(
+        lineage,
+        clock,
+        run.runId,
+        aLineageDraft({ type: 'action.executed', data: aRecordData('action.executed', { proposalId }) }),
+      );
+    }
+    const plan: PlanResult = { outcome: 'PROPOSED', proposals, finish: { summary: 'Both refunds issued.' } };
+    await complete({ run, plan }, deps);
+    expect(lineage.ofType('run.completed')[0]?.data).toMatchObject({
+      summary: 'Both refunds issued.',
+      shadow: false,
+    });
+  });
+
+  it('notes a shadow run, not the finish, when a finishing plan reached Complete with its proposals only recorded', async () => {
+    const { lineage, run, deps } = await setup();
+    const plan: PlanResult = {
+      outcome: 'PROPOSED',
+      proposals: [aProposal()],
+      finish: { summary: 'Refund issued.' },
+    };
+    await complete({ run, plan }, deps);
+    expect(lineage.ofType('run.completed')[0]?.data).toMatchObject({
+      summary: 'shadow mode: 1 proposal(s) (issueRefund) recorded as "would", none executed',
       shadow: true,
     });
   });

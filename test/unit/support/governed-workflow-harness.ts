@@ -147,7 +147,7 @@ const STATE_OF_STEP: Partial<Record<StepName, string>> = {
   plan: 'Plan actions',
   gate: 'Gate proposals',
   'request-approval': 'Request approval',
-  act: 'Execute action',
+  act: 'Act on actions',
   complete: 'Complete run',
   escalate: 'Escalate run',
 };
