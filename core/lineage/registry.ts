@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { approvalRequirementSchema } from '../approval/requirement.js';
+import { recordedRunCostSchema } from '../cost/recorded-cost.js';
 import { logOnlyEvaluationSchema } from '../policy/log-only.js';
 import { SWITCH_MODES } from '../policy/switch.js';
 import {
@@ -284,8 +285,10 @@ export const LINEAGE_REGISTRY = {
       cycleTimeMs: z.number(),
       shadow: z.boolean(),
       eventId: z.string().optional(),
+      /** Absent in records written before runs were costed. */
+      cost: recordedRunCostSchema.optional(),
     }),
-    'the summary, the end time, the cycle time',
+    'the summary, the end time, the cycle time; `cost`: the states entered, Lambda invocations and model tokens counted from the chain, and their USD at list prices',
   ),
   'run.escalated': entry(
     'escalate',
@@ -297,8 +300,10 @@ export const LINEAGE_REGISTRY = {
       detail: z.unknown(),
       notify: strings,
       eventId: z.string().optional(),
+      /** Absent in records written before runs were costed. */
+      cost: recordedRunCostSchema.optional(),
     }),
-    'the terminal status (ESCALATED, REJECTED or FAILED), the reason and its detail, who was notified',
+    'the terminal status (ESCALATED, REJECTED or FAILED), the reason and its detail, who was notified; `cost`, as in `run.completed`',
   ),
   'run.closed': entry(
     'reconcile',

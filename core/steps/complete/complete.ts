@@ -1,7 +1,8 @@
 /**
  * Complete: closes a run whose agent finished (or whose proposals were all in
- * shadow mode): the `WorkflowCompleted` event, `run.completed` in the lineage,
- * then status COMPLETED with the cycle time.
+ * shadow mode): the `WorkflowCompleted` event, `run.completed` in the lineage
+ * (with the run's cost, counted from the chain it already reads:
+ * `core/cost/recorded-cost.ts`), then status COMPLETED with the cycle time.
  *
  * A run whose chain ends with `run.escalated` already ended otherwise:
  * Complete fails before publishing anything.
@@ -18,6 +19,8 @@
  * retry then publishes `WorkflowCompleted` a second time. EventBridge delivers
  * at least once anyway; consumers dedupe on `detail.runId`.
  */
+import { recordedRunCost } from '../../cost/recorded-cost.js';
+import { runUsageOf } from '../../cost/run-usage.js';
 import { AwfError } from '../../errors.js';
 import { asRecordOfType, recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
@@ -121,6 +124,8 @@ async function complete(
   } else {
     const { summary, shadow } = summaryOf(plan, chain);
     completion = { summary, ...runEnd(run.startedAt, clock()) };
+    // What the run used, counted from the chain read above: it ends here, so its ending is known.
+    const cost = recordedRunCost(runUsageOf(chain, { kind: 'completed' }));
     const detail = {
       runId: run.runId,
       workflowId: run.workflowId,
@@ -143,7 +148,7 @@ async function complete(
         workflowId: run.workflowId,
         entityId: run.entityId,
         versions: { workflowVersion: run.workflowVersion },
-        data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0] },
+        data: { status: 'COMPLETED', ...completion, shadow, eventId: eventIds[0], cost },
       },
       // The head read above is the chain's end unless a step still appends to it, which the append recovers from.
       { knownHead: head },

@@ -7,11 +7,14 @@
  * 1. approvals of the run still PENDING are marked EXPIRED (their task tokens
  *    died with the wait), each with `approval.expired` in the lineage;
  * 2. unless the chain already holds `run.escalated`: publish
- *    `WorkflowEscalated`, then append `run.escalated`;
+ *    `WorkflowEscalated`, then append `run.escalated`, with the run's cost
+ *    counted from the chain it read first (`core/cost/recorded-cost.ts`);
  * 3. set the terminal status (a conditional write; the first one wins).
  * As in Complete, only a crash between PutEvents and the lineage append can
  * publish the event twice; consumers dedupe on `detail.runId`.
  */
+import { recordedRunCost } from '../../cost/recorded-cost.js';
+import { runUsageOf } from '../../cost/run-usage.js';
 import { AwfError } from '../../errors.js';
 import { recordsOfType } from '../../lineage/read.js';
 import type { LineageRecord } from '../../lineage/record.js';
@@ -125,6 +128,10 @@ async function escalate(
     closing = escalatedRecord.data;
   } else {
     closing = { status: statusForEscalation(escalation.reason), ...runEnd(run.startedAt, clock()) };
+    // What the run used, counted from the chain read above (approval.expired records do not change it).
+    const cost = recordedRunCost(
+      runUsageOf(chain, { kind: 'escalated', reason: escalation.reason, status: closing.status }),
+    );
     const detail = {
       runId: run.runId,
       workflowId: run.workflowId,
@@ -153,6 +160,7 @@ async function escalate(
         detail: escalation.detail ?? null,
         notify: spec.approvals.escalation,
         eventId: eventIds[0],
+        cost,
       },
     });
   }

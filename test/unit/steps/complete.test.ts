@@ -1,5 +1,9 @@
 import { jest } from '@jest/globals';
+import { asRunUsage } from '../../../core/cost/recorded-cost.js';
+import { runCost } from '../../../core/cost/run-cost.js';
+import { runUsageOf } from '../../../core/cost/run-usage.js';
 import { appendLineage } from '../../../core/lineage/chain.js';
+import type { LineageUsage } from '../../../core/lineage/record.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
 import type { EventPublisher } from '../../../core/ports.js';
 import { completeStep } from '../../../core/steps/complete/complete.js';
@@ -243,6 +247,73 @@ describe('complete', () => {
     expect(getRun).toHaveBeenCalledTimes(1);
     const stored = JSON.stringify((await runs.getRun(run.runId))?.event);
     expect(stored).not.toMatch(/@example\.com/);
+  });
+});
+
+/** A model call of iteration 0, as Plan records it. */
+function aModelCall(modelId: string, usage: LineageUsage, attempt = 0) {
+  return aLineageDraft({
+    type: 'model.invoked',
+    actor: `model:${modelId}`,
+    versions: { workflowVersion: '1.0.0', modelId },
+    data: aRecordData('model.invoked', { attempt }),
+    usage,
+  });
+}
+
+describe("complete's cost", () => {
+  const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+
+  /** A run grounded once whose model answered twice (a repair), the second time finishing. */
+  async function twoCallRun(modelId: string) {
+    const ready = await setup();
+    const { lineage, run } = ready;
+    const drafts = [
+      aLineageDraft({ type: 'context.grounded' }),
+      aModelCall(modelId, { inputTokens: 1000, outputTokens: 200, latencyMs: 400 }),
+      aModelCall(modelId, { inputTokens: 2500, outputTokens: 300, cacheReadInputTokens: 400 }, 1),
+      aLineageDraft({
+        type: 'actions.proposed',
+        data: aRecordData('actions.proposed', { outcome: 'FINISHED', summary: 'Refunded.' }),
+      }),
+    ];
+    for (const draft of drafts) await appendLineage(lineage, clock, run.runId, draft);
+    return { ...ready, before: lineage.recordsOf(run.runId) };
+  }
+
+  it('records what the run used, counted from its chain, with its USD at list prices; two calls are summed', async () => {
+    const { lineage, run, deps, before } = await twoCallRun(HAIKU);
+    await complete({ run, plan: finished }, deps);
+
+    const usage = runUsageOf(before, { kind: 'completed' });
+    // Admit event, Admitted?, Ground context, Plan actions, Plan outcome, Complete run, Run completed.
+    expect(usage).toEqual({
+      stateTransitions: 7,
+      lambdaInvocations: 4,
+      tokens: { [HAIKU]: { input: 3500, output: 500, cacheRead: 400, cacheWrite: 0 } },
+    });
+    const priced = runCost(asRunUsage(usage));
+    const { stepFunctions, lambda } = priced.orchestrationUsd;
+    expect(lineage.ofType('run.completed')[0]?.data.cost).toEqual({
+      usage,
+      usd: {
+        tokens: priced.tokensUsd,
+        stepFunctions,
+        lambdaRequests: lambda,
+        total: priced.tokensUsd + stepFunctions + lambda,
+      },
+    });
+    // By hand: 3,500 input at $1, 500 output at $5 and 400 cache reads at $0.10 per million tokens.
+    expect(priced.tokensUsd).toBeCloseTo(0.00604, 10);
+  });
+
+  it('records the usage without USD, saying why, when a model has no price: the run still completes', async () => {
+    const { lineage, runs, run, deps } = await twoCallRun('acme.house-model-v1');
+    await complete({ run, plan: finished }, deps);
+    const cost = lineage.ofType('run.completed')[0]?.data.cost as Record<string, unknown>;
+    expect(cost).not.toHaveProperty('usd');
+    expect(cost.unpriced).toMatch(/tokens\["acme\.house-model-v1"\]: no price for this model/);
+    expect((await runs.getRun(run.runId))?.status).toBe('COMPLETED');
   });
 });
 

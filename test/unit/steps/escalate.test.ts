@@ -1,3 +1,7 @@
+import { jest } from '@jest/globals';
+import { asRunUsage } from '../../../core/cost/recorded-cost.js';
+import { runCost } from '../../../core/cost/run-cost.js';
+import { runUsageOf } from '../../../core/cost/run-usage.js';
 import { appendLineage } from '../../../core/lineage/chain.js';
 import { verifyChain } from '../../../core/lineage/verify.js';
 import type { EventPublisher } from '../../../core/ports.js';
@@ -25,7 +29,7 @@ import {
   InMemoryRunsStore,
   RecordingEventPublisher,
 } from '../../support/in-memory-stores.js';
-import { aLineageDraft } from '../../support/lineage-builders.js';
+import { aLineageDraft, aRecordData } from '../../support/lineage-builders.js';
 import {
   aGatedProposal,
   anApprovalRecord,
@@ -197,6 +201,60 @@ describe('escalate', () => {
     await expect(
       escalate({ run: aRunRef({ runId: 'run-missing' }), escalation: { reason: 'MAX_ITERATIONS' } }, deps),
     ).rejects.toThrow('run run-missing not found in the runs table');
+  });
+});
+
+describe("escalate's cost", () => {
+  const HAIKU = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
+  const modelCall = (attempt: number, inputTokens: number, outputTokens: number) =>
+    aLineageDraft({
+      type: 'model.invoked',
+      actor: `model:${HAIKU}`,
+      versions: { workflowVersion: '1.0.0', modelId: HAIKU },
+      data: aRecordData('model.invoked', { attempt, problems: ['unknown tool "transferFunds"'] }),
+      usage: { inputTokens, outputTokens },
+    });
+
+  it('records what the run used, counted from the chain it reads once, with its USD; two calls are summed', async () => {
+    const { lineage, run, deps } = await setup();
+    for (const draft of [
+      aLineageDraft({ type: 'context.grounded' }),
+      modelCall(0, 1000, 200),
+      modelCall(1, 1800, 250),
+    ]) {
+      await appendLineage(lineage, clock, run.runId, draft);
+    }
+    const before = lineage.recordsOf(run.runId);
+    const chainReads = jest.spyOn(lineage, 'chain');
+    await escalate(
+      { run, escalation: { reason: 'INVALID_MODEL_OUTPUT', detail: ['no valid answer'] } },
+      deps,
+    );
+    expect(chainReads).toHaveBeenCalledTimes(1);
+
+    const usage = runUsageOf(before, {
+      kind: 'escalated',
+      reason: 'INVALID_MODEL_OUTPUT',
+      status: 'ESCALATED',
+    });
+    // Admit event, Admitted?, Ground context, Plan actions, Plan outcome, Invalid model output,
+    // Escalate run, Run failed?, Run escalated.
+    expect(usage).toEqual({
+      stateTransitions: 9,
+      lambdaInvocations: 4,
+      tokens: { [HAIKU]: { input: 2800, output: 450, cacheRead: 0, cacheWrite: 0 } },
+    });
+    const priced = runCost(asRunUsage(usage));
+    const { stepFunctions, lambda } = priced.orchestrationUsd;
+    expect(lineage.ofType('run.escalated')[0]?.data.cost).toEqual({
+      usage,
+      usd: {
+        tokens: priced.tokensUsd,
+        stepFunctions,
+        lambdaRequests: lambda,
+        total: priced.tokensUsd + stepFunctions + lambda,
+      },
+    });
   });
 });
 
