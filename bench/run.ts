@@ -36,7 +36,11 @@
  * `--max-concurrency-per-function <n>` (Lambda worker threads),
  * `--lineage-records <n>` (the larger lineage table the query latencies are
  * measured at; default 1,000,000, which loads in about 4 minutes on 2 cores;
- * a smaller size for a quicker run).
+ * a smaller size for a quicker run), `--metered-runs <n>` (default 100; 0
+ * for none: after the lone runs, that many more runs go through a proxy in
+ * front of DynamoDB Local that counts their requests, write and read units
+ * per run, by kind, `bench/dynamodb-per-run.ts`; apart from the burst, whose
+ * CPU figures the proxy's hop would inflate).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -53,6 +57,8 @@ import { localClientConfig } from '../local/process/aws-env.js';
 import { executionOutcome } from '../local/progress.js';
 import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
+import { cpuMsPerRun, nodeCpuSeconds } from './cpu-by-thread.js';
+import { describeDynamoDbPerRun, meterDynamoDbPerRun, UNCOUNTED_METERING_RUNS } from './dynamodb-per-run.js';
 import {
   benchLineageDynamoDb,
   DEFAULT_LARGE_TABLE_RECORDS,
@@ -78,6 +84,8 @@ const PUTS_IN_FLIGHT = 4;
 const DEFAULT_WARMUP_RUNS = 1000;
 /** Warm-up runs put at once; each batch's rate is reported, to show the climb. */
 const WARMUP_BATCH_RUNS = 200;
+/** Runs whose DynamoDB requests are counted, after the lone runs. */
+const DEFAULT_METERED_RUNS = 100;
 /** Runs started one after the other, after the burst, for the latency of an unhurried run. */
 const LONE_RUNS = 20;
 const MEMORY_SAMPLE_MS = 250;
@@ -91,6 +99,7 @@ const argsSchema = z.object({
   json: z.boolean(),
   maxConcurrencyPerFunction: z.coerce.number().int().min(1).max(64).optional(),
   lineageRecords: lineageRecordsOption,
+  meteredRuns: z.coerce.number().int().min(0).max(100_000),
 });
 
 type BenchOptions = z.infer<typeof argsSchema>;
@@ -103,6 +112,7 @@ function parseOptions(): BenchOptions {
       json: { type: 'boolean', default: false },
       'max-concurrency-per-function': { type: 'string' },
       'lineage-records': { type: 'string', default: String(DEFAULT_LARGE_TABLE_RECORDS) },
+      'metered-runs': { type: 'string', default: String(DEFAULT_METERED_RUNS) },
     },
   });
   const parsed = argsSchema.safeParse({
@@ -111,6 +121,7 @@ function parseOptions(): BenchOptions {
     json: values.json,
     maxConcurrencyPerFunction: values['max-concurrency-per-function'],
     lineageRecords: values['lineage-records'],
+    meteredRuns: values['metered-runs'],
   });
   if (!parsed.success) throw new Error(`bench: ${z.prettifyError(parsed.error).replace(/\n/g, ' ')}`);
   return parsed.data;
@@ -302,7 +313,9 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
   }, MEMORY_SAMPLE_MS);
   const entries = (from: number, count: number) =>
     Array.from({ length: count }, (_, i) => entryFor(example, from + i, state.eventBus));
-  await seedOrders(cloud, example, options.warmup + options.events);
+  // Every run the bench starts finds its order, the lone and metered ones too: each takes the autonomous path.
+  const meteringRuns = options.meteredRuns === 0 ? 0 : UNCOUNTED_METERING_RUNS + options.meteredRuns;
+  await seedOrders(cloud, example, options.warmup + options.events + LONE_RUNS + meteringRuns);
   try {
     const warmupBatches: WarmupBatch[] = [];
     let warmed = 0;
@@ -319,12 +332,14 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
 
     const started = performance.now();
     const cpuBefore = { node: process.cpuUsage(), java: procCpuSeconds(cloud.dynamodb.pid) ?? 0 };
+    const threadsBefore = nodeCpuSeconds(cloud.lambda.host.environmentThreads());
     await putAll(client, entries(warmed, options.events));
     const putSeconds = seconds(started);
     const burstEnd = warmed + options.events;
     await finished.reach(burstEnd);
     const burstSeconds = seconds(started);
     const nodeCpu = process.cpuUsage(cpuBefore.node);
+    const threadsAfter = nodeCpuSeconds(cloud.lambda.host.environmentThreads());
     const cpuSeconds = {
       node: Number(((nodeCpu.user + nodeCpu.system) / 1e6).toFixed(1)),
       dynamodbLocal: Number(((procCpuSeconds(cloud.dynamodb.pid) ?? 0) - cpuBefore.java).toFixed(1)),
@@ -336,6 +351,13 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
       await finished.reach(burstEnd + i + 1);
     }
     const lone = latenciesMs(finished.all.slice(burstEnd));
+
+    let metered = burstEnd + LONE_RUNS;
+    const dynamodbPerRun = await meterDynamoDbPerRun(cloud, options.meteredRuns, async (runs) => {
+      await putAll(client, entries(metered, runs));
+      metered += runs;
+      await finished.reach(metered);
+    });
 
     const latencies = latenciesMs(burst);
     const transitions = burst.map((f) => f.statesEntered);
@@ -368,6 +390,10 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
         node: Math.round((cpuSeconds.node * 1000) / burst.length),
         dynamodbLocal: Math.round((cpuSeconds.dynamodbLocal * 1000) / burst.length),
       },
+      cpuMsPerRunByThread: cpuMsPerRun(threadsAfter, threadsBefore, burst.length, (name) =>
+        stepOfFunction(cloud, name),
+      ),
+      ...dynamodbPerRun,
       peakMemoryBytes: {
         // VmHWM is the kernel's own high-water mark; the samples stand in when it cannot be read.
         node: Math.max(peakOwnRss, procStatusBytes('self', 'VmHWM') ?? 0),
@@ -381,6 +407,12 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
     clearInterval(sampler);
     client.destroy();
   }
+}
+
+/** A function's step (`act`) when it is one of the bench workflow's steps, else its name. */
+function stepOfFunction(cloud: LocalCloud, functionName: string): string {
+  const steps = cloud.topology.workflows[WORKFLOW]?.functions ?? {};
+  return Object.entries(steps).find(([, name]) => name === functionName)?.[0] ?? functionName;
 }
 
 /** This process's Node.js flags, without the TypeScript loader's `--require`/`--import` pairs. */
@@ -432,6 +464,11 @@ function report(result: Awaited<ReturnType<typeof bench>>): string[] {
     `state transitions/run   ${r.stateTransitionsPerRun.mean} (min ${r.stateTransitionsPerRun.min}, max ${r.stateTransitionsPerRun.max})`,
     `outcomes                ${describeOutcomes(r.outcomes)}; failed task attempts ${r.failedTaskAttempts}`,
     `CPU per run             node ${r.cpuMsPerRun.node} ms (all threads), DynamoDB Local ${r.cpuMsPerRun.dynamodbLocal} ms, on ${r.cores} cores`,
+    `  node by thread        main ${r.cpuMsPerRunByThread.mainThread} ms, Lambda workers ${r.cpuMsPerRunByThread.lambdaWorkers} ms, other (GC, JIT, libuv) ${r.cpuMsPerRunByThread.otherThreads} ms`,
+    `  Lambda by function    ${Object.entries(r.cpuMsPerRunByThread.lambdaByFunction)
+      .map(([fn, ms]) => `${fn} ${ms} ms`)
+      .join(', ')}`,
+    ...describeDynamoDbPerRun(r),
     `node flags              ${r.nodeFlags.join(' ') || 'none'}`,
     `peak memory             node ${mb(r.peakMemoryBytes.node)} (incl. ${r.lambdaWorkersPerFunction} Lambda worker threads per function), DynamoDB Local ${mb(r.peakMemoryBytes.dynamodbLocal)}`,
   ];

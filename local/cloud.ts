@@ -239,6 +239,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       prepareFactTables(client, packs),
     );
     const bedrock = await startLocalBedrock({
+      clock: () => time.now(),
       ...(options.modelScript === undefined ? {} : { modelScript: options.modelScript }),
       ...(options.workflowsDir === undefined ? {} : { workflowsDir: options.workflowsDir }),
     });

@@ -197,6 +197,8 @@ type RunResult = { readonly payload: string } | { readonly error: LambdaErrorPay
 /** One execution environment: a worker thread running one function, one invocation at a time. */
 class ExecutionEnvironment {
   readonly ready: Promise<LambdaErrorPayload | undefined>;
+  /** The worker's thread id in the operating system, once it is ready (Linux). */
+  osThreadId: number | undefined;
   #dead = false;
   #pending: { requestId: string; settle: (result: RunResult) => void; timer: NodeJS.Timeout } | undefined;
   readonly #worker: Worker;
@@ -245,6 +247,7 @@ class ExecutionEnvironment {
     this.#worker.on('message', (message: WorkerMessage) => {
       switch (message.type) {
         case 'ready':
+          this.osThreadId = message.osThreadId;
           clearTimeout(initTimer);
           settleReady(undefined);
           return;
@@ -371,6 +374,13 @@ class FunctionPool {
   }
 
   /** Terminates the idle environments (busy ones retire when they finish, being of an old generation). */
+  /** The operating system thread ids of the environments that are ready and not discarded. */
+  osThreadIds(): number[] {
+    return [...this.#all].flatMap((environment) =>
+      environment.dead || environment.osThreadId === undefined ? [] : [environment.osThreadId],
+    );
+  }
+
   async recycleIdle(): Promise<void> {
     const idle = this.#idle.splice(0);
     for (const environment of idle) this.#all.delete(environment);
@@ -429,6 +439,16 @@ export class LambdaHost implements LambdaInvoker {
   /** Every function the host can run. */
   get functions(): readonly LocalFunction[] {
     return [...this.#pools.values()].map((pool) => pool.fn);
+  }
+
+  /**
+   * The live execution environments' threads by function: their operating
+   * system thread ids (Linux; none elsewhere), to read each one's CPU time from `/proc`.
+   */
+  environmentThreads(): { readonly functionName: string; readonly osThreadId: number }[] {
+    return [...this.#pools.values()].flatMap((pool) =>
+      pool.osThreadIds().map((osThreadId) => ({ functionName: pool.fn.functionName, osThreadId })),
+    );
   }
 
   /** The endpoints functions are given. */

@@ -9,7 +9,7 @@
  * not resolve from a `data:` URL. The types below are the protocol between the
  * host and this thread.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -44,7 +44,11 @@ export interface InvokeMessage {
 
 /** Worker -> host. */
 export type WorkerMessage =
-  | { readonly type: 'ready' }
+  | {
+      readonly type: 'ready';
+      /** The thread's id in the operating system (Linux), so the host can tell its CPU time apart. */
+      readonly osThreadId?: number;
+    }
   | { readonly type: 'init-error'; readonly error: LambdaErrorPayload }
   | { readonly type: 'result'; readonly requestId: string; readonly payload: string }
   | {
@@ -146,6 +150,16 @@ function runHandler(handler: Handler, event: unknown, context: unknown): Promise
   });
 }
 
+/** This thread's id in the operating system, from `/proc/thread-self` (Linux); undefined elsewhere. */
+function osThreadId(): number | undefined {
+  try {
+    const id = Number.parseInt(readFileSync('/proc/thread-self/stat', 'utf8'), 10);
+    return Number.isInteger(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function serve(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   const post = (message: WorkerMessage) => port.postMessage(message);
   let current: string | undefined;
@@ -164,7 +178,7 @@ function serve(port: NonNullable<typeof parentPort>, init: WorkerInit): void {
   });
 
   loading.then(
-    () => post({ type: 'ready' }),
+    () => post({ type: 'ready', osThreadId: osThreadId() }),
     (error: unknown) =>
       post({
         type: 'init-error',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -116,6 +116,23 @@ describe('LambdaHost', () => {
     expect(other.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE).toBe('512');
     expect(echoAgain.seenBefore).toBe('echo');
     expect(echoAgain.invocations).toBe(echoFirst.invocations + 1);
+  });
+
+  it("names each warm environment's own operating system thread, apart from the host's, for its CPU time", async () => {
+    await host.invoke(ECHO, { action: 'echo' });
+    await host.invoke(OTHER, { action: 'echo' });
+    const threads = host.environmentThreads();
+    const ofEcho = threads.filter((thread) => thread.functionName === ECHO);
+    const ofOther = threads.filter((thread) => thread.functionName === OTHER);
+    expect(ofEcho).toHaveLength(1);
+    expect(ofOther).toHaveLength(1);
+    const ids = [ofEcho[0]?.osThreadId, ofOther[0]?.osThreadId];
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) {
+      expect(id).not.toBe(process.pid);
+      // A thread of this very process: its CPU time is readable where the bench reads it.
+      expect(existsSync(`/proc/self/task/${id}/stat`)).toBe(process.platform === 'linux');
+    }
   });
 
   it('lets the AWS SDK inside a function reach the endpoint the host gives it', async () => {
