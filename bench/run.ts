@@ -19,9 +19,17 @@
  *    (StateEntered history events), CPU time and peak memory (this process
  *    with its Lambda worker threads, and DynamoDB Local's Java process);
  * 3. a few events one at a time, for the latency of a run that waits behind
- *    no other;
- * 4. after the cloud stops: the pack runner's examples per second, and the
- *    anchored lineage verification's records per second in memory
+ *    no other, and what each such run uses of every billed service (states
+ *    entered, Lambda invocations and GB-seconds, model calls and tokens, custom
+ *    events) priced per 1,000 runs with the DynamoDB units of step 3b
+ *    (`bench/run-profile.ts`, prices in `core/cost/prices.ts`);
+ *    3b. the metered batch: DynamoDB requests, write and read units per run;
+ * 4. after the cloud stops: the approval path (`bench/approval-path.ts`), each
+ *    step bundle's size and cold import (`bench/cold-start.ts`), the policy
+ *    decision's latency (`bench/cedar-decision.ts`), whether each pack's
+ *    prompt prefix is long enough to cache (`bench/prompt-prefix.ts`), the
+ *    pack runner's examples per second, and the anchored lineage
+ *    verification's records per second in memory
  *    (`bench/lineage-verification.ts`, which also runs on its own);
  * 5. the lineage table on DynamoDB Local (`bench/lineage-dynamodb.ts`, which
  *    also runs on its own): records read and verified end to end per second,
@@ -29,7 +37,11 @@
  *    10,000 records and at `--lineage-records`.
  *
  * The report names the Node.js flags the bench ran with (`node --<flag>
- * --import tsx bench/run.ts` to try one).
+ * --import tsx bench/run.ts` to try one) and the machine. `results.json`
+ * leads with the headline figures (`runsPerSecond`, `loneRunLatencyMs`,
+ * `transitionsPerRun`, `modelCallsPerRun`, `dynamodbRequestsPerRun`,
+ * `wruPerRun`, per step `bundleBytes` and `coldImportMs`, `cedarDecisionMs`,
+ * `awsCostPer1000Runs`, `approvalPath`, `machine`), then each part in full.
  *
  * Options: `--events <n>` (default 1000), `--warmup <n>` (default 1000; 0 for
  * none, to measure a cold cloud), `--json` (one JSON document instead of the text),
@@ -44,19 +56,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { arch, availableParallelism, cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
+import { runIdFor } from '../core/ids.js';
+import type { StepName } from '../lib/steps.js';
 import { DEFAULT_MAX_CONCURRENCY_PER_FUNCTION, type LocalCloud, startLocalCloud } from '../local/cloud.js';
 import { seedFactItems } from '../local/facts/tables.js';
 import { localClientConfig } from '../local/process/aws-env.js';
 import { executionOutcome } from '../local/progress.js';
 import type { ExecutionDescription, LocalExecution } from '../local/stepfunctions/index.js';
 import { type ExampleEvent, loadExampleEvents, WORKFLOWS_DIR } from '../workflows/discover.js';
+import { benchApprovalPath } from './approval-path.js';
+import { benchCedarDecisions, describeCedarDecisions } from './cedar-decision.js';
+import { benchColdStarts, describeColdStarts } from './cold-start.js';
 import { cpuMsPerRun, nodeCpuSeconds } from './cpu-by-thread.js';
 import { describeDynamoDbPerRun, meterDynamoDbPerRun, UNCOUNTED_METERING_RUNS } from './dynamodb-per-run.js';
 import {
@@ -67,6 +84,14 @@ import {
 } from './lineage-dynamodb.js';
 import { benchLineageVerification, describeLineageVerification } from './lineage-verification.js';
 import { benchPackRunner } from './pack-runner.js';
+import { benchPromptPrefixes, describePromptPrefixes } from './prompt-prefix.js';
+import {
+  describeRunProfile,
+  lambdaUsageOf,
+  type MeasuredRun,
+  modelUsageOf,
+  runProfileOf,
+} from './run-profile.js';
 
 /** The reference pack's orders table (its `order` grounding fact). */
 const ORDERS_TABLE = 'acme-orders';
@@ -76,6 +101,8 @@ const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), 'results.json
 
 const WORKFLOW = 'refund-triage';
 const BASE_EXAMPLE = 'autonomous-small-refund';
+/** The reference pack's example with one approval: the approval path. */
+const APPROVAL_EXAMPLE = 'approval-large-refund';
 /** PutEvents takes at most 10 entries per call. */
 const ENTRIES_PER_CALL = 10;
 /** PutEvents calls in flight at once, as a busy producer would have. */
@@ -225,6 +252,7 @@ interface Finished {
   readonly description: ExecutionDescription;
   readonly statesEntered: number;
   readonly tasksFailed: number;
+  readonly history: LocalExecution['history'];
 }
 
 function latenciesMs(finished: readonly Finished[]): number[] {
@@ -244,6 +272,7 @@ class FinishedExecutions {
         this.all.push({
           description,
           statesEntered: execution.history.filter((e) => e.type?.endsWith('StateEntered')).length,
+          history: execution.history,
           tasksFailed: execution.history.filter(
             (e) => e.type === 'LambdaFunctionFailed' || e.type === 'TaskFailed',
           ).length,
@@ -346,11 +375,20 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
     };
     const burst = finished.all.slice(warmed, burstEnd);
 
+    // The custom events a run puts on the bus (AWS's own service events are free).
+    let customEvents = 0;
+    const countEvent = ({ event }: { event: { source: string } }) => {
+      if (!event.source.startsWith('aws.')) customEvents += 1;
+    };
+    cloud.eventBridge.eventBridge.on('event', countEvent);
     for (let i = 0; i < LONE_RUNS; i += 1) {
       await putAll(client, entries(burstEnd + i, 1));
       await finished.reach(burstEnd + i + 1);
     }
-    const lone = latenciesMs(finished.all.slice(burstEnd));
+    cloud.eventBridge.eventBridge.off('event', countEvent);
+    const loneRuns = finished.all.slice(burstEnd);
+    const lone = latenciesMs(loneRuns);
+    const measuredLoneRuns = await measureRuns(cloud, loneRuns);
 
     let metered = burstEnd + LONE_RUNS;
     const dynamodbPerRun = await meterDynamoDbPerRun(cloud, options.meteredRuns, async (runs) => {
@@ -361,7 +399,13 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
 
     const latencies = latenciesMs(burst);
     const transitions = burst.map((f) => f.statesEntered);
+    const autonomousPath = runProfileOf(
+      measuredLoneRuns,
+      { wru: dynamodbPerRun.wruPerRun?.total ?? 0, rru: dynamodbPerRun.rruPerRun?.total ?? 0 },
+      customEvents / Math.max(1, loneRuns.length),
+    );
     return {
+      autonomousPath,
       warmup: {
         runs: warmupRuns.length,
         batches: warmupBatches,
@@ -409,10 +453,49 @@ async function bench(cloud: LocalCloud, example: ExampleEvent, options: BenchOpt
   }
 }
 
+/** Each run's measured usage: its execution's history, and its lineage chain for the model calls. */
+async function measureRuns(cloud: LocalCloud, runs: readonly Finished[]): Promise<MeasuredRun[]> {
+  const { state } = cloud;
+  const dynamodb = new DynamoDBClient(localClientConfig(state.endpoints.dynamodb, state.region));
+  const steps = cloud.topology.workflows[WORKFLOW]?.functions ?? {};
+  const stepOf = (functionArn: string) =>
+    (Object.entries(steps).find(([, name]) => functionArn.endsWith(`:${name}`))?.[0] as
+      | StepName
+      | undefined) ?? undefined;
+  try {
+    return await Promise.all(
+      runs.map(async (run) => {
+        const eventId = z.object({ id: z.string() }).parse(JSON.parse(run.description.input ?? '{}')).id;
+        const lambda = lambdaUsageOf(run.history, stepOf);
+        return {
+          transitions: run.statesEntered,
+          lambdaInvocations: lambda.invocations,
+          lambdaGbSeconds: lambda.gbSeconds,
+          ...(await modelUsageOf(dynamodb, cloud.topology.lineageTable, runIdFor(WORKFLOW, eventId))),
+        };
+      }),
+    );
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
 /** A function's step (`act`) when it is one of the bench workflow's steps, else its name. */
 function stepOfFunction(cloud: LocalCloud, functionName: string): string {
   const steps = cloud.topology.workflows[WORKFLOW]?.functions ?? {};
   return Object.entries(steps).find(([, name]) => name === functionName)?.[0] ?? functionName;
+}
+
+/** The machine the figures were taken on. */
+function machineOf() {
+  const [cpu] = cpus();
+  return {
+    cores: availableParallelism(),
+    cpu: cpu?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+    os: `${platform()} ${release()} ${arch()}`,
+    node: process.version,
+  };
 }
 
 /** This process's Node.js flags, without the TypeScript loader's `--require`/`--import` pairs. */
@@ -504,16 +587,66 @@ async function main(): Promise<void> {
     await rm(stateDir, { recursive: true, force: true });
   }
   // After the cloud has stopped, so the two figures do not share the cores.
+  log('bench: running each approval example through `awf packs test` for the approval path...');
+  const approvalPath = await benchApprovalPath(WORKFLOW, APPROVAL_EXAMPLE, result.autonomousPath);
+  log('bench: importing each step bundle cold, in fresh processes...');
+  const coldStarts = await benchColdStarts({ workflowId: WORKFLOW });
+  log('bench: timing policy decisions...');
+  const cedarDecisions = await benchCedarDecisions();
+  const promptPrefixes = await benchPromptPrefixes();
   log('bench: running every pack example through `awf packs test`...');
   const packRunner = await benchPackRunner();
   log('bench: verifying 200,000 synthetic lineage records against a signed checkpoint...');
   const lineageVerification = await benchLineageVerification();
   const lineageDynamoDb = await benchLineageDynamoDb(options.lineageRecords, log);
-  const results = { localCloud: result, packRunner, lineageVerification, lineageDynamoDb };
+  const { autonomousPath } = result;
+  const summary = {
+    runsPerSecond: result.runsPerSecond,
+    loneRunLatencyMs: { p50: result.loneRunLatencyMs.p50, p95: result.loneRunLatencyMs.p95 },
+    transitionsPerRun: autonomousPath.transitionsPerRun,
+    modelCallsPerRun: autonomousPath.modelCallsPerRun,
+    dynamodbRequestsPerRun: result.dynamodbRequestsPerRun?.total,
+    wruPerRun: result.wruPerRun?.total,
+    rruPerRun: result.rruPerRun?.total,
+    cpuMsPerRun: { ...result.cpuMsPerRun, ...result.cpuMsPerRunByThread },
+    steps: Object.fromEntries(
+      coldStarts.steps.map(({ step, bundleBytes, coldImportMs }) => [step, { bundleBytes, coldImportMs }]),
+    ),
+    cedarDecisionMs: cedarDecisions.cedarDecisionMs,
+    awsCostPer1000Runs: autonomousPath.awsCostPer1000Runs,
+    approvalPath: {
+      example: `${approvalPath.workflow}/${approvalPath.example}`,
+      transitionsPerRun: approvalPath.profile.transitionsPerRun,
+      modelCallsPerRun: approvalPath.profile.modelCallsPerRun,
+      awsCostPer1000Runs: approvalPath.profile.awsCostPer1000Runs,
+    },
+    promptCache: promptPrefixes,
+    machine: machineOf(),
+  };
+  const results = {
+    ...summary,
+    localCloud: result,
+    approvalPath: { ...summary.approvalPath, profile: approvalPath.profile },
+    coldStarts,
+    cedarDecisions,
+    packRunner,
+    lineageVerification,
+    lineageDynamoDb,
+  };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   else {
     for (const line of report(result)) log(line);
+    for (const line of describeRunProfile('autonomous path', autonomousPath)) log(line);
+    for (const line of describeRunProfile(
+      `approval path, ${approvalPath.workflow}/${approvalPath.example} (modelled: see bench/approval-path.ts)`,
+      approvalPath.profile,
+    ))
+      log(line);
+    for (const line of describeColdStarts(coldStarts)) log(line);
+    log(describeCedarDecisions(cedarDecisions));
+    log(describePromptPrefixes(promptPrefixes));
+    log(`machine                 ${JSON.stringify(summary.machine)}`);
     log(
       `pack runner             ${packRunner.examplesPerSecond} examples/s (${packRunner.examples} examples in ${packRunner.seconds} s, in process, virtual clock; ${packRunner.mismatches} not as expected)`,
     );
