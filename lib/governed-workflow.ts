@@ -3,8 +3,8 @@
  * state machine, the rule that starts runs from the bus and the schedule that
  * sends approval reminders.
  */
-import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { WorkflowSpecError } from '../core/errors.js';
 import { RECORD_WRITERS } from '../core/lineage/record-keys.js';
 import { modelsOf } from '../core/model/agent-models.js';
+import { validatePolicies } from '../core/policy/validate-pack.js';
 import { ENV } from '../core/runtime-env.js';
 import { declaredPorts } from '../core/steps/definitions.js';
 import { type PortNeeds, recordKeysVerified } from '../core/steps/ports.js';
@@ -959,6 +960,21 @@ function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps)
       `agent.prompt: expected a non-empty prompt in ${spec.agent.prompt}, got ""`,
     ]);
   }
+  validateEmbeddedPolicies(props);
+}
+
+/**
+ * Strictly validates the policy file the step bundles embed, so a bad policy
+ * fails synth. Gate and Act only parse their policies at cold start
+ * (`createPolicyGate`): this check, pinned to the deployed file by the asset
+ * hash, is what lets them skip Cedar's validator. The file in `packDir` is
+ * what the bundles import, so it is the one validated, whatever
+ * `props.pack.policies` holds (the step entry reports a missing file).
+ */
+function validateEmbeddedPolicies(props: GovernedWorkflowProps): void {
+  const file = join(props.packDir, props.pack.spec.policies);
+  const embedded = existsSync(file) ? readFileSync(file, 'utf8') : props.pack.policies;
+  validatePolicies({ ...props.pack, policies: embedded });
 }
 
 /** The history key must be an HMAC key of its own; checked where the key is defined in this app. */

@@ -118,7 +118,8 @@ function failedClosed(autonomy: AutonomyLevel, errors: readonly string[]): Verdi
 }
 
 /**
- * Builds a pack's decision: its policies are validated and preparsed here, once.
+ * Builds a pack's decision: its policies are parsed and preparsed here, once
+ * (strict validation is synth's, see `createPolicyGate`).
  *
  * @throws WorkflowSpecError when the pack's policies do not load (see `createPolicyGate`).
  * @example

@@ -37,8 +37,8 @@ import { toCedarRecord } from './cedar-values.js';
 import { PolicyInputError } from './errors.js';
 import type { LogOnlyEvaluation } from './log-only.js';
 import type { PolicyNow } from './now.js';
+import { readPackPolicies } from './pack-policies.js';
 import { formatCedarError, type ParsedPolicy } from './policy-set.js';
-import { validatePolicies } from './validate-pack.js';
 
 /** One proposed action to judge. */
 export interface PolicyRequest {
@@ -130,12 +130,25 @@ function outcomeOf(response: Response, policies: ReadonlyMap<string, ParsedPolic
 /**
  * Loads a pack's policies into Cedar once and returns its gate.
  *
- * The schema is generated from the action catalogue and every policy is
- * strictly validated against it first, then both are preparsed so each
- * decision costs a fraction of a millisecond.
+ * The schema is generated from the action catalogue, the policies are parsed,
+ * and both are preparsed so each decision costs a fraction of a millisecond.
  *
- * @throws WorkflowSpecError naming each policy id and its problem, or each
- *   action input field that has no Cedar type.
+ * The policies are not validated against the schema here: this runs at every
+ * cold start of Gate and Act, and Cedar's strict validator was the largest
+ * part of it. `validatePolicies` (`validate-pack.ts`) does that before a pack
+ * is accepted: at `cdk synth`, in `awf packs test` and in the tests. It is
+ * safe to leave out here because the step's bundle embeds exactly the policy
+ * file synth validated (its asset hash pins that file), and nothing here
+ * needs the validation's result: Cedar evaluates a policy set whether or not
+ * it was validated, the context types come from the catalogue, and each
+ * request is still checked against the schema (`validateRequest`). Were an
+ * unvalidated policy ever evaluated, it would still fail closed: reading an
+ * attribute that does not exist or comparing mismatched types is an
+ * evaluation error, and any evaluation error denies; a scope naming an
+ * action outside the catalogue never matches.
+ *
+ * @throws WorkflowSpecError naming each policy that does not parse or is badly
+ *   annotated, or each action input field that has no Cedar type.
  * @example
  * const gate = createPolicyGate(pack);
  * const { decision, reasons } = gate.evaluate({
@@ -146,7 +159,7 @@ function outcomeOf(response: Response, policies: ReadonlyMap<string, ParsedPolic
  */
 export function createPolicyGate(pack: WorkflowPack): PolicyGate {
   const { spec } = pack;
-  const { schema, contextTypes, policySet } = validatePolicies(pack);
+  const { schema, contextTypes, policySet } = readPackPolicies(pack);
   // Preparsed schemas and policy sets live in a process-wide cache keyed by name;
   // content hashes in the names keep packs (and versions of one pack) apart.
   const schemaName = `awf/${spec.id}/schema/${hashOf(schema)}`;

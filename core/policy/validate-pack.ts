@@ -6,34 +6,25 @@
  * Strict validation is what catches real policy bugs before deployment: a
  * misspelt attribute, a string compared with a decimal, an unguarded optional
  * field, an action that is not in the catalogue.
+ *
+ * It runs wherever a pack is accepted: `cdk synth` (the `GovernedWorkflow`
+ * construct and `bin/app.ts`), `awf packs test`, and the tests. It does not run
+ * in the deployed Gate and Act steps: their bundle embeds the very policy file
+ * synth validated (the asset hash covers it, so a changed file is a new
+ * asset that synth validated again), and evaluation does not need the
+ * validation's result, so the steps only parse and preparse the policies
+ * (`gate.ts`) and save the validator's cold-start cost.
  */
-import { type DetailedError, type SchemaJson, validate } from '@cedar-policy/cedar-wasm/nodejs';
+import { type DetailedError, validate } from '@cedar-policy/cedar-wasm/nodejs';
 import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowPack } from '../workflow/pack.js';
-import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
-import type { CedarRecordType } from './cedar-types.js';
-import {
-  fileLineOf,
-  formatCedarError,
-  type ParsedPolicy,
-  type ParsedPolicySet,
-  parsePolicySet,
-} from './policy-set.js';
+import { type PackPolicies, readPackPolicies } from './pack-policies.js';
+import { fileLineOf, formatCedarError, type ParsedPolicy } from './policy-set.js';
 
 /** A pack's policies, checked and ready to load into Cedar. */
-export interface ValidatedPolicies {
-  /** The generated Cedar schema (JSON form). */
-  readonly schema: SchemaJson<string>;
-  /** The context type of each catalogue action, as in `schema`. */
-  readonly contextTypes: Readonly<Record<string, CedarRecordType>>;
-  readonly policySet: ParsedPolicySet;
+export interface ValidatedPolicies extends PackPolicies {
   /** Cedar's validation warnings (e.g. a policy that can never be satisfied); they do not fail synth. */
   readonly warnings: readonly string[];
-}
-
-function problemsOf(error: unknown): readonly string[] {
-  if (error instanceof WorkflowSpecError) return error.problems;
-  throw error;
 }
 
 /**
@@ -67,8 +58,8 @@ function approvalAnnotationProblems(pack: WorkflowPack, policies: readonly Parse
 
 /**
  * Validates a pack's policies against the Cedar schema generated from its
- * action catalogue. `bin/app.ts` calls it for every pack, so a bad policy
- * fails `cdk synth`.
+ * action catalogue. The `GovernedWorkflow` construct calls it for the policy
+ * file its steps embed, so a bad policy fails `cdk synth`.
  *
  * @throws WorkflowSpecError listing every problem found, each naming the
  *   policy id and its line (`policies: policy "refund-small-autonomous"
@@ -77,20 +68,9 @@ function approvalAnnotationProblems(pack: WorkflowPack, policies: readonly Parse
  */
 export function validatePolicies(pack: WorkflowPack): ValidatedPolicies {
   const workflowId = pack.spec.id;
-  const problems: string[] = [];
-  let contextTypes: Readonly<Record<string, CedarRecordType>> | undefined;
-  try {
-    contextTypes = cedarContextTypesFor(pack.spec);
-  } catch (error) {
-    problems.push(...problemsOf(error));
-  }
-  const parsed = parsePolicySet(pack.policies);
-  if (!parsed.ok) problems.push(...parsed.problems);
-  // Validating against a partial schema would report errors that are only echoes of the problems above.
-  if (contextTypes === undefined || !parsed.ok) throw new WorkflowSpecError(workflowId, problems);
-
-  const schema = cedarSchemaOf(contextTypes);
-  const { policySet } = parsed;
+  // Throws first when the schema or the policy set cannot be read: validating against a
+  // partial schema would report errors that are only echoes of those problems.
+  const { schema, contextTypes, policySet } = readPackPolicies(pack);
   const answer = validate({
     schema,
     policies: { staticPolicies: { ...policySet.texts } },

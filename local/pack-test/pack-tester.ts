@@ -34,6 +34,7 @@ import { runIdFor } from '../../core/ids.js';
 import { recordsOfType } from '../../core/lineage/read.js';
 import type { LineageRecord } from '../../core/lineage/record.js';
 import type { ConverseRequest, ConverseResponse, LocalModel, ModelPort } from '../../core/model/model.js';
+import { validatePolicies } from '../../core/policy/validate-pack.js';
 import type { EventPublisher, OutboundEvent, TaskCallbacks } from '../../core/ports.js';
 import type { GateDecision } from '../../core/steps/contracts.js';
 import { STEP_NAMES } from '../../core/steps/step-names.js';
@@ -194,13 +195,16 @@ export interface PackTester {
  * emptied before each example.
  *
  * @param packDir the pack's folder, for its `local-model.ts`
- * @throws WorkflowSpecError when the pack's timings or policies do not load
+ * @throws WorkflowSpecError when the pack's timings or policies do not load, or a
+ *   policy fails strict validation against the catalogue's schema
  * @example
  * const tester = await createPackTester(pack, dir);
  * for (const example of loadExampleEvents(dir)) console.log((await tester.run(example)).passed);
  */
 export async function createPackTester(pack: WorkflowPack, packDir: string): Promise<PackTester> {
   const { spec } = pack;
+  // What synth would refuse is not tested as if deployable: the steps skip this check (`createPolicyGate`).
+  validatePolicies(pack);
   const clock = new VirtualClock(new Date(DEFAULT_EXAMPLE_TIME));
   let runs = new InMemoryRunsStore();
   let lineage = new InMemoryLineageStore();

@@ -8,7 +8,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchColdStarts, type ColdStartFigures, describeColdStarts } from '../../bench/cold-start.js';
-import { CEDAR_WASM_TIERING_BANNER, ESM_REQUIRE_BANNER } from '../../lib/step-function.js';
+import {
+  CEDAR_WASM_LAZY_VALIDATION_FLAG,
+  CEDAR_WASM_TIERING_BANNER,
+  ESM_REQUIRE_BANNER,
+} from '../../lib/step-function.js';
 import { STEP_PROFILES } from '../../lib/steps.js';
 import { loadReferencePack, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
 import { type SynthesizedAwf, synthAwf } from './support/synth.js';
@@ -68,7 +72,7 @@ it("counts cedar-wasm's module in the bundles of the steps that evaluate policie
   expect(withWasm.sort()).toEqual(evaluating.sort());
 });
 
-it('sets the WebAssembly tiering budget before cedar-wasm compiles, in the policy steps only', () => {
+it('sets the WebAssembly tiering budget and lazy validation before cedar-wasm compiles, in the policy steps only', () => {
   for (const step of figures.steps) {
     const assetDir = join(outdir, step.asset);
     const bundle = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
@@ -78,6 +82,13 @@ it('sets the WebAssembly tiering budget before cedar-wasm compiles, in the polic
     expect({ step: step.step, flags: bundle.includes('setFlagsFromString') }).toEqual({
       step: step.step,
       flags: evaluates,
+    });
+    expect({
+      step: step.step,
+      lazy: bundle.startsWith(banner) && banner.includes(CEDAR_WASM_LAZY_VALIDATION_FLAG),
+    }).toEqual({
+      step: step.step,
+      lazy: evaluates,
     });
     if (evaluates) {
       // The flag only counts for modules compiled after it is set.

@@ -3,7 +3,7 @@
  * value, when a pack or a prop cannot be deployed; a prop's error is
  * aws-cdk-lib's ValidationError and names the construct's path.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Errors, Stack } from 'aws-cdk-lib';
@@ -134,6 +134,29 @@ describe('workflow packs', () => {
     const error = thrown(() => build({ pack: { ...refundTriage.pack, prompt: '  \n' } }));
     expect(error).toBeInstanceOf(WorkflowSpecError);
     expect(error.message).toContain('agent.prompt: expected a non-empty prompt in prompt.md, got ""');
+  });
+
+  it('fails when a policy the steps embed fails strict validation, naming the workflow, the policy and its line', () => {
+    // The steps do not validate their policies at cold start: synth must refuse the file they embed.
+    const { pack } = refundTriage;
+    const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refund-triage');
+    mkdirSync(dir);
+    const misspelt = [
+      '@id("refund-misspelt")',
+      'permit (principal, action == Awf::Action::"issueRefund", resource)',
+      'when { context.input.amonut < decimal("10.0") };',
+    ].join('\n');
+    const file = `${pack.policies.trimEnd()}\n\n${misspelt}\n`;
+    writeFileSync(join(dir, pack.spec.policies), file);
+    const line = file.split('\n').findIndex((text) => text.includes('amonut')) + 1;
+    // props.pack holds the valid policies: what is checked is the file in packDir, the one bundled.
+    const error = thrown(() => build({ packDir: dir }));
+    expect(error).toBeInstanceOf(WorkflowSpecError);
+    expect((error as WorkflowSpecError).workflowId).toBe('refund-triage');
+    expect((error as WorkflowSpecError).problems).toEqual([
+      expect.stringContaining(`policies: policy "refund-misspelt" (line ${line}): `),
+    ]);
+    expect(error.message).toContain('amonut');
   });
 
   it('fails naming the construct when the pack folder is not named after the workflow id', () => {

@@ -10,6 +10,7 @@ import { appendLineage } from '../../../core/lineage/chain.js';
 import type { LineageRecord } from '../../../core/lineage/record.js';
 import { createDecider } from '../../../core/policy/decide.js';
 import { createPolicyGate } from '../../../core/policy/gate.js';
+import { validatePolicies } from '../../../core/policy/validate-pack.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import { fixedClock, InMemoryLineageStore } from '../../support/in-memory-stores.js';
 import { aPack, aRefundRunFacts, aTicketRequest, loadRefundTriagePack } from '../policy/builders.js';
@@ -63,7 +64,7 @@ describe('@approvers and @quorum', () => {
   it('fail synth when malformed, on a forbid, naming a role nobody holds, or asking more than the directory can give', () => {
     const problems = (annotations: string) => {
       try {
-        createPolicyGate(ticketPack(annotations));
+        validatePolicies(ticketPack(annotations));
       } catch (error) {
         if (error instanceof WorkflowSpecError) return error.message;
         throw error;

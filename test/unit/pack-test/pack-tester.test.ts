@@ -67,6 +67,15 @@ describe('the pack tester', () => {
     expect(result.passed).toBe(false);
   });
 
+  it('refuses a pack whose policies synth would refuse, though the steps themselves do not validate them', async () => {
+    const reference = await loadReferencePack();
+    const misspelt =
+      '@id("refund-misspelt")\npermit (principal, action == Awf::Action::"issueRefund", resource)\nwhen { context.input.amonut < decimal("10.0") };';
+    const pack = { ...reference.pack, policies: `${reference.pack.policies}\n${misspelt}\n` };
+    await expect(createPackTester(pack, reference.dir)).rejects.toThrow(WorkflowSpecError);
+    await expect(createPackTester(pack, reference.dir)).rejects.toThrow(/policy "refund-misspelt".*amonut/);
+  });
+
   it('decides when the example says, and runs the action once approved', async () => {
     const result = await refundTriage.run({
       ...largeRefund,

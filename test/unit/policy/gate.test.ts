@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { createPolicyGate, type PolicyGate } from '../../../core/policy/gate.js';
+import { validatePolicies } from '../../../core/policy/validate-pack.js';
 import { loadExampleEvents, WORKFLOWS_DIR } from '../../../workflows/discover.js';
 import {
   aDenyRefundRequest,
@@ -280,17 +281,32 @@ describe('createPolicyGate fails closed', () => {
     expect(gate.evaluate(aTicketRequest({ entityId: 'T-2' })).decision).toBe('DENY');
   });
 
-  it('fails to load a policy referencing a missing attribute, naming the policy id', () => {
+  it('fails to load a policy that does not parse, naming its line', () => {
     const error = specErrorOf(() =>
       createPolicyGate(
         aPack(
-          '@id("route-urgent")\npermit (principal, action == Awf::Action::"routeTicket", resource)\nwhen { context.input.priority == "urgent" };',
+          '@id("route")\npermit (principal, action, resource);\n@id("route-urgent")\npermit (principal, action, resource)\nwhen { context.input.team == };',
         ),
       ),
     );
     expect(error.workflowId).toBe('ticket-triage');
-    expect(error.problems).toHaveLength(1);
-    expect(error.problems[0]).toContain('policy "route-urgent" (line 3)');
-    expect(error.problems[0]).toContain('input.priority');
+    expect(error.problems).toEqual([expect.stringMatching(/^policies: line 5: /)]);
+  });
+
+  it('leaves strict validation to synth, and denies when a policy synth would refuse errors', () => {
+    // Synth refuses it (validatePolicies); a gate built from it anyway fails closed.
+    const pack = aPack(
+      [
+        '@id("route")\npermit (principal, action, resource);',
+        '@id("urgent-forbidden")\nforbid (principal, action == Awf::Action::"routeTicket", resource)\nwhen { context.input.priority == "urgent" };',
+      ].join('\n'),
+    );
+    const refused = specErrorOf(() => validatePolicies(pack));
+    expect(refused.problems).toEqual([expect.stringContaining('policy "urgent-forbidden" (line 5)')]);
+    expect(refused.problems[0]).toContain('input.priority');
+
+    const evaluation = createPolicyGate(pack).evaluate(aTicketRequest());
+    expect(evaluation.decision).toBe('DENY');
+    expect(evaluation.errors).toEqual([expect.stringContaining('policy "urgent-forbidden"')]);
   });
 });

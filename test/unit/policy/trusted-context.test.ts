@@ -12,6 +12,7 @@ import { missingFactProblems, readGroundingFacts } from '../../../core/policy/fa
 import { createPolicyGate } from '../../../core/policy/gate.js';
 import { historyFigures, historyValuesOf } from '../../../core/policy/history.js';
 import { policyNow } from '../../../core/policy/now.js';
+import { validatePolicies } from '../../../core/policy/validate-pack.js';
 import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
 import refundTriage from '../../../workflows/refund-triage/workflow.js';
@@ -109,8 +110,14 @@ describe('context.event and policyMaySee', () => {
     const pack = aPack(routeWhenVip('email'), {
       data: { ...aWorkflowSpecInput().data, modelMaySee: ['public', 'internal'], policyMaySee: ['internal'] },
     });
-    expect(() => createPolicyGate(pack)).toThrow(WorkflowSpecError);
-    expect(() => createPolicyGate(pack)).toThrow(/policy "vip"/);
+    expect(() => validatePolicies(pack)).toThrow(WorkflowSpecError);
+    expect(() => validatePolicies(pack)).toThrow(/policy "vip"/);
+    // Deployed anyway, the policy still cannot see the field: the context has none, and the gate denies.
+    const evaluation = createPolicyGate(pack).evaluate(
+      aTicketRequest({ event: { detail: { ticketId: 'T-1', subject: 'Hi', email: 'vip@example.com' } } }),
+    );
+    expect(evaluation.decision).toBe('DENY');
+    expect(evaluation.errors).toEqual([expect.stringContaining('policy "vip"')]);
   });
 
   it('gives policies the pii field once policyMaySee lists pii, separately from what the model sees', () => {

@@ -1,0 +1,54 @@
+/**
+ * What a pack's policies need in order to be evaluated: the Cedar schema
+ * generated from the action catalogue, each action's context type, and the
+ * parsed policy set.
+ *
+ * Reading them parses every policy (a policy that does not parse is an
+ * error naming it) but does not validate the policies against the schema:
+ * that strict check is `validatePolicies` (`validate-pack.ts`), which builds
+ * on this and runs wherever a pack is accepted for deployment or testing.
+ */
+import type { SchemaJson } from '@cedar-policy/cedar-wasm/nodejs';
+import { WorkflowSpecError } from '../errors.js';
+import type { WorkflowPack } from '../workflow/pack.js';
+import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
+import type { CedarRecordType } from './cedar-types.js';
+import { type ParsedPolicySet, parsePolicySet } from './policy-set.js';
+
+/** A pack's policies, parsed, with the schema they are evaluated against. */
+export interface PackPolicies {
+  /** The generated Cedar schema (JSON form). */
+  readonly schema: SchemaJson<string>;
+  /** The context type of each catalogue action, as in `schema`. */
+  readonly contextTypes: Readonly<Record<string, CedarRecordType>>;
+  readonly policySet: ParsedPolicySet;
+}
+
+function problemsOf(error: unknown): readonly string[] {
+  if (error instanceof WorkflowSpecError) return error.problems;
+  throw error;
+}
+
+/**
+ * Generates the schema of a pack's catalogue and parses its policy file.
+ *
+ * @throws WorkflowSpecError listing every problem found: each policy that
+ *   does not parse or is badly annotated (naming its id or line, see
+ *   `parsePolicySet`), and each action input field that has no Cedar type.
+ * @example
+ * const { schema, contextTypes, policySet } = readPackPolicies(pack);
+ * policySet.policies.map((policy) => policy.id); // ['refund-small-autonomous', ...]
+ */
+export function readPackPolicies(pack: WorkflowPack): PackPolicies {
+  const problems: string[] = [];
+  let contextTypes: Readonly<Record<string, CedarRecordType>> | undefined;
+  try {
+    contextTypes = cedarContextTypesFor(pack.spec);
+  } catch (error) {
+    problems.push(...problemsOf(error));
+  }
+  const parsed = parsePolicySet(pack.policies);
+  if (!parsed.ok) problems.push(...parsed.problems);
+  if (contextTypes === undefined || !parsed.ok) throw new WorkflowSpecError(pack.spec.id, problems);
+  return { schema: cedarSchemaOf(contextTypes), contextTypes, policySet: parsed.policySet };
+}
