@@ -9,9 +9,14 @@
  * EventBridge events (not counted per run). An estimate, not a bill.
  */
 import { z } from 'zod';
-import { LIST_PRICES, RunCostError, type RunPrices, type RunUsage, runCost } from './run-cost.js';
-// Types only: the lineage registry imports this module, and run-usage.ts reads records through the registry.
-import type { CountedRunUsage } from './run-usage.js';
+import {
+  type CountedRunUsage,
+  LIST_PRICES,
+  RunCostError,
+  type RunPrices,
+  type RunUsage,
+  runCost,
+} from './run-cost.js';
 
 const count = z.number().min(0);
 

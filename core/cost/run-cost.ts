@@ -24,6 +24,19 @@ export interface ModelTokens {
   readonly cacheWrite: number;
 }
 
+/**
+ * What one run used that its own lineage counts (`core/cost/run-usage.ts`):
+ * states entered, Lambda invocations and model tokens, without retries.
+ */
+export interface CountedRunUsage {
+  /** States its execution entered, without retries. */
+  readonly stateTransitions: number;
+  /** Lambda invocations its execution and its approvers' decisions caused, without retries. */
+  readonly lambdaInvocations: number;
+  /** Model tokens by model id, as `model.invoked` names it. */
+  readonly tokens: Readonly<Record<string, ModelTokens>>;
+}
+
 /** What one run used, counted. */
 export interface RunUsage {
   /** Step Functions state transitions, retries included. */

@@ -24,17 +24,9 @@
 import { recordsOfType } from '../lineage/read.js';
 import type { LineageRecord } from '../lineage/record.js';
 import { LAMBDA_TASK_STATES, type RunEnding, statesEnteredOf } from './execution-path.js';
-import type { ModelTokens } from './run-cost.js';
+import type { CountedRunUsage, ModelTokens } from './run-cost.js';
 
-/** What one run used that is counted per run (see the module notes for what each figure holds). */
-export interface CountedRunUsage {
-  /** States its execution entered, without retries. */
-  readonly stateTransitions: number;
-  /** Lambda invocations its execution and its approvers' decisions caused, without retries. */
-  readonly lambdaInvocations: number;
-  /** Model tokens by model id, as `model.invoked` names it. */
-  readonly tokens: Readonly<Record<string, ModelTokens>>;
-}
+export type { CountedRunUsage } from './run-cost.js';
 
 /** The model id a `model.invoked` record names: `versions.modelId`, else its `model:<id>` actor. */
 function modelIdOf(record: LineageRecord): string {
