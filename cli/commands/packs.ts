@@ -1,7 +1,8 @@
 /**
  * `awf packs test [--pack ID] [--dir DIR]`: runs every example event of the
  * packs through the real state machine and steps, in this process (no local
- * cloud, no Java), on a virtual clock, and reports each against its `expect`.
+ * cloud, no Java), on a virtual clock, and reports each against its `expect`,
+ * with what it used that is billed per run (state transitions, model calls).
  * Exits 1 when any example ends otherwise than it expects.
  */
 import { createPackTester, type ExampleResult } from '../../local/pack-test/pack-tester.js';
@@ -56,6 +57,10 @@ export async function testPacks(options: PackTestOptions): Promise<PackTestLine[
         { heading: 'example', value: (l) => l.example },
         { heading: 'expected', value: (l) => describe(l.expected) },
         { heading: 'actual', value: (l) => describe(l.actual) },
+        {
+          heading: 'used',
+          value: (l) => `${l.usage.transitions} transitions, ${l.usage.modelCalls} model call(s)`,
+        },
         { heading: 'result', value: (l) => (l.passed ? 'ok' : `MISMATCH: ${l.mismatches.join('; ')}`) },
       ]),
       '',

@@ -353,9 +353,9 @@ describe('the local cloud, end to end', () => {
 
       expect(execution.status).toBe('SUCCEEDED');
       expect((await e2e.runs.getRun(runId))?.status).toBe('COMPLETED');
-      // Two throttled requests, then the two planning rounds of a small refund (refund, finish).
+      // Two throttled requests, then the one planning round of a small refund (refund with finish).
       const requests = (e2e.cloud.bedrock.requestCounts()[WORKFLOW] ?? 0) - before;
-      expect(requests).toBe(THROTTLES_PER_CASE + 2);
+      expect(requests).toBe(THROTTLES_PER_CASE + 1);
     }, 90_000);
 
     it('ends ESCALATED MODEL_UNAVAILABLE, naming the model and the fix, when the model reached its end of life', async () => {
