@@ -67,6 +67,8 @@ const tableReference = z
 
 /** True when `zone` is an IANA time zone this runtime knows (`UTC`, `Europe/Paris`). */
 function isTimeZone(zone: string): boolean {
+  // The default needs no ICU formatter, whose first construction costs every step's cold start 10 to 17 ms.
+  if (zone === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;
