@@ -26,6 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -44,6 +45,7 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
+  DecisionControls,
   ExecutionClaim,
   ExecutionClearance,
   FollowUpEnd,
@@ -54,6 +56,7 @@ import type {
   RunRecord,
   RunStatusChange,
   RunsStore,
+  RunWithDecisionControls,
 } from '../core/runs/records.js';
 import { type Observation, type RunStatus, TERMINAL_RUN_STATUSES } from '../core/steps/contracts.js';
 import { RUNS_TABLE_LAYOUT } from '../core/storage/table-layout.js';
@@ -81,6 +84,10 @@ const {
   parked: PARKED,
 } = RUNS_TABLE_LAYOUT.partitions;
 const PENDING_APPROVALS = 'PENDING_APPROVALS';
+/** Rounds of a BatchGetItem before its unprocessed keys fail the read (DynamoDB leaves keys unprocessed when throttled). */
+const BATCH_GET_ATTEMPTS = 5;
+/** The pause before the first retry of unprocessed keys; it doubles each round. */
+const BATCH_GET_FIRST_PAUSE_MS = 20;
 /** Attributes that are part of the layout, not of the record. */
 const LAYOUT_ATTRIBUTES = new Set<string>([PK, SK, TTL, INDEX.partitionKey, INDEX.sortKey, 'kind']);
 
@@ -590,6 +597,29 @@ export class DynamoDbRunsStore implements RunsStore {
     );
   }
 
+  async getDecisionControls(workflowId: string, action: string | undefined): Promise<DecisionControls> {
+    if (action === undefined) return { switch: await this.getSwitch(workflowId), autonomy: undefined };
+    // One request for both, strongly consistent as `getSwitch` and `getAutonomy` read: a halt must hold from the moment it is set.
+    const [stored, autonomy] = await this.batchGetConsistent([
+      switchKey(workflowId),
+      autonomyKey(workflowId, action),
+    ]);
+    return { switch: asRecord(stored), autonomy: asRecord(autonomy) };
+  }
+
+  async getRunWithDecisionControls(
+    runId: string,
+    workflowId: string,
+    action: string | undefined,
+  ): Promise<RunWithDecisionControls> {
+    const [run, stored, autonomy] = await this.batchGetConsistent([
+      runKey(runId),
+      switchKey(workflowId),
+      ...(action === undefined ? [] : [autonomyKey(workflowId, action)]),
+    ]);
+    return { run: asRecord(run), switch: asRecord(stored), autonomy: asRecord(autonomy) };
+  }
+
   // ---- parked runs ----
 
   async parkRun(parked: ParkedRun): Promise<void> {
@@ -753,6 +783,36 @@ export class DynamoDbRunsStore implements RunsStore {
     return result.Item;
   }
 
+  /**
+   * The item of each of `keys` (at most 100), undefined where there is none,
+   * in the order of `keys`: read strongly consistently with BatchGetItem,
+   * whose answer comes in no particular order. Keys DynamoDB leaves
+   * unprocessed are asked for again after a pause that doubles.
+   * @throws AwfError when keys are still unprocessed after {@link BATCH_GET_ATTEMPTS} rounds.
+   */
+  private async batchGetConsistent(keys: readonly Item[]): Promise<(Item | undefined)[]> {
+    const items: Item[] = [];
+    const inKeyOrder = () =>
+      keys.map((wanted) => items.find((item) => item[PK] === wanted[PK] && item[SK] === wanted[SK]));
+    let pending: Item[] = [...keys];
+    for (let attempt = 1; attempt <= BATCH_GET_ATTEMPTS; attempt++) {
+      const result = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      items.push(...(result.Responses?.[this.tableName] ?? []));
+      pending = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (pending.length === 0) return inKeyOrder();
+      if (attempt < BATCH_GET_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, BATCH_GET_FIRST_PAUSE_MS * 2 ** (attempt - 1)));
+      }
+    }
+    throw new AwfError(
+      `BatchGetItem on ${this.tableName} left ${pending.length} key(s) unprocessed after ${BATCH_GET_ATTEMPTS} attempts; retry the step`,
+    );
+  }
+
   private async putUnlessExists(item: Item): Promise<boolean> {
     try {
       await this.client.send(
@@ -805,6 +865,11 @@ function setExpression(fields: Item): { expression: string; names: Record<string
     names: Object.fromEntries(defined.map(([name]) => [`#${name}`, name])),
     values: Object.fromEntries(defined.map(([name, value]) => [`:${name}`, value])),
   };
+}
+
+/** An item as the record it stores (the layout's attributes left out); undefined stays undefined. */
+function asRecord<T>(item: Item | undefined): T | undefined {
+  return item === undefined ? undefined : (withoutLayout(item) as T);
 }
 
 function byRequestAscending(a: ApprovalRecord, b: ApprovalRecord): number {

@@ -28,6 +28,14 @@ export interface KmsRecordKeysOptions {
   readonly client: KMSClient;
   /** The key of each writer this process signs as or verifies. */
   readonly keyIds: RecordKeyIds;
+  /**
+   * How many MACs that verified are remembered (the eldest forgotten first),
+   * so checking one of them again asks KMS nothing. For a step, which checks
+   * a few records per run; an auditor, whose verification should reach KMS
+   * each time (a disabled key must show), keeps the default.
+   * @default 0 - KMS is asked every time
+   */
+  readonly verifiedMemoSize?: number;
 }
 
 /**
@@ -40,10 +48,25 @@ export interface KmsRecordKeysOptions {
 export class KmsRecordKeys implements RecordKeys {
   readonly #client: KMSClient;
   readonly #keyIds: RecordKeyIds;
+  readonly #verifiedMemoSize: number;
+  /**
+   * MACs KMS said were valid, as `<key>\n<hash>\n<mac>`. A MAC that verified
+   * under a key verifies under it for the key's whole life (KMS never rotates
+   * HMAC key material), so a step that checks one record twice (Act: the
+   * proposal, then the plan's finish) asks KMS once. Only successes are kept:
+   * a MAC that failed, or a call that failed, is asked again.
+   */
+  readonly #verified = new Set<string>();
 
+  /** @throws AwfError when `verifiedMemoSize` is not a non-negative integer. */
   constructor(options: KmsRecordKeysOptions) {
+    const memoSize = options.verifiedMemoSize ?? 0;
+    if (!Number.isInteger(memoSize) || memoSize < 0) {
+      throw new AwfError(`verifiedMemoSize must be a non-negative integer, got ${memoSize}`);
+    }
     this.#client = options.client;
     this.#keyIds = options.keyIds;
+    this.#verifiedMemoSize = memoSize;
   }
 
   /** @throws AwfError when no key is known for `writer`; the SDK's named KMS errors, unchanged. */
@@ -70,6 +93,8 @@ export class KmsRecordKeys implements RecordKeys {
   async verify(writer: StepName, hash: string, mac: string): Promise<boolean> {
     const keyId = this.#keyOf(writer);
     if (!HEX_MAC.test(mac)) return false;
+    const verified = `${keyId}\n${hash}\n${mac}`;
+    if (this.#verified.has(verified)) return true;
     try {
       const output = await this.#client.send(
         new VerifyMacCommand({
@@ -79,11 +104,23 @@ export class KmsRecordKeys implements RecordKeys {
           MacAlgorithm: 'HMAC_SHA_256',
         }),
       );
-      return output.MacValid === true;
+      if (output.MacValid !== true) return false;
+      this.#remember(verified);
+      return true;
     } catch (error) {
       if ((error as { name?: string }).name === 'KMSInvalidMacException') return false;
       throw error;
     }
+  }
+
+  #remember(verified: string): void {
+    if (this.#verifiedMemoSize === 0) return;
+    // A Set iterates in insertion order: the first entry is the eldest.
+    if (this.#verified.size >= this.#verifiedMemoSize) {
+      const eldest = this.#verified.values().next().value;
+      if (eldest !== undefined) this.#verified.delete(eldest);
+    }
+    this.#verified.add(verified);
   }
 
   #keyOf(writer: StepName): string {

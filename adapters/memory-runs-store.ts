@@ -14,6 +14,7 @@ import type {
   ApprovalDecision,
   ApprovalRecord,
   AutonomyRecord,
+  DecisionControls,
   ExecutionClaim,
   ExecutionClearance,
   FollowUpEnd,
@@ -24,6 +25,7 @@ import type {
   RunRecord,
   RunStatusChange,
   RunsStore,
+  RunWithDecisionControls,
 } from '../core/runs/records.js';
 import type { Observation, RunStatus } from '../core/steps/contracts.js';
 import { TERMINAL_RUN_STATUSES } from '../core/steps/contracts.js';
@@ -249,6 +251,23 @@ export class InMemoryRunsStore implements RunsStore {
   async putSwitch(record: WorkflowSwitchRecord): Promise<void> {
     await yieldOnce();
     this.switches.set(record.workflowId, copy(record));
+  }
+
+  async getDecisionControls(workflowId: string, action: string | undefined): Promise<DecisionControls> {
+    await yieldOnce();
+    return {
+      switch: copy(this.switches.get(workflowId)),
+      autonomy: action === undefined ? undefined : copy(this.autonomy.get(`${workflowId}#${action}`)),
+    };
+  }
+
+  async getRunWithDecisionControls(
+    runId: string,
+    workflowId: string,
+    action: string | undefined,
+  ): Promise<RunWithDecisionControls> {
+    const controls = await this.getDecisionControls(workflowId, action);
+    return { run: copy(this.runs.get(runId)), ...controls };
   }
 
   async parkRun(parked: ParkedRun): Promise<void> {

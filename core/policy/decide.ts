@@ -108,6 +108,20 @@ export interface Decider {
   decide(request: DecisionRequest): Verdict;
 }
 
+/** How a decider is built. */
+export interface DeciderOptions {
+  /** The policy gate; the pack's own when not given (`createPolicyGate`). */
+  readonly policies?: PolicyGate;
+  /**
+   * Whether verdicts carry what each log-only policy would have decided
+   * (`Verdict.logOnly`). It never changes a decision: Gate records it with
+   * each verdict, while Act, which decides again and records none of it,
+   * leaves it out and saves two Cedar evaluations per log-only policy.
+   * @default true
+   */
+  readonly logOnly?: boolean;
+}
+
 /** Why a proposal of a reducing action is denied before any policy runs. */
 export function reducingActionProposed(action: string, reduces: string): string {
   return `${action} only takes back what ${reduces} granted: it runs as ${reduces}'s scheduled follow-up, never as a proposal`;
@@ -130,8 +144,10 @@ function failedClosed(autonomy: AutonomyLevel, errors: readonly string[]): Verdi
  *   storedAutonomy: undefined,
  * }); // { decision: 'ALLOW', reasons: ['refund-small-autonomous'], ... }
  */
-export function createDecider(pack: WorkflowPack, policies: PolicyGate = createPolicyGate(pack)): Decider {
+export function createDecider(pack: WorkflowPack, options: DeciderOptions = {}): Decider {
   const { spec } = pack;
+  const policies = options.policies ?? createPolicyGate(pack);
+  const evaluationOptions = { logOnly: options.logOnly ?? true };
   /** The switch goes last: whatever the rest decided, a halt or approve-all only makes it stricter. */
   function switched(verdict: Verdict, stored: WorkflowSwitchRecord | undefined): Verdict {
     const mode = switchModeOf(spec.id, stored);
@@ -187,18 +203,21 @@ export function createDecider(pack: WorkflowPack, policies: PolicyGate = createP
     const missing = missingFactProblems(spec, facts.facts);
     if (missing.length > 0) return failedClosed(autonomy, missing);
 
-    const evaluation = policies.evaluate({
-      entityId: facts.entityId,
-      action: proposal.action,
-      input: proposal.input,
-      confidence: proposal.confidence,
-      risk: action.risk,
-      autonomy,
-      history: facts.history,
-      now: policyNow(facts.now, spec.timezone),
-      event: facts.event,
-      facts: factAttributes(facts.facts),
-    });
+    const evaluation = policies.evaluate(
+      {
+        entityId: facts.entityId,
+        action: proposal.action,
+        input: proposal.input,
+        confidence: proposal.confidence,
+        risk: action.risk,
+        autonomy,
+        history: facts.history,
+        now: policyNow(facts.now, spec.timezone),
+        event: facts.event,
+        facts: factAttributes(facts.facts),
+      },
+      evaluationOptions,
+    );
     const { decision, shadow } = applyAutonomy(evaluation.decision, autonomy);
     return {
       decision,

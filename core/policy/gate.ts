@@ -84,6 +84,17 @@ export interface PolicyEvaluation {
   readonly logOnly?: readonly LogOnlyEvaluation[];
 }
 
+/** How one request is evaluated. */
+export interface EvaluationOptions {
+  /**
+   * Whether the log-only policies are evaluated beside the enforced ones (two
+   * more Cedar evaluations each) and reported in `logOnly`. They never change
+   * the decision, so a caller that records nothing of them may leave them out.
+   * @default true
+   */
+  readonly logOnly?: boolean;
+}
+
 /** A workflow's policy gate, loaded once per cold start. */
 export interface PolicyGate {
   readonly workflowId: string;
@@ -92,7 +103,7 @@ export interface PolicyGate {
   /** The policies' ids, in file order. */
   readonly policyIds: readonly string[];
   /** Judges one proposed action. Never throws: any failure is a DENY with `errors`. */
-  evaluate(request: PolicyRequest): PolicyEvaluation;
+  evaluate(request: PolicyRequest, options?: EvaluationOptions): PolicyEvaluation;
   /**
    * Who must approve, and how many, when the policies `reasons` names sent an
    * action to approval: their `@approvers` and `@quorum`, else the workflow's roles and one approver.
@@ -288,7 +299,7 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
     }
   }
 
-  function evaluateOrThrow(request: PolicyRequest): PolicyEvaluation {
+  function evaluateOrThrow(request: PolicyRequest, options: EvaluationOptions): PolicyEvaluation {
     if (typeof request.action !== 'string' || !Object.hasOwn(contextTypes, request.action)) {
       return deny([
         `action: expected one of the catalogue's actions (${Object.keys(contextTypes).join(', ')}), got ${JSON.stringify(request.action)}`,
@@ -296,7 +307,7 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
     }
     const context = contextFor(request);
     const evaluation = decideWith(policySetId, request, context);
-    if (logOnlySets.length === 0) return evaluation;
+    if (logOnlySets.length === 0 || options.logOnly === false) return evaluation;
     return {
       ...evaluation,
       logOnly: logOnlySets.map((set) => wouldBe(set, request, context, evaluation.decision)),
@@ -314,9 +325,9 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
       });
       return approvalRequirementOf(spec.approvals.approverRoles, annotated);
     },
-    evaluate(request) {
+    evaluate(request, options = {}) {
       try {
-        return evaluateOrThrow(request);
+        return evaluateOrThrow(request, options);
       } catch (error) {
         return deny([messageOf(error)]);
       }

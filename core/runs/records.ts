@@ -166,6 +166,23 @@ export interface AutonomyRecord {
 }
 
 /**
+ * What a decision reads of the operators' settings at the moment it is made:
+ * the workflow's kill switch and the action's stored autonomy level.
+ */
+export interface DecisionControls {
+  /** The workflow's kill switch; undefined when no operator ever set it. */
+  readonly switch: WorkflowSwitchRecord | undefined;
+  /** The action's stored autonomy level; undefined when none is stored, or no action was asked for. */
+  readonly autonomy: AutonomyRecord | undefined;
+}
+
+/** A run as stored, with the decision controls of one of its actions, read together. */
+export interface RunWithDecisionControls extends DecisionControls {
+  /** The run; undefined when the table holds no run of that id. */
+  readonly run: RunRecord | undefined;
+}
+
+/**
  * Port: the runs table. The DynamoDB adapter implements it; tests use an
  * in-memory fake with the same conditional semantics.
  */
@@ -238,6 +255,22 @@ export interface RunsStore {
   getSwitch(workflowId: string): Promise<WorkflowSwitchRecord | undefined>;
   /** Sets a workflow's kill switch, replacing the one before (the lineage keeps every change). */
   putSwitch(record: WorkflowSwitchRecord): Promise<void>;
+  /**
+   * The kill switch of a workflow and the stored autonomy of one of its
+   * actions (no action: the switch alone), read together and strongly
+   * consistently, as a decision reads them at the moment it is made.
+   */
+  getDecisionControls(workflowId: string, action: string | undefined): Promise<DecisionControls>;
+  /**
+   * A run and the decision controls of one of its workflow's actions, read
+   * together and strongly consistently: what a step that decides (Gate, Act)
+   * reads first, in one request instead of two.
+   */
+  getRunWithDecisionControls(
+    runId: string,
+    workflowId: string,
+    action: string | undefined,
+  ): Promise<RunWithDecisionControls>;
 
   /** Keeps a run that arrived while its workflow was halted until an operator resumes it (`core/runs/parked.ts`). */
   parkRun(parked: ParkedRun): Promise<void>;
@@ -315,6 +348,8 @@ export const RUNS_STORE_ACCESS = {
   putAutonomy: { writes: 'workflow' },
   getSwitch: 'read',
   putSwitch: { writes: 'switch' },
+  getDecisionControls: 'read',
+  getRunWithDecisionControls: 'read',
   parkRun: { writes: 'parked' },
   listParkedRuns: 'read',
   unparkRun: { writes: 'parked' },

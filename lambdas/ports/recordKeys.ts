@@ -7,6 +7,12 @@ import type { WorkflowPack } from '../../core/workflow/pack.js';
 import { requireEnv } from '../config.js';
 
 /**
+ * Verified MACs a step remembers: a run's step checks a few records, one of
+ * them sometimes twice (Act: the proposal, then the plan's finish).
+ */
+export const STEP_VERIFIED_MEMO_SIZE = 64;
+
+/**
  * Builds the record keys once per cold start.
  * @throws ConfigurationError when `AWF_RECORD_KEYS` is missing or not a JSON object of step -> key id.
  */
@@ -27,5 +33,9 @@ export function createRecordKeysPort(
       `${ENV.recordKeys} must map step names to KMS key ids, got ${text}: ${keyIds.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   }
-  return new KmsRecordKeys({ client: createKmsClient(), keyIds: keyIds.data });
+  return new KmsRecordKeys({
+    client: createKmsClient(),
+    keyIds: keyIds.data,
+    verifiedMemoSize: STEP_VERIFIED_MEMO_SIZE,
+  });
 }

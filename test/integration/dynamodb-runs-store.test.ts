@@ -3,7 +3,12 @@
  * adapter on real DynamoDB Local, plus what only the table shows (TTLs, the
  * sparse index).
  */
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { DynamoDbRunsStore } from '../../adapters/dynamodb-runs-store.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../support/dynamodb-local.js';
 import { InMemoryRunsStore } from '../support/in-memory-stores.js';
@@ -108,6 +113,51 @@ describe('DynamoDbRunsStore on DynamoDB Local', () => {
       reason: 'no',
     });
     expect(await indexed()).toHaveLength(0);
+  });
+
+  describe('decision controls when DynamoDB leaves keys unprocessed', () => {
+    /** The table's client, except that the first `unprocessedRounds` BatchGetItem answers process nothing. */
+    const throttledStore = (unprocessedRounds: number) => {
+      let rounds = 0;
+      const client = {
+        send: async (command: { input: unknown }) => {
+          if (command instanceof BatchGetCommand && rounds < unprocessedRounds) {
+            rounds += 1;
+            return { Responses: {}, UnprocessedKeys: command.input.RequestItems };
+          }
+          return ddb.documentClient.send(command as GetCommand);
+        },
+      };
+      const runs = new DynamoDbRunsStore({
+        client: client as unknown as DynamoDBDocumentClient,
+        tableName: ddb.runsTableName,
+      });
+      return { runs, rounds: () => rounds };
+    };
+    const halt = {
+      workflowId: 'wf-throttled',
+      mode: 'halt' as const,
+      since: '2026-12-01T00:00:00.000Z',
+      reason: 'refunds paused',
+      by: 'ops@example.com',
+    };
+
+    it('asks again for the keys left unprocessed', async () => {
+      await store().putSwitch(halt);
+      const { runs, rounds } = throttledStore(2);
+      expect(await runs.getDecisionControls('wf-throttled', 'issueRefund')).toEqual({
+        switch: halt,
+        autonomy: undefined,
+      });
+      expect(rounds()).toBe(2);
+    });
+
+    it('fails, asking for a retry, when keys stay unprocessed', async () => {
+      const { runs } = throttledStore(Number.POSITIVE_INFINITY);
+      await expect(runs.getDecisionControls('wf-throttled', 'issueRefund')).rejects.toThrow(
+        /left 2 key\(s\) unprocessed after 5 attempts; retry the step/,
+      );
+    });
   });
 
   it('fails to start with a retention that is not a positive whole number', () => {

@@ -339,6 +339,95 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
     });
   });
 
+  describe('decision controls', () => {
+    const aSwitch = (workflowId: string, mode: 'halt' | 'approve-all' = 'halt') => ({
+      workflowId,
+      mode,
+      since: '2026-12-01T00:00:00.000Z',
+      reason: 'refunds paused during the payments incident',
+      by: 'ops@example.com',
+    });
+
+    it('reads neither when no operator set the switch or an autonomy level', async () => {
+      expect(await make().getDecisionControls(fresh('wf'), 'issueRefund')).toEqual({
+        switch: undefined,
+        autonomy: undefined,
+      });
+    });
+
+    it("reads the workflow's switch and the asked action's autonomy together, as last set", async () => {
+      const store = make();
+      const workflowId = fresh('wf');
+      const autonomy = {
+        workflowId,
+        action: 'issueRefund',
+        level: 'supervised' as const,
+        since: '2026-11-01T00:00:00.000Z',
+        reason: 'override rate 0.2 above 0.1',
+      };
+      await store.putAutonomy(autonomy);
+      await store.putAutonomy({ ...autonomy, action: 'denyRefund', level: 'autonomous' });
+      await store.putSwitch(aSwitch(workflowId, 'approve-all'));
+      await store.putSwitch(aSwitch(workflowId, 'halt'));
+      await store.putSwitch(aSwitch(fresh('wf'), 'approve-all'));
+      expect(await store.getDecisionControls(workflowId, 'issueRefund')).toEqual({
+        switch: aSwitch(workflowId, 'halt'),
+        autonomy,
+      });
+    });
+
+    it('reads the switch alone when no action is asked for, and for an action with no level', async () => {
+      const store = make();
+      const workflowId = fresh('wf');
+      await store.putSwitch(aSwitch(workflowId));
+      await store.putAutonomy({
+        workflowId,
+        action: 'issueRefund',
+        level: 'supervised',
+        since: '2026-11-01T00:00:00.000Z',
+        reason: 'override rate 0.2 above 0.1',
+      });
+      expect(await store.getDecisionControls(workflowId, undefined)).toEqual({
+        switch: aSwitch(workflowId),
+        autonomy: undefined,
+      });
+      expect(await store.getDecisionControls(workflowId, 'denyRefund')).toEqual({
+        switch: aSwitch(workflowId),
+        autonomy: undefined,
+      });
+    });
+
+    it('reads a run with the decision controls of an action, and no run for an unknown id', async () => {
+      const store = make();
+      const run = aRunRecord({ runId: fresh('run'), workflowId: fresh('wf') });
+      await store.createRun(run);
+      const autonomy = {
+        workflowId: run.workflowId,
+        action: 'issueRefund',
+        level: 'shadow' as const,
+        since: '2026-11-01T00:00:00.000Z',
+        reason: 'new policy on trial',
+      };
+      await store.putAutonomy(autonomy);
+      await store.putSwitch(aSwitch(run.workflowId, 'approve-all'));
+      expect(await store.getRunWithDecisionControls(run.runId, run.workflowId, 'issueRefund')).toEqual({
+        run,
+        switch: aSwitch(run.workflowId, 'approve-all'),
+        autonomy,
+      });
+      expect(await store.getRunWithDecisionControls(run.runId, run.workflowId, undefined)).toEqual({
+        run,
+        switch: aSwitch(run.workflowId, 'approve-all'),
+        autonomy: undefined,
+      });
+      expect(await store.getRunWithDecisionControls(fresh('run'), fresh('wf'), 'issueRefund')).toEqual({
+        run: undefined,
+        switch: undefined,
+        autonomy: undefined,
+      });
+    });
+  });
+
   describe('history', () => {
     it('counts the executions of an action for a key since a time, inclusive', async () => {
       const store = make();

@@ -56,8 +56,14 @@ import { createDecider, type Decider } from '../../policy/decide.js';
 import { type GroundedFacts, readGroundingFacts } from '../../policy/facts.js';
 import { currentHistory, historyActions, historyValuesOf } from '../../policy/history.js';
 import { storedHistoryKey } from '../../runs/history-key.js';
-import type { CapRefusal, ExecutionClearance, IdempotencyRecord, LedgerEntry } from '../../runs/records.js';
-import { requireRun } from '../../runs/run-lookup.js';
+import type {
+  CapRefusal,
+  DecisionControls,
+  ExecutionClearance,
+  IdempotencyRecord,
+  LedgerEntry,
+} from '../../runs/records.js';
+import { RunNotFoundError } from '../../runs/run-lookup.js';
 import { catalogueAction, notInCatalogue } from '../../workflow/catalogue.js';
 import type { WorkflowPack } from '../../workflow/pack.js';
 import type { ActionSpec } from '../../workflow/spec.js';
@@ -187,15 +193,30 @@ function createAct(
     };
   }
 
-  /** The run's entity, event and history key, from the stored run (never state data). */
-  async function subjectOf(run: RunRef): Promise<RunSubject> {
-    const stored = await requireRun(deps.runs, run.runId, 'act');
-    return {
+  /**
+   * The run's entity, event and history key, from the stored run (never state
+   * data), and the decision controls of `action` (the kill switch, its stored
+   * autonomy), read with the run in one request, before anything runs: a halt
+   * set while the run waited stops it.
+   * @throws RunNotFoundError when the runs table holds no such run.
+   */
+  async function subjectOf(
+    run: RunRef,
+    action: string,
+  ): Promise<{ subject: RunSubject; controls: DecisionControls }> {
+    const { run: stored, ...controls } = await deps.runs.getRunWithDecisionControls(
+      run.runId,
+      spec.id,
+      action,
+    );
+    if (stored === undefined) throw new RunNotFoundError(run.runId, 'act');
+    const subject = {
       runId: stored.runId,
       entityId: stored.entityId,
       event: stored.event,
       historyKey: await storedHistoryKey(spec, stored.event, deps.keys),
     };
+    return { subject, controls };
   }
 
   /** Records why an allowed action did not run, then throws ActionRefusedError. */
@@ -236,15 +257,14 @@ function createAct(
     chain: readonly LineageRecord[],
     subject: RunSubject,
     proposal: Proposal,
+    controls: DecisionControls,
   ): Promise<Clearance> {
     const now = deps.clock();
-    const [facts, history, storedAutonomy, workflowSwitch] = await Promise.all([
+    const [facts, history] = await Promise.all([
       readGroundingFacts(spec, subject.event, deps.facts),
       currentHistory(spec, deps.runs, subject.historyKey, now),
-      deps.runs.getAutonomy(spec.id, proposal.action),
-      // Read at the moment of the effect: a halt set while the run waited stops it here.
-      deps.runs.getSwitch(spec.id),
     ]);
+    const { autonomy: storedAutonomy, switch: workflowSwitch } = controls;
     const verdict = decider.decide({
       proposal,
       facts: { entityId: subject.entityId, event: subject.event, now, facts, history },
@@ -466,7 +486,7 @@ function createAct(
     const proposal = await recordedProposal(chain, actInput, deps.recordKeys);
     const action = catalogueAction(spec, proposal.action);
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
-    const subject = await subjectOf(run);
+    const { subject, controls } = await subjectOf(run, proposal.action);
 
     const key = executionKeyFor(run.runId, proposal.action, proposal.input);
     // Answered from the record before the policy re-check: nothing runs, and
@@ -476,7 +496,7 @@ function createAct(
       return alreadyDone(actInput, proposal, chain, subject, action, existing);
     if (existing && !isIdempotentConnector(action.connector)) return inDoubt(key, proposal, action, existing);
 
-    const { cleared, facts } = await clearanceFor(actInput, chain, subject, proposal);
+    const { cleared, facts } = await clearanceFor(actInput, chain, subject, proposal, controls);
     // A grant whose revoke could not be scheduled must not run: the follow-up is checked before the effect.
     try {
       followUpPlanOf(spec, proposal.action, proposal.input, deps.clock());
@@ -580,7 +600,8 @@ export const actStep = defineStep({
     return createAct(
       pack,
       ports,
-      createDecider(pack),
+      // What log-only policies would decide is Gate's evidence; Act records none of it.
+      createDecider(pack, { logOnly: false }),
       lineageWriter('act', ports.lineage, ports.clock, ports.recordKeys),
     );
   },

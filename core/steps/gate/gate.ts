@@ -12,7 +12,8 @@ import { lineageWriter } from '../../lineage/writer.js';
 import { createDecider, type RunFacts, type Verdict } from '../../policy/decide.js';
 import { readGroundingFacts } from '../../policy/facts.js';
 import { historyFromFacts } from '../../policy/history.js';
-import { requireRun } from '../../runs/run-lookup.js';
+import type { DecisionControls } from '../../runs/records.js';
+import { RunNotFoundError } from '../../runs/run-lookup.js';
 import { isCatalogueAction } from '../../workflow/catalogue.js';
 import {
   type GatedProposal,
@@ -145,7 +146,8 @@ export function gateResultOf(verdicts: readonly Judged[], policySetHash: string)
  * time), the action's stored autonomy and the workflow's kill switch (read
  * for each decision), and appends `policy.evaluated`. A proposal
  * naming an action outside the catalogue is denied, never thrown back. The
- * policies are validated and preparsed once, when the step is built.
+ * policies are parsed and preparsed once, when the step is built (synth
+ * validated them).
  *
  * Retry-safe: a proposal this iteration already has a `policy.evaluated` for
  * (same id, action, input and confidence) keeps that verdict and is not
@@ -168,32 +170,50 @@ export const gateStep = defineStep({
     const decider = createDecider(pack);
     const writer = lineageWriter('gate', ports.lineage, ports.clock, ports.recordKeys);
 
+    /** The action whose stored autonomy a decision reads: none for one outside the catalogue. */
+    const controlledAction = (proposal: Proposal) =>
+      isCatalogueAction(spec, proposal.action) ? proposal.action : undefined;
+
     /**
      * What the decisions of this call rest on, read once: the admitted event
      * (runs table), the grounding facts (read now), the history figures Ground
-     * recorded for this run (the chain, not state data) and the time.
+     * recorded for this run (the chain, not state data) and the time; with the
+     * decision controls of the first proposal judged, read in the same request as the run.
+     *
+     * @throws RunNotFoundError when the runs table holds no such run.
      */
-    async function runFactsOf(input: GateInput, chain: readonly LineageRecord[]): Promise<RunFacts> {
-      const { event } = await requireRun(ports.runs, input.run.runId, 'gate');
-      const facts = await readGroundingFacts(spec, event, ports.facts);
+    async function runFactsOf(
+      input: GateInput,
+      chain: readonly LineageRecord[],
+      first: Proposal,
+    ): Promise<{ facts: RunFacts; controls: DecisionControls }> {
+      const { runId } = input.run;
+      const { run, ...controls } = await ports.runs.getRunWithDecisionControls(
+        runId,
+        spec.id,
+        controlledAction(first),
+      );
+      if (run === undefined) throw new RunNotFoundError(runId, 'gate');
+      const facts = await readGroundingFacts(spec, run.event, ports.facts);
       return {
-        entityId: input.run.entityId,
-        event,
-        now: ports.clock(),
-        facts,
-        history: await groundedHistory(chain, ports.recordKeys),
+        facts: {
+          entityId: input.run.entityId,
+          event: run.event,
+          now: ports.clock(),
+          facts,
+          history: await groundedHistory(chain, ports.recordKeys),
+        },
+        controls,
       };
     }
 
-    async function judge(proposal: Proposal, facts: RunFacts): Promise<Verdict> {
-      // The switch is read for every decision: a halt set a moment ago holds for the next proposal.
-      const [storedAutonomy, workflowSwitch] = await Promise.all([
-        isCatalogueAction(spec, proposal.action)
-          ? ports.runs.getAutonomy(spec.id, proposal.action)
-          : Promise.resolve(undefined),
-        ports.runs.getSwitch(spec.id),
-      ]);
-      return decider.decide({ proposal, facts, storedAutonomy, workflowSwitch });
+    function judge(proposal: Proposal, facts: RunFacts, controls: DecisionControls): Verdict {
+      return decider.decide({
+        proposal,
+        facts,
+        storedAutonomy: controls.autonomy,
+        workflowSwitch: controls.switch,
+      });
     }
 
     return async (input: GateInput): Promise<GateResult> => {
@@ -212,8 +232,11 @@ export const gateStep = defineStep({
           verdicts.push(judgedOf(proposal, earlier.verdict));
           continue;
         }
-        facts ??= await runFactsOf(input, chain);
-        const verdict = await judge(proposal, facts);
+        let controls: DecisionControls;
+        if (facts === undefined) ({ facts, controls } = await runFactsOf(input, chain, proposal));
+        // The switch is read for every decision: a halt set a moment ago holds for the next proposal.
+        else controls = await ports.runs.getDecisionControls(spec.id, controlledAction(proposal));
+        const verdict = judge(proposal, facts, controls);
         head = await writer.append(
           run.runId,
           {

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KMSClient } from '@aws-sdk/client-kms';
+import { jest } from '@jest/globals';
 import { createKmsClient } from '../../../adapters/kms-keyed-hasher.js';
 import { KmsRecordKeys } from '../../../adapters/kms-record-keys.js';
 import { ConfigurationError } from '../../../core/errors.js';
@@ -69,6 +70,46 @@ describe('KmsRecordKeys', () => {
   it('verifies a malformed MAC as false without asking KMS', async () => {
     expect(await keys.verify('plan', HASH, 'not hex')).toBe(false);
     expect(await keys.verify('plan', HASH, '')).toBe(false);
+  });
+
+  it('asks KMS once for a MAC it remembers as verified, and again for one that failed', async () => {
+    const remembering = new KmsRecordKeys({ client, keyIds: { plan: PLAN.arn }, verifiedMemoSize: 1 });
+    const send = jest.spyOn(client, 'send');
+    try {
+      const mac = await remembering.sign('plan', HASH);
+      const other = await remembering.sign('plan', 'd'.repeat(64));
+      send.mockClear();
+      expect(await remembering.verify('plan', HASH, mac)).toBe(true);
+      expect(await remembering.verify('plan', HASH, mac)).toBe(true);
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(await remembering.verify('plan', HASH, other)).toBe(false);
+      expect(await remembering.verify('plan', HASH, other)).toBe(false);
+      expect(send).toHaveBeenCalledTimes(3);
+      // One remembered: verifying another MAC forgets the first.
+      expect(await remembering.verify('plan', 'd'.repeat(64), other)).toBe(true);
+      expect(await remembering.verify('plan', HASH, mac)).toBe(true);
+      expect(send).toHaveBeenCalledTimes(5);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('asks KMS every time by default', async () => {
+    const mac = await keys.sign('plan', HASH);
+    const send = jest.spyOn(client, 'send');
+    try {
+      expect(await keys.verify('plan', HASH, mac)).toBe(true);
+      expect(await keys.verify('plan', HASH, mac)).toBe(true);
+      expect(send).toHaveBeenCalledTimes(2);
+    } finally {
+      send.mockRestore();
+    }
+  });
+
+  it('refuses a memo size that is not a whole number', () => {
+    expect(() => new KmsRecordKeys({ client, keyIds: {}, verifiedMemoSize: -1 })).toThrow(
+      'verifiedMemoSize must be a non-negative integer, got -1',
+    );
   });
 
   it('fails naming the writer whose key it was not given', async () => {

@@ -48,6 +48,18 @@ describe('decide', () => {
     });
   });
 
+  it('leaves out what log-only policies would decide when built without them (Act), deciding the same', async () => {
+    const withoutLogOnly = createDecider(await loadRefundTriagePack(), { logOnly: false });
+    const { logOnly, ...verdict } = decider.decide(aDecisionRequest());
+    expect(logOnly).toHaveLength(1);
+    expect(withoutLogOnly.decide(aDecisionRequest())).toEqual(verdict);
+    const stricter = aDecisionRequest({
+      facts: aRefundRunFacts({ history: { issueRefund: 3, refundedAmount: 120 } }),
+    });
+    const { logOnly: _logOnly, ...needsApproval } = decider.decide(stricter);
+    expect(withoutLogOnly.decide(stricter)).toEqual(needsApproval);
+  });
+
   it('takes the history from the trusted facts: a fourth refund in the window needs an approval', () => {
     const verdict = decider.decide(
       aDecisionRequest({ facts: aRefundRunFacts({ history: { issueRefund: 3, refundedAmount: 120 } }) }),

@@ -149,6 +149,15 @@ describe('the refund-triage policies', () => {
     ]);
   });
 
+  it('leaves the log-only policies out when asked, deciding the same without them', () => {
+    const shipped = { order: { total: 2_000_000, currency: 'USD', status: 'shipped' } };
+    expect(refundGate.evaluate(aRefundRequest({ facts: shipped }), { logOnly: false })).toEqual({
+      decision: 'ALLOW',
+      reasons: ['refund-small-autonomous'],
+      errors: [],
+    });
+  });
+
   it('publish the hash of the policy set and its ids in file order', () => {
     expect(refundGate.policySetHash).toMatch(/^[0-9a-f]{64}$/);
     expect(refundGate.policyIds).toEqual([

@@ -322,12 +322,12 @@ describe('act step', () => {
         admitted: true,
       },
     );
-    const getRun = jest.spyOn(runs, 'getRun');
+    const getRun = jest.spyOn(runs, 'getRunWithDecisionControls');
 
     await act(inputFor(firstVerdict(verdicts)));
 
     // The event, the entity and the key come from the stored run, never from state data.
-    expect(getRun).toHaveBeenCalledWith(run.runId);
+    expect(getRun).toHaveBeenCalledWith(run.runId, REFERENCE_WORKFLOW_ID, 'issueRefund');
     const since = '2026-01-01T00:00:00Z';
     expect(
       await runs.listHistory(REFERENCE_WORKFLOW_ID, await storedKeyOf('cus_9x2b7d'), 'issueRefund', since),

@@ -192,6 +192,34 @@ describe('gate step', () => {
     expect(lineage.ofType('policy.evaluated')).toEqual([]);
   });
 
+  it('reads the kill switch again for each proposal: a halt set after the first decision denies the next', async () => {
+    const { judge, runs } = setUp();
+    const readFirst = runs.getRunWithDecisionControls.bind(runs);
+    runs.getRunWithDecisionControls = async (...args) => {
+      const read = await readFirst(...args);
+      // The operator halts the workflow just after the first decision read the run and its controls.
+      await runs.putSwitch({
+        workflowId: REFERENCE_WORKFLOW_ID,
+        mode: 'halt',
+        since: NOW,
+        reason: 'payments incident',
+        by: 'ops@example.com',
+      });
+      return read;
+    };
+    const result = await judge([refund(45.5), refund(45.6)]);
+    expect(result.executable).toEqual([
+      expect.objectContaining({ decision: 'ALLOW', proposal: refund(45.5) }),
+    ]);
+    expect(result.denied).toEqual([
+      expect.objectContaining({
+        decision: 'DENY',
+        proposal: refund(45.6),
+        reasons: expect.arrayContaining(['workflow halted by the operator']),
+      }),
+    ]);
+  });
+
   it('denies an action outside the catalogue instead of failing', async () => {
     const { judge, lineage } = setUp();
     const result = await judge([aProposal(run().runId, 'wireMoney', { amount: 1 })]);
