@@ -62,7 +62,16 @@ export function asRunUsage(counted: CountedRunUsage): RunUsage {
 }
 
 /**
- * The counted usage with its USD, unrounded. A model without a price leaves
+ * USD to a hundred-millionth of a cent (10 decimal places): far below any
+ * price in the file, and it keeps float noise (`0.0000012000000000000002`)
+ * out of the record, whose size is billed per KB.
+ */
+function toMicrocents(usd: number): number {
+  return Math.round(usd * 1e10) / 1e10;
+}
+
+/**
+ * The counted usage with its USD, to 10 decimal places. A model without a price leaves
  * the USD out and says why, rather than record a figure that leaves its
  * tokens out: closing a run never fails on its cost.
  *
@@ -81,10 +90,10 @@ export function recordedRunCost(usage: CountedRunUsage, prices: RunPrices = LIST
     return {
       usage: counted,
       usd: {
-        tokens: cost.tokensUsd,
-        stepFunctions,
-        lambdaRequests: lambda,
-        total: cost.tokensUsd + stepFunctions + lambda,
+        tokens: toMicrocents(cost.tokensUsd),
+        stepFunctions: toMicrocents(stepFunctions),
+        lambdaRequests: toMicrocents(lambda),
+        total: toMicrocents(cost.tokensUsd + stepFunctions + lambda),
       },
     };
   } catch (error) {

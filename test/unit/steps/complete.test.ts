@@ -293,15 +293,10 @@ describe("complete's cost", () => {
       tokens: { [HAIKU]: { input: 3500, output: 500, cacheRead: 400, cacheWrite: 0 } },
     });
     const priced = runCost(asRunUsage(usage));
-    const { stepFunctions, lambda } = priced.orchestrationUsd;
     expect(lineage.ofType('run.completed')[0]?.data.cost).toEqual({
       usage,
-      usd: {
-        tokens: priced.tokensUsd,
-        stepFunctions,
-        lambdaRequests: lambda,
-        total: priced.tokensUsd + stepFunctions + lambda,
-      },
+      // To 10 decimal places, as recorded: 0.000175 = transitions at $0.025 per 1,000; 8e-7 = invocations at $0.20 per million.
+      usd: { tokens: 0.00604, stepFunctions: 0.000175, lambdaRequests: 8e-7, total: 0.0062158 },
     });
     // By hand: 3,500 input at $1, 500 output at $5 and 400 cache reads at $0.10 per million tokens.
     expect(priced.tokensUsd).toBeCloseTo(0.00604, 10);
