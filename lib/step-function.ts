@@ -29,47 +29,15 @@ export const ESM_REQUIRE_BANNER = [
   'const __dirname = __awfDirname(__filename);',
 ].join(' ');
 
-/**
- * How many units of work (V8's rough count of bytes executed) a WebAssembly
- * function may run before V8 recompiles it with its optimizing compiler.
- * V8's own default (1.8 million) is spent by cedar-wasm's parser and
- * validator within the few calls that validate and preparse a workflow's
- * policies at cold start, so V8 optimizes them on background threads, for
- * code that never runs again: measured on the Gate bundle, the import took
- * about 500 ms of CPU with the default against 250 ms with this budget (the
- * main thread's share, about 190 ms, is the same). A Lambda function with
- * less than one vCPU (Gate and Act have 512 MB) pays that background work in
- * full. The code that stays hot, the decision path, still reaches the
- * optimizing compiler, a few thousand decisions later than with the default
- * (until then a decision takes 0.1 to 0.3 ms more, measured); a larger budget
- * delays that further for little less start-up work.
+/*
+ * No V8 flags are set from a bundle. Raising the WebAssembly tiering budget
+ * (and validating cedar-wasm lazily) cut Gate's and Act's cold-start CPU by a
+ * fifth, but `v8.setFlagsFromString` after V8 has started is undefined
+ * behaviour: in the local cloud, whose Lambda environments are worker threads
+ * of one process, it crashed the process in V8's deoptimizer under load. A
+ * Lambda flag must come from the runtime's command line, which Node.js's
+ * NODE_OPTIONS does not open to these flags.
  */
-export const CEDAR_WASM_TIERING_BUDGET = 300_000_000;
-
-/**
- * Lets V8 validate each of cedar-wasm's functions when it first compiles it,
- * as it already compiles them lazily, instead of validating the whole 4 MB
- * module up front: a cold start only runs a small part of it. Measured
- * outside the bundle, compiling the module took about 11 ms instead of 19 ms.
- * Safety does not depend on it: V8 still validates every function before it
- * compiles or runs it (an invalid one fails at its first call instead of at
- * load), and the module is the one the bundle ships.
- */
-export const CEDAR_WASM_LAZY_VALIDATION_FLAG = '--wasm-lazy-validation';
-
-/**
- * Sets {@link CEDAR_WASM_TIERING_BUDGET} and
- * {@link CEDAR_WASM_LAZY_VALIDATION_FLAG} before the bundle compiles
- * cedar-wasm's module; appended to {@link ESM_REQUIRE_BANNER} in the bundles
- * of the steps that evaluate policies. V8 flags are process-wide, which is
- * why only those bundles carry it (the local cloud, which runs bundles in
- * worker threads of one process, gets it once a Gate or Act starts). Written
- * without `$`, backticks or double quotes, as that banner is.
- */
-export const CEDAR_WASM_TIERING_BANNER = [
-  "import { setFlagsFromString as __awfSetV8Flags } from 'node:v8';",
-  `__awfSetV8Flags('--wasm-tiering-budget=${CEDAR_WASM_TIERING_BUDGET} ${CEDAR_WASM_LAZY_VALIDATION_FLAG}');`,
-].join(' ');
 
 /** Props of {@link WorkflowStepFunction}. */
 export interface WorkflowStepFunctionProps {
@@ -155,9 +123,7 @@ export class WorkflowStepFunction extends Construct {
         format: nodejs.OutputFormat.ESM,
         // Prefer packages' ESM builds; fall back to CommonJS where there is none.
         mainFields: ['module', 'main'],
-        banner: profile.evaluatesPolicies
-          ? `${ESM_REQUIRE_BANNER} ${CEDAR_WASM_TIERING_BANNER}`
-          : ESM_REQUIRE_BANNER,
+        banner: ESM_REQUIRE_BANNER,
         loader: { '.md': 'text', '.cedar': 'text' },
         // The AWS SDK is bundled, not taken from the runtime: its version is the lock file's.
         bundleAwsSDK: true,
