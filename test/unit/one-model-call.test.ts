@@ -24,7 +24,7 @@ import {
 } from '../../workflows/discover.js';
 import { fixedClock } from '../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
-import { answer, ScriptedModel, toolUse } from './agent/fixtures.js';
+import { answer, finishCall, refundCallFor, ScriptedModel } from './agent/fixtures.js';
 import { runGovernedWorkflow } from './support/governed-workflow-harness.js';
 
 /** Transitions of a run whose agent proposes and finishes in one answer, run without a person. */
@@ -73,20 +73,6 @@ function exampleEvent(name: string, id: string): BusEvent {
   return { ...event, id, time: NOW, account: '123456789012', region: 'us-east-1' };
 }
 
-/** A refund of the whole of the example's order, as its event states it. */
-function refundOf(event: BusEvent) {
-  const { orderId, amount, currency } = event.detail as Record<string, unknown>;
-  return toolUse('issueRefund', {
-    orderId,
-    amount,
-    currency,
-    reasonCode: 'damaged',
-    rationale: 'Damaged or lost; within the refund window.',
-    confidence: 0.9,
-  });
-}
-const finish = (summary: string) => toolUse('finish', { summary });
-
 const typesIn = (chain: readonly LineageRecord[]) => chain.map((record) => record.type);
 
 async function run(event: BusEvent, model: ScriptedModel) {
@@ -100,7 +86,7 @@ describe('an answer that proposes and finishes', () => {
     const event = exampleEvent('autonomous-small-refund', 'evt-one-call');
     const { result, chain, modelCalls } = await run(
       event,
-      new ScriptedModel(answer([refundOf(event), finish('Refunded the broken mug.')])),
+      new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded the broken mug.')])),
     );
     expect(modelCalls).toBe(1);
     expect(result.statesEntered).toHaveLength(AUTONOMOUS_TRANSITIONS);
@@ -118,7 +104,7 @@ describe('an answer that proposes and finishes', () => {
     const event = exampleEvent('approval-large-refund', 'evt-one-call-approved');
     const { result, chain, modelCalls } = await run(
       event,
-      new ScriptedModel(answer([refundOf(event), finish('Refunded the order after approval.')])),
+      new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded the order after approval.')])),
     );
     expect(typesIn(chain)).toContain('approval.decided');
     expect(modelCalls).toBe(1);
@@ -131,10 +117,10 @@ describe('an answer that proposes and finishes', () => {
   it('plans again when its action did not run as proposed (it had already run), then completes', async () => {
     const event = exampleEvent('autonomous-small-refund', 'evt-already-ran');
     const model = new ScriptedModel(
-      answer([refundOf(event)]),
+      answer([refundCallFor(event)]),
       // The same refund again: it ran once, under the first proposal, so this one did not run.
-      answer([refundOf(event), finish('Refunded.')]),
-      answer([finish('Refunded once; nothing more to do.')]),
+      answer([refundCallFor(event), finishCall('Refunded.')]),
+      answer([finishCall('Refunded once; nothing more to do.')]),
     );
     const { chain, modelCalls } = await run(event, model);
     expect(modelCalls).toBe(3);
@@ -147,7 +133,7 @@ describe('an answer that proposes and finishes', () => {
     const event = exampleEvent('forbidden-over-limit', 'evt-denied');
     const { result, chain, modelCalls } = await run(
       event,
-      new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
     );
     expect(modelCalls).toBe(1);
     expect(typesIn(chain)).not.toContain('run.completed');
@@ -160,7 +146,7 @@ describe('an answer that proposes and finishes', () => {
     const event = exampleEvent('autonomous-small-refund', 'evt-fails');
     const failing = await runGovernedWorkflow(event, {
       pack,
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
       clock,
       faults: [{ state: 'Act on actions', name: 'ConnectorError', times: 10 }],
     });

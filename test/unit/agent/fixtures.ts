@@ -12,7 +12,7 @@ import type {
 } from '../../../core/model/model.js';
 import { redactDetail } from '../../../core/redaction.js';
 import type { RunRecord } from '../../../core/runs/records.js';
-import type { GatedProposal, Proposal, RunRef } from '../../../core/steps/contracts.js';
+import type { BusEvent, GatedProposal, Proposal, RunRef } from '../../../core/steps/contracts.js';
 import type { WorkflowPack } from '../../../core/workflow/pack.js';
 import type { WorkflowSpec } from '../../../core/workflow/spec.js';
 import { loadWorkflowPack, WORKFLOWS_DIR } from '../../../workflows/discover.js';
@@ -82,6 +82,24 @@ export function runRefOf(run: RunRecord): RunRef {
 /** A tool call block. */
 export function toolUse(name: string, input: unknown, toolUseId = `tu-${name}`): ContentBlock {
   return { toolUse: { toolUseId, name, input } };
+}
+
+/** A refund-triage `issueRefund` call refunding the whole of what the event asks, for a damaged item. */
+export function refundCallFor(event: BusEvent): ContentBlock {
+  const { orderId, amount, currency } = event.detail as Record<string, unknown>;
+  return toolUse('issueRefund', {
+    orderId,
+    amount,
+    currency,
+    reasonCode: 'damaged',
+    rationale: 'Damaged or lost; within the refund window.',
+    confidence: 0.9,
+  });
+}
+
+/** A `finish` call with its summary. */
+export function finishCall(summary: string): ContentBlock {
+  return toolUse('finish', { summary });
 }
 
 /** An assistant answer made of the given blocks. */

@@ -34,7 +34,7 @@ import {
   testRecordKeys,
   testTokenSeal,
 } from '../../support/trusted-ports.js';
-import { answer, ScriptedModel, toolUse } from '../agent/fixtures.js';
+import { answer, finishCall, refundCallFor, ScriptedModel, toolUse } from '../agent/fixtures.js';
 import { type HarnessOptions, runGovernedWorkflow } from '../support/governed-workflow-harness.js';
 
 /** The one run chain of a pack example (the lineage store may also hold the switch's chain). */
@@ -83,20 +83,6 @@ function exampleEvent(name: string, id: string): BusEvent {
   return { ...event, detail, id, time: NOW, account: '123456789012', region: 'us-east-1' };
 }
 
-/** A refund of the whole of the event's order. */
-function refundOf(event: BusEvent) {
-  const { orderId, amount, currency } = event.detail as Record<string, unknown>;
-  return toolUse('issueRefund', {
-    orderId,
-    amount,
-    currency,
-    reasonCode: 'damaged',
-    rationale: 'Damaged or lost; within the refund window.',
-    confidence: 0.9,
-  });
-}
-const finish = (summary: string) => toolUse('finish', { summary });
-
 /** Runs the event on the real ASL; its chain, and the states the emulation saw it enter. */
 async function run(event: BusEvent, options: Partial<HarnessOptions> & Pick<HarnessOptions, 'model'>) {
   const result = await runGovernedWorkflow(event, { pack, clock, ...options });
@@ -113,7 +99,7 @@ describe('scripted paths, state by state', () => {
   it('two iterations: a proposal without finish, then the finish alone', async () => {
     const event = exampleEvent('autonomous-small-refund', 'evt-usage-two-iterations');
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event)]), answer([finish('Refunded the mug.')])),
+      model: new ScriptedModel(answer([refundCallFor(event)]), answer([finishCall('Refunded the mug.')])),
     });
     expect(result.status).toBe('SUCCEEDED');
     expect(statesEnteredOf(chain)).toEqual(result.statesEntered);
@@ -162,7 +148,7 @@ describe('scripted paths, state by state', () => {
   it('a policy denial escalates from Gate outcome', async () => {
     const event = exampleEvent('forbidden-over-limit', 'evt-usage-denied');
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
     });
     expect(result.statesEntered).toContain('Policy denied');
     expect(statesEnteredOf(chain)).toEqual(result.statesEntered);
@@ -172,7 +158,7 @@ describe('scripted paths, state by state', () => {
   it('a rejected approval escalates from the Map, its decision one more invocation', async () => {
     const event = exampleEvent('approval-large-refund', 'evt-usage-rejected');
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
       approver: () => ({ decision: 'REJECT', approver: 'alice@acme.example', reason: 'Not this one.' }),
     });
     expect(result.statesEntered).toContain('Approval rejected');
@@ -186,7 +172,7 @@ describe('scripted paths, state by state', () => {
   it('an approval nobody decides expires: the run escalates from the Map', async () => {
     const event = exampleEvent('approval-large-refund', 'evt-usage-expired');
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
       approver: () => 'no-decision',
     });
     expect(result.statesEntered).toContain('Approval expired');
@@ -198,7 +184,7 @@ describe('scripted paths, state by state', () => {
     const event = exampleEvent('autonomous-small-refund', 'evt-usage-max-iterations');
     const iterations = pack.spec.agent.maxIterations;
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(...Array.from({ length: iterations }, () => answer([refundOf(event)]))),
+      model: new ScriptedModel(...Array.from({ length: iterations }, () => answer([refundCallFor(event)]))),
     });
     expect(result.statesEntered).toContain('Iteration limit reached');
     expect(statesEnteredOf(chain)).toEqual(result.statesEntered);
@@ -235,7 +221,7 @@ describe('scripted paths, state by state', () => {
     expect(halted.statusCode).toBe(200);
     const event = exampleEvent('autonomous-small-refund', 'evt-usage-parked');
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
       runs,
       lineage,
       whileParked: (resume) => void resume({ mode: 'run', reason: 'investigation closed' }),
@@ -258,7 +244,7 @@ describe('scripted paths, state by state', () => {
   ])('a step failure in %s is placed there: %i states', async (state, transitions, example) => {
     const event = exampleEvent(example, `evt-usage-fails-${transitions}`);
     const { result, chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
       faults: [{ state, name: 'ConnectorError', times: 10 }],
     });
     expect(result.error).toBe('AWF.RunFailed');
@@ -272,7 +258,7 @@ describe('a chain the path cannot be told from', () => {
   it('fails naming the run when it has not ended and no ending is given', async () => {
     const event = exampleEvent('autonomous-small-refund', 'evt-usage-open');
     const { chain } = await run(event, {
-      model: new ScriptedModel(answer([refundOf(event), finish('Refunded.')])),
+      model: new ScriptedModel(answer([refundCallFor(event), finishCall('Refunded.')])),
     });
     const open = chain.filter(({ type }) => type !== 'run.completed');
     expect(() => statesEnteredOf(open)).toThrow(ExecutionPathError);
