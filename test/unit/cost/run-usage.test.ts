@@ -1,15 +1,3 @@
-/**
- * A run's usage counted from its lineage chain matches what its execution did
- * on the real ASL: the states it entered (counted by the Step Functions
- * emulation's history), the Lambda invocations of its steps, and the model
- * tokens of its calls.
- *
- * - Every example of every pack, as `awf packs test` runs it.
- * - Scripted paths with the governed-workflow harness, state by state: two
- *   iterations, invalid model output, a policy denial, a rejected approval, a
- *   parked run resumed, and step failures placed where they happened.
- */
-import { join } from 'node:path';
 import { ExecutionPathError, statesEnteredOf } from '../../../core/cost/execution-path.js';
 import { runUsageOf } from '../../../core/cost/run-usage.js';
 import { runIdFor } from '../../../core/ids.js';
@@ -19,12 +7,7 @@ import type { BusEvent } from '../../../core/steps/contracts.js';
 import { portsFor } from '../../../core/steps/ports.js';
 import { switchStep } from '../../../core/steps/switch/switch.js';
 import { createPackTester } from '../../../local/pack-test/pack-tester.js';
-import {
-  discoverWorkflowPacks,
-  loadExampleEvents,
-  loadWorkflowPack,
-  WORKFLOWS_DIR,
-} from '../../../workflows/discover.js';
+import { discoverWorkflowPacks, loadExampleEvents, loadWorkflowPack } from '../../../workflows/discover.js';
 import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../../support/packs.js';
 import { RecordingTaskCallbacks } from '../../support/recording-ports.js';
@@ -46,32 +29,40 @@ function runChainOf(records: readonly LineageRecord[]): LineageRecord[] {
   return records.filter((record) => record.chainId === chainIds[0]);
 }
 
-describe.each(['refund-triage', 'access-request'])('every example of the %s pack', (packId) => {
-  const dir = join(WORKFLOWS_DIR, packId);
-  const examples = loadExampleEvents(dir);
+const discovered = await discoverWorkflowPacks();
 
-  it('has examples to count', () => {
-    expect(examples.length).toBeGreaterThan(0);
-  });
-
-  it.each(examples.map((example) => [example.name, example] as const))(
-    '%s: the states its chain tells are the transitions its execution made, its steps the Lambda invocations',
-    async (_name, example) => {
-      const tester = await createPackTester(await loadWorkflowPack(dir), dir);
-      const result = await tester.run(example);
-      expect(result.mismatches).toEqual([]);
-      const usage = runUsageOf(runChainOf(tester.lineage));
-      expect(usage.stateTransitions).toBe(result.usage.transitions);
-      // The pack tester runs the reminder schedule beside the run; it is not the run's (see run-usage.ts).
-      const invoked = tester.invocations.filter(({ step }) => step !== 'remind');
-      expect(usage.lambdaInvocations).toBe(invoked.length);
-    },
-  );
+it('finds packs to count', () => {
+  expect(discovered.length).toBeGreaterThan(0);
 });
+
+describe.each(discovered.map(({ pack, dir }) => [pack.spec.id, dir] as const))(
+  'every example of the %s pack',
+  (_packId, dir) => {
+    const examples = loadExampleEvents(dir);
+
+    it('has examples to count', () => {
+      expect(examples.length).toBeGreaterThan(0);
+    });
+
+    it.each(examples.map((example) => [example.name, example] as const))(
+      '%s: the states its chain tells are the transitions its execution made, its steps the Lambda invocations',
+      async (_name, example) => {
+        const tester = await createPackTester(await loadWorkflowPack(dir), dir);
+        const result = await tester.run(example);
+        expect(result.mismatches).toEqual([]);
+        const usage = runUsageOf(runChainOf(tester.lineage));
+        expect(usage.stateTransitions).toBe(result.usage.transitions);
+        // The pack tester runs the reminder schedule beside the run; it is not the run's (see run-usage.ts).
+        const invoked = tester.invocations.filter(({ step }) => step !== 'remind');
+        expect(usage.lambdaInvocations).toBe(invoked.length);
+      },
+    );
+  },
+);
 
 const NOW = '2026-11-20T12:00:00.000Z';
 const clock = fixedClock(NOW);
-const { pack, dir } = packById(await discoverWorkflowPacks(), REFERENCE_WORKFLOW_ID);
+const { pack, dir } = packById(discovered, REFERENCE_WORKFLOW_ID);
 const MODEL_ID = pack.spec.agent.modelId;
 
 /** A refund-triage example as a bus event of its own (its own request id: not a duplicate of another test's). */
