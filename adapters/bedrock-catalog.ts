@@ -13,7 +13,7 @@ import {
   GetFoundationModelCommand,
   GetInferenceProfileCommand,
 } from '@aws-sdk/client-bedrock';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FoundationModelAnswer, InferenceProfileAnswer, ModelCatalog } from '../core/model/lifecycle.js';
 import { ModelResponseError } from './bedrock-model.js';
 

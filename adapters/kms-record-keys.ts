@@ -6,7 +6,7 @@
  * writers it declared (`lib/grants/keys.ts`).
  */
 import { GenerateMacCommand, type KMSClient, VerifyMacCommand } from '@aws-sdk/client-kms';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../core/errors.js';
 import type { RecordKeys } from '../core/lineage/record-keys.js';
 import { STEP_NAMES, type StepName } from '../core/steps/step-names.js';

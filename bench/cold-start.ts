@@ -27,7 +27,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LambdaHost, type LocalFunction } from '../local/lambda/index.js';
 import { PROJECT_ROOT, synthesizeIfStale } from '../local/process/synth.js';
 import { type LocalTemplate, loadCloudAssembly, TemplateError } from '../local/template/index.js';

@@ -37,7 +37,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ITEM_CONVERSION } from '../adapters/aws-clients.js';
 import { DynamoDbLineageQueries } from '../adapters/dynamodb-lineage-queries.js';
 import { DynamoDbLineageStore } from '../adapters/dynamodb-lineage-store.js';

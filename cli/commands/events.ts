@@ -3,7 +3,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runIdFor } from '../../core/ids.js';
 import { type LocalBusEvent, readSinkFile } from '../../local/eventbridge/sink.js';
 import type { PublishedNotification } from '../../local/eventbridge/topics.js';

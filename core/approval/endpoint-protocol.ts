@@ -13,7 +13,7 @@
  * it is: 400 malformed, 403 identity not trusted or decision refused (and
  * recorded), 404 unknown approval or route, 500 recorded but not resumed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Path of the list of pending approvals. */
 export const PENDING_APPROVALS_PATH = '/approvals';

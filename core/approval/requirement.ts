@@ -19,7 +19,7 @@
  * order), distinct roles if any of them asks for them.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Annotation listing the roles that may approve, separated by `|`. */
 export const APPROVERS_ANNOTATION = 'approvers';

@@ -8,7 +8,7 @@
  * run, and the price file models no duration), DynamoDB request units and
  * EventBridge events (not counted per run). An estimate, not a bill.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type CountedRunUsage,
   LIST_PRICES,

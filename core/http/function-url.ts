@@ -8,7 +8,7 @@
  * the request's SigV4 signature. A direct invocation that is not such a
  * request fails to parse, so it cannot pass for an authenticated one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The parts of a function URL request the endpoints read. */
 export const functionUrlRequestSchema = z.object({

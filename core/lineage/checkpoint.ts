@@ -15,7 +15,7 @@
  * The document is signed and hashed as its canonical JSON (`canonical-json.ts`):
  * sorted keys, no whitespace, so the bytes are the same wherever they are made.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../hash.js';
 

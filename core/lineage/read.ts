@@ -6,7 +6,7 @@
  * reported (MalformedLineageRecordError naming the chain, seq and field),
  * never skipped as if it were not there.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MalformedLineageRecordError } from './errors.js';
 import type { LineageRecord } from './record.js';
 import { LINEAGE_REGISTRY, type LineageData, type LineageRecordType } from './registry.js';

@@ -9,7 +9,7 @@
  * index, and that the path leads from the leaf to the signed root. Given the
  * record itself, it also checks that the record's content hashes to the leaf.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { recordShapeProblem } from './anchored-chain.js';
 import { computeRecordHash } from './chain.js';
 import { type SignedCheckpoint, signedCheckpointSchema } from './checkpoint.js';

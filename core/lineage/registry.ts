@@ -8,7 +8,7 @@
  * wrong shape fails loudly, naming the record and the field, instead of
  * reading as absent. docs/AUDIT.md's record table is checked against it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalRequirementSchema } from '../approval/requirement.js';
 import { recordedRunCostSchema } from '../cost/recorded-cost.js';
 import { logOnlyEvaluationSchema } from '../policy/log-only.js';

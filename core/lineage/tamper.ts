@@ -12,7 +12,7 @@
  * (`type: Service`, `principalId: dynamodb.amazonaws.com`); nothing else can
  * set it, so a delete by any caller is never mistaken for one.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OutboundEvent } from '../ports.js';
 import { LINEAGE_TABLE_LAYOUT } from '../storage/table-layout.js';
 

@@ -13,7 +13,7 @@
  * not trusted, 404 unknown route, 500 switch set but some parked runs not
  * released (setting it again retries them).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SWITCH_MODES } from '../policy/switch.js';
 
 /** Path of the workflow's switch. */

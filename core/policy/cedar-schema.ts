@@ -21,7 +21,7 @@
  * ```
  */
 import type { Context, SchemaJson } from '@cedar-policy/cedar-wasm/nodejs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSpecError } from '../errors.js';
 import { isCatalogueAction, notInCatalogue } from '../workflow/catalogue.js';
 import type { AutonomyLevel, RiskLevel, WorkflowSpec } from '../workflow/spec.js';

@@ -7,7 +7,7 @@
  * learns at synth time that a policy could never see that field the way the
  * model proposed it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Name of Cedar's fixed-point decimal extension type (4 fractional digits). */
 export const CEDAR_DECIMAL = 'decimal';

@@ -4,7 +4,7 @@
  * model may see). Fields of other classes are absent from the Cedar type, so a
  * policy that reads one fails validation at synth instead of reading nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { dataClassOf } from '../redaction.js';
 import type { DataClass, WorkflowSpec } from '../workflow/spec.js';
 import { type CedarAttributeType, type CedarRecordType, cedarTypeOfZod } from './cedar-types.js';

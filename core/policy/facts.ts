@@ -7,7 +7,7 @@
  * attributes is not a missing attribute a `forbid` would silently skip: the
  * decision is DENY before Cedar runs, with the reason.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FactReader } from '../ports.js';
 import { readEventPath } from '../redaction.js';
 import type { WorkflowSpec } from '../workflow/spec.js';

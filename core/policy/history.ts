@@ -10,7 +10,7 @@
  *
  * The key is the keyed hash of the normalized key value (`core/runs/history-key.ts`).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { historyWindowStart } from '../runs/history-key.js';
 import type { HistoryEntry, RunsStore } from '../runs/records.js';
 import type { WorkflowSpec } from '../workflow/spec.js';

@@ -6,7 +6,7 @@
  * `awf policies report` to see which decisions it would have changed, then
  * switch it to `@mode("enforce")` (or drop the annotation).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GATE_DECISIONS } from '../steps/contracts.js';
 
 /** Annotation choosing whether a policy decides (`enforce`) or is only recorded (`log-only`). */

@@ -12,7 +12,7 @@
  * { outcome, run, iteration, grounding?, plan?, gate?, approvals?, acted? }
  * ```
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalRequirementSchema } from '../approval/requirement.js';
 
 /** Status of a run, as stored in the runs table and shown by `awf runs`. */

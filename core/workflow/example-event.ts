@@ -7,7 +7,7 @@
  * steps, the local cloud's demo sends them, and the tests check them; the
  * file's shape is checked here so a typo is reported with its file and field.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_PATTERN } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
 

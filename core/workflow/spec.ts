@@ -6,7 +6,7 @@
  * `cdk synth` with a message naming the workflow, the field and what was
  * expected, instead of failing at 3 a.m. in a Lambda.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_PATTERN, durationToSeconds } from '../duration.js';
 import { WorkflowSpecError } from '../errors.js';
 import { InvalidEventPatternError, validatePattern } from '../event-pattern/index.js';

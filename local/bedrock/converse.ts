@@ -5,7 +5,7 @@
  * checked as a Converse response, its usage with the prompt cache Bedrock
  * would have used (`prompt-cache.ts`), and failures as Bedrock's named errors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../core/errors.js';
 import type { ConverseRequest, ConverseResponse, LocalModel } from '../../core/model/model.js';
 import { systemTime } from '../clock/time-source.js';

@@ -12,7 +12,7 @@ import {
   ListTablesCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LocalTemplate, TemplateResource } from '../template/index.js';
 import { LocalDynamoDbError } from './error.js';
 

@@ -2,7 +2,7 @@
  * The EventBridge API operations the local endpoint serves, in AWS's JSON 1.1
  * shapes, so the real `@aws-sdk/client-eventbridge` works against it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsServiceError, type JsonOperation, parseRequest } from '../http/json-protocol.js';
 import type { LocalEventBridge } from './engine.js';
 import type { LocalRule } from './rules.js';

@@ -2,7 +2,7 @@
  * The rules, targets and buses of the synthesized stacks, as the local
  * EventBridge serves them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../core/errors.js';
 import type { LocalTemplate, TemplateResource } from '../template/index.js';
 import type { TargetInputConfig } from './target-input.js';

@@ -17,7 +17,7 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { toDocumentClient } from '../../adapters/aws-clients.js';
 import { tableNameOf } from '../../adapters/memory-fact-reader.js';
 import { canonicalJson } from '../../core/canonical-json.js';

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { assumedRoleArn, CALLER_KINDS, type CallerKind } from '../../core/approval/caller.js';
 import { principalKey } from '../../core/approval/separation-of-duties.js';
 import { AwfError } from '../../core/errors.js';

@@ -3,7 +3,7 @@
  * `VerifyMac`, `Encrypt`, `Decrypt`), in AWS's JSON 1.1 shapes, so the real
  * `@aws-sdk/client-kms` works against it. Blobs travel as base64.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsServiceError, type JsonOperation, parseRequest } from '../http/json-protocol.js';
 import type { LocalKms } from './engine.js';
 

@@ -22,7 +22,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../core/errors.js';
 
 /** The file of key material under a state folder's `kms/`. */

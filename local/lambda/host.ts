@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import { transformSync } from 'esbuild';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../core/errors.js';
 import type { LambdaInvoker } from '../ports.js';
 import { type LocalEndpoints, localAwsEnvironment } from '../process/aws-env.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The folder of local state (DynamoDB data, the event sink, local.json), relative to the project. */
 export const LOCAL_STATE_DIR = '.awf';

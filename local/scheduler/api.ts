@@ -4,7 +4,7 @@
  * `DELETE /schedules/{Name}`, `GET /schedules`), so the real
  * `@aws-sdk/client-scheduler` works against it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsServiceError, parseRequest } from '../http/json-protocol.js';
 import type { LocalSchedule, LocalScheduler } from './engine.js';
 

@@ -4,7 +4,7 @@
  * works against it.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsServiceError, type JsonOperation, parseRequest } from '../http/json-protocol.js';
 import type { LocalStepFunctions } from './engine.js';
 import type { ExecutionDescription } from './execution.js';

@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
 import type { RunOptions } from 'aws-local-stepfunctions';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CancelTimer, TimeSource } from '../clock/time-source.js';
 import type { LambdaInvoker } from '../ports.js';
 import type { TaskStateInfo, WaitStateInfo } from './definition.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LocalTemplate } from './local-template.js';
 import {
   DEFAULT_LOCAL_ACCOUNT,

@@ -3,7 +3,7 @@
  * environment, parameter values) and their resources, as written (unresolved),
  * and the error every part of the reader throws.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../core/errors.js';
 
 /** Account used for stacks synthesized without an explicit environment. */

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DynamoDbFactReader } from '../../adapters/dynamodb-fact-reader.js';
 import { defineWorkflow, type WorkflowSpecInput } from '../../core/workflow/spec.js';
 import { prepareFactTables, seedFactItems } from '../../local/facts/tables.js';

@@ -2,7 +2,7 @@
  * Builders for follow-up tests: a small access workflow whose `grantAccess`
  * schedules `revokeAccess` after `input.durationHours`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkflowPack } from '../../core/workflow/pack.js';
 import { defineWorkflow, type WorkflowSpecInput } from '../../core/workflow/spec.js';
 

@@ -1,7 +1,7 @@
 /**
  * Builders for workflow specs in tests: a valid minimal spec, with overrides.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { WorkflowSpecInput } from '../../core/workflow/spec.js';
 
 /** A valid spec input for a small ticket workflow; override any top-level field. */

@@ -20,7 +20,7 @@
  * Like the prompt says, it leaves business hours, approvals and the admin grant
  * limit to the platform: it never reads the clock or the history to decide.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Hex } from '../../core/hash.js';
 import type { ContentBlock, ConverseResponse, LocalModel } from '../../core/model/model.js';
 // About four characters per token: the estimate the stand-in Bedrock's prompt cache counts with too.

@@ -14,7 +14,7 @@
  * Every grant is bound to the request: the model cannot widen the system, the
  * environment, the level or the duration the requester asked for.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineWorkflow } from '../../core/workflow/spec.js';
 
 const requestId = z

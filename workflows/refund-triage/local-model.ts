@@ -16,7 +16,7 @@
  * - declines a refund requested more than 60 days after the order date (duplicate charges excepted);
  * - otherwise refunds the requested amount, capped at the order total, with the matching reason code.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { sha256Hex } from '../../core/hash.js';
 import type { ContentBlock, ConverseResponse, LocalModel } from '../../core/model/model.js';
 // About four characters per token: the estimate the stand-in Bedrock's prompt cache counts with too.

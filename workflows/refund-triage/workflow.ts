@@ -11,7 +11,7 @@
  * total (a ledger kept with each execution), and one refund request, by its
  * request id, starts one run however often it is sent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineWorkflow } from '../../core/workflow/spec.js';
 
 const orderId = z.string().regex(/^ord_[A-Za-z0-9]{6,32}$/, 'expected an order id such as "ord_8f3k2m"');

@@ -8,7 +8,7 @@
  * write that ends the approval is conditional on it still being PENDING, so
  * two approvers racing cannot both end it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { withoutForgedApprovals } from '../../approval/authentic.js';
 import type { CallerIdentity } from '../../approval/caller.js';
 import {

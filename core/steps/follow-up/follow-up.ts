@@ -19,7 +19,7 @@
  * The step is the only writer of `followup.executed` and
  * `cancellation.requested`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApprovalSummary } from '../../approval/summary.js';
 import { approvalSummaryOf } from '../../approval/summary.js';
 import { requestCancellation } from '../../followup/cancellation.js';

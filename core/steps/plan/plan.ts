@@ -16,7 +16,7 @@
  * checked against `agent.budget` (see `budget.ts`); a run that has spent it
  * ends BUDGET_EXCEEDED without calling. The state machine escalates both.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { proposalIdFor } from '../../ids.js';
 import { admissionOf } from '../../lineage/admission.js';
 import { observationsOf } from '../../lineage/observations.js';

@@ -6,7 +6,7 @@
  * *planning context*). Local stand-in models read that block back with
  * {@link readPlanningContext}, so the format is this module's business alone.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../errors.js';
 import { hashOf } from '../../hash.js';
 import { modelsOf } from '../../model/agent-models.js';

@@ -6,7 +6,7 @@
  * `confidence`). The model can only call these tools; `proposals.ts` rejects
  * anything else, so the catalogue is the whole of what the agent may do.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSpecError } from '../../errors.js';
 import type { ToolSpec } from '../../model/model.js';
 import { FINISH_TOOL_NAME, type WorkflowSpec } from '../../workflow/spec.js';

@@ -21,7 +21,7 @@
  * 4. the terminal status (FAILED, TIMED_OUT or ABORTED) is set, a
  *    conditional write: a run Complete or Escalate closed keeps theirs.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwfError } from '../../errors.js';
 import { runIdFor } from '../../ids.js';
 import type { LineageRecord } from '../../lineage/record.js';

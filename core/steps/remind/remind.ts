@@ -16,7 +16,7 @@
  * others: failures are collected and raised together at the end so the
  * invocation still shows as failed.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationToSeconds } from '../../duration.js';
 import { AwfError } from '../../errors.js';
 import { isFollowUpCancellation } from '../../followup/cancellation.js';

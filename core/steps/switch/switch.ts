@@ -20,7 +20,7 @@
  * plan under the new mode. Releasing is repeated by every change that is not
  * a halt, so runs a failed release left behind are released by the next.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { lineageWriter } from '../../lineage/writer.js';
 import { OPERATIONS_OUTCOME_HEADER } from '../../operations/endpoint-protocol.js';
 import { switchModeOf, type WorkflowSwitchRecord } from '../../policy/switch.js';

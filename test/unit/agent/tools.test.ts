@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { toolSpecsFor } from '../../../core/steps/plan/tools.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';

@@ -1,5 +1,5 @@
 import { validate } from '@cedar-policy/cedar-wasm/nodejs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { cedarSchemaFor, toCedarContext } from '../../../core/policy/cedar-schema.js';
 import { toCedarDecimal } from '../../../core/policy/cedar-values.js';

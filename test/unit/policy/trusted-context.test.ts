@@ -3,7 +3,7 @@
  * fields policies may see, grounding facts (a missing one denies before
  * Cedar), bindings to the case and history measures.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { bindingProblems } from '../../../core/policy/bindings.js';

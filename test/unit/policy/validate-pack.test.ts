@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { validatePolicies } from '../../../core/policy/validate-pack.js';
 import { aPack, loadRefundTriagePack } from './builders.js';

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalIdFor, executionKeyFor } from '../../../core/ids.js';
 import { appendLineage } from '../../../core/lineage/chain.js';
 import { observationsOf } from '../../../core/lineage/observations.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InMemoryFactReader } from '../../../adapters/memory-fact-reader.js';
 import type { RunStepInput } from '../../../core/steps/contracts.js';
 import { groundStep } from '../../../core/steps/ground/ground.js';

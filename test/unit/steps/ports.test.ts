@@ -5,7 +5,7 @@
  * step that uses what it did not declare fails here instead of with an
  * AccessDenied after a deploy.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { STEP_DEFINITIONS } from '../../../core/steps/definitions.js';
 import { portsFor, runsMethodsAdmitted, UndeclaredPortError } from '../../../core/steps/ports.js';
 import { defineStep } from '../../../core/steps/step-definition.js';

@@ -3,7 +3,7 @@
  * facts, history measures, caps, the business key, the time zone) fail synth
  * naming the field and what was expected.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { defineWorkflow, type WorkflowSpecInput } from '../../../core/workflow/spec.js';
 import { aWorkflowSpecInput } from '../../support/workflow-builders.js';

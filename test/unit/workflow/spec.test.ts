@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { durationToSeconds } from '../../../core/duration.js';
 import { WorkflowSpecError } from '../../../core/errors.js';
 import { defineWorkflow } from '../../../core/workflow/spec.js';
