@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { WorkflowSpecError } from '../core/errors.js';
 import { RECORD_WRITERS } from '../core/lineage/record-keys.js';
 import { modelsOf } from '../core/model/agent-models.js';
+import type { ParsedPolicySet } from '../core/policy/policy-set.js';
 import { validatePolicies } from '../core/policy/validate-pack.js';
 import { ENV } from '../core/runtime-env.js';
 import { declaredPorts } from '../core/steps/definitions.js';
@@ -313,7 +314,7 @@ export class GovernedWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: GovernedWorkflowProps) {
     super(scope, id);
-    validateProps(this, props);
+    const parsedPolicies = validateProps(this, props);
     // The pack as this deployment runs it: its models may be chosen per deployment.
     const spec = deploymentSpec(this, props.pack.spec, props.models);
     this.modelIds = modelsOf(spec.agent);
@@ -346,7 +347,14 @@ export class GovernedWorkflow extends Construct {
         profile: STEP_PROFILES[step],
         entry: writeStepEntry(
           this,
-          { step, spec, packDir: props.packDir, ports: declaredPorts(step) },
+          {
+            step,
+            spec,
+            packDir: props.packDir,
+            ports: declaredPorts(step),
+            // The steps that evaluate policies take synth's parse instead of parsing again at cold start.
+            ...(STEP_PROFILES[step].evaluatesPolicies ? { parsedPolicies } : {}),
+          },
           entriesDir,
         ),
         bundlingRoot,
@@ -919,7 +927,7 @@ function senderArns(workflow: GovernedWorkflow, principals: readonly iam.IPrinci
   });
 }
 
-function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps): void {
+function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps): ParsedPolicySet {
   const { spec } = props.pack;
   const concurrency = props.modelConcurrency;
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
@@ -960,21 +968,25 @@ function validateProps(workflow: GovernedWorkflow, props: GovernedWorkflowProps)
       `agent.prompt: expected a non-empty prompt in ${spec.agent.prompt}, got ""`,
     ]);
   }
-  validateEmbeddedPolicies(props);
+  return validateEmbeddedPolicies(props);
 }
 
 /**
  * Strictly validates the policy file the step bundles embed, so a bad policy
- * fails synth. Gate and Act only parse their policies at cold start
- * (`createPolicyGate`): this check, pinned to the deployed file by the asset
- * hash, is what lets them skip Cedar's validator. The file in `packDir` is
- * what the bundles import, so it is the one validated, whatever
- * `props.pack.policies` holds (the step entry reports a missing file).
+ * fails synth, and returns its parse for the step entries to embed. Gate and
+ * Act neither validate nor parse their policies with Cedar at cold start
+ * (`createPolicyGate`, `embeddedPolicySet`): this check and this parse,
+ * pinned to the deployed file by the asset hash, are what let them skip both.
+ * The file in `packDir` is what the bundles import, so it is the one
+ * validated and parsed, whatever `props.pack.policies` holds (the step entry
+ * reports a missing file).
  */
-function validateEmbeddedPolicies(props: GovernedWorkflowProps): void {
+function validateEmbeddedPolicies(props: GovernedWorkflowProps): ParsedPolicySet {
   const file = join(props.packDir, props.pack.spec.policies);
   const embedded = existsSync(file) ? readFileSync(file, 'utf8') : props.pack.policies;
-  validatePolicies({ ...props.pack, policies: embedded });
+  // Parsed afresh from the file: whatever parse the pack object carries is not what is bundled.
+  const { parsedPolicies: _carried, ...pack } = props.pack;
+  return validatePolicies({ ...pack, policies: embedded }).policySet;
 }
 
 /** The history key must be an HMAC key of its own; checked where the key is defined in this app. */

@@ -18,6 +18,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import type { IConstruct } from 'constructs';
+import type { ParsedPolicySet } from '../core/policy/policy-set.js';
 import { stepExportName } from '../core/steps/definitions.js';
 import { PORT_NAMES, type PortNeeds } from '../core/steps/ports.js';
 import type { StepName } from '../core/steps/step-names.js';
@@ -37,6 +38,12 @@ export interface StepEntrySource {
   readonly lambdasDir?: string;
   /** @default - awf's `core/steps/` */
   readonly stepsDir?: string;
+  /**
+   * The policy file as synth parsed it, embedded in the entry for a step that
+   * evaluates policies (`WorkflowPack.parsedPolicies`).
+   * @default - none: the step parses the policy file itself, if it needs to
+   */
+  readonly parsedPolicies?: ParsedPolicySet;
 }
 
 /** `runs` -> `createRunsPort`: the factory each `lambdas/ports/<port>.ts` exports. */
@@ -88,7 +95,16 @@ export function renderStepEntry(source: StepEntrySource, entryDir: string): stri
     `import prompt from '${importPath(entryDir, files.prompt)}';`,
     `import policies from '${importPath(entryDir, files.policies)}';`,
     '',
-    `export const handler = createStepHandler(${exportName}, { spec, prompt, policies }, { ${factories} });`,
+    ...(source.parsedPolicies === undefined
+      ? []
+      : [
+          "// The policy file as synth parsed it with Cedar; the step checks it is that file's before using it.",
+          `const parsedPolicies = ${JSON.stringify(source.parsedPolicies, null, 2)};`,
+          '',
+        ]),
+    `export const handler = createStepHandler(${exportName}, { spec, prompt, policies${
+      source.parsedPolicies === undefined ? '' : ', parsedPolicies'
+    } }, { ${factories} });`,
     '',
   ].join('\n');
 }

@@ -4,7 +4,8 @@
  * parsed policy set.
  *
  * Reading them parses every policy (a policy that does not parse is an
- * error naming it) but does not validate the policies against the schema:
+ * error naming it), or takes the parse synth embedded when it is this file's
+ * (`embeddedPolicySet`), but does not validate the policies against the schema:
  * that strict check is `validatePolicies` (`validate-pack.ts`), which builds
  * on this and runs wherever a pack is accepted for deployment or testing.
  */
@@ -13,6 +14,7 @@ import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowPack } from '../workflow/pack.js';
 import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
 import type { CedarRecordType } from './cedar-types.js';
+import { embeddedPolicySet } from './embedded-policy-set.js';
 import { type ParsedPolicySet, parsePolicySet } from './policy-set.js';
 
 /** A pack's policies, parsed, with the schema they are evaluated against. */
@@ -47,7 +49,11 @@ export function readPackPolicies(pack: WorkflowPack): PackPolicies {
   } catch (error) {
     problems.push(...problemsOf(error));
   }
-  const parsed = parsePolicySet(pack.policies);
+  // Parsed at synth when the pack comes from a step bundle; checked to be this file's.
+  const parsed =
+    pack.parsedPolicies === undefined
+      ? parsePolicySet(pack.policies)
+      : { ok: true as const, policySet: embeddedPolicySet(pack.spec.id, pack.policies, pack.parsedPolicies) };
   if (!parsed.ok) problems.push(...parsed.problems);
   if (contextTypes === undefined || !parsed.ok) throw new WorkflowSpecError(pack.spec.id, problems);
   return { schema: cedarSchemaOf(contextTypes), contextTypes, policySet: parsed.policySet };

@@ -1,3 +1,4 @@
+import type { ParsedPolicySet } from '../policy/policy-set.js';
 import type { WorkflowSpec } from './spec.js';
 
 /**
@@ -13,4 +14,11 @@ export interface WorkflowPack {
   readonly prompt: string;
   /** Contents of the spec's `policies` file. */
   readonly policies: string;
+  /**
+   * `policies` as `cdk synth` parsed them with Cedar, embedded in the step
+   * bundles that evaluate policies so their cold start need not parse them
+   * again. Used only when it is that file's parse (`embeddedPolicySet`).
+   * @default - the policies are parsed from `policies`
+   */
+  readonly parsedPolicies?: ParsedPolicySet;
 }

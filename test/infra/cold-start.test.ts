@@ -1,8 +1,8 @@
 /**
- * The step bundles as their cold start depends on them: the bundles that load
- * cedar-wasm set V8's WebAssembly tiering budget before they compile it (and
- * only those, V8 flags being process-wide), and the cold-start bench measures
- * every step function of a workflow in the synthesized template.
+ * The step bundles as their cold start depends on them: cedar-wasm only where
+ * policies are evaluated, and there the policy set synth parsed; no V8 flags;
+ * no zod translations; and the cold-start bench measures every step function
+ * of a workflow in the synthesized template.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +78,27 @@ it('sets no V8 flag from any bundle: changing flags after V8 started crashed the
     expect({ step: step.step, flags: bundle.includes('setFlagsFromString') }).toEqual({
       step: step.step,
       flags: false,
+    });
+  }
+});
+
+it("leaves zod's translations out of every bundle but the English one (zod is imported as a namespace)", () => {
+  for (const step of figures.steps) {
+    const bundle = readFileSync(join(outdir, step.asset, 'index.mjs'), 'utf8');
+    const locales = [...bundle.matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)].map(
+      (m) => m[1],
+    );
+    expect({ step: step.step, locales }).toEqual({ step: step.step, locales: ['en'] });
+  }
+});
+
+it('embeds the parsed policy set in the bundles of the steps that evaluate policies, and only there', () => {
+  for (const step of figures.steps) {
+    const bundle = readFileSync(join(outdir, step.asset, 'index.mjs'), 'utf8');
+    const embedded = /\bparsedPolicies\s*=\s*\{/.test(bundle);
+    expect({ step: step.step, embedded }).toEqual({
+      step: step.step,
+      embedded: STEP_PROFILES[step.step as keyof typeof STEP_PROFILES].evaluatesPolicies,
     });
   }
 });

@@ -136,3 +136,24 @@ it('resolves the facts port to its Lambda factory, which reads the tables the bu
   const module = (await import('../../lambdas/ports/facts.js')) as Record<string, unknown>;
   expect(typeof module.createFactsPort).toBe('function');
 });
+
+it("embeds synth's parse of the policy file when given one, and that is what the entry's pack carries", async () => {
+  const { parsePolicySet } = await import('../../core/policy/policy-set.js');
+  const parsed = parsePolicySet(refundTriage.pack.policies);
+  if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+  const text = renderStepEntry(
+    {
+      step: 'act',
+      spec: refundTriage.pack.spec,
+      packDir: refundTriage.dir,
+      ports: { runs: 'read' },
+      parsedPolicies: parsed.policySet,
+    },
+    join(ENTRIES_DIR, REFERENCE_WORKFLOW_ID),
+  );
+  expect(text).toContain(
+    'export const handler = createStepHandler(actStep, { spec, prompt, policies, parsedPolicies }, { runs: createRunsPort });',
+  );
+  const literal = /^const parsedPolicies = ([\s\S]*?);\n\n/m.exec(text)?.[1];
+  expect(JSON.parse(literal ?? 'null')).toEqual(parsed.policySet);
+});
