@@ -20,14 +20,13 @@
  */
 import {
   type Context,
+  type DetailedError,
   preparsePolicySet,
-  preparseSchema,
   type Response,
   statefulIsAuthorized,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { type ApprovalRequirement, approvalRequirementOf } from '../approval/requirement.js';
 import { AwfError, WorkflowSpecError } from '../errors.js';
-import { hashOf } from '../hash.js';
 import type { GateDecision } from '../steps/contracts.js';
 import { catalogueAction } from '../workflow/catalogue.js';
 import type { WorkflowPack } from '../workflow/pack.js';
@@ -141,21 +140,27 @@ function outcomeOf(response: Response, policies: ReadonlyMap<string, ParsedPolic
 /**
  * Loads a pack's policies into Cedar once and returns its gate.
  *
- * The schema is generated from the action catalogue, the policies are parsed,
- * and both are preparsed so each decision costs a fraction of a millisecond.
+ * The policies are parsed (or taken from synth's parse, see
+ * `embeddedPolicySet`) and preparsed, so each decision costs a fraction of a
+ * millisecond.
  *
- * The policies are not validated against the schema here: this runs at every
- * cold start of Gate and Act, and Cedar's strict validator was the largest
- * part of it. `validatePolicies` (`validate-pack.ts`) does that before a pack
- * is accepted: at `cdk synth`, in `awf packs test` and in the tests. It is
- * safe to leave out here because the step's bundle embeds exactly the policy
- * file synth validated (its asset hash pins that file), and nothing here
- * needs the validation's result: Cedar evaluates a policy set whether or not
- * it was validated, the context types come from the catalogue, and each
- * request is still checked against the schema (`validateRequest`). Were an
- * unvalidated policy ever evaluated, it would still fail closed: reading an
- * attribute that does not exist or comparing mismatched types is an
- * evaluation error, and any evaluation error denies; a scope naming an
+ * Neither the policies nor the requests are checked against the Cedar schema
+ * here: this runs at every cold start of Gate and Act, and loading the schema
+ * into Cedar (and, before it, strictly validating the policies) was the
+ * largest part of that. Both checks are kept where they belong:
+ * - `validatePolicies` (`validate-pack.ts`) proves the policies well typed
+ *   against the schema before a pack is accepted: at `cdk synth`, in `awf
+ *   packs test` and in the tests. The step's bundle embeds exactly the policy
+ *   file synth validated (its asset hash pins that file).
+ * - Each request's context is built by `toCedarRecord` from the same context
+ *   types the schema is generated from: exactly the declared attributes, each
+ *   of its declared type, decimals and datetimes as Cedar extension values.
+ *   Anything else is a `PolicyInputError`, which denies. So every context Cedar
+ *   sees is one the schema accepts; the tests hold the gate's decisions equal
+ *   to Cedar's with the schema validating each request.
+ * Were an unvalidated policy ever evaluated, it would still fail closed:
+ * reading an attribute that does not exist or comparing mismatched types is
+ * an evaluation error, and any evaluation error denies; a scope naming an
  * action outside the catalogue never matches.
  *
  * @throws WorkflowSpecError naming each policy that does not parse or is badly
@@ -170,10 +175,9 @@ function outcomeOf(response: Response, policies: ReadonlyMap<string, ParsedPolic
  */
 export function createPolicyGate(pack: WorkflowPack): PolicyGate {
   const { spec } = pack;
-  const { schema, contextTypes, policySet } = readPackPolicies(pack);
-  // Preparsed schemas and policy sets live in a process-wide cache keyed by name;
+  const { contextTypes, policySet } = readPackPolicies(pack);
+  // Preparsed policy sets live in a process-wide cache keyed by name;
   // content hashes in the names keep packs (and versions of one pack) apart.
-  const schemaName = `awf/${spec.id}/schema/${hashOf(schema)}`;
   const policySetId = `awf/${spec.id}/policies/${policySet.hash}`;
   const textsOf = (list: readonly ParsedPolicy[]) => Object.fromEntries(list.map((p) => [p.id, p.text]));
   const enforced = policySet.policies.filter((policy) => policy.mode === 'enforce');
@@ -186,20 +190,30 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
       withEnforced: `${policySetId}/with/${policy.id}`,
       alone: `${policySetId}/alone/${policy.id}`,
     }));
-  for (const answer of [
-    preparseSchema(schemaName, schema),
-    preparsePolicySet(policySetId, { staticPolicies: textsOf(enforced) }),
-    ...logOnlySets.flatMap(({ policy, withEnforced, alone }) => [
-      preparsePolicySet(withEnforced, { staticPolicies: textsOf([...enforced, policy]) }),
-      preparsePolicySet(alone, { staticPolicies: textsOf([policy]) }),
-    ]),
-  ]) {
-    if (answer.type === 'failure') {
+  const preparsed = (
+    answers: readonly { type: 'success' | 'failure'; errors?: readonly DetailedError[] }[],
+  ) => {
+    const errors = answers.flatMap((answer) => (answer.type === 'failure' ? (answer.errors ?? []) : []));
+    if (errors.length > 0) {
       throw new WorkflowSpecError(
         spec.id,
-        answer.errors.map((error) => `policies: ${formatCedarError(error)}`),
+        errors.map((error) => `policies: ${formatCedarError(error)}`),
       );
     }
+  };
+  preparsed([preparsePolicySet(policySetId, { staticPolicies: textsOf(enforced) })]);
+  // The log-only sets are preparsed when a decision first asks for them: Act never
+  // does (it records no log-only evaluation), so its cold start does not pay for them.
+  let logOnlyPreparsed = false;
+  function preparseLogOnlySets(): void {
+    if (logOnlyPreparsed) return;
+    preparsed(
+      logOnlySets.flatMap(({ policy, withEnforced, alone }) => [
+        preparsePolicySet(withEnforced, { staticPolicies: textsOf([...enforced, policy]) }),
+        preparsePolicySet(alone, { staticPolicies: textsOf([policy]) }),
+      ]),
+    );
+    logOnlyPreparsed = true;
   }
   const policies = new Map(policySet.policies.map((policy, order) => [policy.id, { ...policy, order }]));
 
@@ -260,8 +274,8 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
       action: { type: ACTION_ENTITY_TYPE, id: request.action },
       resource: { type: RESOURCE_ENTITY_TYPE, id: request.entityId },
       context,
-      preparsedSchemaName: schemaName,
-      validateRequest: true,
+      // contextFor built the context to the schema's types (see createPolicyGate).
+      validateRequest: false,
       preparsedPolicySetId: setId,
       entities: [],
     });
@@ -283,6 +297,7 @@ export function createPolicyGate(pack: WorkflowPack): PolicyGate {
     decision: PolicyEvaluation['decision'],
   ): LogOnlyEvaluation {
     try {
+      preparseLogOnlySets();
       const { decision: wouldDecide } = decideWith(withEnforced, request, context);
       const own = decideWith(alone, request, context);
       const changed = wouldDecide !== decision;
