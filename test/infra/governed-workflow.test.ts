@@ -262,8 +262,9 @@ describe('step functions', () => {
     expect(entry).toContain(
       "import policies from '../../../../../test/infra/fixtures/packs/order-holds/policies.cedar';",
     );
+    // Act evaluates policies, so its entry also carries the policy set synth parsed.
     expect(entry).toContain(
-      'export const handler = createStepHandler(actStep, { spec, prompt, policies }, {',
+      'export const handler = createStepHandler(actStep, { spec, prompt, policies, parsedPolicies }, {',
     );
   });
 });
