@@ -13,7 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type BundlingRoot, stepEntriesDir } from './project-paths.js';
 import { writePlatformEntry } from './step-entry.js';
-import { ESM_REQUIRE_BANNER } from './step-function.js';
+import { BUNDLE_MINIFY_ARGS, ESM_REQUIRE_BANNER } from './step-function.js';
 
 /** Props of {@link PlatformFunction}. */
 export interface PlatformFunctionProps {
@@ -96,6 +96,7 @@ export class PlatformFunction extends Construct {
         sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
         sourcesContent: false,
         minify: false,
+        esbuildArgs: { ...BUNDLE_MINIFY_ARGS },
       },
     });
     Validations.of(this.function).acknowledge({

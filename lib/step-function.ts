@@ -39,6 +39,23 @@ export const ESM_REQUIRE_BANNER = [
  * NODE_OPTIONS does not open to these flags.
  */
 
+/**
+ * How the Lambda bundles are minified: whitespace and syntax, not identifiers.
+ *
+ * The cold import of a bundle is largely V8 parsing its source, so a smaller
+ * source starts faster: measured on Act's bundle (median of 15 fresh
+ * processes each), 127 ms against 142 ms unminified, and every step gains
+ * about as much. Identifiers are not renamed, so functions, classes and
+ * errors keep their names in logs and stack traces; renaming them as well
+ * (esbuild's `--minify`) only pays with `--keep-names` added back, and that
+ * injects a call per function that made the import slower than no
+ * minification at all (166 ms). Source maps still map every frame back.
+ */
+export const BUNDLE_MINIFY_ARGS: Readonly<Record<string, boolean>> = {
+  '--minify-whitespace': true,
+  '--minify-syntax': true,
+};
+
 /** Props of {@link WorkflowStepFunction}. */
 export interface WorkflowStepFunctionProps {
   readonly workflowId: string;
@@ -132,6 +149,7 @@ export class WorkflowStepFunction extends Construct {
         sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
         sourcesContent: false,
         minify: false,
+        esbuildArgs: { ...BUNDLE_MINIFY_ARGS },
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

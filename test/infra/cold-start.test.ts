@@ -82,13 +82,15 @@ it('sets no V8 flag from any bundle: changing flags after V8 started crashed the
   }
 });
 
-it("leaves zod's translations out of every bundle but the English one (zod is imported as a namespace)", () => {
+it("leaves zod's translations out of every bundle (zod is imported as a namespace)", () => {
+  // Each is a message of one of zod's locale modules; the English messages are zod's own.
+  const translations = ['Ungültige Eingabe', 'Entrée invalide', 'Entrada inválida', 'Неверный ввод'];
   for (const step of figures.steps) {
     const bundle = readFileSync(join(outdir, step.asset, 'index.mjs'), 'utf8');
-    const locales = [...bundle.matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/([\w-]+)\.js$/gm)].map(
-      (m) => m[1],
-    );
-    expect({ step: step.step, locales }).toEqual({ step: step.step, locales: ['en'] });
+    expect({ step: step.step, translations: translations.filter((text) => bundle.includes(text)) }).toEqual({
+      step: step.step,
+      translations: [],
+    });
   }
 });
 
