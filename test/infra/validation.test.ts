@@ -139,7 +139,7 @@ describe('workflow packs', () => {
   it('fails when a policy the steps embed fails strict validation, naming the workflow, the policy and its line', () => {
     // The steps do not validate their policies at cold start: synth must refuse the file they embed.
     const { pack } = refundTriage;
-    const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), 'refund-triage');
+    const dir = join(mkdtempSync(join(tmpdir(), 'awf-pack-')), pack.spec.id);
     mkdirSync(dir);
     const misspelt = [
       '@id("refund-misspelt")',
@@ -152,7 +152,7 @@ describe('workflow packs', () => {
     // props.pack holds the valid policies: what is checked is the file in packDir, the one bundled.
     const error = thrown(() => build({ packDir: dir }));
     expect(error).toBeInstanceOf(WorkflowSpecError);
-    expect((error as WorkflowSpecError).workflowId).toBe('refund-triage');
+    expect((error as WorkflowSpecError).workflowId).toBe(pack.spec.id);
     expect((error as WorkflowSpecError).problems).toEqual([
       expect.stringContaining(`policies: policy "refund-misspelt" (line ${line}): `),
     ]);
