@@ -14,23 +14,16 @@ import type { LocalModel, ModelPort } from '../../core/model/model.js';
 import { switchChangeRequest, switchStatusRequest } from '../../core/operations/endpoint-request.js';
 import { APPROVE_ALL_REASON, HALTED_REASON, type SwitchMode } from '../../core/policy/switch.js';
 import type { BusEvent } from '../../core/steps/contracts.js';
-import { portsFor } from '../../core/steps/ports.js';
-import { type SwitchResult, switchChainId, switchStep } from '../../core/steps/switch/switch.js';
+import { switchChainId } from '../../core/steps/switch/switch.js';
 import {
   discoverWorkflowPacks,
   type LocatedWorkflowPack,
   loadExampleEvents,
 } from '../../workflows/discover.js';
-import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../support/in-memory-stores.js';
+import { fixedClock } from '../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../support/packs.js';
-import { RecordingTaskCallbacks } from '../support/recording-ports.js';
-import {
-  approverSession,
-  operatorSession,
-  testOperatorCallers,
-  testRecordKeys,
-  testTokenSeal,
-} from '../support/trusted-ports.js';
+import { operatedStores as operatedStoresOf } from '../support/switch-operator.js';
+import { approverSession, operatorSession } from '../support/trusted-ports.js';
 import { type HarnessResult, runGovernedWorkflow } from './support/governed-workflow-harness.js';
 
 const NOW = '2026-11-20T12:00:00.000Z';
@@ -58,34 +51,7 @@ function exampleEvent(outcome: 'ALLOW' | 'REQUIRE_APPROVAL', id: string): { even
 }
 
 /** Stores shared by the runs of one test, and the operations endpoint an operator calls on them. */
-function operatedStores() {
-  const runs = new InMemoryRunsStore();
-  const lineage = new InMemoryLineageStore();
-  const operate = switchStep.build(
-    pack,
-    portsFor(
-      'switch',
-      switchStep.ports,
-      {
-        runs,
-        lineage,
-        recordKeys: testRecordKeys(),
-        tokens: testTokenSeal(),
-        callbacks: new RecordingTaskCallbacks(),
-        callers: testOperatorCallers(),
-      },
-      clock,
-    ),
-  );
-  const setSwitch = async (mode: SwitchMode, reason = `operator sets ${mode}`): Promise<SwitchResult> => {
-    const response = await operate(
-      switchChangeRequest({ mode, reason }, operatorSession('ops@acme.example')),
-    );
-    if (response.statusCode !== 200) throw new Error(`switch refused: ${response.body}`);
-    return (JSON.parse(response.body) as { result: SwitchResult }).result;
-  };
-  return { runs, lineage, operate, setSwitch };
-}
+const operatedStores = () => operatedStoresOf(pack, clock);
 
 const executed = (result: HarnessResult, runId: string): string[] =>
   result.lineage.ofType('action.executed', runId).map((record) => String(record.data.action));

@@ -4,19 +4,12 @@ import { runIdFor } from '../../../core/ids.js';
 import type { LineageRecord } from '../../../core/lineage/record.js';
 import { switchChangeRequest } from '../../../core/operations/endpoint-request.js';
 import type { BusEvent } from '../../../core/steps/contracts.js';
-import { portsFor } from '../../../core/steps/ports.js';
-import { switchStep } from '../../../core/steps/switch/switch.js';
 import { createPackTester } from '../../../local/pack-test/pack-tester.js';
 import { discoverWorkflowPacks, loadExampleEvents, loadWorkflowPack } from '../../../workflows/discover.js';
-import { fixedClock, InMemoryLineageStore, InMemoryRunsStore } from '../../support/in-memory-stores.js';
+import { fixedClock } from '../../support/in-memory-stores.js';
 import { packById, REFERENCE_WORKFLOW_ID } from '../../support/packs.js';
-import { RecordingTaskCallbacks } from '../../support/recording-ports.js';
-import {
-  operatorSession,
-  testOperatorCallers,
-  testRecordKeys,
-  testTokenSeal,
-} from '../../support/trusted-ports.js';
+import { operatedStores, TEST_OPERATOR } from '../../support/switch-operator.js';
+import { operatorSession } from '../../support/trusted-ports.js';
 import { answer, finishCall, refundCallFor, ScriptedModel, toolUse } from '../agent/fixtures.js';
 import { type HarnessOptions, runGovernedWorkflow } from '../support/governed-workflow-harness.js';
 
@@ -188,26 +181,9 @@ describe('scripted paths, state by state', () => {
   });
 
   it('a run parked while the workflow was halted, then resumed, counts its Park state', async () => {
-    const runs = new InMemoryRunsStore();
-    const lineage = new InMemoryLineageStore();
-    const operate = switchStep.build(
-      pack,
-      portsFor(
-        'switch',
-        switchStep.ports,
-        {
-          runs,
-          lineage,
-          recordKeys: testRecordKeys(),
-          tokens: testTokenSeal(),
-          callbacks: new RecordingTaskCallbacks(),
-          callers: testOperatorCallers(),
-        },
-        clock,
-      ),
-    );
+    const { runs, lineage, operate } = operatedStores(pack, clock);
     const halted = await operate(
-      switchChangeRequest({ mode: 'halt', reason: 'investigation' }, operatorSession('ops@acme.example')),
+      switchChangeRequest({ mode: 'halt', reason: 'investigation' }, operatorSession(TEST_OPERATOR)),
     );
     expect(halted.statusCode).toBe(200);
     const event = exampleEvent('autonomous-small-refund', 'evt-usage-parked');
