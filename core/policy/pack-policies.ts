@@ -1,7 +1,8 @@
 /**
- * What a pack's policies need in order to be evaluated: the Cedar schema
- * generated from the action catalogue, each action's context type, and the
- * parsed policy set.
+ * What a pack's policies need in order to be evaluated: each action's context
+ * type (from the action catalogue) and the parsed policy set. The Cedar schema
+ * generated from the context types is `validatePolicies`' business alone: the
+ * gate never loads it (see `createPolicyGate`).
  *
  * Reading them parses every policy (a policy that does not parse is an
  * error naming it), or takes the parse synth embedded when it is this file's
@@ -9,19 +10,16 @@
  * that strict check is `validatePolicies` (`validate-pack.ts`), which builds
  * on this and runs wherever a pack is accepted for deployment or testing.
  */
-import type { SchemaJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowPack } from '../workflow/pack.js';
-import { cedarContextTypesFor, cedarSchemaOf } from './cedar-schema.js';
+import { cedarContextTypesFor } from './cedar-schema.js';
 import type { CedarRecordType } from './cedar-types.js';
 import { embeddedPolicySet } from './embedded-policy-set.js';
 import { type ParsedPolicySet, parsePolicySet } from './policy-set.js';
 
-/** A pack's policies, parsed, with the schema they are evaluated against. */
+/** A pack's policies, parsed, with the context types of its actions. */
 export interface PackPolicies {
-  /** The generated Cedar schema (JSON form). */
-  readonly schema: SchemaJson<string>;
-  /** The context type of each catalogue action, as in `schema`. */
+  /** The context type of each catalogue action (`cedarSchemaOf` makes the schema of them). */
   readonly contextTypes: Readonly<Record<string, CedarRecordType>>;
   readonly policySet: ParsedPolicySet;
 }
@@ -32,13 +30,13 @@ function problemsOf(error: unknown): readonly string[] {
 }
 
 /**
- * Generates the schema of a pack's catalogue and parses its policy file.
+ * Types the context of each action of a pack's catalogue and parses its policy file.
  *
  * @throws WorkflowSpecError listing every problem found: each policy that
  *   does not parse or is badly annotated (naming its id or line, see
  *   `parsePolicySet`), and each action input field that has no Cedar type.
  * @example
- * const { schema, contextTypes, policySet } = readPackPolicies(pack);
+ * const { contextTypes, policySet } = readPackPolicies(pack);
  * policySet.policies.map((policy) => policy.id); // ['refund-small-autonomous', ...]
  */
 export function readPackPolicies(pack: WorkflowPack): PackPolicies {
@@ -56,5 +54,5 @@ export function readPackPolicies(pack: WorkflowPack): PackPolicies {
       : { ok: true as const, policySet: embeddedPolicySet(pack.spec.id, pack.policies, pack.parsedPolicies) };
   if (!parsed.ok) problems.push(...parsed.problems);
   if (contextTypes === undefined || !parsed.ok) throw new WorkflowSpecError(pack.spec.id, problems);
-  return { schema: cedarSchemaOf(contextTypes), contextTypes, policySet: parsed.policySet };
+  return { contextTypes, policySet: parsed.policySet };
 }

@@ -15,14 +15,17 @@
  * validation's result, so the steps only parse and preparse the policies
  * (`gate.ts`) and save the validator's cold-start cost.
  */
-import { type DetailedError, validate } from '@cedar-policy/cedar-wasm/nodejs';
+import { type DetailedError, type SchemaJson, validate } from '@cedar-policy/cedar-wasm/nodejs';
 import { WorkflowSpecError } from '../errors.js';
 import type { WorkflowPack } from '../workflow/pack.js';
+import { cedarSchemaOf } from './cedar-schema.js';
 import { type PackPolicies, readPackPolicies } from './pack-policies.js';
 import { fileLineOf, formatCedarError, type ParsedPolicy } from './policy-set.js';
 
 /** A pack's policies, checked and ready to load into Cedar. */
 export interface ValidatedPolicies extends PackPolicies {
+  /** The Cedar schema generated from `contextTypes` (JSON form), which the policies were validated against. */
+  readonly schema: SchemaJson<string>;
   /** Cedar's validation warnings (e.g. a policy that can never be satisfied); they do not fail synth. */
   readonly warnings: readonly string[];
 }
@@ -70,7 +73,8 @@ export function validatePolicies(pack: WorkflowPack): ValidatedPolicies {
   const workflowId = pack.spec.id;
   // Throws first when the schema or the policy set cannot be read: validating against a
   // partial schema would report errors that are only echoes of those problems.
-  const { schema, contextTypes, policySet } = readPackPolicies(pack);
+  const { contextTypes, policySet } = readPackPolicies(pack);
+  const schema = cedarSchemaOf(contextTypes);
   const answer = validate({
     schema,
     policies: { staticPolicies: { ...policySet.texts } },
