@@ -611,13 +611,20 @@ export class DynamoDbRunsStore implements RunsStore {
     runId: string,
     workflowId: string,
     action: string | undefined,
+    executionKeyOf?: string,
   ): Promise<RunWithDecisionControls> {
-    const [run, stored, autonomy] = await this.batchGetConsistent([
+    const [run, stored, autonomy, execution] = await this.batchGetConsistent([
       runKey(runId),
       switchKey(workflowId),
-      ...(action === undefined ? [] : [autonomyKey(workflowId, action)]),
+      action === undefined ? undefined : autonomyKey(workflowId, action),
+      executionKeyOf === undefined ? undefined : executionKey(executionKeyOf),
     ]);
-    return { run: asRecord(run), switch: asRecord(stored), autonomy: asRecord(autonomy) };
+    return {
+      run: asRecord(run),
+      switch: asRecord(stored),
+      autonomy: asRecord(autonomy),
+      execution: asRecord(execution),
+    };
   }
 
   // ---- parked runs ----
@@ -784,17 +791,22 @@ export class DynamoDbRunsStore implements RunsStore {
   }
 
   /**
-   * The item of each of `keys` (at most 100), undefined where there is none,
-   * in the order of `keys`: read strongly consistently with BatchGetItem,
+   * The item of each of `keys` (at most 100), undefined where there is none
+   * or no key was given (an `undefined` key keeps a position), in the order
+   * of `keys`: read strongly consistently with BatchGetItem,
    * whose answer comes in no particular order. Keys DynamoDB leaves
    * unprocessed are asked for again after a pause that doubles.
    * @throws AwfError when keys are still unprocessed after {@link BATCH_GET_ATTEMPTS} rounds.
    */
-  private async batchGetConsistent(keys: readonly Item[]): Promise<(Item | undefined)[]> {
+  private async batchGetConsistent(keys: readonly (Item | undefined)[]): Promise<(Item | undefined)[]> {
     const items: Item[] = [];
     const inKeyOrder = () =>
-      keys.map((wanted) => items.find((item) => item[PK] === wanted[PK] && item[SK] === wanted[SK]));
-    let pending: Item[] = [...keys];
+      keys.map((wanted) =>
+        wanted === undefined
+          ? undefined
+          : items.find((item) => item[PK] === wanted[PK] && item[SK] === wanted[SK]),
+      );
+    let pending: Item[] = keys.filter((wanted) => wanted !== undefined);
     for (let attempt = 1; attempt <= BATCH_GET_ATTEMPTS; attempt++) {
       const result = await this.client.send(
         new BatchGetCommand({

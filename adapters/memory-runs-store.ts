@@ -265,9 +265,14 @@ export class InMemoryRunsStore implements RunsStore {
     runId: string,
     workflowId: string,
     action: string | undefined,
+    executionKey?: string,
   ): Promise<RunWithDecisionControls> {
     const controls = await this.getDecisionControls(workflowId, action);
-    return { run: copy(this.runs.get(runId)), ...controls };
+    return {
+      run: copy(this.runs.get(runId)),
+      ...controls,
+      execution: executionKey === undefined ? undefined : copy(this.executions.get(executionKey)),
+    };
   }
 
   async parkRun(parked: ParkedRun): Promise<void> {

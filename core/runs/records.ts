@@ -180,6 +180,11 @@ export interface DecisionControls {
 export interface RunWithDecisionControls extends DecisionControls {
   /** The run; undefined when the table holds no run of that id. */
   readonly run: RunRecord | undefined;
+  /**
+   * The execution record of the key asked for (see `getExecution`); undefined
+   * when no key was asked for or the table holds none.
+   */
+  readonly execution?: IdempotencyRecord | undefined;
 }
 
 /**
@@ -264,12 +269,15 @@ export interface RunsStore {
   /**
    * A run and the decision controls of one of its workflow's actions, read
    * together and strongly consistently: what a step that decides (Gate, Act)
-   * reads first, in one request instead of two.
+   * reads first, in one request instead of two. Given an execution key, the
+   * execution record of that key is read in the same request (Act answers an
+   * execution already completed from it before deciding again).
    */
   getRunWithDecisionControls(
     runId: string,
     workflowId: string,
     action: string | undefined,
+    executionKey?: string,
   ): Promise<RunWithDecisionControls>;
 
   /** Keeps a run that arrived while its workflow was halted until an operator resumes it (`core/runs/parked.ts`). */

@@ -426,6 +426,43 @@ export function describeRunsStoreContract(make: () => RunsStore): void {
         autonomy: undefined,
       });
     });
+
+    it('reads the execution of a key with the run and its controls, as getExecution reads it', async () => {
+      const store = make();
+      const run = aRunRecord({ runId: fresh('run'), workflowId: fresh('wf') });
+      await store.createRun(run);
+      const key = fresh('exec');
+      const unclaimed = await store.getRunWithDecisionControls(run.runId, run.workflowId, 'issueRefund', key);
+      expect(unclaimed.run).toEqual(run);
+      expect(unclaimed.execution).toBeUndefined();
+
+      await store.claimExecution(key, '2026-11-02T14:25:00.000Z');
+      const inProgress = await store.getRunWithDecisionControls(
+        run.runId,
+        run.workflowId,
+        'issueRefund',
+        key,
+      );
+      expect(inProgress.execution).toEqual({
+        key,
+        status: 'IN_PROGRESS',
+        startedAt: '2026-11-02T14:25:00.000Z',
+      });
+
+      await store.completeExecution(key, anObservation('prop-1'), { decision: 'ALLOW' });
+      // Without an action too: the positions of what is read do not shift.
+      const completed = await store.getRunWithDecisionControls(run.runId, run.workflowId, undefined, key);
+      expect(completed).toEqual({
+        run,
+        switch: undefined,
+        autonomy: undefined,
+        execution: await store.getExecution(key),
+      });
+      expect(completed.execution?.status).toBe('COMPLETED');
+      expect(
+        (await store.getRunWithDecisionControls(run.runId, run.workflowId, 'issueRefund')).execution,
+      ).toBeUndefined();
+    });
   });
 
   describe('history', () => {

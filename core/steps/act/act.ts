@@ -195,20 +195,21 @@ function createAct(
 
   /**
    * The run's entity, event and history key, from the stored run (never state
-   * data), and the decision controls of `action` (the kill switch, its stored
-   * autonomy), read with the run in one request, before anything runs: a halt
-   * set while the run waited stops it.
+   * data), the decision controls of `action` (the kill switch, its stored
+   * autonomy) and the execution record of `key`, read in one request, before
+   * anything runs: a halt set while the run waited stops it.
    * @throws RunNotFoundError when the runs table holds no such run.
    */
   async function subjectOf(
     run: RunRef,
     action: string,
-  ): Promise<{ subject: RunSubject; controls: DecisionControls }> {
-    const { run: stored, ...controls } = await deps.runs.getRunWithDecisionControls(
-      run.runId,
-      spec.id,
-      action,
-    );
+    key: string,
+  ): Promise<{ subject: RunSubject; controls: DecisionControls; existing: IdempotencyRecord | undefined }> {
+    const {
+      run: stored,
+      execution: existing,
+      ...controls
+    } = await deps.runs.getRunWithDecisionControls(run.runId, spec.id, action, key);
     if (stored === undefined) throw new RunNotFoundError(run.runId, 'act');
     const subject = {
       runId: stored.runId,
@@ -216,7 +217,7 @@ function createAct(
       event: stored.event,
       historyKey: await storedHistoryKey(spec, stored.event, deps.keys),
     };
-    return { subject, controls };
+    return { subject, controls, existing };
   }
 
   /** Records why an allowed action did not run, then throws ActionRefusedError. */
@@ -486,12 +487,12 @@ function createAct(
     const proposal = await recordedProposal(chain, actInput, deps.recordKeys);
     const action = catalogueAction(spec, proposal.action);
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
-    const { subject, controls } = await subjectOf(run, proposal.action);
-
     const key = executionKeyFor(run.runId, proposal.action, proposal.input);
+    const read = await subjectOf(run, proposal.action, key);
+    const { subject, controls } = read;
     // Answered from the record before the policy re-check: nothing runs, and
     // the re-check would count this very execution against temporal limits.
-    let existing = await deps.runs.getExecution(key);
+    let existing = read.existing;
     if (existing?.status === 'COMPLETED')
       return alreadyDone(actInput, proposal, chain, subject, action, existing);
     if (existing && !isIdempotentConnector(action.connector)) return inDoubt(key, proposal, action, existing);

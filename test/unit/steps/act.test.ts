@@ -324,10 +324,17 @@ describe('act step', () => {
     );
     const getRun = jest.spyOn(runs, 'getRunWithDecisionControls');
 
-    await act(inputFor(firstVerdict(verdicts)));
+    const verdict = firstVerdict(verdicts);
+    await act(inputFor(verdict));
 
-    // The event, the entity and the key come from the stored run, never from state data.
-    expect(getRun).toHaveBeenCalledWith(run.runId, REFERENCE_WORKFLOW_ID, 'issueRefund');
+    // The event, the entity and the key come from the stored run, never from state data;
+    // the execution of this proposal is read in the same request.
+    expect(getRun).toHaveBeenCalledWith(
+      run.runId,
+      REFERENCE_WORKFLOW_ID,
+      'issueRefund',
+      executionKeyFor(run.runId, verdict.proposal.action, verdict.proposal.input),
+    );
     const since = '2026-01-01T00:00:00Z';
     expect(
       await runs.listHistory(REFERENCE_WORKFLOW_ID, await storedKeyOf('cus_9x2b7d'), 'issueRefund', since),
