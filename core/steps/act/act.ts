@@ -488,11 +488,10 @@ function createAct(
     const action = catalogueAction(spec, proposal.action);
     if (!action) return refuse(proposal, notInCatalogue(spec, proposal.action));
     const key = executionKeyFor(run.runId, proposal.action, proposal.input);
-    const read = await subjectOf(run, proposal.action, key);
-    const { subject, controls } = read;
+    const { subject, controls, existing: recorded } = await subjectOf(run, proposal.action, key);
     // Answered from the record before the policy re-check: nothing runs, and
     // the re-check would count this very execution against temporal limits.
-    let existing = read.existing;
+    let existing = recorded;
     if (existing?.status === 'COMPLETED')
       return alreadyDone(actInput, proposal, chain, subject, action, existing);
     if (existing && !isIdempotentConnector(action.connector)) return inDoubt(key, proposal, action, existing);
