@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { jest } from '@jest/globals';
+import { meterDynamoDbPerRun } from '../../bench/dynamodb-per-run.js';
 import { runIdFor } from '../../core/ids.js';
 import { computeRecordHash } from '../../core/lineage/chain.js';
 import { observationsOf } from '../../core/lineage/observations.js';
@@ -516,6 +518,68 @@ describe('the local cloud, end to end', () => {
       expect(text.stdout).toContain('FORGED RECORDS:');
       expect(text.stdout).toContain(`seq ${last.seq + 1} approval.decided (writer: decide-approval)`);
     }, 90_000);
+  });
+
+  describe('what a run asks of DynamoDB', () => {
+    /**
+     * The requests of one run on the autonomous path, by kind, as `npm run bench`
+     * meters them: each is something the design asks for (a fresh read where a
+     * step decides, a MAC'd lineage record per step, the claim of the
+     * execution), so a new one should be a decision, not an accident.
+     */
+    const AUTONOMOUS_PATH_REQUESTS = {
+      'BatchGetItem runs EXEC#+RUN#+SWITCH#+WORKFLOW#': 1,
+      'BatchGetItem runs RUN#+SWITCH#+WORKFLOW#': 1,
+      [`GetItem ${ORDERS_TABLE}`]: 3,
+      'GetItem runs RUN#': 2,
+      'GetItem runs SWITCH#': 1,
+      'PutItem lineage': 7,
+      'PutItem runs HISTORY#': 1,
+      'PutItem runs REQUEST#': 1,
+      'PutItem runs RUN#': 1,
+      'Query lineage': 5,
+      'Query runs HISTORY#': 2,
+      'TransactWriteItems runs EXEC#+LEDGER#': 1,
+      'UpdateItem runs EXEC#': 1,
+      'UpdateItem runs RUN#': 1,
+    };
+    /** The steps an autonomous run invokes, each once. */
+    const AUTONOMOUS_PATH_STEPS = ['admit', 'ground', 'plan', 'gate', 'act', 'complete'];
+    const METERED_RUNS = 2;
+
+    it('makes 28 requests on the autonomous path, of the kinds the design asks for', async () => {
+      const { host } = e2e.cloud.lambda;
+      const functions = e2e.cloud.topology.workflows[WORKFLOW]?.functions ?? {};
+      const expectedInvocations = AUTONOMOUS_PATH_STEPS.map((step) => functions[step] ?? step)
+        .flatMap((name) => Array<string>(METERED_RUNS).fill(name))
+        .sort();
+      const invocations = jest.spyOn(host, 'invokeRaw');
+      const invoked = () => invocations.mock.calls.map(([target]) => host.findFunction(target).functionName);
+      try {
+        // A scheduled function (the lineage checkpointer, a reminder) may call DynamoDB while the
+        // runs do: a window in which anything but the runs' own steps ran is measured again.
+        for (let window = 1; ; window++) {
+          let counted: string[] = [];
+          const perRun = await meterDynamoDbPerRun(e2e.cloud, METERED_RUNS, async (runs) => {
+            invocations.mockClear();
+            const eventIds = await Promise.all(
+              Array.from({ length: runs }, () =>
+                e2e.putCase(withIds(example('autonomous-small-refund'), freshIds())),
+              ),
+            );
+            await Promise.all(eventIds.map((eventId) => e2e.settledOf(eventId)));
+            counted = invoked().sort();
+          });
+          if (window < 3 && JSON.stringify(counted) !== JSON.stringify(expectedInvocations)) continue;
+          expect(counted).toEqual(expectedInvocations);
+          expect(perRun.dynamodbRequestsPerRun).toEqual({ total: 28, byKind: AUTONOMOUS_PATH_REQUESTS });
+          expect(perRun.dynamodbErrorsPerRun?.total).toBe(0);
+          return;
+        }
+      } finally {
+        invocations.mockRestore();
+      }
+    }, 180_000);
   });
 
   describe('stopping', () => {
